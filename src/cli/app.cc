@@ -1,0 +1,104 @@
+#include "cli/app.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "exec/progress_printer.h"
+#include "exec/scheduler.h"
+#include "util/error.h"
+#include "util/log.h"
+
+namespace wrapp::cli {
+
+void out(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
+
+void add_generic_options(CLI::App& sub, GenericOptions& g) {
+  const char* group = "Generic options";
+  sub.add_flag("-v,--verbose", g.verbose, "Verbose output of the operation")->group(group);
+  sub.add_flag("--time", g.time, "Print the time the operation took")->group(group);
+  sub.add_flag("--stats", g.stats, "Print statistics about the operation")->group(group);
+  sub.add_option("-j,--jobs", g.jobs, "Number of parallel storage operations")
+      ->envname("WRAPP_JOBS")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str()
+      ->group(group);
+  sub.add_option("--file-transfer-jobs,--ftj", g.file_transfer_jobs, "Number of parallel file transfers")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str()
+      ->group(group);
+  sub.add_option("-l,--log-file", g.log_file, "Append log lines to this file")->envname("WRAPP_LOG_FILE")->group(group);
+  sub.add_flag("-d,--debug", g.debug, "Debug logging")->group(group);
+  sub.add_flag("--json-logging", g.json_logging, "Log JSON lines instead of text")->group(group);
+  sub.add_flag("--dry-run", g.dry_run, "Plan and print what would be done, write nothing")->group(group);
+  sub.add_option("--progress-report", g.progress_report, "Progress display: off, normal or verbose")
+      ->check(CLI::IsMember({"off", "normal", "verbose"}))
+      ->capture_default_str()
+      ->group(group);
+  sub.add_option("--hash-cache-file,--hcf", g.hash_cache_file,
+                 "Local hash cache: unchanged files (size, mtime, inode) are not hashed again")
+      ->envname("WRAPP_HASH_CACHE_FILE")
+      ->group(group);
+}
+
+int run_command(Cli& cli, const std::function<int(commands::CommandContext&)>& body) {
+  const GenericOptions& g = cli.generic;
+  auto started = std::chrono::steady_clock::now();
+  int code = 0;
+  try {
+    log::configure({g.verbose, g.debug, g.json_logging, g.log_file});
+    exec::SchedulerOptions sopts;
+    sopts.jobs = g.jobs;
+    sopts.file_transfer_jobs = g.file_transfer_jobs;
+    sopts.progress = exec::parse_progress_verbosity(g.progress_report);
+    exec::Scheduler scheduler(sopts);
+    auto sigint = exec::install_sigint_handler(scheduler.token());
+
+    std::optional<model::HashCache> cache;
+    if (!g.hash_cache_file.empty()) {
+      cache = model::HashCache::load(g.hash_cache_file, [](const std::string& m) { log::warn("{}", m); });
+    }
+    commands::CommandContext ctx{scheduler, cache ? &*cache : nullptr, g.dry_run};
+    auto save_cache = [&] {
+      if (cache && !g.dry_run) cache->save(g.hash_cache_file);
+    };
+    try {
+      code = body(ctx);
+    } catch (...) {
+      try {
+        save_cache();  // hashes computed before the failure are still true
+      } catch (const std::exception& e) {
+        log::warn("{}", e.what());
+      }
+      throw;
+    }
+    save_cache();
+    if (g.stats) {
+      auto& root = scheduler.root_job();
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      std::fprintf(stderr, "stats: %llu tasks, %s processed in %s (%s/s)%s\n",
+                   static_cast<unsigned long long>(root.done_tasks()), exec::format_bytes(root.done_bytes()).c_str(),
+                   exec::format_duration(secs).c_str(),
+                   exec::format_bytes(static_cast<uint64_t>(secs > 0 ? root.done_bytes() / secs : 0)).c_str(),
+                   cache ? fmt::format(", hash cache: {} entries", cache->size()).c_str() : "");
+    }
+  } catch (const Error& e) {
+    log::error("{}", e.what());
+    code = e.exit_code();
+  } catch (const std::bad_alloc&) {
+    log::error("out of memory");
+    code = 2;
+  } catch (const std::exception& e) {
+    log::error("unexpected failure: {}", e.what());
+    code = 2;
+  }
+  if (g.time) {
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::fprintf(stderr, "time: %.3f s\n", secs);
+  }
+  return code;
+}
+
+}  // namespace wrapp::cli

@@ -1,0 +1,53 @@
+// The command line face: parses, calls a command function, prints results.
+// No logic of its own beyond translating options and results.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "commands/context.h"
+
+namespace wrapp::cli {
+
+// The generic options every command takes.
+struct GenericOptions {
+  bool verbose = false;
+  bool time = false;
+  bool stats = false;
+  size_t jobs = 200;
+  size_t file_transfer_jobs = 50;
+  std::string log_file;
+  bool debug = false;
+  bool json_logging = false;
+  bool dry_run = false;
+  std::string progress_report = "normal";
+  std::string hash_cache_file;
+};
+
+// Everything a subcommand's callback needs.
+struct Cli {
+  CLI::App app{"wrapp: reproducible asset packaging and publishing", "wrapp"};
+  GenericOptions generic;
+  int exit_code = 0;
+};
+
+// Adds the generic options to a subcommand (so `wrapp CMD --help` lists them).
+void add_generic_options(CLI::App& sub, GenericOptions& g);
+
+// Runs `body` with a context built from the generic options: logging,
+// scheduler (with progress display and Ctrl-C), hash cache (loaded before,
+// saved after, also after a failure), --time and --stats. Returns the exit
+// code: body's, or the error's (1 failed precondition, 2 storage failure).
+int run_command(Cli& cli, const std::function<int(commands::CommandContext&)>& body);
+
+// Registration of the subcommands (one function per group of commands).
+void add_package_commands(Cli& cli);
+void add_file_commands(Cli& cli);
+
+// Prints to stdout (results); messages go through util/log.h to stderr.
+void out(const std::string& text);
+
+}  // namespace wrapp::cli

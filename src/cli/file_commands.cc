@@ -1,0 +1,185 @@
+// Subcommands on files and catalogs: catalog, diff, count, ls, cat, get.
+#include <nlohmann/json.hpp>
+
+#include "cli/app.h"
+#include "commands/repository.h"
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include "commands/catalog.h"
+#include "commands/files.h"
+#include "exec/progress_printer.h"
+
+namespace wrapp::cli {
+
+using nlohmann::json;
+
+namespace {
+
+void add_catalog(Cli& cli) {
+  auto* sub = cli.app.add_subcommand("catalog", "Catalog a folder: every file with its size and hash, as JSON");
+  auto o = std::make_shared<commands::CatalogOptions>();
+  auto output = std::make_shared<std::string>();
+  auto ignore_file = std::make_shared<std::string>();
+  sub->add_option("root_dir", o->root_dir, "Folder to catalog")->required();
+  sub->add_option("output", *output, "Catalog file to write (replaced if it exists)")->required();
+  sub->add_option("--ignore-file", *ignore_file, "Ignore rules instead of ROOT_DIR/.wrappignore");
+  add_generic_options(*sub, cli.generic);
+  sub->callback([&cli, o, output, ignore_file] {
+    if (!ignore_file->empty()) o->ignore_file = *ignore_file;
+    cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
+      auto c = commands::catalog(ctx, *o);
+      if (!ctx.dry_run) commands::write_catalog_file(c, *output);
+      out(fmt::format("{} {} files ({}) into {}\n", ctx.dry_run ? "would catalog" : "cataloged", c.items.size(),
+                      exec::format_bytes(c.total_size()), *output));
+      return 0;
+    });
+  });
+}
+
+json item_json(const model::CatalogItem& i) {
+  return {{"relative_path", i.relative_path}, {"hash", i.hash}, {"size", i.size ? json(*i.size) : json(nullptr)}};
+}
+
+void add_diff(Cli& cli) {
+  auto* sub = cli.app.add_subcommand(
+      "diff", "Compare two catalogs: files only in A, only in B, and different (exit 1 when they differ)");
+  auto a = std::make_shared<std::string>();
+  auto b = std::make_shared<std::string>();
+  auto as_json = std::make_shared<bool>(false);
+  sub->add_option("catalog_a", *a, "First catalog file")->required();
+  sub->add_option("catalog_b", *b, "Second catalog file")->required();
+  sub->add_flag("--json", *as_json, "Print machine-readable results");
+  add_generic_options(*sub, cli.generic);
+  sub->callback([&cli, a, b, as_json] {
+    cli.exit_code = run_command(cli, [&](commands::CommandContext&) {
+      auto d = commands::diff(*a, *b);
+      bool same = d.only_in_a.empty() && d.only_in_b.empty() && d.different.empty();
+      if (*as_json) {
+        json ja = json::array(), jb = json::array(), jd = json::array();
+        for (const auto& i : d.only_in_a) ja.push_back(item_json(i));
+        for (const auto& i : d.only_in_b) jb.push_back(item_json(i));
+        for (const auto& [x, y] : d.different) jd.push_back({{"a", item_json(x)}, {"b", item_json(y)}});
+        out(json({{"only_in_a", ja}, {"only_in_b", jb}, {"different", jd}}).dump(2) + "\n");
+      } else {
+        for (const auto& i : d.only_in_a) out("only in A: " + i.relative_path + "\n");
+        for (const auto& i : d.only_in_b) out("only in B: " + i.relative_path + "\n");
+        for (const auto& p : d.different) out("different: " + p.first.relative_path + "\n");
+        if (same) out("catalogs are identical\n");
+      }
+      return same ? 0 : 1;
+    });
+  });
+}
+
+void add_count(Cli& cli) {
+  auto* sub = cli.app.add_subcommand("count", "Count files, sizes and duplicated content in a catalog");
+  auto file = std::make_shared<std::string>();
+  auto as_json = std::make_shared<bool>(false);
+  sub->add_option("catalog_file", *file, "Catalog file")->required();
+  sub->add_flag("--json", *as_json, "Print machine-readable results");
+  add_generic_options(*sub, cli.generic);
+  sub->callback([&cli, file, as_json] {
+    cli.exit_code = run_command(cli, [&](commands::CommandContext&) {
+      auto c = commands::count(*file);
+      if (*as_json) {
+        out(json({{"files", c.files}, {"bytes", c.bytes}, {"folders", c.folders},
+                  {"unique_contents", c.unique_contents}, {"unique_bytes", c.unique_bytes},
+                  {"duplicate_files", c.duplicate_files}})
+                .dump(2) +
+            "\n");
+      } else {
+        out(fmt::format("files: {}\nfolders: {}\nsize: {} ({} bytes)\nunique contents: {} ({})\n"
+                        "duplicate files: {} ({} could be saved)\n",
+                        c.files, c.folders, exec::format_bytes(c.bytes), c.bytes, c.unique_contents,
+                        exec::format_bytes(c.unique_bytes), c.duplicate_files,
+                        exec::format_bytes(c.bytes - c.unique_bytes)));
+      }
+      return 0;
+    });
+  });
+}
+
+void add_ls(Cli& cli) {
+  auto* sub = cli.app.add_subcommand("ls", "List files and folders at a URL");
+  auto o = std::make_shared<commands::LsOptions>();
+  auto format = std::make_shared<std::string>("normal");
+  sub->add_option("url", o->url, "Folder or file to list")->required();
+  sub->add_flag("-r,--recursive", o->recursive, "List the whole subtree");
+  sub->add_option("--pattern", o->patterns, "Glob on the relative path, case-sensitive; repeatable, any may match");
+  sub->add_flag("--with-hash", o->with_hash, "Also hash every file");
+  sub->add_option("--output-format", *format, "normal: one path per line; tsv: base URL, URL, size, hash; json")
+      ->check(CLI::IsMember({"normal", "tsv", "json"}))
+      ->capture_default_str();
+  add_generic_options(*sub, cli.generic);
+  sub->callback([&cli, o, format] {
+    cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
+      auto items = commands::ls(ctx, *o);
+      if (*format == "json") {
+        json arr = json::array();
+        for (const auto& i : items) {
+          arr.push_back({{"relative_path", i.relative_path}, {"source_path", i.url},
+                         {"item_type", i.is_dir ? "folder" : "file"},
+                         {"size", i.is_dir ? json(nullptr) : json(i.size)},
+                         {"hash", i.hash.empty() ? json(nullptr) : json(i.hash)}});
+        }
+        out(arr.dump(2) + "\n");
+        return 0;
+      }
+      for (const auto& i : items) {
+        if (*format == "tsv") {
+          out(fmt::format("{}\t{}\t{}\t{}\n", commands::parse_location(o->url).str(), i.url,
+                          i.is_dir ? "" : std::to_string(i.size), i.hash));
+        } else if (o->with_hash && !i.is_dir) {
+          out(fmt::format("{}\t{}\n", i.relative_path, i.hash));
+        } else {
+          out(i.relative_path + (i.is_dir ? "/" : "") + "\n");
+        }
+      }
+      return 0;
+    });
+  });
+}
+
+void add_cat(Cli& cli) {
+  auto* sub = cli.app.add_subcommand("cat", "Print a file's content to standard output");
+  auto url = std::make_shared<std::string>();
+  sub->add_option("url", *url, "File to print")->required();
+  add_generic_options(*sub, cli.generic);
+  sub->callback([&cli, url] {
+    cli.exit_code = run_command(cli, [&](commands::CommandContext&) {
+      commands::cat(*url, stdout);
+      return 0;
+    });
+  });
+}
+
+void add_get(Cli& cli) {
+  auto* sub = cli.app.add_subcommand("get", "Download a file, or a folder recursively, to a local path");
+  auto o = std::make_shared<commands::GetOptions>();
+  auto local = std::make_shared<std::string>();
+  sub->add_option("url", o->url, "File or folder to download")->required();
+  sub->add_option("local_path", *local, "Where to write (default: the URL's name in the working directory)");
+  sub->add_flag("--overwrite", o->overwrite, "Replace existing files");
+  add_generic_options(*sub, cli.generic);
+  sub->callback([&cli, o, local] {
+    if (!local->empty()) o->local_path = *local;
+    cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
+      size_t n = commands::get(ctx, *o);
+      out(fmt::format("{} {} file(s)\n", ctx.dry_run ? "would download" : "downloaded", n));
+      return 0;
+    });
+  });
+}
+
+}  // namespace
+
+void add_file_commands(Cli& cli) {
+  add_catalog(cli);
+  add_diff(cli);
+  add_count(cli);
+  add_ls(cli);
+  add_cat(cli);
+  add_get(cli);
+}
+
+}  // namespace wrapp::cli

@@ -1,0 +1,34 @@
+#include <cstdio>
+
+#include "cli/app.h"
+
+#ifndef WRAPP_VERSION
+#define WRAPP_VERSION "dev"
+#endif
+
+int main(int argc, char** argv) {
+  wrapp::cli::Cli cli;
+  cli.app.require_subcommand(1);
+  cli.app.set_version_flag("--version", std::string("wrapp ") + WRAPP_VERSION);
+  cli.app.footer("Exit codes: 0 success, 1 failed precondition or bad input, 2 storage or I/O failure.\n"
+                 "Run 'wrapp COMMAND --help' for a command's options.");
+  auto* version = cli.app.add_subcommand("version", "Print the version and the storage backends");
+  version->callback([] {
+    std::printf("wrapp %s\nLocal File System: ENABLED\n", WRAPP_VERSION);
+  });
+  wrapp::cli::add_package_commands(cli);
+  wrapp::cli::add_file_commands(cli);
+  try {
+    cli.app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return cli.app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return cli.app.exit(e);
+  } catch (const CLI::Success& e) {
+    return cli.app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    cli.app.exit(e);
+    return 1;  // bad command line: a failed precondition, like any bad input
+  }
+  return cli.exit_code;
+}

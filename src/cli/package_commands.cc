@@ -1,0 +1,279 @@
+// Subcommands of the package lifecycle: create, install, status, uninstall,
+// check, mirror, new, list-repo.
+#include <nlohmann/json.hpp>
+
+#include "cli/app.h"
+#include "commands/repository.h"
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include "commands/check.h"
+#include "commands/create.h"
+#include "commands/install.h"
+#include "commands/list_repo.h"
+#include "commands/mirror.h"
+#include "commands/new_package.h"
+#include "commands/repository.h"
+#include "commands/status.h"
+#include "commands/uninstall.h"
+#include "exec/progress_printer.h"
+
+namespace wrapp::cli {
+
+using nlohmann::json;
+
+namespace {
+
+std::string plan_summary(const commands::Plan& plan) {
+  using K = commands::PlanAction::Kind;
+  return fmt::format("{} copied ({}), {} deleted, {} unchanged", plan.count(K::kCopy),
+                     exec::format_bytes(plan.bytes(K::kCopy)), plan.count(K::kDelete), plan.count(K::kKeep));
+}
+
+void add_create(Cli& cli) {
+  auto* sub = cli.app.add_subcommand("create", "Create a new package version in a repository from a folder or catalog");
+  auto o = std::make_shared<commands::CreateOptions>();
+  auto ignore_file = std::make_shared<std::string>();
+  sub->add_option("package_name", o->package_name, "Name of the package")->required();
+  sub->add_option("version", o->version, "Version to create (must not exist yet)")->required();
+  sub->add_option("source", o->source, "Folder to package, or with --catalog a catalog file")->required();
+  sub->add_flag("--catalog", o->catalog, "SOURCE is a catalog file made by 'wrapp catalog'");
+  sub->add_option("--repo", o->repo, "Repository (folder or URL holding .packages)")->required();
+  sub->add_option("--ignore-file", *ignore_file, "Ignore rules (gitignore syntax) instead of SOURCE/.wrappignore");
+  sub->add_flag("--skip-dirty-check", o->skip_dirty_check, "Do not verify that nested subpackages are unmodified");
+  add_generic_options(*sub, cli.generic);
+  sub->callback([&cli, o, ignore_file] {
+    if (!ignore_file->empty()) o->ignore_file = *ignore_file;
+    cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
+      auto r = commands::create(ctx, *o);
+      if (ctx.dry_run) {
+        out(r.plan.describe());
+        return 0;
+      }
+      out(fmt::format("created {} {} in {}: {} files ({})\n", o->package_name, o->version, *o->repo,
+                      r.package.catalog->items.size(), exec::format_bytes(r.package.catalog->total_size())));
+      return 0;
+    });
+  });
+}
+
+void add_install(Cli& cli) {
+  auto* sub = cli.app.add_subcommand("install", "Install or update a package version into a folder");
+  auto o = std::make_shared<commands::InstallOptions>();
+  auto link_mode = std::make_shared<std::string>("copy");
+  sub->add_option("package_name", o->package_name, "Name of the package")->required();
+  sub->add_option("version", o->version, "Version to install")->required();
+  sub->add_option("destination", o->destination, "Folder to install into")->required();
+  sub->add_option("--repo", o->repo, "Repository holding the package")->required();
+  sub->add_option("--link-mode", *link_mode,
+                  "copy: new files; hardlink: share the repository's (read-only) files; reflink: copy-on-write "
+                  "clones where the file system has them. Both fall back to copy.")
+      ->check(CLI::IsMember({"copy", "hardlink", "reflink"}))
+      ->capture_default_str();
+  add_generic_options(*sub, cli.generic);
+  sub->callback([&cli, o, link_mode] {
+    o->link_mode = commands::parse_link_mode(*link_mode);
+    cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
+      auto r = commands::install(ctx, *o);
+      if (r.no_op) {
+        out(fmt::format("{} {} is already installed in {} and unmodified\n", o->package_name, o->version,
+                        o->destination));
+      } else if (ctx.dry_run) {
+        out(r.plan.describe());
+      } else {
+        out(fmt::format("installed {} {} into {}: {}\n", o->package_name, o->version, o->destination,
+                        plan_summary(r.plan)));
+      }
+      return 0;
+    });
+  });
+}
+
+void add_status(Cli& cli) {
+  auto* sub = cli.app.add_subcommand(
+      "status", "Show modified, missing and added files of an installed package (exit 1 when it differs)");
+  auto o = std::make_shared<commands::StatusOptions>();
+  auto ignore_file = std::make_shared<std::string>();
+  auto as_json = std::make_shared<bool>(false);
+  sub->add_option("wrapp_file", o->wrapp_file, "The package file: <install location>/.<package>.wrapp")->required();
+  sub->add_option("--ignore-file", *ignore_file, "Ignore rules instead of <install location>/.wrappignore");
+  sub->add_flag("--json", *as_json, "Print machine-readable results");
+  add_generic_options(*sub, cli.generic);
+  sub->callback([&cli, o, ignore_file, as_json] {
+    if (!ignore_file->empty()) o->ignore_file = *ignore_file;
+    cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
+      auto r = commands::status(ctx, *o);
+      if (*as_json) {
+        json packages = json::array();
+        for (const auto& p : r.packages) {
+          json j = {{"package", p.package_name}, {"version", p.version}, {"wrapp_file", p.wrapp_file},
+                    {"install_location", p.install_location}, {"clean", p.clean()},
+                    {"missing_package_file", p.missing_marker}};
+          for (const char* k : {"modified", "missing", "added"}) j[k] = json::array();
+          for (const auto& e : p.entries) j[commands::status_kind_name(e.kind)].push_back(e.relative_path);
+          packages.push_back(std::move(j));
+        }
+        out(json({{"clean", r.clean()}, {"packages", std::move(packages)}}).dump(2) + "\n");
+      } else {
+        for (const auto& p : r.packages) {
+          if (p.missing_marker) {
+            out(fmt::format("{} {}: package file missing: {}\n", p.package_name, p.version, p.wrapp_file));
+            continue;
+          }
+          out(fmt::format("{} {} at {}: {}\n", p.package_name, p.version, p.install_location,
+                          p.clean() ? "unmodified" : "modified"));
+          for (const auto& e : p.entries) out(fmt::format("  {:<9} {}\n", commands::status_kind_name(e.kind), e.relative_path));
+        }
+      }
+      return r.clean() ? 0 : 1;
+    });
+  });
+}
+
+void add_uninstall(Cli& cli) {
+  auto* sub = cli.app.add_subcommand("uninstall", "Remove an installed package's files after checking for local changes");
+  auto o = std::make_shared<commands::UninstallOptions>();
+  sub->add_option("package_name", o->package_name, "Name of the package")->required();
+  sub->add_option("install_location", o->install_location,
+                  "Folder the package is installed in, or a .wrapp file that recorded it as a dependency")
+      ->required();
+  sub->add_flag("--force", o->force, "Uninstall even if files were modified (the modifications are lost)");
+  add_generic_options(*sub, cli.generic);
+  sub->callback([&cli, o] {
+    cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
+      auto r = commands::uninstall(ctx, *o);
+      if (ctx.dry_run) {
+        out(fmt::format("would uninstall {} from {}\n", o->package_name, o->install_location));
+      } else {
+        out(fmt::format("uninstalled {} from {}: {} files removed\n", o->package_name, o->install_location,
+                        r.files_removed));
+      }
+      return 0;
+    });
+  });
+}
+
+void add_check(Cli& cli) {
+  auto* sub = cli.app.add_subcommand(
+      "check", "Verify every file of a repository package version: existence, size and hash (exit 1 on any problem)");
+  auto o = std::make_shared<commands::CheckOptions>();
+  auto as_json = std::make_shared<bool>(false);
+  sub->add_option("wrapp_file", o->wrapp_file, "<repo>/.packages/<name>/<version>/.<name>.wrapp")->required();
+  sub->add_flag("--recursive", o->recursive, "Also check the package's dependencies");
+  sub->add_flag("--json", *as_json, "Print machine-readable results");
+  add_generic_options(*sub, cli.generic);
+  sub->callback([&cli, o, as_json] {
+    cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
+      auto results = commands::check_package_content(ctx, *o);
+      size_t bad = 0;
+      json arr = json::array();
+      for (const auto& r : results) {
+        bool ok = r.status == commands::CheckResult::Status::kOk;
+        bad += !ok;
+        if (*as_json) {
+          arr.push_back({{"package", r.package_name}, {"version", r.version}, {"relative_path", r.relative_path},
+                         {"url", r.url}, {"status", commands::check_status_name(r.status)},
+                         {"expected_size", r.expected_size}, {"actual_size", r.actual_size},
+                         {"expected_hash", r.expected_hash}, {"actual_hash", r.actual_hash}});
+        } else if (!ok) {
+          std::string detail;
+          if (r.status == commands::CheckResult::Status::kSizeMismatch) {
+            detail = fmt::format(" (expected {} bytes, found {})", r.expected_size, r.actual_size);
+          } else if (r.status == commands::CheckResult::Status::kHashMismatch) {
+            detail = fmt::format(" (expected {}, found {})", r.expected_hash, r.actual_hash);
+          }
+          out(fmt::format("{}: {}{}\n", commands::check_status_name(r.status), r.url, detail));
+        }
+      }
+      if (*as_json) {
+        out(json({{"ok", bad == 0}, {"files", std::move(arr)}}).dump(2) + "\n");
+      } else {
+        out(bad == 0 ? fmt::format("checked {} files: all ok\n", results.size())
+                     : fmt::format("checked {} files: {} bad\n", results.size(), bad));
+      }
+      return bad == 0 ? 0 : 1;
+    });
+  });
+}
+
+void add_mirror(Cli& cli) {
+  auto* sub = cli.app.add_subcommand("mirror", "Copy a package version from one repository to another");
+  auto o = std::make_shared<commands::MirrorOptions>();
+  sub->add_option("package_name", o->package_name, "Name of the package")->required();
+  sub->add_option("version", o->version, "Version to mirror")->required();
+  sub->add_option("source_repo", o->source_repo, "Repository to copy from")->required();
+  sub->add_option("destination_repo", o->destination_repo, "Repository to copy to")->required();
+  sub->add_flag("--resume", o->resume, "Keep files an interrupted mirror already copied (verified by size and hash)");
+  add_generic_options(*sub, cli.generic);
+  sub->callback([&cli, o] {
+    cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
+      auto r = commands::mirror(ctx, *o);
+      if (r.no_op) {
+        out(fmt::format("{} {} is already in {}\n", o->package_name, o->version, o->destination_repo));
+      } else if (ctx.dry_run) {
+        out(r.plan.describe());
+      } else {
+        out(fmt::format("mirrored {} {} to {}: {}\n", o->package_name, o->version, o->destination_repo,
+                        plan_summary(r.plan)));
+      }
+      return 0;
+    });
+  });
+}
+
+void add_new(Cli& cli) {
+  auto* sub = cli.app.add_subcommand("new", "Write a new .<package>.wrapp file into a folder");
+  auto o = std::make_shared<commands::NewOptions>();
+  auto ignore_file = std::make_shared<std::string>();
+  o->destination = ".";
+  sub->add_option("package_name", o->package_name, "Name of the package")->required();
+  sub->add_option("version", o->version, "Initial version")->required();
+  sub->add_option("destination", o->destination, "Folder to write the file into")->capture_default_str();
+  sub->add_flag("--catalog,--create-catalog", o->create_catalog, "Catalog the folder into the file");
+  sub->add_option("--ignore-file", *ignore_file, "Ignore rules instead of DESTINATION/.wrappignore");
+  add_generic_options(*sub, cli.generic);
+  sub->callback([&cli, o, ignore_file] {
+    if (!ignore_file->empty()) o->ignore_file = *ignore_file;
+    cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
+      auto file = commands::new_package(ctx, *o);
+      out(fmt::format("{} {}\n", ctx.dry_run ? "would create" : "created", commands::parse_location(file).display()));
+      return 0;
+    });
+  });
+}
+
+void add_list_repo(Cli& cli) {
+  auto* sub = cli.app.add_subcommand("list-repo", "List the packages and versions in a repository");
+  auto repo = std::make_shared<std::string>();
+  auto as_json = std::make_shared<bool>(false);
+  sub->add_option("repository", *repo, "Repository (folder or URL, without .packages)")->required();
+  sub->add_flag("--json", *as_json, "Print machine-readable results");
+  add_generic_options(*sub, cli.generic);
+  sub->callback([&cli, repo, as_json] {
+    cli.exit_code = run_command(cli, [&](commands::CommandContext&) {
+      auto packages = commands::list_repo(commands::parse_location(*repo));
+      if (*as_json) {
+        json arr = json::array();
+        for (const auto& p : packages) arr.push_back({{"name", p.name}, {"versions", p.versions}});
+        out(arr.dump(2) + "\n");
+      } else {
+        for (const auto& p : packages) out(fmt::format("{}: {}\n", p.name, fmt::join(p.versions, " ")));
+      }
+      return 0;
+    });
+  });
+}
+
+}  // namespace
+
+void add_package_commands(Cli& cli) {
+  add_create(cli);
+  add_install(cli);
+  add_status(cli);
+  add_uninstall(cli);
+  add_check(cli);
+  add_mirror(cli);
+  add_new(cli);
+  add_list_repo(cli);
+}
+
+}  // namespace wrapp::cli

@@ -1,0 +1,86 @@
+#include "commands/check.h"
+
+#include <set>
+
+#include "commands/file_ops.h"
+#include "commands/repository.h"
+#include "util/error.h"
+
+namespace wrapp::commands {
+
+using storage::Url;
+
+const char* check_status_name(CheckResult::Status s) {
+  switch (s) {
+    case CheckResult::Status::kOk: return "ok";
+    case CheckResult::Status::kMissing: return "missing";
+    case CheckResult::Status::kSizeMismatch: return "size_mismatch";
+    case CheckResult::Status::kHashMismatch: return "hash_mismatch";
+  }
+  return "?";
+}
+
+namespace {
+
+void check_one(CommandContext& ctx, const Url& wrapp_file, bool recursive, std::vector<CheckResult>& out,
+               std::set<std::string>& visited) {
+  if (!visited.insert(wrapp_file.str()).second) return;
+  auto info = require_package_info(wrapp_file, "package file");
+  Url folder = wrapp_file.parent();
+  auto& store = storage::storage_for(folder);
+  model::Catalog catalog = info.catalog ? *info.catalog : model::Catalog{};
+  size_t base = out.size();
+  out.resize(base + catalog.items.size());
+  auto& progress = ctx.scheduler.sub_job("check " + info.name + " " + info.version);
+  progress.add_total(catalog.items.size(), catalog.total_size());
+  for_each_transfer(ctx, catalog.items.size(), [&](size_t i) {
+    const auto& item = catalog.items[i];
+    Url url = folder.join(item.relative_path);
+    CheckResult& r = out[base + i];
+    r.package_name = info.name;
+    r.version = info.version;
+    r.relative_path = item.relative_path;
+    r.url = url.str();
+    r.expected_size = item.size.value_or(0);
+    r.expected_hash = item.hash;
+    auto st = store.stat(url);
+    if (!st || st->is_dir) {
+      r.status = CheckResult::Status::kMissing;
+    } else if (r.actual_size = st->size; item.size && *item.size != st->size) {
+      r.status = CheckResult::Status::kSizeMismatch;
+    } else {
+      r.actual_hash = hash_object(ctx, url, *st, &progress);
+      if (!item.hash.empty() && r.actual_hash != item.hash) r.status = CheckResult::Status::kHashMismatch;
+    }
+    progress.add_done(1, 0);
+  });
+  progress.set_finished();
+  if (!recursive) return;
+  for (const auto& d : info.dependencies) {
+    Url repo = d.repository.empty() ? folder.parent().parent().parent() : parse_location(d.repository);
+    Url marker = repo_marker_url(repo, d.package, d.version);
+    if (!storage::storage_for(marker).stat(marker)) {
+      CheckResult r;
+      r.package_name = d.package;
+      r.version = d.version;
+      r.relative_path = model::wrapp_file_name(d.package);
+      r.url = marker.str();
+      r.status = CheckResult::Status::kMissing;
+      out.push_back(std::move(r));
+      continue;
+    }
+    check_one(ctx, marker, recursive, out, visited);
+  }
+}
+
+}  // namespace
+
+std::vector<CheckResult> check_package_content(CommandContext& ctx, const CheckOptions& opt) {
+  Url wrapp_file = parse_location(opt.wrapp_file);
+  std::vector<CheckResult> out;
+  std::set<std::string> visited;
+  check_one(ctx, wrapp_file, opt.recursive, out, visited);
+  return out;
+}
+
+}  // namespace wrapp::commands

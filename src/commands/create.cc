@@ -1,0 +1,202 @@
+#include "commands/create.h"
+
+#include <set>
+
+#include "commands/file_ops.h"
+#include "commands/repository.h"
+#include "commands/tree.h"
+#include "util/error.h"
+#include "util/log.h"
+
+namespace wrapp::commands {
+
+using storage::Url;
+
+namespace {
+
+struct SourceFile {
+  std::string relative_path;
+  Url url;
+  storage::FileInfo info;
+  std::string hash;  // known (catalog, hash cache) or "" to compute while copying
+};
+
+struct Collected {
+  std::vector<SourceFile> files;
+  std::vector<model::Dependency> dependencies;
+};
+
+std::string parent_dir(std::string_view rel) {
+  size_t slash = rel.rfind('/');
+  return slash == std::string_view::npos ? "" : std::string(rel.substr(0, slash));
+}
+
+// Nested .wrapp files mark subpackages: record each as a dependency and leave
+// its files out of this package. A marker at the root with this package's own
+// name is the re-publish loop (install, edit, create the next version): it is
+// left out and nothing else changes.
+Collected collect_tree(CommandContext& ctx, const CreateOptions& opt, const Url& src) {
+  auto ignores = load_ignore_rules(src, opt.ignore_file);
+  auto entries = walk_tree(src, ignores);
+  std::set<std::string> excluded;
+  Collected out;
+  for (const auto& e : entries) {
+    std::string_view base = base_name(e.relative_path);
+    if (!is_wrapp_file_name(base)) continue;
+    excluded.insert(e.relative_path);
+    std::string dir = parent_dir(e.relative_path);
+    if (dir.empty() && base == model::wrapp_file_name(opt.package_name)) continue;
+    Url marker = src.join(e.relative_path);
+    auto sub = require_package_info(marker, "package file");
+    if (!sub.catalog) {
+      fail("subpackage '{}' at '{}' has no catalog, so its files cannot be told apart from this package's; "
+           "install it from a repository or recreate it with 'wrapp new --catalog'",
+           sub.name, marker.display());
+    }
+    std::vector<std::string> dirty;
+    for (const auto& item : sub.catalog->items) {
+      std::string rel = dir.empty() ? item.relative_path : dir + "/" + item.relative_path;
+      excluded.insert(rel);
+      if (opt.skip_dirty_check) continue;
+      auto it = std::lower_bound(entries.begin(), entries.end(), rel,
+                                 [](const storage::ListEntry& a, const std::string& r) { return a.relative_path < r; });
+      if (it == entries.end() || it->relative_path != rel) {
+        dirty.push_back(rel + " (missing)");
+      } else if (item.size && *item.size != it->info.size) {
+        dirty.push_back(rel + " (modified)");
+      } else if (!item.hash.empty() && hash_object(ctx, src.join(rel), it->info, nullptr) != item.hash) {
+        dirty.push_back(rel + " (modified)");
+      }
+    }
+    if (!dirty.empty()) {
+      std::string list;
+      for (const auto& d : dirty) list += "\n  " + d;
+      fail("subpackage '{}' at '{}' is modified; create a new version of it first, or pass --skip-dirty-check:{}",
+           sub.name, marker.display(), list);
+    }
+    out.dependencies.push_back({sub.name, sub.version, sub.repository.value_or(""), dir});
+  }
+  for (const auto& e : entries) {
+    if (excluded.count(e.relative_path)) continue;
+    SourceFile f{e.relative_path, src.join(e.relative_path), e.info, ""};
+    if (ctx.hash_cache) {
+      if (auto hit = ctx.hash_cache->lookup(f.url.path(), e.info.size, e.info.mtime_ns, e.info.inode)) f.hash = *hit;
+    }
+    out.files.push_back(std::move(f));
+  }
+  return out;
+}
+
+// --catalog: the source is a catalog file; its items say where the bytes are
+// and what they must hash to (verified while copying).
+Collected collect_catalog(const Url& catalog_url, std::string* root) {
+  auto text = storage::read_all(catalog_url);
+  if (!text) fail("catalog file '{}' not found", catalog_url.display());
+  auto catalog = model::parse_catalog_file(*text, catalog_url.display());
+  *root = catalog.root;
+  Collected out;
+  for (const auto& item : catalog.items) {
+    Url from = !item.source_path.empty() ? parse_location(item.source_path)
+                                          : parse_location(catalog.root).join(item.relative_path);
+    auto info = storage::storage_for(from).stat(from);
+    if (!info || info->is_dir) fail("'{}' listed in catalog '{}' not found", from.display(), catalog_url.display());
+    if (item.size && *item.size != info->size) {
+      fail("'{}' has {} bytes but catalog '{}' records {}", from.display(), info->size, catalog_url.display(),
+           *item.size);
+    }
+    out.files.push_back({item.relative_path, from, *info, item.hash});
+  }
+  return out;
+}
+
+// Files left in an unpublished version folder by an interrupted create.
+void remove_leftovers(const Url& version, const model::Catalog& catalog, const std::string& marker_name) {
+  auto& store = storage::storage_for(version);
+  storage::ListOptions options;
+  options.symlinks = storage::SymlinkPolicy::kSkipOutside;
+  for (const auto& e : store.list(version, options)) {
+    if (e.relative_path == marker_name || catalog.find(e.relative_path)) continue;
+    log::info("removing leftover '{}' from an interrupted create", e.relative_path);
+    store.remove(version.join(e.relative_path));
+  }
+}
+
+}  // namespace
+
+CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
+  model::check_name_and_version(opt.package_name, opt.version);
+  Url src = parse_location(opt.source);
+  if (!opt.repo) fail("no repository given: pass --repo (the folder or URL that holds .packages)");
+  Url repo = parse_location(*opt.repo);
+  Url version = version_url(repo, opt.package_name, opt.version);
+  std::string marker_name = model::wrapp_file_name(opt.package_name);
+  Url marker = version.join(marker_name);
+  auto& dst_store = storage::storage_for(version);
+
+  if (dst_store.stat(marker)) {
+    fail("package '{}' version '{}' already exists in repository '{}'; versions are immutable, use a new version",
+         opt.package_name, opt.version, repo.display());
+  }
+  std::string source_root;
+  Collected collected;
+  if (opt.catalog) {
+    collected = collect_catalog(src, &source_root);
+  } else {
+    collected = collect_tree(ctx, opt, src);
+    source_root = src.str();
+  }
+
+  CreateResult result;
+  result.plan.target = version.str();
+  for (const auto& f : collected.files) {
+    result.plan.actions.push_back(
+        {PlanAction::Kind::kCopy, f.relative_path, f.url.str(), f.info.size, f.hash});
+  }
+  auto& package = result.package;
+  package.name = opt.package_name;
+  package.version = opt.version;
+  package.source = source_root;
+  package.repository = repo.str();
+  package.dependencies = collected.dependencies;
+  package.catalog.emplace();
+  package.catalog->root = version.str();
+  if (ctx.dry_run) return result;
+
+  auto& progress = ctx.scheduler.sub_job("create " + opt.package_name + " " + opt.version);
+  uint64_t total_bytes = 0;
+  for (const auto& f : collected.files) total_bytes += f.info.size;
+  progress.add_total(collected.files.size(), total_bytes);
+
+  auto& items = package.catalog->items;
+  items.resize(collected.files.size());
+  for_each_transfer(ctx, collected.files.size(), [&](size_t i) {
+    const auto& f = collected.files[i];
+    CopyRequest req;
+    req.from = f.url;
+    req.to = version.join(f.relative_path);
+    req.size = f.info.size;
+    req.expected_hash = f.hash;
+    // A catalog's hashes were computed earlier: verify the bytes still match.
+    req.need_hash = opt.catalog;
+    req.write.overwrite = true;  // the version is unpublished until its .wrapp exists
+    req.write.read_only = true;  // frozen: protects hard-linked installs too
+    std::string hash = copy_object(ctx, req, &progress);
+    if (f.hash.empty() && f.url.is_local()) {
+      // Remember the source's hash for the next create of this tree.
+      if (ctx.hash_cache) ctx.hash_cache->insert(f.url.path(), f.info.size, f.info.mtime_ns, f.info.inode, hash);
+    }
+    items[i] = {f.relative_path, req.to.str(), hash, f.info.size};
+    progress.add_done(1, 0);
+  });
+  package.catalog->sort_and_check(src.display());
+
+  remove_leftovers(version, *package.catalog, marker_name);
+  dst_store.sync(version);
+  storage::WriteOptions wopts;
+  wopts.read_only = true;
+  storage::write_all(marker, package.serialize(), wopts);
+  result.wrapp_file = marker.str();
+  return result;
+}
+
+}  // namespace wrapp::commands

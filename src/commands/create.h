@@ -1,0 +1,37 @@
+// create: freeze a folder (or a catalog) into a new, immutable package
+// version <repo>/.packages/<name>/<version>/.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "commands/context.h"
+#include "commands/plan.h"
+#include "model/package_info.h"
+
+namespace wrapp::commands {
+
+struct CreateOptions {
+  std::string package_name;
+  std::string version;
+  std::string source;  // folder, or with `catalog` a catalog file
+  bool catalog = false;
+  std::optional<std::string> repo;         // required for local sources
+  std::optional<std::string> ignore_file;  // instead of <source>/.wrappignore
+  bool skip_dirty_check = false;           // do not verify nested subpackages
+};
+
+struct CreateResult {
+  std::string wrapp_file;  // URL of the new .wrapp file ("" on dry run)
+  Plan plan;
+  model::PackageInfo package;  // what was (or would be) written
+};
+
+// Steps: validate; refuse an existing version; catalog the source (ignore
+// rules; nested .wrapp files become dependencies and their files are left
+// out); plan the copies; copy (hashing while copying); sync; write the
+// .wrapp file last. FailedCommand when the version exists, the source is
+// missing, or a subpackage is modified or has no catalog.
+CreateResult create(CommandContext& ctx, const CreateOptions& options);
+
+}  // namespace wrapp::commands

@@ -1,0 +1,191 @@
+#include "commands/file_ops.h"
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+
+#include "exec/task_group.h"
+#include "model/hash.h"
+#include "util/error.h"
+
+namespace wrapp::commands {
+
+using storage::Url;
+
+namespace {
+
+// 32 chunks = 32 MiB per parallel segment: large enough that per-task cost is
+// noise, small enough that a 256 MiB file keeps 8 threads busy.
+constexpr uint64_t kChunksPerSegment = 32;
+constexpr uint64_t kSegmentSize = kChunksPerSegment * model::kHashChunkSize;
+
+uint64_t chunk_count(uint64_t size) { return (size + model::kHashChunkSize - 1) / model::kHashChunkSize; }
+
+// Reads [first_chunk, last_chunk) of `reader`, stores each chunk's digest and,
+// when `writer` is given, writes the bytes at the same offsets.
+void process_chunks(storage::Reader& reader, storage::Writer* writer, uint64_t size, uint64_t first_chunk,
+                    uint64_t last_chunk, std::vector<model::Digest>& digests, const Url& from,
+                    exec::ProgressJob* progress, const exec::CancellationToken& token) {
+  std::unique_ptr<char[]> buf(new char[model::kHashChunkSize]);
+  for (uint64_t c = first_chunk; c < last_chunk; ++c) {
+    token.throw_if_cancelled();
+    uint64_t off = c * model::kHashChunkSize;
+    size_t want = static_cast<size_t>(std::min<uint64_t>(model::kHashChunkSize, size - off));
+    size_t got = reader.read_at(off, buf.get(), want);
+    if (got != want) fail("'{}' changed size while being read (expected {} bytes)", from.display(), size);
+    digests[c] = model::sha256(buf.get(), got);
+    if (writer) writer->write_at(off, buf.get(), got);
+    if (progress) progress->add_done(0, got);
+  }
+}
+
+// Streams `reader` (optionally into `writer`) and returns the flat hash,
+// in parallel segments when the file is large and the writer allows it.
+std::string stream_and_hash(CommandContext& ctx, storage::Reader& reader, storage::Writer* writer,
+                            bool parallel_write, const Url& from, exec::ProgressJob* progress) {
+  uint64_t size = reader.size();
+  uint64_t chunks = chunk_count(size);
+  std::vector<model::Digest> digests(chunks);
+  auto token = ctx.scheduler.token().child();
+  if (size <= kSegmentSize || (writer && !parallel_write)) {
+    process_chunks(reader, writer, size, 0, chunks, digests, from, progress, token);
+  } else {
+    exec::TaskGroup group(ctx.scheduler.cpu_pool(), token);
+    for (uint64_t first = 0; first < chunks; first += kChunksPerSegment) {
+      uint64_t last = std::min(chunks, first + kChunksPerSegment);
+      group.spawn([&, first, last] {
+        process_chunks(reader, writer, size, first, last, digests, from, progress, token);
+      });
+    }
+    group.wait();
+  }
+  // A file that grew while we read it would silently lose its tail.
+  char probe;
+  if (reader.read_at(size, &probe, 1) != 0) fail("'{}' changed size while being read", from.display());
+  return model::flat_hash_from_chunk_digests(digests);
+}
+
+}  // namespace
+
+LinkMode parse_link_mode(const std::string& text) {
+  if (text == "copy") return LinkMode::kCopy;
+  if (text == "hardlink") return LinkMode::kHardlink;
+  if (text == "reflink") return LinkMode::kReflink;
+  fail("invalid link mode '{}': expected copy, hardlink or reflink", text);
+}
+
+const char* link_mode_name(LinkMode mode) {
+  switch (mode) {
+    case LinkMode::kCopy: return "copy";
+    case LinkMode::kHardlink: return "hardlink";
+    case LinkMode::kReflink: return "reflink";
+  }
+  return "?";
+}
+
+std::string hash_object(CommandContext& ctx, const Url& url, const storage::FileInfo& info,
+                        exec::ProgressJob* progress) {
+  auto& store = storage::storage_for(url);
+  bool cacheable = ctx.hash_cache && url.is_local() && store.features().stable_identity;
+  if (cacheable) {
+    if (auto hit = ctx.hash_cache->lookup(url.path(), info.size, info.mtime_ns, info.inode)) {
+      if (progress) progress->add_done(0, info.size);
+      return *hit;
+    }
+  }
+  auto reader = store.open_read(url);
+  if (!reader) fail("'{}' disappeared while being read", url.display());
+  if (reader->size() != info.size) fail("'{}' changed size while being read", url.display());
+  std::string hash = stream_and_hash(ctx, *reader, nullptr, false, url, progress);
+  if (cacheable) {
+    // Re-stat: only cache what we know matches the bytes we hashed.
+    auto now = store.stat(url);
+    if (now && now->size == info.size && now->mtime_ns == info.mtime_ns && now->inode == info.inode) {
+      ctx.hash_cache->insert(url.path(), info.size, info.mtime_ns, info.inode, hash);
+    }
+  }
+  return hash;
+}
+
+void remember_hash(CommandContext& ctx, const Url& url, const std::string& hash) {
+  if (!ctx.hash_cache || !url.is_local() || hash.empty()) return;
+  auto& store = storage::storage_for(url);
+  if (!store.features().stable_identity) return;
+  if (auto info = store.stat(url)) ctx.hash_cache->insert(url.path(), info->size, info->mtime_ns, info->inode, hash);
+}
+
+std::string copy_object(CommandContext& ctx, const CopyRequest& req, exec::ProgressJob* progress) {
+  auto& src_store = storage::storage_for(req.from);
+  auto& dst_store = storage::storage_for(req.to);
+  bool same_store = &src_store == &dst_store;
+  bool known = !req.expected_hash.empty();
+
+  if (same_store && known && !req.need_hash) {
+    if (req.link != LinkMode::kCopy) {
+      auto mode = req.link == LinkMode::kHardlink ? storage::LinkMode::kHardlink : storage::LinkMode::kReflink;
+      if (dst_store.link(req.from, req.to, mode, req.write)) {
+        if (progress) progress->add_done(0, req.size);
+        remember_hash(ctx, req.to, req.expected_hash);
+        return req.expected_hash;
+      }
+    }
+    if (dst_store.features().server_side_copy) {
+      dst_store.copy(req.from, req.to, req.write);
+      if (progress) progress->add_done(0, req.size);
+      remember_hash(ctx, req.to, req.expected_hash);
+      return req.expected_hash;
+    }
+  }
+
+  auto reader = src_store.open_read(req.from);
+  if (!reader) fail("'{}' not found", req.from.display());
+  if (reader->size() != req.size) {
+    fail("'{}' has {} bytes, expected {}", req.from.display(), reader->size(), req.size);
+  }
+  storage::WriteOptions wopts = req.write;
+  wopts.size_hint = req.size;
+  auto writer = dst_store.open_write(req.to, wopts);
+  std::string hash =
+      stream_and_hash(ctx, *reader, writer.get(), dst_store.features().parallel_write, req.from, progress);
+  if (known && hash != req.expected_hash) {
+    fail("content of '{}' does not match its recorded hash (expected {}, read {}); nothing was written to '{}'",
+         req.from.display(), req.expected_hash, hash, req.to.display());
+  }
+  writer->commit();
+  remember_hash(ctx, req.to, hash);
+  return hash;
+}
+
+namespace {
+
+// A fixed number of workers pull indices from a shared counter, so a million
+// items cost a handful of queued tasks, not a million.
+void run_workers(CommandContext& ctx, size_t n, exec::Throttle& throttle, const std::function<void(size_t)>& fn) {
+  if (n == 0) return;
+  auto token = ctx.scheduler.token().child();
+  std::atomic<size_t> next{0};
+  size_t workers = std::min(n, throttle.limit());
+  exec::TaskGroup group(ctx.scheduler.io_pool(), token);
+  for (size_t w = 0; w < workers; ++w) {
+    group.spawn([&] {
+      for (size_t i = next++; i < n; i = next++) {
+        token.throw_if_cancelled();
+        auto slot = throttle.acquire(token);
+        fn(i);
+      }
+    });
+  }
+  group.wait();
+}
+
+}  // namespace
+
+void for_each_transfer(CommandContext& ctx, size_t n, const std::function<void(size_t)>& fn) {
+  run_workers(ctx, n, ctx.scheduler.transfers(), fn);
+}
+
+void for_each_request(CommandContext& ctx, size_t n, const std::function<void(size_t)>& fn) {
+  run_workers(ctx, n, ctx.scheduler.requests(), fn);
+}
+
+}  // namespace wrapp::commands

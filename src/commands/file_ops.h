@@ -1,0 +1,63 @@
+// Moving and hashing file content: the data path shared by every command.
+//
+// Every byte is read once: a copy hashes what it reads, so a new catalog or a
+// verification costs no second pass. Files larger than one segment are split
+// into segments of whole 1 MiB chunks that are read, hashed and written in
+// parallel, so one huge file uses every core. Callers hold a file-transfer
+// slot (Scheduler::transfers()) around each call, which bounds open files.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "commands/context.h"
+#include "exec/progress.h"
+#include "storage/storage.h"
+
+namespace wrapp::commands {
+
+// How installed files are made from repository files.
+enum class LinkMode {
+  kCopy,      // new bytes (copy_file_range where possible)
+  kHardlink,  // share the inode; falls back to copy across file systems
+  kReflink,   // share extents copy-on-write; falls back to copy where unsupported
+};
+LinkMode parse_link_mode(const std::string& text);  // "copy" | "hardlink" | "reflink"
+const char* link_mode_name(LinkMode mode);
+
+// The content hash of `url`, whose stat is `info`. Local files consult the
+// hash cache first and feed it afterwards. Adds the bytes read to `progress`.
+std::string hash_object(CommandContext& ctx, const storage::Url& url, const storage::FileInfo& info,
+                        exec::ProgressJob* progress);
+
+struct CopyRequest {
+  storage::Url from;
+  storage::Url to;
+  uint64_t size = 0;
+  // Known hash of the source ("" if unknown). When the bytes are streamed the
+  // copy is verified against it, and a mismatch fails naming the file.
+  std::string expected_hash;
+  // Compute the hash even when a cheaper path (server-side copy, link) exists.
+  bool need_hash = false;
+  LinkMode link = LinkMode::kCopy;
+  storage::WriteOptions write;
+};
+
+// Copies one object; returns the hash of the copied bytes (the expected hash
+// when the content was not streamed through this process). Feeds the hash
+// cache with the destination when it is local.
+std::string copy_object(CommandContext& ctx, const CopyRequest& request, exec::ProgressJob* progress);
+
+// Records a known hash for a local file that was just written or verified.
+void remember_hash(CommandContext& ctx, const storage::Url& url, const std::string& hash);
+
+// Runs fn(i) for i in [0, n) on the I/O pool, each under a file-transfer
+// slot. The first failure cancels the rest and is rethrown.
+void for_each_transfer(CommandContext& ctx, size_t n, const std::function<void(size_t)>& fn);
+
+// Runs fn(i) for i in [0, n) on the I/O pool under a storage-request slot
+// (metadata work: stat, remove).
+void for_each_request(CommandContext& ctx, size_t n, const std::function<void(size_t)>& fn);
+
+}  // namespace wrapp::commands

@@ -1,0 +1,32 @@
+#include "commands/new_package.h"
+
+#include "commands/repository.h"
+#include "commands/tree.h"
+#include "util/error.h"
+
+namespace wrapp::commands {
+
+using storage::Url;
+
+std::string new_package(CommandContext& ctx, const NewOptions& opt) {
+  model::check_name_and_version(opt.package_name, opt.version);
+  Url dest = parse_location(opt.destination);
+  Url marker = dest.join(model::wrapp_file_name(opt.package_name));
+  auto& store = storage::storage_for(dest);
+  if (auto info = store.stat(dest); info && !info->is_dir) fail("'{}' is a file, not a folder", dest.display());
+  if (store.stat(marker)) fail("'{}' already exists", marker.display());
+  model::PackageInfo info;
+  info.name = opt.package_name;
+  info.version = opt.version;
+  if (opt.create_catalog) {
+    auto ignores = load_ignore_rules(dest, opt.ignore_file);
+    auto entries = walk_tree(dest, ignores);
+    std::erase_if(entries, [](const storage::ListEntry& e) { return is_wrapp_file_name(base_name(e.relative_path)); });
+    info.catalog = hash_tree(ctx, dest, entries, &ctx.scheduler.sub_job("catalog " + dest.display()));
+  }
+  if (ctx.dry_run) return marker.str();
+  storage::write_all(marker, info.serialize(), {});
+  return marker.str();
+}
+
+}  // namespace wrapp::commands

@@ -1,0 +1,55 @@
+#include "commands/repository.h"
+
+#include "commands/list_repo.h"
+#include "storage/storage.h"
+#include "util/error.h"
+
+namespace wrapp::commands {
+
+using storage::Url;
+
+Url packages_url(const Url& repo) { return repo.join(".packages"); }
+
+Url version_url(const Url& repo, const std::string& name, const std::string& version) {
+  model::check_name_and_version(name, version);
+  return packages_url(repo).join(name).join(version);
+}
+
+Url repo_marker_url(const Url& repo, const std::string& name, const std::string& version) {
+  return version_url(repo, name, version).join(model::wrapp_file_name(name));
+}
+
+std::optional<model::PackageInfo> read_package_info(const Url& wrapp_file) {
+  auto text = storage::read_all(wrapp_file);
+  if (!text) return std::nullopt;
+  return model::PackageInfo::parse(*text, wrapp_file.display());
+}
+
+model::PackageInfo require_package_info(const Url& wrapp_file, const std::string& what) {
+  auto info = read_package_info(wrapp_file);
+  if (!info) fail("{} '{}' not found", what, wrapp_file.display());
+  return std::move(*info);
+}
+
+model::PackageInfo require_repo_package(const Url& repo, const std::string& name, const std::string& version) {
+  Url marker = repo_marker_url(repo, name, version);
+  auto info = read_package_info(marker);
+  if (info) return std::move(*info);
+  std::string known;
+  for (const auto& pkg : list_repo(repo)) {
+    if (pkg.name != name) continue;
+    for (const auto& v : pkg.versions) known += (known.empty() ? "" : ", ") + v;
+  }
+  if (known.empty()) {
+    fail("package '{}' not found in repository '{}'", name, repo.display());
+  }
+  fail("package '{}' version '{}' not found in repository '{}' (available: {})", name, version, repo.display(),
+       known);
+}
+
+Url parse_location(const std::string& text) {
+  if (text.empty()) fail("empty path or URL");
+  return Url::parse(text);
+}
+
+}  // namespace wrapp::commands

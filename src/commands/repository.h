@@ -1,0 +1,34 @@
+// The repository layout: <repo>/.packages/<name>/<version>/ holds every file
+// of the version at its relative path plus .<name>.wrapp, written last. A
+// version exists only once its .wrapp file is there (docs/design.md).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "model/package_info.h"
+#include "storage/url.h"
+
+namespace wrapp::commands {
+
+storage::Url packages_url(const storage::Url& repo);
+storage::Url version_url(const storage::Url& repo, const std::string& name, const std::string& version);
+storage::Url repo_marker_url(const storage::Url& repo, const std::string& name, const std::string& version);
+
+// Reads and parses a .wrapp file; nullopt when absent. Parse errors throw
+// FailedCommand naming the file.
+std::optional<model::PackageInfo> read_package_info(const storage::Url& wrapp_file);
+
+// Like read_package_info, but a missing file is a FailedCommand naming it
+// and `what` ("install marker", "package file").
+model::PackageInfo require_package_info(const storage::Url& wrapp_file, const std::string& what);
+
+// Reads the version's .wrapp file or fails with "package 'n' version 'v' not
+// found in repository 'r'" (listing the versions that exist).
+model::PackageInfo require_repo_package(const storage::Url& repo, const std::string& name,
+                                        const std::string& version);
+
+// Parses a URL or path given on the command line or in Python.
+storage::Url parse_location(const std::string& text);
+
+}  // namespace wrapp::commands

@@ -1,0 +1,124 @@
+#include "commands/uninstall.h"
+
+#include <set>
+
+#include <unistd.h>
+
+#include "commands/file_ops.h"
+#include "commands/repository.h"
+#include "commands/tree.h"
+#include "util/error.h"
+#include "util/log.h"
+
+namespace wrapp::commands {
+
+using storage::Url;
+
+namespace {
+
+struct Installed {
+  Url location;
+  Url marker;
+  model::PackageInfo info;
+};
+
+// The package and its subpackages, subpackages first.
+void collect(const Url& location, const std::string& name, std::vector<Installed>& out) {
+  Url marker = location.join(model::wrapp_file_name(name));
+  auto info = read_package_info(marker);
+  if (!info) fail("package '{}' is not installed in '{}' ('{}' not found)", name, location.display(), marker.display());
+  for (const auto& d : info->dependencies) {
+    Url sub = d.relative_destination.empty() ? location : location.join(d.relative_destination);
+    if (storage::storage_for(sub).stat(sub.join(model::wrapp_file_name(d.package)))) collect(sub, d.package, out);
+  }
+  out.push_back({location, marker, std::move(*info)});
+}
+
+void remove_empty_folders(const Url& root, const std::vector<std::string>& removed) {
+  if (!root.is_local()) return;
+  std::set<std::string, std::greater<>> dirs;
+  for (const auto& rel : removed) {
+    for (size_t slash = rel.rfind('/'); slash != std::string::npos && slash > 0; slash = rel.rfind('/', slash - 1)) {
+      dirs.insert(rel.substr(0, slash));
+    }
+  }
+  for (const auto& d : dirs) ::rmdir(root.join(d).path().c_str());  // only succeeds when empty
+}
+
+}  // namespace
+
+UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& opt) {
+  model::check_name_and_version(opt.package_name, "any");
+  Url given = parse_location(opt.install_location);
+  auto& store = storage::storage_for(given);
+  auto given_info = store.stat(given);
+  if (!given_info) fail("install location '{}' not found", given.display());
+
+  // Dependency-file mode: <folder>/.<other>.wrapp recording this package.
+  std::optional<Url> dependency_file;
+  Url location = given;
+  if (!given_info->is_dir) {
+    if (given.name() == model::wrapp_file_name(opt.package_name)) {
+      location = given.parent();
+    } else {
+      auto parent = require_package_info(given, "package file");
+      auto it = std::find_if(parent.dependencies.begin(), parent.dependencies.end(),
+                             [&](const model::Dependency& d) { return d.package == opt.package_name; });
+      if (it == parent.dependencies.end()) {
+        fail("'{}' records no dependency on package '{}'", given.display(), opt.package_name);
+      }
+      location = it->relative_destination.empty() ? given.parent() : given.parent().join(it->relative_destination);
+      dependency_file = given;
+    }
+  }
+
+  std::vector<Installed> packages;
+  collect(location, opt.package_name, packages);
+
+  UninstallResult result;
+  for (const auto& p : packages) {
+    model::Catalog catalog = p.info.catalog ? *p.info.catalog : model::Catalog{};
+    for (auto& m : find_modifications(ctx, p.location, catalog)) {
+      std::string rel;
+      p.location.join(m.relative_path).relative_to(location, &rel);
+      result.modified.push_back({m.kind, rel});
+    }
+  }
+  bool changed = std::any_of(result.modified.begin(), result.modified.end(),
+                             [](const StatusEntry& e) { return e.kind == StatusEntry::Kind::kModified; });
+  if (changed && !opt.force) {
+    std::string list;
+    for (const auto& m : result.modified) list += fmt::format("\n  {}: {}", m.relative_path, status_kind_name(m.kind));
+    fail("'{}' in '{}' has local modifications that uninstall would lose; keep them with 'wrapp create', or pass "
+         "--force to discard them:{}",
+         opt.package_name, location.display(), list);
+  }
+  if (ctx.dry_run) return result;
+
+  for (const auto& p : packages) {
+    std::vector<std::string> rels;
+    if (p.info.catalog) {
+      for (const auto& item : p.info.catalog->items) rels.push_back(item.relative_path);
+    }
+    std::atomic<size_t> removed{0};
+    for_each_request(ctx, rels.size(), [&](size_t i) {
+      if (storage::storage_for(p.location).remove(p.location.join(rels[i]))) ++removed;
+    });
+    result.files_removed += removed;
+    remove_empty_folders(p.location, rels);
+    storage::storage_for(p.marker).remove(p.marker);
+    result.removed.push_back(p.marker.str());
+    log::info("uninstalled {} {} from {}", p.info.name, p.info.version, p.location.display());
+  }
+
+  if (dependency_file) {
+    auto parent = require_package_info(*dependency_file, "package file");
+    std::erase_if(parent.dependencies, [&](const model::Dependency& d) { return d.package == opt.package_name; });
+    storage::WriteOptions wopts;
+    wopts.overwrite = true;
+    storage::write_all(*dependency_file, parent.serialize(), wopts);
+  }
+  return result;
+}
+
+}  // namespace wrapp::commands

@@ -1,0 +1,34 @@
+// uninstall: remove an installed package's files, after checking that no
+// local modification would be lost.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "commands/context.h"
+#include "commands/status.h"
+
+namespace wrapp::commands {
+
+struct UninstallOptions {
+  std::string package_name;
+  // The install location (folder holding .<name>.wrapp), or a .wrapp file of
+  // another package that recorded this one as a dependency (`wrapp new`
+  // file): then the dependency record is removed from that file too.
+  std::string install_location;
+  bool force = false;  // delete even modified files
+};
+
+struct UninstallResult {
+  std::vector<std::string> removed;  // URLs of the removed markers (subpackages first)
+  size_t files_removed = 0;
+  std::vector<StatusEntry> modified;  // what --force discarded (or would refuse on)
+};
+
+// Steps: read the marker(s); find modified and missing files (recursively
+// through subpackages); refuse listing them unless force; delete only the
+// package's files and the folders they leave empty; delete the marker last.
+// Files that are not the package's are never touched.
+UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& options);
+
+}  // namespace wrapp::commands

@@ -1,0 +1,171 @@
+#include "model/hash.h"
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "util/error.h"
+
+namespace wrapp::model {
+namespace {
+
+[[noreturn]] void throw_openssl(const char* what) {
+  unsigned long code = ERR_get_error();
+  char buf[256] = "unknown error";
+  if (code != 0) ERR_error_string_n(code, buf, sizeof buf);
+  ERR_clear_error();
+  throw StorageError(fmt::format("OpenSSL SHA-256 {} failed: {}", what, buf));
+}
+
+void check(int ok, const char* what) {
+  if (ok != 1) throw_openssl(what);
+}
+
+// Fetched once; deliberately never freed (it lives until process exit and
+// must outlive every digest context, including thread-local ones).
+const EVP_MD* sha256_md() {
+  static const EVP_MD* md = [] {
+    EVP_MD* m = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+    if (m == nullptr) throw_openssl("fetch");
+    return m;
+  }();
+  return md;
+}
+
+struct CtxDeleter {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+using CtxPtr = std::unique_ptr<EVP_MD_CTX, CtxDeleter>;
+
+CtxPtr new_ctx() {
+  CtxPtr c(EVP_MD_CTX_new());
+  if (!c) throw_openssl("context allocation");
+  return c;
+}
+
+void init(EVP_MD_CTX* c) { check(EVP_DigestInit_ex2(c, sha256_md(), nullptr), "init"); }
+
+void digest_update(EVP_MD_CTX* c, const void* data, size_t len) {
+  if (len > 0) check(EVP_DigestUpdate(c, data, len), "update");
+}
+
+Digest finalize(EVP_MD_CTX* c) {
+  Digest d;
+  unsigned int n = 0;
+  check(EVP_DigestFinal_ex(c, d.data(), &n), "final");
+  if (n != d.size()) throw StorageError("OpenSSL SHA-256 returned a digest of unexpected size");
+  return d;
+}
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;  // uppercase is not valid in a hash string
+}
+
+}  // namespace
+
+Digest sha256(const void* data, size_t len) {
+  thread_local CtxPtr ctx = new_ctx();
+  init(ctx.get());
+  digest_update(ctx.get(), data, len);
+  return finalize(ctx.get());
+}
+
+std::string to_hex(const Digest& digest) {
+  std::string s(digest.size() * 2, '\0');
+  for (size_t i = 0; i < digest.size(); ++i) {
+    s[2 * i] = kHexDigits[digest[i] >> 4];
+    s[2 * i + 1] = kHexDigits[digest[i] & 0xf];
+  }
+  return s;
+}
+
+std::string format_hash(const Digest& value) {
+  std::string s;
+  s.reserve(kHashPrefix.size() + 64);
+  s.append(kHashPrefix);
+  s.append(to_hex(value));
+  return s;
+}
+
+std::optional<Digest> parse_hash(std::string_view hash) {
+  if (hash.size() != kHashPrefix.size() + 64 || hash.substr(0, kHashPrefix.size()) != kHashPrefix) {
+    return std::nullopt;
+  }
+  std::string_view hex = hash.substr(kHashPrefix.size());
+  Digest d;
+  for (size_t i = 0; i < d.size(); ++i) {
+    int hi = hex_value(hex[2 * i]);
+    int lo = hex_value(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    d[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return d;
+}
+
+bool is_valid_hash(std::string_view hash) { return parse_hash(hash).has_value(); }
+
+struct FlatHasher::Contexts {
+  CtxPtr chunk = new_ctx();  // digest of the current chunk
+  CtxPtr outer = new_ctx();  // digest over the chunk digests
+};
+
+FlatHasher::FlatHasher() : ctx_(std::make_unique<Contexts>()) {
+  init(ctx_->chunk.get());
+  init(ctx_->outer.get());
+}
+
+FlatHasher::~FlatHasher() = default;
+FlatHasher::FlatHasher(FlatHasher&&) noexcept = default;
+FlatHasher& FlatHasher::operator=(FlatHasher&&) noexcept = default;
+
+void FlatHasher::finish_chunk() {
+  Digest d = finalize(ctx_->chunk.get());
+  digest_update(ctx_->outer.get(), d.data(), d.size());
+  init(ctx_->chunk.get());
+  in_chunk_ = 0;
+}
+
+void FlatHasher::update(const void* data, size_t len) {
+  if (result_) throw std::logic_error("FlatHasher::update after finish");
+  const auto* p = static_cast<const uint8_t*>(data);
+  while (len > 0) {
+    size_t take = std::min(len, kHashChunkSize - in_chunk_);
+    digest_update(ctx_->chunk.get(), p, take);
+    in_chunk_ += take;
+    bytes_ += take;
+    p += take;
+    len -= take;
+    // A full chunk is closed at once, so content of exactly N chunks never
+    // gets an extra empty chunk in finish().
+    if (in_chunk_ == kHashChunkSize) finish_chunk();
+  }
+}
+
+std::string FlatHasher::finish() {
+  if (!result_) {
+    if (in_chunk_ > 0) finish_chunk();
+    result_ = format_hash(finalize(ctx_->outer.get()));
+  }
+  return *result_;
+}
+
+std::string flat_hash(const void* data, size_t len) {
+  FlatHasher h;
+  h.update(data, len);
+  return h.finish();
+}
+
+std::string flat_hash_from_chunk_digests(const std::vector<Digest>& chunk_digests) {
+  thread_local CtxPtr ctx = new_ctx();
+  init(ctx.get());
+  for (const Digest& d : chunk_digests) digest_update(ctx.get(), d.data(), d.size());
+  return format_hash(finalize(ctx.get()));
+}
+
+}  // namespace wrapp::model

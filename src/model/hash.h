@@ -1,0 +1,84 @@
+// The package content hash of WRAPP: "sha-256-flat;1048576;<64 lowercase hex>".
+//
+// Content is split into 1 MiB (1,048,576-byte) chunks; every chunk is hashed
+// with SHA-256 (32-byte binary digest) and the value is the SHA-256 over the
+// concatenation of all chunk digests, in order. Empty content has no chunks,
+// so its value is the SHA-256 of empty input.
+//
+// SHA-256 comes from OpenSSL's EVP interface (which uses the CPU's SHA
+// instructions); the EVP_MD is fetched once per process and digest contexts
+// are reused.
+//
+// Thread safety: the free functions may be called from any thread. A
+// FlatHasher is used by one thread at a time.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wrapp::model {
+
+inline constexpr size_t kHashChunkSize = 1048576;
+inline constexpr std::string_view kHashPrefix = "sha-256-flat;1048576;";
+
+using Digest = std::array<uint8_t, 32>;
+
+// SHA-256 of one buffer (reuses a per-thread digest context).
+Digest sha256(const void* data, size_t len);
+
+// 64 lowercase hex digits.
+std::string to_hex(const Digest& digest);
+
+// kHashPrefix + to_hex(value).
+std::string format_hash(const Digest& value);
+
+// The value of a hash string if is_valid_hash(hash), else nullopt.
+std::optional<Digest> parse_hash(std::string_view hash);
+
+// Exact format check: kHashPrefix followed by exactly 64 lowercase hex digits.
+bool is_valid_hash(std::string_view hash);
+
+// Streaming hasher: update() with any split of the bytes gives the same
+// result; finish() returns the full hash string. finish() may be called more
+// than once (it returns the same string); update() after finish() throws
+// std::logic_error.
+class FlatHasher {
+ public:
+  FlatHasher();
+  ~FlatHasher();
+  FlatHasher(FlatHasher&&) noexcept;
+  FlatHasher& operator=(FlatHasher&&) noexcept;
+  FlatHasher(const FlatHasher&) = delete;
+  FlatHasher& operator=(const FlatHasher&) = delete;
+
+  void update(const void* data, size_t len);
+  std::string finish();
+  // Bytes passed to update() so far.
+  uint64_t bytes() const { return bytes_; }
+
+ private:
+  void finish_chunk();
+
+  struct Contexts;
+  std::unique_ptr<Contexts> ctx_;
+  size_t in_chunk_ = 0;  // bytes of the current, unfinished chunk
+  uint64_t bytes_ = 0;
+  std::optional<std::string> result_;
+};
+
+// Hash string of a whole buffer (same as one FlatHasher::update + finish).
+std::string flat_hash(const void* data, size_t len);
+
+// For parallel hashing: callers compute sha256() of each whole chunk (every
+// chunk kHashChunkSize bytes except possibly the last, which is non-empty),
+// on many threads, then combine the digests in order here. No digests means
+// empty content.
+std::string flat_hash_from_chunk_digests(const std::vector<Digest>& chunk_digests);
+
+}  // namespace wrapp::model

@@ -1,0 +1,93 @@
+// A persistent cache of file content hashes, so unchanged local files are not
+// hashed again.
+//
+// Keyed by absolute local path. An entry records the file's size, mtime (int64
+// nanoseconds since the epoch) and inode at the time it was hashed; the cached
+// hash is reused ONLY when all three still match.
+//
+// File format (JSON, UTF-8), schema-versioned:
+//
+//   {"format": "wrapp-hash-cache",
+//    "version": 1,
+//    "entries": {"/abs/path": {"size": 1, "mtime_ns": 1, "inode": 1,
+//                              "hash": "sha-256-flat;1048576;<64 hex>"}, ...}}
+//
+//   format   must be exactly "wrapp-hash-cache"; anything else is foreign.
+//   version  1. A file of any other version (e.g. written by a newer wrapp)
+//            is not trusted and is replaced on the next save.
+//   entries  object keyed by absolute path. size and inode are unsigned
+//            64-bit integers, mtime_ns a signed 64-bit integer, hash must pass
+//            is_valid_hash(). Entries that are malformed or carry an invalid
+//            hash are dropped on load; unknown fields (top level or in an
+//            entry) are ignored. The order of entries is unspecified.
+//   Paths that are not valid UTF-8 cannot be represented and are not saved.
+//
+// Old WRAPP (Python) kept a pickle file here; such a file, like any corrupt
+// or foreign file, is never trusted: load() returns an empty cache, warns,
+// and the file is replaced on the next save.
+//
+// Loading and saving are linear in the number of entries (SAX parsing, one
+// output string). Thread safety: lookup() and insert() (and size(), dirty(),
+// to_json(), save()) may be called concurrently from any threads; entries are
+// kept in sharded maps, each behind its own mutex.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace wrapp::model {
+
+inline constexpr std::string_view kHashCacheFormat = "wrapp-hash-cache";
+inline constexpr int kHashCacheVersion = 1;
+
+class HashCache {
+ public:
+  // Loads `path`. Absent file -> empty, clean cache. A corrupt, foreign
+  // (other format, other/newer version, legacy Python pickle) or unreadable
+  // file is never trusted: returns an empty cache and calls warn(message),
+  // the message naming the file and the cause. For a corrupt or foreign file
+  // the returned cache is dirty, so save() replaces the file.
+  static HashCache load(const std::string& path,
+                        const std::function<void(const std::string&)>& warn);
+
+  HashCache();
+  ~HashCache();
+  HashCache(HashCache&&) noexcept;
+  HashCache& operator=(HashCache&&) noexcept;
+
+  // The cached hash if an entry for abs_path exists and its size, mtime_ns
+  // and inode all equal the given ones.
+  std::optional<std::string> lookup(const std::string& abs_path, uint64_t size, int64_t mtime_ns,
+                                    uint64_t inode) const;
+
+  // Adds or replaces the entry for abs_path. Throws FailedCommand if `hash`
+  // is not a valid hash string. Marks the cache dirty unless the same entry
+  // was already present.
+  void insert(const std::string& abs_path, uint64_t size, int64_t mtime_ns, uint64_t inode,
+              std::string hash);
+
+  // Writes the cache to `path` atomically (util::write_file_atomically) if it
+  // was modified since load or the last save (dirty()), or always if force.
+  // A successful save clears dirty(). Throws StorageError on I/O failure (the
+  // cache stays dirty). The directory of `path` must exist.
+  void save(const std::string& path, bool force = false) const;
+
+  bool dirty() const;
+  size_t size() const;
+
+  // Serializes / parses the file format above. from_json throws
+  // FailedCommand naming the cause on bad input (not JSON, foreign format,
+  // unsupported version, wrong structure). A parsed cache is not dirty.
+  std::string to_json() const;
+  static HashCache from_json(std::string_view text);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace wrapp::model

@@ -1,0 +1,354 @@
+#include "model/hash_cache.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "model/hash.h"
+#include "util/atomic_file.h"
+#include "util/error.h"
+
+namespace wrapp::model {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string hash_of(const std::string& s) { return flat_hash(s.data(), s.size()); }
+
+class HashCacheTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "wrapp-hashcache-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    cache_path_ = dir_ + "/hash_cache.json";
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  std::vector<std::string> names() const {
+    std::vector<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir_)) out.push_back(e.path().filename().string());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  // Loads cache_path_, collecting warnings.
+  HashCache load() {
+    warnings_.clear();
+    return HashCache::load(cache_path_, [this](const std::string& m) { warnings_.push_back(m); });
+  }
+  void write(std::string_view content) { util::write_file_atomically(cache_path_, content); }
+
+  std::string dir_;
+  std::string cache_path_;
+  std::vector<std::string> warnings_;
+};
+
+TEST_F(HashCacheTest, EmptyCache) {
+  HashCache c;
+  EXPECT_EQ(c.size(), 0u);
+  EXPECT_FALSE(c.dirty());
+  EXPECT_FALSE(c.lookup("/a", 1, 2, 3).has_value());
+  HashCache back = HashCache::from_json(c.to_json());
+  EXPECT_EQ(back.size(), 0u);
+  auto doc = nlohmann::json::parse(c.to_json());
+  EXPECT_EQ(doc["format"], "wrapp-hash-cache");
+  EXPECT_EQ(doc["version"], 1);
+  EXPECT_TRUE(doc["entries"].is_object());
+}
+
+TEST_F(HashCacheTest, RoundTripThroughJson) {
+  HashCache c;
+  const std::vector<std::string> paths = {"/plain/file.usd", "/with space/ü nicode/日本.usda",
+                                          "/quote\"back\\slash", "/ctrl\n\t\x01/x"};
+  for (size_t i = 0; i < paths.size(); ++i) {
+    c.insert(paths[i], 100 + i, -5 + static_cast<int64_t>(i) * 1'000'000'007LL, 7000 + i,
+             hash_of(paths[i]));
+  }
+  c.insert("/big", UINT64_MAX, INT64_MAX, UINT64_MAX, hash_of("big"));
+  c.insert("/neg", 0, INT64_MIN, 0, hash_of(""));
+  EXPECT_TRUE(c.dirty());
+  std::string text = c.to_json();
+  EXPECT_NO_THROW(nlohmann::json::parse(text));  // a standard JSON parser agrees
+  HashCache back = HashCache::from_json(text);
+  EXPECT_FALSE(back.dirty());
+  EXPECT_EQ(back.size(), paths.size() + 2);
+  for (size_t i = 0; i < paths.size(); ++i) {
+    EXPECT_EQ(back.lookup(paths[i], 100 + i, -5 + static_cast<int64_t>(i) * 1'000'000'007LL, 7000 + i),
+              hash_of(paths[i]))
+        << paths[i];
+  }
+  EXPECT_EQ(back.lookup("/big", UINT64_MAX, INT64_MAX, UINT64_MAX), hash_of("big"));
+  EXPECT_EQ(back.lookup("/neg", 0, INT64_MIN, 0), hash_of(""));
+}
+
+TEST_F(HashCacheTest, RoundTripThroughFile) {
+  HashCache c;
+  c.insert("/a/b", 1, 2, 3, hash_of("a"));
+  c.save(cache_path_);
+  EXPECT_FALSE(c.dirty());
+  HashCache back = load();
+  EXPECT_TRUE(warnings_.empty());
+  EXPECT_FALSE(back.dirty());
+  EXPECT_EQ(back.size(), 1u);
+  EXPECT_EQ(back.lookup("/a/b", 1, 2, 3), hash_of("a"));
+}
+
+TEST_F(HashCacheTest, MismatchOnSizeMtimeOrInode) {
+  HashCache c;
+  c.insert("/f", 10, 20, 30, hash_of("f"));
+  EXPECT_EQ(c.lookup("/f", 10, 20, 30), hash_of("f"));
+  EXPECT_FALSE(c.lookup("/f", 11, 20, 30).has_value()) << "size";
+  EXPECT_FALSE(c.lookup("/f", 10, 21, 30).has_value()) << "mtime_ns";
+  EXPECT_FALSE(c.lookup("/f", 10, 20, 31).has_value()) << "inode";
+  EXPECT_FALSE(c.lookup("/g", 10, 20, 30).has_value()) << "path";
+  // Replacing an entry replaces the identity too.
+  c.insert("/f", 10, 25, 30, hash_of("f2"));
+  EXPECT_FALSE(c.lookup("/f", 10, 20, 30).has_value());
+  EXPECT_EQ(c.lookup("/f", 10, 25, 30), hash_of("f2"));
+}
+
+TEST_F(HashCacheTest, InsertRejectsInvalidHash) {
+  HashCache c;
+  EXPECT_THROW(c.insert("/f", 1, 1, 1, "sha-256-flat;1048576;abc"), FailedCommand);
+  EXPECT_EQ(c.size(), 0u);
+  EXPECT_FALSE(c.dirty());
+}
+
+TEST_F(HashCacheTest, DirtyTracking) {
+  HashCache c;
+  EXPECT_FALSE(c.dirty());
+  c.insert("/f", 1, 1, 1, hash_of("x"));
+  EXPECT_TRUE(c.dirty());
+  c.save(cache_path_);
+  EXPECT_FALSE(c.dirty());
+  c.insert("/f", 1, 1, 1, hash_of("x"));  // identical: no change
+  EXPECT_FALSE(c.dirty());
+
+  HashCache loaded = load();
+  EXPECT_FALSE(loaded.dirty());
+  fs::remove(cache_path_);
+  loaded.save(cache_path_);  // clean: nothing written
+  EXPECT_FALSE(fs::exists(cache_path_));
+  loaded.save(cache_path_, /*force=*/true);
+  EXPECT_TRUE(fs::exists(cache_path_));
+}
+
+TEST_F(HashCacheTest, AbsentFileIsEmptyWithoutWarning) {
+  HashCache c = load();
+  EXPECT_TRUE(warnings_.empty());
+  EXPECT_EQ(c.size(), 0u);
+  EXPECT_FALSE(c.dirty());
+}
+
+TEST_F(HashCacheTest, CorruptJsonIgnoredWithWarning) {
+  for (std::string_view bad : {std::string_view("{\"format\": \"wrapp-hash-cache\", \"version\": 1, \"entries\": {"),
+                               std::string_view("not json at all"), std::string_view(""),
+                               std::string_view("{\"format\": \"wrapp-hash-cache\", \"version\": 1, "
+                                                "\"entries\": {}} trailing")}) {
+    write(bad);
+    HashCache c = load();
+    EXPECT_EQ(c.size(), 0u) << bad;
+    ASSERT_EQ(warnings_.size(), 1u) << bad;
+    EXPECT_NE(warnings_[0].find(cache_path_), std::string::npos) << warnings_[0];
+    EXPECT_NE(warnings_[0].find("JSON"), std::string::npos) << warnings_[0];
+    EXPECT_TRUE(c.dirty()) << "a corrupt file is replaced on the next save";
+  }
+  EXPECT_THROW(HashCache::from_json("{"), FailedCommand);
+}
+
+TEST_F(HashCacheTest, ForeignJsonIgnored) {
+  const std::string h = hash_of("x");
+  for (const std::string& foreign : std::vector<std::string>{
+           "{\"format\": \"something-else\", \"version\": 1, \"entries\": {}}",
+           "{\"version\": 1, \"entries\": {\"/a\": {\"size\": 1, \"mtime_ns\": 1, \"inode\": 1, \"hash\": \"" + h + "\"}}}",
+           "{\"format\": \"wrapp-hash-cache\", \"entries\": {}}",
+           "{\"format\": \"wrapp-hash-cache\", \"version\": 1}",
+           "{\"format\": \"wrapp-hash-cache\", \"version\": 1, \"entries\": []}",
+           "{\"format\": \"wrapp-hash-cache\", \"version\": \"1\", \"entries\": {}}",
+           "{\"format\": 5, \"version\": 1, \"entries\": {}}",
+           "[1, 2, 3]", "42", "{}"}) {
+    write(foreign);
+    HashCache c = load();
+    EXPECT_EQ(c.size(), 0u) << foreign;
+    ASSERT_EQ(warnings_.size(), 1u) << foreign;
+    EXPECT_NE(warnings_[0].find(cache_path_), std::string::npos) << warnings_[0];
+    EXPECT_THROW(HashCache::from_json(foreign), FailedCommand) << foreign;
+  }
+}
+
+TEST_F(HashCacheTest, NewerVersionIgnored) {
+  const std::string h = hash_of("x");
+  write("{\"format\": \"wrapp-hash-cache\", \"version\": 2, \"entries\": {\"/a\": "
+        "{\"size\": 1, \"mtime_ns\": 1, \"inode\": 1, \"hash\": \"" + h + "\"}}}");
+  HashCache c = load();
+  EXPECT_EQ(c.size(), 0u);
+  EXPECT_FALSE(c.lookup("/a", 1, 1, 1).has_value());
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_NE(warnings_[0].find("version 2"), std::string::npos) << warnings_[0];
+  EXPECT_NE(warnings_[0].find(cache_path_), std::string::npos) << warnings_[0];
+  // Version 0 is not trusted either.
+  EXPECT_THROW(HashCache::from_json("{\"format\": \"wrapp-hash-cache\", \"version\": 0, \"entries\": {}}"),
+               FailedCommand);
+}
+
+TEST_F(HashCacheTest, PickleIgnoredWithWarning) {
+  for (char proto : {'\x04', '\x05'}) {
+    std::string pickle = std::string("\x80") + proto + "\x95\x10\x00\x00\x00\x00\x00\x00\x00}\x94.";
+    write(pickle);
+    HashCache c = load();
+    EXPECT_EQ(c.size(), 0u);
+    ASSERT_EQ(warnings_.size(), 1u);
+    EXPECT_NE(warnings_[0].find("pickle"), std::string::npos) << warnings_[0];
+    EXPECT_NE(warnings_[0].find("replaced"), std::string::npos) << warnings_[0];
+    EXPECT_NE(warnings_[0].find(cache_path_), std::string::npos) << warnings_[0];
+    // The next save replaces the legacy file with the JSON format.
+    EXPECT_TRUE(c.dirty());
+    c.save(cache_path_);
+    HashCache again = load();
+    EXPECT_TRUE(warnings_.empty());
+  }
+}
+
+TEST_F(HashCacheTest, UnreadableFileIgnoredWithWarning) {
+  fs::create_directory(cache_path_);  // reading a directory fails
+  HashCache c = load();
+  EXPECT_EQ(c.size(), 0u);
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_NE(warnings_[0].find(cache_path_), std::string::npos) << warnings_[0];
+}
+
+TEST_F(HashCacheTest, InvalidEntriesDropped) {
+  const std::string h = hash_of("x");
+  std::string text = "{\"format\": \"wrapp-hash-cache\", \"version\": 1, \"extra\": {\"a\": [1, {}]}, \"entries\": {"
+                     "\"/good\": {\"size\": 1, \"mtime_ns\": -2, \"inode\": 3, \"hash\": \"" + h + "\", \"note\": [1]},"
+                     "\"/upper\": {\"size\": 1, \"mtime_ns\": 2, \"inode\": 3, \"hash\": \"" + h.substr(0, h.size() - 1) + "A\"},"
+                     "\"/short\": {\"size\": 1, \"mtime_ns\": 2, \"inode\": 3, \"hash\": \"sha-256-flat;1048576;00\"},"
+                     "\"/nohash\": {\"size\": 1, \"mtime_ns\": 2, \"inode\": 3},"
+                     "\"/negsize\": {\"size\": -1, \"mtime_ns\": 2, \"inode\": 3, \"hash\": \"" + h + "\"},"
+                     "\"/float\": {\"size\": 1.5, \"mtime_ns\": 2, \"inode\": 3, \"hash\": \"" + h + "\"},"
+                     "\"/strsize\": {\"size\": \"1\", \"mtime_ns\": 2, \"inode\": 3, \"hash\": \"" + h + "\"},"
+                     "\"/bigmtime\": {\"size\": 1, \"mtime_ns\": 9223372036854775808, \"inode\": 3, \"hash\": \"" + h + "\"},"
+                     "\"/objhash\": {\"size\": 1, \"mtime_ns\": 2, \"inode\": 3, \"hash\": {\"x\": 1}},"
+                     "\"/array\": [1, 2],"
+                     "\"/scalar\": 5,"
+                     "\"/good2\": {\"hash\": \"" + h + "\", \"inode\": 0, \"mtime_ns\": 0, \"size\": 0}"
+                     "}}";
+  HashCache c = HashCache::from_json(text);
+  EXPECT_EQ(c.size(), 2u);
+  EXPECT_EQ(c.lookup("/good", 1, -2, 3), h);
+  EXPECT_EQ(c.lookup("/good2", 0, 0, 0), h);
+}
+
+TEST_F(HashCacheTest, FieldOrderAtTopLevelDoesNotMatter) {
+  const std::string h = hash_of("x");
+  HashCache c = HashCache::from_json(
+      "{\"entries\": {\"/a\": {\"size\": 1, \"mtime_ns\": 1, \"inode\": 1, \"hash\": \"" + h +
+      "\"}}, \"version\": 1, \"format\": \"wrapp-hash-cache\"}");
+  EXPECT_EQ(c.lookup("/a", 1, 1, 1), h);
+}
+
+TEST_F(HashCacheTest, NonUtf8PathsAreNotSaved) {
+  HashCache c;
+  c.insert("/ok", 1, 1, 1, hash_of("a"));
+  c.insert(std::string("/bad\xff\xfe"), 1, 1, 1, hash_of("b"));
+  c.insert(std::string("/overlong\xc0\xaf"), 1, 1, 1, hash_of("b"));
+  c.insert(std::string("/surrogate\xed\xa0\x80"), 1, 1, 1, hash_of("b"));
+  HashCache back = HashCache::from_json(c.to_json());
+  EXPECT_EQ(back.size(), 1u);
+  EXPECT_EQ(back.lookup("/ok", 1, 1, 1), hash_of("a"));
+}
+
+TEST_F(HashCacheTest, AtomicSaveLeavesNoTempFiles) {
+  HashCache c;
+  for (int i = 0; i < 100; ++i) c.insert("/f" + std::to_string(i), i, i, i, hash_of(std::to_string(i)));
+  c.save(cache_path_);
+  c.insert("/another", 1, 1, 1, hash_of("x"));
+  c.save(cache_path_);
+  c.save(cache_path_, /*force=*/true);
+  EXPECT_EQ(names(), std::vector<std::string>{"hash_cache.json"});
+  EXPECT_EQ(load().size(), 101u);
+}
+
+TEST_F(HashCacheTest, SaveFailureKeepsDirtyAndThrowsStorageError) {
+  HashCache c;
+  c.insert("/f", 1, 1, 1, hash_of("x"));
+  EXPECT_THROW(c.save(dir_ + "/missing-dir/cache.json"), StorageError);
+  EXPECT_TRUE(c.dirty());
+  EXPECT_TRUE(names().empty());
+}
+
+TEST_F(HashCacheTest, ConcurrentInsertAndLookup) {
+  HashCache c;
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 2000;
+  std::vector<std::string> hashes;
+  for (int i = 0; i < 16; ++i) hashes.push_back(hash_of(std::to_string(i)));
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string own = "/t" + std::to_string(t) + "/f" + std::to_string(i);
+        c.insert(own, i, t, i, hashes[i % 16]);
+        if (c.lookup(own, i, t, i) != hashes[i % 16]) ++wrong;
+        // Shared paths, written by everyone with the same value.
+        std::string shared = "/shared/" + std::to_string(i % 50);
+        c.insert(shared, 1, 1, 1, hashes[0]);
+        auto got = c.lookup(shared, 1, 1, 1);
+        if (got != hashes[0]) ++wrong;
+        // Read another thread's entries (may or may not exist yet).
+        std::string other = "/t" + std::to_string((t + 1) % kThreads) + "/f" + std::to_string(i);
+        auto o = c.lookup(other, i, (t + 1) % kThreads, i);
+        if (o && *o != hashes[i % 16]) ++wrong;
+        if (i % 500 == 0) (void)c.to_json();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(c.size(), static_cast<size_t>(kThreads * kPerThread + 50));
+  HashCache back = HashCache::from_json(c.to_json());
+  EXPECT_EQ(back.size(), c.size());
+}
+
+TEST_F(HashCacheTest, LargeCacheLoadsAndSavesQuickly) {
+  // Linear work: 200,000 entries must take well under a few seconds.
+  constexpr int kN = 200000;
+  HashCache c;
+  const std::string h = hash_of("x");
+  for (int i = 0; i < kN; ++i) {
+    c.insert("/some/reasonably/long/folder/name/file_" + std::to_string(i) + ".usd", i, i * 1000LL, i, h);
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  c.save(cache_path_);
+  HashCache back = load();
+  auto elapsed = std::chrono::steady_clock::now() - t0;
+  EXPECT_TRUE(warnings_.empty());
+  EXPECT_EQ(back.size(), static_cast<size_t>(kN));
+  EXPECT_EQ(back.lookup("/some/reasonably/long/folder/name/file_12345.usd", 12345, 12345000LL, 12345), h);
+  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count(), 5000);
+}
+
+TEST_F(HashCacheTest, MoveKeepsEntries) {
+  HashCache a;
+  a.insert("/m", 1, 2, 3, hash_of("m"));
+  HashCache b = std::move(a);
+  EXPECT_EQ(b.lookup("/m", 1, 2, 3), hash_of("m"));
+  HashCache c;
+  c = std::move(b);
+  EXPECT_EQ(c.lookup("/m", 1, 2, 3), hash_of("m"));
+}
+
+}  // namespace
+}  // namespace wrapp::model

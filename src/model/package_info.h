@@ -1,0 +1,52 @@
+// Package metadata: the content of a `.<name>.wrapp` file.
+//
+// The same structure describes a repository version, an installed copy (the
+// install marker) and a `wrapp new` dependency file. Format and versioning
+// rules: docs/formats.md. Pure data: no I/O here.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "model/catalog.h"
+
+namespace wrapp::model {
+
+// Written into every .wrapp file; readers accept this and older versions and
+// refuse newer ones with a message asking to upgrade.
+inline constexpr int kPackageFormatVersion = 1;
+
+struct Dependency {
+  std::string package;
+  std::string version;
+  std::string repository;            // URL the dependency was installed from
+  std::string relative_destination;  // install location relative to the parent package root
+
+  bool operator==(const Dependency&) const = default;
+};
+
+struct PackageInfo {
+  std::string name;
+  std::string version;
+  std::optional<Catalog> catalog;  // absent for `wrapp new` without --catalog
+  std::vector<Dependency> dependencies;
+  std::optional<std::string> source;      // root of the last create
+  std::optional<std::string> repository;  // repository of the last create/install/mirror
+  nlohmann::json extra = nlohmann::json::object();  // unknown fields, kept on rewrite
+
+  static PackageInfo parse(std::string_view text, std::string_view origin);
+  std::string serialize() const;
+};
+
+// ".<name>.wrapp"
+std::string wrapp_file_name(std::string_view package_name);
+
+// Refuses (FailedCommand) names and versions that are not safe single path
+// segments: empty, ".", "..", containing "/", "\\" or control characters.
+void check_name_and_version(std::string_view name, std::string_view version);
+
+}  // namespace wrapp::model

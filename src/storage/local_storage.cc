@@ -1,0 +1,459 @@
+#include "storage/local_storage.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <climits>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "util/error.h"
+
+namespace wrapp::storage {
+namespace {
+
+FileInfo to_info(const struct stat& st) {
+  FileInfo info;
+  info.size = S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0;
+  info.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  info.inode = st.st_ino;
+  info.is_dir = S_ISDIR(st.st_mode);
+  return info;
+}
+
+// Owns a file descriptor.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(o.release()) {}
+  Fd& operator=(Fd&& o) noexcept {
+    reset(o.release());
+    return *this;
+  }
+  ~Fd() { reset(); }
+  int get() const { return fd_; }
+  int release() {
+    int f = fd_;
+    fd_ = -1;
+    return f;
+  }
+  void reset(int fd = -1) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_;
+};
+
+std::string temp_name_for(const std::string& target) {
+  static std::atomic<uint64_t> counter{0};
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  size_t slash = target.rfind('/');
+  return target.substr(0, slash + 1) + ".wrapp-partial-" + std::to_string(::getpid()) + "-" +
+         std::to_string(counter++) + "-" + std::to_string(rng() % 1000000) + "-" +
+         target.substr(slash + 1, 64);
+}
+
+void ensure_parent(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash > 0) make_directories(path.substr(0, slash));
+}
+
+// Moves the finished temp file to `target`. Without overwrite the target must
+// not exist: renameat2(RENAME_NOREPLACE), falling back to link()+unlink() on
+// file systems without it. Either way the object appears whole or not at all.
+void publish(const std::string& temp, const std::string& target, bool overwrite) {
+  if (overwrite) {
+    if (::rename(temp.c_str(), target.c_str()) != 0) {
+      int err = errno;
+      ::unlink(temp.c_str());
+      throw_errno("cannot write", target, err);
+    }
+    return;
+  }
+  if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0) return;
+  int err = errno;
+  if (err == EINVAL || err == ENOSYS) {
+    if (::link(temp.c_str(), target.c_str()) == 0) {
+      ::unlink(temp.c_str());
+      return;
+    }
+    err = errno;
+  }
+  ::unlink(temp.c_str());
+  if (err == EEXIST) fail("'{}' already exists", target);
+  throw_errno("cannot write", target, err);
+}
+
+class LocalReader : public Reader {
+ public:
+  LocalReader(Fd fd, uint64_t size, std::string path) : fd_(std::move(fd)), size_(size), path_(std::move(path)) {}
+  uint64_t size() const override { return size_; }
+  size_t read_at(uint64_t offset, void* buf, size_t len) override {
+    size_t done = 0;
+    while (done < len) {
+      ssize_t n = ::pread(fd_.get(), static_cast<char*>(buf) + done, len - done, static_cast<off_t>(offset + done));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw_errno("cannot read", path_, errno);
+      }
+      if (n == 0) break;
+      done += static_cast<size_t>(n);
+    }
+    return done;
+  }
+
+ private:
+  Fd fd_;
+  uint64_t size_;
+  std::string path_;
+};
+
+class LocalWriter : public Writer {
+ public:
+  LocalWriter(std::string target, const WriteOptions& options) : target_(std::move(target)), options_(options) {
+    ensure_parent(target_);
+    if (!options_.overwrite && ::access(target_.c_str(), F_OK) == 0) fail("'{}' already exists", target_);
+    temp_ = temp_name_for(target_);
+    fd_.reset(::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (fd_.get() < 0) throw_errno("cannot create", target_, errno);
+    if (options_.size_hint > 0) {
+      // Best effort: reserves space up front so a full disk fails early.
+      int rc = ::posix_fallocate(fd_.get(), 0, static_cast<off_t>(options_.size_hint));
+      if (rc == ENOSPC) {
+        abandon();
+        throw_errno("cannot write", target_, rc);
+      }
+    }
+  }
+  ~LocalWriter() override { abandon(); }
+
+  void write_at(uint64_t offset, const void* buf, size_t len) override {
+    size_t done = 0;
+    while (done < len) {
+      ssize_t n = ::pwrite(fd_.get(), static_cast<const char*>(buf) + done, len - done,
+                           static_cast<off_t>(offset + done));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw_errno("cannot write", target_, errno);
+      }
+      done += static_cast<size_t>(n);
+    }
+    end_ = std::max(end_, offset + len);
+  }
+
+  void commit() override {
+    if (options_.size_hint > end_ && ::ftruncate(fd_.get(), static_cast<off_t>(end_)) != 0) {
+      throw_errno("cannot write", target_, errno);
+    }
+    if (options_.read_only && ::fchmod(fd_.get(), 0444) != 0) throw_errno("cannot write", target_, errno);
+    if (::close(fd_.release()) != 0) throw_errno("cannot write", target_, errno);
+    publish(temp_, target_, options_.overwrite);
+    temp_.clear();
+  }
+
+  int fd() const { return fd_.get(); }
+  const std::string& temp() const { return temp_; }
+
+ private:
+  void abandon() {
+    fd_.reset();
+    if (!temp_.empty()) ::unlink(temp_.c_str());
+    temp_.clear();
+  }
+
+  std::string target_;
+  WriteOptions options_;
+  std::string temp_;
+  Fd fd_;
+  uint64_t end_ = 0;
+};
+
+std::string real_path(const std::string& path) {
+  char buf[PATH_MAX];
+  if (!::realpath(path.c_str(), buf)) return {};
+  return buf;
+}
+
+bool is_inside(const std::string& path, const std::string& root) {
+  if (root == "/") return true;
+  return path == root || (path.size() > root.size() && path.compare(0, root.size(), root) == 0 && path[root.size()] == '/');
+}
+
+// Parallel directory walk: a few threads share a queue of directories, since
+// stat-heavy walks of 100k+ files are latency bound, not CPU bound.
+class Walker {
+ public:
+  Walker(std::string root, const ListOptions& options) : root_(std::move(root)), options_(options) {
+    real_root_ = real_path(root_);
+  }
+
+  std::vector<ListEntry> run() {
+    queue_.push_back("");
+    size_t n_threads = std::min<size_t>(8, std::max(2u, std::thread::hardware_concurrency() * 2));
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < n_threads; ++i) threads.emplace_back([this] { work(); });
+    for (auto& t : threads) t.join();
+    if (error_) std::rethrow_exception(error_);
+    std::vector<ListEntry> all;
+    size_t total = 0;
+    for (auto& part : parts_) total += part.size();
+    all.reserve(total);
+    for (auto& part : parts_) std::move(part.begin(), part.end(), std::back_inserter(all));
+    std::sort(all.begin(), all.end(),
+              [](const ListEntry& a, const ListEntry& b) { return a.relative_path < b.relative_path; });
+    return all;
+  }
+
+ private:
+  void work() {
+    std::vector<ListEntry> found;
+    for (;;) {
+      std::string dir;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [this] { return !queue_.empty() || busy_ == 0 || error_; });
+        if (error_ || (queue_.empty() && busy_ == 0)) break;
+        dir = std::move(queue_.front());
+        queue_.pop_front();
+        ++busy_;
+      }
+      std::vector<std::string> subdirs;
+      try {
+        scan(dir, found, subdirs);
+      } catch (...) {
+        std::lock_guard lock(mu_);
+        if (!error_) error_ = std::current_exception();
+      }
+      {
+        std::lock_guard lock(mu_);
+        for (auto& s : subdirs) queue_.push_back(std::move(s));
+        --busy_;
+      }
+      cv_.notify_all();
+    }
+    std::lock_guard lock(mu_);
+    parts_.push_back(std::move(found));
+    cv_.notify_all();
+  }
+
+  void scan(const std::string& rel_dir, std::vector<ListEntry>& found, std::vector<std::string>& subdirs) {
+    std::string abs_dir = rel_dir.empty() ? root_ : root_ + "/" + rel_dir;
+    int dfd = ::open(abs_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) throw_errno("cannot list", abs_dir, errno);
+    DIR* d = ::fdopendir(dfd);
+    if (!d) {
+      int err = errno;
+      ::close(dfd);
+      throw_errno("cannot list", abs_dir, err);
+    }
+    std::unique_ptr<DIR, int (*)(DIR*)> guard(d, ::closedir);
+    while (struct dirent* e = ::readdir(d)) {
+      std::string_view nm = e->d_name;
+      if (nm == "." || nm == "..") continue;
+      std::string rel = rel_dir.empty() ? std::string(nm) : rel_dir + "/" + std::string(nm);
+      struct stat st;
+      if (::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) continue;  // vanished while we looked
+        throw_errno("cannot stat", root_ + "/" + rel, errno);
+      }
+      if (S_ISLNK(st.st_mode) && !resolve_link(dfd, e->d_name, rel, abs_dir, st)) continue;
+      if (S_ISDIR(st.st_mode)) {
+        if (options_.include_dirs) found.push_back({rel, to_info(st)});
+        if (options_.recursive && (!options_.descend || options_.descend(rel))) subdirs.push_back(rel);
+      } else if (S_ISREG(st.st_mode)) {
+        found.push_back({rel, to_info(st)});
+      }
+      // Sockets, fifos and devices are not package content.
+    }
+  }
+
+  // Applies the symlink policy; on success `st` describes the target.
+  bool resolve_link(int dfd, const char* name, const std::string& rel, const std::string& abs_dir,
+                    struct stat& st) {
+    std::string link_path = abs_dir + "/" + name;
+    std::string target = real_path(link_path);
+    auto refuse = [&](const std::string& why) -> bool {
+      if (options_.symlinks == SymlinkPolicy::kSkipOutside) return false;
+      char buf[PATH_MAX];
+      ssize_t n = ::readlink(link_path.c_str(), buf, sizeof buf - 1);
+      std::string to = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "?";
+      fail("symbolic link '{}' -> '{}' {}; only links that stay inside '{}' are followed", link_path, to, why,
+           root_);
+    };
+    if (target.empty() || ::fstatat(dfd, name, &st, 0) != 0) return refuse("is broken");
+    if (real_root_.empty() || !is_inside(target, real_root_)) return refuse("points outside the tree");
+    if (S_ISDIR(st.st_mode)) {
+      std::string real_dir = real_path(abs_dir);
+      if (is_inside(real_dir, target)) return refuse("points to a folder that contains it (a loop)");
+    }
+    return true;
+  }
+
+  std::string root_;
+  std::string real_root_;
+  const ListOptions& options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> queue_;
+  size_t busy_ = 0;
+  std::exception_ptr error_;
+  std::vector<std::vector<ListEntry>> parts_;
+};
+
+}  // namespace
+
+void make_directories(const std::string& dir) {
+  if (dir.empty() || dir == "/") return;
+  struct stat st;
+  if (::stat(dir.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) return;
+    fail("'{}' exists and is not a folder", dir);
+  }
+  size_t slash = dir.rfind('/');
+  if (slash > 0) make_directories(dir.substr(0, slash));
+  if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) throw_errno("cannot create folder", dir, errno);
+}
+
+Features LocalStorage::features() const {
+  Features f;
+  f.real_folders = true;
+  f.server_side_copy = true;
+  f.hardlink = true;
+  f.reflink = true;
+  f.parallel_write = true;
+  f.stable_identity = true;
+  return f;
+}
+
+std::optional<FileInfo> LocalStorage::stat(const Url& url) {
+  struct stat st;
+  if (::stat(url.path().c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+    throw_errno("cannot stat", url.path(), errno);
+  }
+  return to_info(st);
+}
+
+std::vector<ListEntry> LocalStorage::list(const Url& url, const ListOptions& options) {
+  auto info = stat(url);
+  if (!info) return {};
+  if (!info->is_dir) fail("'{}' is a file, not a folder", url.path());
+  return Walker(url.path(), options).run();
+}
+
+std::unique_ptr<Reader> LocalStorage::open_read(const Url& url) {
+  Fd fd(::open(url.path().c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return nullptr;
+    throw_errno("cannot open", url.path(), errno);
+  }
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) throw_errno("cannot stat", url.path(), errno);
+  if (S_ISDIR(st.st_mode)) fail("'{}' is a folder, not a file", url.path());
+  ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  return std::make_unique<LocalReader>(std::move(fd), static_cast<uint64_t>(st.st_size), url.path());
+}
+
+std::unique_ptr<Writer> LocalStorage::open_write(const Url& url, const WriteOptions& options) {
+  return std::make_unique<LocalWriter>(url.path(), options);
+}
+
+bool LocalStorage::remove(const Url& url) {
+  if (::unlink(url.path().c_str()) == 0) return true;
+  if (errno == ENOENT) return false;
+  throw_errno("cannot remove", url.path(), errno);
+}
+
+void LocalStorage::copy(const Url& from, const Url& to, const WriteOptions& options) {
+  Fd src(::open(from.path().c_str(), O_RDONLY | O_CLOEXEC));
+  if (src.get() < 0) throw_errno("cannot open", from.path(), errno);
+  struct stat st;
+  if (::fstat(src.get(), &st) != 0) throw_errno("cannot stat", from.path(), errno);
+  WriteOptions opts = options;
+  opts.size_hint = 0;  // copy_file_range and FICLONE want an empty target
+  LocalWriter writer(to.path(), opts);
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  bool cloned = size > 0 && ::ioctl(writer.fd(), FICLONE, src.get()) == 0;
+  uint64_t done = cloned ? size : 0;
+  bool use_cfr = true;
+  std::vector<char> buf;
+  while (done < size) {
+    if (use_cfr) {
+      loff_t in_off = static_cast<loff_t>(done), out_off = static_cast<loff_t>(done);
+      ssize_t n = ::copy_file_range(src.get(), &in_off, writer.fd(), &out_off, size - done, 0);
+      if (n > 0) {
+        done += static_cast<uint64_t>(n);
+        continue;
+      }
+      if (n == 0) break;  // source shrank under us
+      if (errno == EINTR) continue;
+      if (errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) {
+        throw_errno("cannot copy to", to.path(), errno);
+      }
+      use_cfr = false;
+      buf.resize(1 << 20);
+    }
+    ssize_t n = ::pread(src.get(), buf.data(), buf.size(), static_cast<off_t>(done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("cannot read", from.path(), errno);
+    }
+    if (n == 0) break;
+    writer.write_at(done, buf.data(), static_cast<size_t>(n));
+    done += static_cast<uint64_t>(n);
+  }
+  if (done != size) fail("'{}' changed size while being copied", from.path());
+  writer.commit();
+}
+
+bool LocalStorage::link(const Url& from, const Url& to, LinkMode mode, const WriteOptions& options) {
+  if (mode == LinkMode::kReflink) {
+    Fd src(::open(from.path().c_str(), O_RDONLY | O_CLOEXEC));
+    if (src.get() < 0) throw_errno("cannot open", from.path(), errno);
+    WriteOptions opts = options;
+    opts.size_hint = 0;
+    LocalWriter writer(to.path(), opts);
+    if (::ioctl(writer.fd(), FICLONE, src.get()) != 0) {
+      if (errno == EOPNOTSUPP || errno == EXDEV || errno == EINVAL || errno == ENOTTY) return false;
+      throw_errno("cannot clone to", to.path(), errno);
+    }
+    writer.commit();
+    return true;
+  }
+  ensure_parent(to.path());
+  const std::string& target = to.path();
+  std::string temp = options.overwrite ? temp_name_for(target) : target;
+  if (::link(from.path().c_str(), temp.c_str()) != 0) {
+    int err = errno;
+    if (err == EXDEV || err == EPERM || err == EMLINK || err == EOPNOTSUPP) return false;
+    if (err == EEXIST) fail("'{}' already exists", target);
+    throw_errno("cannot link", target, err);
+  }
+  if (options.overwrite) publish(temp, target, true);
+  return true;
+}
+
+void LocalStorage::sync(const Url& root) {
+  Fd fd(::open(root.path().c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ENOENT) return;
+    throw_errno("cannot open", root.path(), errno);
+  }
+  if (::syncfs(fd.get()) != 0) throw_errno("cannot sync", root.path(), errno);
+}
+
+}  // namespace wrapp::storage

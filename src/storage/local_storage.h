@@ -1,0 +1,25 @@
+// The local file system backend (file:// URLs and bare paths).
+#pragma once
+
+#include "storage/storage.h"
+
+namespace wrapp::storage {
+
+class LocalStorage : public Storage {
+ public:
+  Features features() const override;
+  std::string name() const override { return "local file system"; }
+  std::optional<FileInfo> stat(const Url& url) override;
+  std::vector<ListEntry> list(const Url& url, const ListOptions& options) override;
+  std::unique_ptr<Reader> open_read(const Url& url) override;
+  std::unique_ptr<Writer> open_write(const Url& url, const WriteOptions& options) override;
+  bool remove(const Url& url) override;
+  void copy(const Url& from, const Url& to, const WriteOptions& options) override;
+  bool link(const Url& from, const Url& to, LinkMode mode, const WriteOptions& options) override;
+  void sync(const Url& root) override;
+};
+
+// Creates `dir` and its missing parents (mkdir -p). Throws StorageError.
+void make_directories(const std::string& dir);
+
+}  // namespace wrapp::storage

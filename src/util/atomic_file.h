@@ -1,0 +1,23 @@
+// Whole-file reads and crash-safe whole-file writes on the local file system.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace wrapp::util {
+
+// Replaces `path` with `content` atomically: readers see either the old file
+// or the complete new one, never a partial write. Writes a temporary file
+// with a unique name in the same directory (created with O_EXCL), fsyncs it,
+// renames it over `path` and fsyncs the directory (best effort). On failure
+// the temporary file is removed and StorageError is thrown naming `path` and
+// the cause. The directory must exist. New files get mode 0666 & ~umask.
+void write_file_atomically(const std::string& path, std::string_view content);
+
+// The whole content of `path`, or nullopt if it does not exist (ENOENT).
+// Every other failure (permission, is a directory, I/O) throws StorageError
+// naming `path` and the cause.
+std::optional<std::string> read_file(const std::string& path);
+
+}  // namespace wrapp::util
