@@ -149,6 +149,10 @@ ProgressPrinter::~ProgressPrinter() {
   }
   if (verbosity_ == ProgressVerbosity::kOff) return;
   std::lock_guard lock(mu_);
+  // A command too quick to have shown progress ends quietly: its result on
+  // stdout says enough, and scripts do not want a summary line per call.
+  // A cancelled or failed run still says so.
+  if (!shown_any_ && root_.status().empty()) return;
   if (live_) clear();
   std::string line = format_final_line(root_, root_.elapsed_seconds()) + "\n";
   std::fputs(line.c_str(), out_);
@@ -190,6 +194,7 @@ void ProgressPrinter::tick() {
 
   if (live_) {
     draw(render());
+    shown_any_ = true;
     return;
   }
   uint64_t done = root_.done_tasks() + root_.done_bytes();
@@ -197,6 +202,7 @@ void ProgressPrinter::tick() {
   if (!due) return;
   last_plain_print_ = now;
   last_plain_done_ = done;
+  shown_any_ = true;
   std::string text;
   for (const std::string& line : render()) text += line + "\n";
   std::fputs(text.c_str(), out_);

@@ -100,6 +100,7 @@ class ProgressPrinter {
   std::vector<std::string> drawn_;  // lines currently on screen (live mode)
   double last_plain_print_ = 0;
   uint64_t last_plain_done_ = UINT64_MAX;
+  bool shown_any_ = false;  // a progress line was printed or drawn
   std::thread thread_;  // last: started after everything it reads
 };
 

@@ -109,7 +109,8 @@ TEST(ExecScheduler, RunsACopyShapedWorkload) {
   char buffer[1024] = {};
   size_t n = std::fread(buffer, 1, sizeof buffer - 1, out);
   std::string text(buffer, n);
-  EXPECT_NE(text.find("done: 20/20 files, 80.0 KiB/80.0 KiB in "), std::string::npos) << text;
+  // A run this short shows no progress, so it ends without a summary line.
+  EXPECT_EQ(text.find("done:"), std::string::npos) << text;
   std::fclose(out);
 }
 

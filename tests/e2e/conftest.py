@@ -1,0 +1,108 @@
+"""Fixtures for the wrapp end-to-end tests.
+
+`wrapp(*args, cwd=..., env=..., binary=False, progress=False)` runs the binary given by $WRAPP_BIN
+(default: build/wrapp relative to the repository root) with `--progress-report off` appended
+(for subcommands) and returns Result(returncode, stdout, stderr). The working directory defaults
+to the test's tmp_path.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from helpers import (  # noqa: E402
+    BIG_SIZE, COMMANDS, Result, random_bytes, read_json, repo_wrapp, wrapp_bin, write_tree,
+)
+
+_SCRUBBED_ENV = ("WRAPP_JOBS", "WRAPP_LOG_FILE", "WRAPP_HASH_CACHE_FILE")
+
+
+def pytest_configure(config):
+    b = wrapp_bin()
+    if not os.access(b, os.X_OK):
+        raise pytest.UsageError(f"wrapp binary not found or not executable: {b} (set WRAPP_BIN)")
+
+
+def _run(args, cwd, env=None, binary=False, progress=False, timeout=120):
+    args = [str(a) for a in args]
+    cmd = [wrapp_bin(), *args]
+    if not progress and args and args[0] in COMMANDS and "--progress-report" not in args:
+        cmd += ["--progress-report", "off"]
+    full_env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
+    if env:
+        full_env.update(env)
+    p = subprocess.run(cmd, cwd=str(cwd), env=full_env, capture_output=True, timeout=timeout)
+    out = p.stdout if binary else p.stdout.decode("utf-8", errors="replace")
+    return Result(p.returncode, out, p.stderr.decode("utf-8", errors="replace"))
+
+
+@pytest.fixture
+def wrapp(tmp_path):
+    def run(*args, cwd=None, env=None, binary=False, progress=False, timeout=120):
+        return _run(args, cwd if cwd is not None else tmp_path, env, binary, progress, timeout)
+
+    return run
+
+
+@pytest.fixture
+def wrapp_raw(tmp_path):
+    """Runs the binary with exactly the given arguments (no --progress-report off appended)."""
+
+    def run(*args, cwd=None, env=None):
+        return _run(args, cwd if cwd is not None else tmp_path, env, progress=True)
+
+    return run
+
+
+@pytest.fixture
+def make_tree():
+    return write_tree
+
+
+@pytest.fixture
+def big_data():
+    """Deterministic random content larger than 32 MiB."""
+    return random_bytes(BIG_SIZE, seed=1234)
+
+
+@pytest.fixture
+def sample_files():
+    """A small mixed tree: text, unicode and spaced names, empty file, chunk-boundary binaries."""
+    return {
+        "a.txt": "hello\n",
+        "sub/b.txt": "world\n",
+        "sub/deeper/c.bin": random_bytes(3 * (1 << 20) + 5, seed=7),
+        "one_mib.bin": random_bytes(1 << 20, seed=8),
+        "one_mib_plus.bin": random_bytes((1 << 20) + 1, seed=9),
+        "empty.txt": b"",
+        "name with space.txt": "spaces\n",
+        "ünïcode/ß.txt": "unicode\n",
+    }
+
+
+@pytest.fixture
+def publish(wrapp, tmp_path):
+    """publish(name, version, files, repo=tmp_path/'repo', src=None) -> (repo, src) with an exit-0 check."""
+
+    def do(name, version, files, repo=None, src=None, extra_args=()):
+        repo = Path(repo) if repo is not None else tmp_path / "repo"
+        src = Path(src) if src is not None else tmp_path / f"src-{name}-{version}"
+        write_tree(src, files)
+        r = wrapp("create", name, version, src, "--repo", repo, *extra_args)
+        assert r.returncode == 0, str(r)
+        assert repo_wrapp(repo, name, version).is_file()
+        return repo, src
+
+    return do
+
+
+@pytest.fixture
+def load_json():
+    return read_json
