@@ -92,7 +92,7 @@ InstallResult install(CommandContext& ctx, const InstallOptions& opt) {
   auto& inspect = ctx.scheduler.sub_job("inspect " + dest.display());
   inspect.add_total(paths.size(), 0);
   std::vector<PlanAction> actions(paths.size());
-  std::vector<bool> is_action(paths.size(), false);
+  std::vector<char> is_action(paths.size(), 0);  // not vector<bool>: workers write neighbouring entries
   std::mutex conflicts_mu;
   std::vector<Conflict> conflicts;
   auto conflict = [&](const std::string& path, const char* reason) {
@@ -112,7 +112,7 @@ InstallResult install(CommandContext& ctx, const InstallOptions& opt) {
       if (o && n) return conflict(path, "missing (a package file was deleted)");
       if (n) {
         a = {PlanAction::Kind::kCopy, path, source_version.join(path).str(), n->size.value_or(0), n->hash};
-        is_action[i] = true;
+        is_action[i] = 1;
       }
       return;  // dropped by the new version and already gone
     }
@@ -124,7 +124,7 @@ InstallResult install(CommandContext& ctx, const InstallOptions& opt) {
     };
     if (n && n->size == info->size && current_hash() == n->hash) {
       a = {PlanAction::Kind::kKeep, path, "", info->size, n->hash};
-      is_action[i] = true;
+      is_action[i] = 1;
       return;
     }
     if (o && o->size == info->size && current_hash() == o->hash) {
@@ -133,7 +133,7 @@ InstallResult install(CommandContext& ctx, const InstallOptions& opt) {
       } else {
         a = {PlanAction::Kind::kDelete, path, "", info->size, o->hash};
       }
-      is_action[i] = true;
+      is_action[i] = 1;
       return;
     }
     conflict(path, o ? "modified" : "not part of the package; install would overwrite it");
