@@ -116,10 +116,12 @@ void add_status(Cli& cli) {
       } else {
         for (const auto& p : r.packages) {
           if (p.missing_marker) {
-            out(fmt::format("{} {}: package file missing: {}\n", p.package_name, p.version, p.wrapp_file));
+            out(fmt::format("{} {}: package file missing: {}\n", p.package_name, p.version,
+                            commands::parse_location(p.wrapp_file).display()));
             continue;
           }
-          out(fmt::format("{} {} at {}: {}\n", p.package_name, p.version, p.install_location,
+          out(fmt::format("{} {} at {}: {}\n", p.package_name, p.version,
+                          commands::parse_location(p.install_location).display(),
                           p.clean() ? "unmodified" : "modified"));
           for (const auto& e : p.entries) out(fmt::format("  {:<9} {}\n", commands::status_kind_name(e.kind), e.relative_path));
         }
@@ -181,7 +183,8 @@ void add_check(Cli& cli) {
           } else if (r.status == commands::CheckResult::Status::kHashMismatch) {
             detail = fmt::format(" (expected {}, found {})", r.expected_hash, r.actual_hash);
           }
-          out(fmt::format("{}: {}{}\n", commands::check_status_name(r.status), r.url, detail));
+          out(fmt::format("{}: {}{}\n", commands::check_status_name(r.status),
+                          commands::parse_location(r.url).display(), detail));
         }
       }
       if (*as_json) {

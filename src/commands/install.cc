@@ -8,6 +8,7 @@
 
 #include "commands/repository.h"
 #include "commands/tree.h"
+#include "storage/local_storage.h"
 #include "storage/storage.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -99,8 +100,22 @@ InstallResult install(CommandContext& ctx, const InstallOptions& opt) {
     std::lock_guard lock(conflicts_mu);
     conflicts.push_back({path, reason});
   };
+  // A symbolic link inside the destination must not carry a write outside.
+  std::set<std::string> escaping_dirs;
+  if (dest.is_local()) {
+    std::set<std::string> dirs;
+    for (const auto& p : paths) {
+      if (size_t slash = p.rfind('/'); slash != std::string::npos) dirs.insert(p.substr(0, slash));
+    }
+    for (const auto& d : dirs) {
+      if (!storage::stays_inside(dest.join(d).path() + "/x", dest.path())) escaping_dirs.insert(d);
+    }
+  }
   for_each_transfer(ctx, paths.size(), [&](size_t i) {
     const std::string& path = paths[i];
+    if (size_t slash = path.rfind('/'); slash != std::string::npos && escaping_dirs.count(path.substr(0, slash))) {
+      return conflict(path, "a symbolic link on its way leads outside the destination");
+    }
     const model::CatalogItem* o = old_cat.find(path);
     const model::CatalogItem* n = new_cat.find(path);
     Url target = dest.join(path);

@@ -7,6 +7,7 @@
 #include "commands/file_ops.h"
 #include "commands/repository.h"
 #include "commands/tree.h"
+#include "storage/local_storage.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -92,6 +93,20 @@ UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& opt) {
     fail("'{}' in '{}' has local modifications that uninstall would lose; keep them with 'wrapp create', or pass "
          "--force to discard them:{}",
          opt.package_name, location.display(), list);
+  }
+  // Never delete through a symbolic link that leads out of the install location.
+  for (const auto& p : packages) {
+    if (!p.location.is_local() || !p.info.catalog) continue;
+    std::set<std::string> checked;
+    for (const auto& item : p.info.catalog->items) {
+      size_t slash = item.relative_path.rfind('/');
+      if (slash == std::string::npos || !checked.insert(item.relative_path.substr(0, slash)).second) continue;
+      Url file = p.location.join(item.relative_path);
+      if (!storage::stays_inside(file.path(), location.path())) {
+        fail("refusing to uninstall '{}': a symbolic link on the way to '{}' leads outside '{}'", opt.package_name,
+             item.relative_path, location.display());
+      }
+    }
   }
   if (ctx.dry_run) return result;
 

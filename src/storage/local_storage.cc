@@ -328,6 +328,19 @@ void make_directories(const std::string& dir) {
   if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) throw_errno("cannot create folder", dir, errno);
 }
 
+bool stays_inside(const std::string& path, const std::string& root) {
+  std::string real_root = real_path(root);
+  if (real_root.empty()) return true;  // nothing exists yet: mkdir creates real folders
+  std::string dir = path.substr(0, path.rfind('/'));
+  while (dir.size() > root.size()) {
+    struct stat st;
+    if (::lstat(dir.c_str(), &st) == 0) break;
+    dir = dir.substr(0, dir.rfind('/'));
+  }
+  std::string real = real_path(dir);
+  return !real.empty() && is_inside(real, real_root);
+}
+
 Features LocalStorage::features() const {
   Features f;
   f.real_folders = true;

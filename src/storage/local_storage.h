@@ -22,4 +22,10 @@ class LocalStorage : public Storage {
 // Creates `dir` and its missing parents (mkdir -p). Throws StorageError.
 void make_directories(const std::string& dir);
 
+// True when the deepest existing folder on the way to `path` resolves
+// (following symbolic links) to `root` or below it: writing `path` cannot
+// land outside `root`. Catalog paths are already free of "..", so only a
+// symbolic link inside `root` could lead out.
+bool stays_inside(const std::string& path, const std::string& root);
+
 }  // namespace wrapp::storage
