@@ -35,9 +35,12 @@ std::string parent_dir(std::string_view rel) {
 // its files out of this package. A marker at the root with this package's own
 // name is the re-publish loop (install, edit, create the next version): it is
 // left out and nothing else changes.
-Collected collect_tree(CommandContext& ctx, const CreateOptions& opt, const Url& src) {
+Collected collect_tree(CommandContext& ctx, const CreateOptions& opt, const Url& src, const Url& repo) {
   auto ignores = load_ignore_rules(src, opt.ignore_file);
-  auto entries = walk_tree(src, ignores);
+  // A repository kept inside the tree it packages is not content.
+  std::string repo_inside;
+  packages_url(repo).relative_to(src, &repo_inside);
+  auto entries = walk_tree(src, ignores, storage::SymlinkPolicy::kRefuseOutside, repo_inside);
   std::set<std::string> excluded;
   Collected out;
   for (const auto& e : entries) {
@@ -142,7 +145,7 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   if (opt.catalog) {
     collected = collect_catalog(src, &source_root);
   } else {
-    collected = collect_tree(ctx, opt, src);
+    collected = collect_tree(ctx, opt, src, repo);
     source_root = src.str();
   }
 

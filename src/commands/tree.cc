@@ -22,7 +22,7 @@ model::IgnoreEvaluator load_ignore_rules(const Url& root, const std::optional<st
 }
 
 std::vector<storage::ListEntry> walk_tree(const Url& root, const model::IgnoreEvaluator& ignores,
-                                          storage::SymlinkPolicy symlinks) {
+                                          storage::SymlinkPolicy symlinks, const std::string& skip_dir) {
   auto& store = storage::storage_for(root);
   auto info = store.stat(root);
   if (!info) fail("folder '{}' not found", root.display());
@@ -30,7 +30,9 @@ std::vector<storage::ListEntry> walk_tree(const Url& root, const model::IgnoreEv
   storage::ListOptions options;
   options.recursive = true;
   options.symlinks = symlinks;
-  options.descend = [&ignores](const std::string& dir) { return !ignores.is_dir_ignored(dir); };
+  options.descend = [&ignores, &skip_dir](const std::string& dir) {
+    return dir != skip_dir && !ignores.is_dir_ignored(dir);
+  };
   auto entries = store.list(root, options);
   std::erase_if(entries, [&](const storage::ListEntry& e) { return ignores.is_ignored(e.relative_path, false); });
   return entries;

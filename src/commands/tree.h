@@ -19,8 +19,11 @@ namespace wrapp::commands {
 model::IgnoreEvaluator load_ignore_rules(const storage::Url& root, const std::optional<std::string>& ignore_file);
 
 // Every file below `root` that the rules keep, sorted by relative path.
+// `skip_dir` (relative to root) is left out entirely: a repository's
+// .packages folder inside the tree being packaged.
 std::vector<storage::ListEntry> walk_tree(const storage::Url& root, const model::IgnoreEvaluator& ignores,
-                                          storage::SymlinkPolicy symlinks = storage::SymlinkPolicy::kRefuseOutside);
+                                          storage::SymlinkPolicy symlinks = storage::SymlinkPolicy::kRefuseOutside,
+                                          const std::string& skip_dir = "");
 
 // Hashes `entries` (relative to `root`) into a catalog whose items point at
 // root/relative_path. Progress: one task and size bytes per file.
