@@ -10,9 +10,25 @@
 
 namespace wrapp::cli {
 
-void out(const std::string& text) {
+namespace {
+
+// Results are held back while a command runs and printed once its progress
+// display is gone, so a progress line never lands in the middle of them.
+std::string* g_pending_output = nullptr;
+
+void write_stdout(const std::string& text) {
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fflush(stdout);
+}
+
+}  // namespace
+
+void out(const std::string& text) {
+  if (g_pending_output) {
+    *g_pending_output += text;
+  } else {
+    write_stdout(text);
+  }
 }
 
 void add_generic_options(CLI::App& sub, GenericOptions& g) {
@@ -47,12 +63,15 @@ int run_command(Cli& cli, const std::function<int(commands::CommandContext&)>& b
   const GenericOptions& g = cli.generic;
   auto started = std::chrono::steady_clock::now();
   int code = 0;
+  std::string pending, stats;
+  g_pending_output = &pending;
   try {
     log::configure({g.verbose, g.debug, g.json_logging, g.log_file});
     exec::SchedulerOptions sopts;
     sopts.jobs = g.jobs;
     sopts.file_transfer_jobs = g.file_transfer_jobs;
     sopts.progress = exec::parse_progress_verbosity(g.progress_report);
+    // The scheduler (and its progress display) ends before results print.
     exec::Scheduler scheduler(sopts);
     auto sigint = exec::install_sigint_handler(scheduler.token());
 
@@ -78,11 +97,10 @@ int run_command(Cli& cli, const std::function<int(commands::CommandContext&)>& b
     if (g.stats) {
       auto& root = scheduler.root_job();
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      std::fprintf(stderr, "stats: %llu tasks, %s processed in %s (%s/s)%s\n",
-                   static_cast<unsigned long long>(root.done_tasks()), exec::format_bytes(root.done_bytes()).c_str(),
-                   exec::format_duration(secs).c_str(),
-                   exec::format_bytes(static_cast<uint64_t>(secs > 0 ? root.done_bytes() / secs : 0)).c_str(),
-                   cache ? fmt::format(", hash cache: {} entries", cache->size()).c_str() : "");
+      stats = fmt::format("stats: {} tasks, {} processed in {} ({}/s){}\n", root.done_tasks(),
+                          exec::format_bytes(root.done_bytes()), exec::format_duration(secs),
+                          exec::format_bytes(static_cast<uint64_t>(secs > 0 ? root.done_bytes() / secs : 0)),
+                          cache ? fmt::format(", hash cache: {} entries", cache->size()) : "");
     }
   } catch (const Error& e) {
     log::error("{}", e.what());
@@ -94,6 +112,9 @@ int run_command(Cli& cli, const std::function<int(commands::CommandContext&)>& b
     log::error("unexpected failure: {}", e.what());
     code = 2;
   }
+  g_pending_output = nullptr;
+  write_stdout(pending);
+  std::fputs(stats.c_str(), stderr);
   if (g.time) {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::fprintf(stderr, "time: %.3f s\n", secs);

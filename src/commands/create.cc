@@ -96,7 +96,7 @@ Collected collect_catalog(const Url& catalog_url, std::string* root) {
   auto text = storage::read_all(catalog_url);
   if (!text) fail("catalog file '{}' not found", catalog_url.display());
   auto catalog = model::parse_catalog_file(*text, catalog_url.display());
-  *root = catalog.root;
+  *root = catalog.root.empty() ? catalog_url.str() : catalog.root;
   Collected out;
   for (const auto& item : catalog.items) {
     Url from = !item.source_path.empty() ? parse_location(item.source_path)

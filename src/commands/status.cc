@@ -75,7 +75,7 @@ void status_of(CommandContext& ctx, const StatusOptions& opt, const Url& wrapp_f
   for (const auto& d : info.dependencies) dep_roots.push_back(d.relative_destination);
   auto under_dependency = [&](const std::string& rel) {
     for (const auto& root : dep_roots) {
-      if (root.empty()) return false;
+      if (root.empty()) continue;  // installed at the same folder: its files are its catalog's
       if (rel.size() > root.size() && rel.compare(0, root.size(), root) == 0 && rel[root.size()] == '/') return true;
     }
     return false;

@@ -17,6 +17,9 @@ constexpr auto kTick = std::chrono::milliseconds(200);
 // Plain (non-terminal) output: often enough to show life in a CI log, rarely
 // enough not to flood it.
 constexpr double kPlainIntervalSeconds = 5.0;
+// A live display appears only for work that takes a while: a command done
+// within this time never flickers a progress line over its results.
+constexpr double kLiveFirstDrawSeconds = 0.75;
 
 // Cuts `line` to `width` bytes without splitting a UTF-8 sequence. A line
 // that wraps would break the cursor arithmetic of the redraw.
@@ -193,6 +196,7 @@ void ProgressPrinter::tick() {
   }
 
   if (live_) {
+    if (now < kLiveFirstDrawSeconds) return;
     draw(render());
     shown_any_ = true;
     return;

@@ -141,7 +141,7 @@ TEST(ExecProgressPrinter, TerminalOutputRedrawsInPlace) {
   {
     ProgressPrinter printer(root, ProgressVerbosity::kNormal, out);
     EXPECT_TRUE(printer.live());
-    std::this_thread::sleep_for(std::chrono::milliseconds(350));  // at least one frame
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // past the first-draw delay
   }
   std::fclose(out);
   std::string text;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/hash.h"
+#include "model/package_info.h"
 #include "util/paths.h"
 #include "util/error.h"
 
@@ -18,6 +19,16 @@ void Catalog::sort_and_check(std::string_view origin) {
   for (size_t i = 1; i < items.size(); ++i) {
     if (items[i].relative_path == items[i - 1].relative_path) {
       fail("{}: the path '{}' is listed twice", origin, items[i].relative_path);
+    }
+  }
+  // "a" and "a/b" cannot both be files. Sorted order does not put them next
+  // to each other ("a.txt" sorts between), so look each parent up.
+  for (const auto& item : items) {
+    const std::string& p = item.relative_path;
+    for (size_t slash = p.find('/'); slash != std::string::npos; slash = p.find('/', slash + 1)) {
+      if (find(std::string_view(p).substr(0, slash))) {
+        fail("{}: '{}' is listed as a file and as a folder (of '{}')", origin, p.substr(0, slash), p);
+      }
     }
   }
 }
@@ -100,7 +111,13 @@ Catalog parse_catalog_file(std::string_view text, std::string_view origin) {
     }
   }
   // A .wrapp file is accepted too: its embedded catalog is used.
-  if (auto c = j.find("catalog"); c != j.end() && c->is_object()) return Catalog::from_json(*c, origin);
+  if (auto c = j.find("catalog"); c != j.end() && c->is_object()) {
+    if (auto v = j.find("wrapp_format_version"); v != j.end() && v->is_number_integer() && v->get<int>() > kPackageFormatVersion) {
+      fail("{}: written by a newer wrapp (format version {}, this wrapp reads up to {}); upgrade wrapp", origin,
+           v->get<int>(), kPackageFormatVersion);
+    }
+    return Catalog::from_json(*c, origin);
+  }
   return Catalog::from_json(j, origin);
 }
 

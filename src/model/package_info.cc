@@ -50,6 +50,9 @@ PackageInfo PackageInfo::parse(std::string_view text, std::string_view origin) {
       Dependency dep;
       dep.package = required_string(jd, "package", origin);
       dep.version = required_string(jd, "version", origin);
+      if (!is_safe_segment(dep.package) || !is_safe_segment(dep.version)) {
+        fail("{}: refusing dependency with unsafe name or version '{}' '{}'", origin, dep.package, dep.version);
+      }
       dep.repository = optional_string(jd, "repository", origin).value_or("");
       // Older writers called the install location "relative_path".
       auto rel = optional_string(jd, "relative_destination", origin);

@@ -1,0 +1,433 @@
+#include "commands/file_ops.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "exec/scheduler.h"
+#include "model/hash.h"
+#include "model/hash_cache.h"
+#include "storage/storage.h"
+#include "util/error.h"
+
+namespace wrapp::commands {
+namespace {
+
+namespace fs = std::filesystem;
+using storage::Url;
+
+constexpr size_t kMiB = 1024 * 1024;
+
+// Deterministic pseudo-random bytes (splitmix64), different per seed.
+std::string pattern(size_t n, uint64_t seed) {
+  std::string out(n, '\0');
+  uint64_t x = seed * 0x2545f4914f6cdd1dULL;
+  for (size_t i = 0; i < n; i += 8) {
+    x += 0x9e3779b97f4a7c15ULL;
+    uint64_t z = x;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    std::memcpy(out.data() + i, &z, std::min<size_t>(8, n - i));
+  }
+  return out;
+}
+
+// 70 MiB + 3: more than two 32 MiB segments and a partial last chunk.
+const std::string& big_data() {
+  static const std::string data = pattern(70 * kMiB + 3, 70);
+  return data;
+}
+const std::string& big_hash() {
+  static const std::string hash = model::flat_hash(big_data().data(), big_data().size());
+  return hash;
+}
+
+class FileOpsTest : public ::testing::Test {
+ protected:
+  FileOpsTest()
+      : scheduler_(exec::SchedulerOptions{.jobs = 8, .file_transfer_jobs = 3, .cpu_threads = 2}),
+        ctx_{scheduler_, &cache_} {}
+
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "wrapp-fileops-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::add, ec);
+    fs::remove_all(dir_, ec);
+  }
+
+  std::string path(const std::string& rel) const { return dir_ + "/" + rel; }
+  Url url(const std::string& rel) const { return Url::from_local_path(path(rel)); }
+
+  void write(const std::string& rel, const std::string& data) {
+    fs::create_directories(fs::path(path(rel)).parent_path());
+    std::ofstream out(path(rel), std::ios::binary | std::ios::trunc);
+    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    out.close();
+    ASSERT_TRUE(out) << rel;
+  }
+  std::string read(const std::string& rel) {
+    std::ifstream in(path(rel), std::ios::binary);
+    if (!in) return "<absent>";
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  storage::FileInfo info(const std::string& rel) {
+    auto i = storage::storage_for(url(rel)).stat(url(rel));
+    EXPECT_TRUE(i) << rel;
+    return i.value_or(storage::FileInfo{});
+  }
+  ino_t inode(const std::string& rel) {
+    struct stat st {};
+    EXPECT_EQ(::stat(path(rel).c_str(), &st), 0) << rel;
+    return st.st_ino;
+  }
+  // Regular files below `rel` (recursive), relative to it.
+  std::vector<std::string> files_below(const std::string& rel) {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(path(rel), ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+      if (it->is_regular_file()) out.push_back(fs::relative(it->path(), path(rel)).string());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  std::optional<std::string> cached(const std::string& rel) {
+    auto i = info(rel);
+    return cache_.lookup(path(rel), i.size, i.mtime_ns, i.inode);
+  }
+
+  CopyRequest request(const std::string& from, const std::string& to, const std::string& expected = "") {
+    CopyRequest r;
+    r.from = url(from);
+    r.to = url(to);
+    r.size = info(from).size;
+    r.expected_hash = expected;
+    return r;
+  }
+
+  exec::Scheduler scheduler_;
+  model::HashCache cache_;
+  CommandContext ctx_;
+  std::string dir_;
+};
+
+TEST_F(FileOpsTest, LinkModeNames) {
+  EXPECT_EQ(parse_link_mode("copy"), LinkMode::kCopy);
+  EXPECT_EQ(parse_link_mode("hardlink"), LinkMode::kHardlink);
+  EXPECT_EQ(parse_link_mode("reflink"), LinkMode::kReflink);
+  EXPECT_THROW(parse_link_mode("symlink"), FailedCommand);
+  EXPECT_THROW(parse_link_mode(""), FailedCommand);
+  for (LinkMode m : {LinkMode::kCopy, LinkMode::kHardlink, LinkMode::kReflink}) {
+    EXPECT_EQ(parse_link_mode(link_mode_name(m)), m);
+  }
+}
+
+TEST_F(FileOpsTest, HashObjectEqualsFlatHash) {
+  for (size_t size : {size_t{0}, size_t{1}, kMiB - 1, kMiB, kMiB + 1, 3 * kMiB + 12345}) {
+    SCOPED_TRACE(size);
+    std::string data = pattern(size, size);
+    std::string rel = "h";
+    rel += std::to_string(size);
+    write(rel, data);
+    CommandContext no_cache{scheduler_};
+    auto& job = scheduler_.sub_job("hash " + rel);
+    std::string expected = model::flat_hash(data.data(), data.size());
+    EXPECT_EQ(hash_object(no_cache, url(rel), info(rel), &job), expected);
+    EXPECT_EQ(job.done_bytes(), size);
+    EXPECT_EQ(hash_object(ctx_, url(rel), info(rel), nullptr), expected);
+  }
+  EXPECT_EQ(hash_object(ctx_, url("h0"), info("h0"), nullptr),
+            "sha-256-flat;1048576;e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST_F(FileOpsTest, HashObjectOfALargeFileUsesParallelSegments) {
+  write("big", big_data());
+  CommandContext no_cache{scheduler_};
+  auto& job = scheduler_.sub_job("hash big");
+  EXPECT_EQ(hash_object(no_cache, url("big"), info("big"), &job), big_hash());
+  EXPECT_EQ(job.done_bytes(), big_data().size());
+}
+
+TEST_F(FileOpsTest, HashCacheIsFedThenUsed) {
+  std::string data = pattern(3 * kMiB + 7, 11);
+  write("f", data);
+  std::string h1 = hash_object(ctx_, url("f"), info("f"), nullptr);
+  EXPECT_EQ(h1, model::flat_hash(data.data(), data.size()));
+  EXPECT_EQ(cache_.size(), 1u);
+  EXPECT_EQ(cached("f"), h1);
+
+  // Change the bytes in place while keeping size, inode and mtime: only a
+  // cache hit can still report the old hash.
+  struct stat before {};
+  ASSERT_EQ(::stat(path("f").c_str(), &before), 0);
+  std::string other = pattern(data.size(), 12);
+  {
+    int fd = ::open(path("f").c_str(), O_WRONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::pwrite(fd, other.data(), other.size(), 0), static_cast<ssize_t>(other.size()));
+    ::close(fd);
+    struct timespec times[2] = {before.st_atim, before.st_mtim};
+    ASSERT_EQ(::utimensat(AT_FDCWD, path("f").c_str(), times, 0), 0);
+  }
+  storage::FileInfo same = info("f");
+  ASSERT_EQ(same.mtime_ns, static_cast<int64_t>(before.st_mtim.tv_sec) * 1000000000 + before.st_mtim.tv_nsec);
+  ASSERT_EQ(same.inode, before.st_ino);
+  auto& job = scheduler_.sub_job("cached");
+  EXPECT_EQ(hash_object(ctx_, url("f"), same, &job), h1) << "the cache was not consulted";
+  EXPECT_EQ(job.done_bytes(), data.size()) << "a cache hit still counts as progress";
+
+  // Without the cache the new bytes are hashed (so the check above can fail).
+  CommandContext no_cache{scheduler_};
+  EXPECT_EQ(hash_object(no_cache, url("f"), same, nullptr), model::flat_hash(other.data(), other.size()));
+
+  if (::geteuid() != 0) {
+    // An unreadable file cannot be read: the answer must come from the cache.
+    ASSERT_EQ(::chmod(path("f").c_str(), 0), 0);
+    EXPECT_EQ(hash_object(ctx_, url("f"), info("f"), nullptr), h1);
+    EXPECT_THROW(hash_object(no_cache, url("f"), info("f"), nullptr), Error);
+    ASSERT_EQ(::chmod(path("f").c_str(), 0644), 0);
+  }
+
+  // A new mtime invalidates the entry; the fresh hash replaces it.
+  struct timespec later[2] = {before.st_atim, before.st_mtim};
+  later[1].tv_sec += 10;
+  ASSERT_EQ(::utimensat(AT_FDCWD, path("f").c_str(), later, 0), 0);
+  std::string h2 = hash_object(ctx_, url("f"), info("f"), nullptr);
+  EXPECT_EQ(h2, model::flat_hash(other.data(), other.size()));
+  EXPECT_EQ(cached("f"), h2);
+  EXPECT_EQ(cache_.size(), 1u);
+}
+
+TEST_F(FileOpsTest, HashObjectRefusesStaleInfoAndMissingFiles) {
+  write("f", "12345");
+  storage::FileInfo stale = info("f");
+  stale.size = 4;
+  EXPECT_THROW(hash_object(ctx_, url("f"), stale, nullptr), FailedCommand);
+  EXPECT_EQ(cache_.size(), 0u);
+  storage::FileInfo gone = info("f");
+  fs::remove(path("f"));
+  EXPECT_THROW(hash_object(ctx_, url("f"), gone, nullptr), FailedCommand);
+}
+
+TEST_F(FileOpsTest, CopyStreamsBytesAndReturnsTheirHash) {
+  for (size_t size : {size_t{0}, size_t{1}, kMiB, 5 * kMiB + 3}) {
+    SCOPED_TRACE(size);
+    std::string data = pattern(size, 100 + size);
+    std::string src = "src" + std::to_string(size);
+    std::string dst = "out/deep/dst" + std::to_string(size);
+    write(src, data);
+    auto& job = scheduler_.sub_job("copy");
+    std::string h = copy_object(ctx_, request(src, dst), &job);
+    EXPECT_EQ(h, model::flat_hash(data.data(), data.size()));
+    EXPECT_EQ(read(dst), data);
+    EXPECT_EQ(job.done_bytes(), size);
+    EXPECT_NE(inode(src), inode(dst));
+    EXPECT_EQ(cached(dst), h) << "the destination feeds the hash cache";
+  }
+}
+
+TEST_F(FileOpsTest, CopyOfALargeFileUsesParallelSegments) {
+  write("big", big_data());
+  CopyRequest r = request("big", "copy/big");
+  r.expected_hash = big_hash();
+  r.need_hash = true;  // stream, so every segment is read, hashed and written
+  EXPECT_EQ(copy_object(ctx_, r, nullptr), big_hash());
+  EXPECT_EQ(info("copy/big").size, big_data().size());
+  EXPECT_TRUE(read("copy/big") == big_data());
+}
+
+TEST_F(FileOpsTest, CopyVerifiesTheExpectedHash) {
+  std::string data = pattern(2 * kMiB + 5, 21);
+  write("src", data);
+  std::string good = model::flat_hash(data.data(), data.size());
+  CopyRequest ok = request("src", "ok/dst", good);
+  ok.need_hash = true;
+  EXPECT_EQ(copy_object(ctx_, ok, nullptr), good);
+  EXPECT_EQ(read("ok/dst"), data);
+
+  CopyRequest bad = request("src", "bad/dst", model::flat_hash("other", 5));
+  bad.need_hash = true;
+  try {
+    copy_object(ctx_, bad, nullptr);
+    ADD_FAILURE() << "a hash mismatch was not detected";
+  } catch (const FailedCommand& e) {
+    EXPECT_NE(std::string(e.what()).find(path("src")), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(path("bad/dst")));
+  EXPECT_EQ(files_below("bad"), std::vector<std::string>{}) << "no partial file is left behind";
+}
+
+TEST_F(FileOpsTest, CopyVerifiesALargeFileInParallel) {
+  write("big", big_data());
+  CopyRequest bad = request("big", "bad/big", model::flat_hash("x", 1));
+  bad.need_hash = true;
+  EXPECT_THROW(copy_object(ctx_, bad, nullptr), FailedCommand);
+  EXPECT_FALSE(fs::exists(path("bad/big")));
+  EXPECT_EQ(files_below("bad"), std::vector<std::string>{});
+}
+
+TEST_F(FileOpsTest, CopyRefusesWrongSizeOrMissingSource) {
+  write("src", "0123456789");
+  CopyRequest r = request("src", "dst");
+  r.size = 11;
+  EXPECT_THROW(copy_object(ctx_, r, nullptr), FailedCommand);
+  EXPECT_FALSE(fs::exists(path("dst")));
+  CopyRequest missing = request("src", "dst2");
+  missing.from = url("nope");
+  EXPECT_THROW(copy_object(ctx_, missing, nullptr), FailedCommand);
+  EXPECT_FALSE(fs::exists(path("dst2")));
+}
+
+TEST_F(FileOpsTest, CopyHonoursOverwrite) {
+  write("src", "new content");
+  write("dst", "old");
+  EXPECT_THROW(copy_object(ctx_, request("src", "dst"), nullptr), FailedCommand);
+  EXPECT_EQ(read("dst"), "old");
+  CopyRequest r = request("src", "dst");
+  r.write.overwrite = true;
+  EXPECT_EQ(copy_object(ctx_, r, nullptr), model::flat_hash("new content", 11));
+  EXPECT_EQ(read("dst"), "new content");
+}
+
+TEST_F(FileOpsTest, ServerSideCopyWithAKnownHash) {
+  std::string data = pattern(kMiB + 9, 31);
+  write("src", data);
+  std::string h = model::flat_hash(data.data(), data.size());
+  auto& job = scheduler_.sub_job("copy");
+  EXPECT_EQ(copy_object(ctx_, request("src", "dst", h), &job), h);
+  EXPECT_EQ(read("dst"), data);
+  EXPECT_NE(inode("src"), inode("dst"));
+  EXPECT_EQ(job.done_bytes(), data.size());
+  EXPECT_EQ(cached("dst"), h);
+}
+
+TEST_F(FileOpsTest, HardlinkSharesTheInode) {
+  std::string data = pattern(100000, 41);
+  write("src", data);
+  std::string h = model::flat_hash(data.data(), data.size());
+  CopyRequest r = request("src", "installed/dst", h);
+  r.link = LinkMode::kHardlink;
+  EXPECT_EQ(copy_object(ctx_, r, nullptr), h);
+  EXPECT_EQ(inode("src"), inode("installed/dst"));
+  EXPECT_EQ(read("installed/dst"), data);
+  EXPECT_EQ(cached("installed/dst"), h);
+}
+
+TEST_F(FileOpsTest, ReflinkClonesOrFallsBackToCopy) {
+  std::string data = pattern(3 * kMiB + 1, 51);
+  write("src", data);
+  std::string h = model::flat_hash(data.data(), data.size());
+  CopyRequest r = request("src", "installed/dst", h);
+  r.link = LinkMode::kReflink;
+  EXPECT_EQ(copy_object(ctx_, r, nullptr), h);
+  EXPECT_EQ(read("installed/dst"), data);
+  EXPECT_NE(inode("src"), inode("installed/dst"));  // a clone or a copy, never the same file
+  EXPECT_EQ(files_below("installed"), std::vector<std::string>{"dst"});
+}
+
+TEST_F(FileOpsTest, LinkModesWithNeedHashStillReturnTheRealHash) {
+  std::string data = pattern(kMiB + 100, 61);
+  write("src", data);
+  std::string h = model::flat_hash(data.data(), data.size());
+  for (LinkMode m : {LinkMode::kCopy, LinkMode::kHardlink, LinkMode::kReflink}) {
+    SCOPED_TRACE(link_mode_name(m));
+    std::string dst = std::string("out/") + link_mode_name(m);
+    CopyRequest r = request("src", dst, h);
+    r.link = m;
+    r.need_hash = true;
+    EXPECT_EQ(copy_object(ctx_, r, nullptr), h);
+    EXPECT_EQ(read(dst), data);
+  }
+}
+
+TEST_F(FileOpsTest, ForEachTransferRunsEveryIndexOnceWithinTheLimit) {
+  constexpr size_t kN = 500;
+  std::vector<std::atomic<int>> seen(kN);
+  std::atomic<int> running{0}, peak{0};
+  for_each_transfer(ctx_, kN, [&](size_t i) {
+    int now = ++running;
+    int p = peak.load();
+    while (now > p && !peak.compare_exchange_weak(p, now)) {
+    }
+    if (i % 50 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ++seen[i];
+    --running;
+  });
+  for (size_t i = 0; i < kN; ++i) EXPECT_EQ(seen[i].load(), 1) << i;
+  EXPECT_LE(static_cast<size_t>(peak.load()), scheduler_.transfers().limit());
+  EXPECT_EQ(scheduler_.transfers().in_use(), 0u);
+
+  bool called = false;
+  for_each_transfer(ctx_, 0, [&](size_t) { called = true; });
+  EXPECT_FALSE(called);
+}
+
+TEST_F(FileOpsTest, ForEachTransferPropagatesTheFirstException) {
+  try {
+    for_each_transfer(ctx_, 200, [&](size_t i) {
+      if (i == 0) throw FailedCommand("item 0 failed first");
+      if (i == 1) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        throw std::runtime_error("item 1 failed later");
+      }
+    });
+    ADD_FAILURE() << "no exception propagated";
+  } catch (const FailedCommand& e) {
+    EXPECT_STREQ(e.what(), "item 0 failed first");
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "wrong exception: " << e.what();
+  }
+  // Other exception types come through unchanged.
+  EXPECT_THROW(for_each_transfer(ctx_, 10, [](size_t i) {
+                 if (i == 5) throw std::runtime_error("boom");
+               }),
+               std::runtime_error);
+  // The failure cancelled only that loop, not the command.
+  EXPECT_FALSE(scheduler_.token().cancelled());
+  std::atomic<size_t> count{0};
+  for_each_transfer(ctx_, 20, [&](size_t) { ++count; });
+  EXPECT_EQ(count.load(), 20u);
+  EXPECT_EQ(scheduler_.transfers().in_use(), 0u);
+}
+
+TEST_F(FileOpsTest, ForEachTransferStopsAfterAFailure) {
+  std::atomic<size_t> ran{0};
+  EXPECT_THROW(for_each_transfer(ctx_, 100000, [&](size_t i) {
+                 ++ran;
+                 if (i == 3) throw FailedCommand("stop");
+                 std::this_thread::sleep_for(std::chrono::microseconds(200));
+               }),
+               FailedCommand);
+  EXPECT_LT(ran.load(), 100000u) << "the remaining items were not cancelled";
+}
+
+TEST_F(FileOpsTest, ForEachRequestRunsEveryIndex) {
+  std::vector<std::atomic<int>> seen(300);
+  for_each_request(ctx_, seen.size(), [&](size_t i) { ++seen[i]; });
+  for (size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i].load(), 1) << i;
+  EXPECT_THROW(for_each_request(ctx_, 3, [](size_t) { throw FailedCommand("x"); }), FailedCommand);
+}
+
+}  // namespace
+}  // namespace wrapp::commands

@@ -1,0 +1,319 @@
+#include "model/catalog.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "model/hash.h"
+#include "util/error.h"
+
+namespace wrapp::model {
+namespace {
+
+using nlohmann::json;
+
+std::string hash_of(const std::string& s) { return flat_hash(s.data(), s.size()); }
+
+json item(const std::string& rel, const std::string& content) {
+  return json{{"relative_path", rel},
+              {"source_path", "file:///src/" + rel},
+              {"hash", hash_of(content)},
+              {"size", content.size()}};
+}
+
+json catalog_json(json items) { return json{{"root", "file:///src"}, {"items", std::move(items)}}; }
+
+// The FailedCommand message of from_json, or "" if it parsed.
+std::string from_json_error(const json& j, const std::string& origin = "cat.json") {
+  try {
+    Catalog::from_json(j, origin);
+    return "";
+  } catch (const FailedCommand& e) {
+    return e.what();
+  }
+}
+
+std::string parse_file_error(const std::string& text, const std::string& origin = "file.json") {
+  try {
+    parse_catalog_file(text, origin);
+    return "";
+  } catch (const FailedCommand& e) {
+    return e.what();
+  }
+}
+
+Catalog sample() {
+  Catalog c;
+  c.root = "file:///data/root";
+  c.items.push_back({"a.txt", "file:///data/root/a.txt", hash_of("a"), 1});
+  c.items.push_back({"dir/b.bin", "file:///data/root/dir/b.bin", hash_of("bb"), 2});
+  c.items.push_back({"no-hash", "file:///data/root/no-hash", "", std::nullopt});
+  c.items.push_back({"ü/space name", "s3://bucket/x", hash_of(""), 0});
+  return c;
+}
+
+void expect_same(const Catalog& a, const Catalog& b) {
+  EXPECT_EQ(a.root, b.root);
+  ASSERT_EQ(a.items.size(), b.items.size());
+  for (size_t i = 0; i < a.items.size(); ++i) {
+    SCOPED_TRACE(a.items[i].relative_path);
+    EXPECT_EQ(a.items[i].relative_path, b.items[i].relative_path);
+    EXPECT_EQ(a.items[i].source_path, b.items[i].source_path);
+    EXPECT_EQ(a.items[i].hash, b.items[i].hash);
+    EXPECT_EQ(a.items[i].size, b.items[i].size);
+  }
+}
+
+TEST(CatalogJson, RoundTrip) {
+  Catalog c = sample();
+  c.sort_and_check("test");
+  json j = c.to_json();
+  EXPECT_EQ(j["root"], "file:///data/root");
+  EXPECT_TRUE(j["items"][2]["hash"].is_null());
+  EXPECT_TRUE(j["items"][2]["size"].is_null());
+  Catalog back = Catalog::from_json(j, "test");
+  expect_same(c, back);
+  // Through text, too.
+  Catalog again = Catalog::from_json(json::parse(j.dump()), "test");
+  expect_same(c, again);
+  EXPECT_EQ(again.to_json(), j);
+}
+
+TEST(CatalogJson, ItemsAreSortedAfterParse) {
+  Catalog c = Catalog::from_json(catalog_json({item("z", "z"), item("a/b", "ab"), item("a", "a"), item("a-b", "x"),
+                                               item("M", "m")}),
+                                 "x");
+  std::vector<std::string> order;
+  for (const auto& i : c.items) order.push_back(i.relative_path);
+  EXPECT_EQ(order, (std::vector<std::string>{"M", "a", "a-b", "a/b", "z"}));
+  ASSERT_NE(c.find("a/b"), nullptr);
+  EXPECT_EQ(c.find("a/b")->hash, hash_of("ab"));
+  EXPECT_EQ(c.find("missing"), nullptr);
+  EXPECT_EQ(c.find("a/"), nullptr);
+  EXPECT_EQ(c.total_size(), 1u + 2u + 1u + 1u + 1u);
+}
+
+TEST(CatalogJson, DuplicatesAreRefused) {
+  std::string msg = from_json_error(catalog_json({item("a", "1"), item("b", "2"), item("a", "3")}), "dup-origin");
+  EXPECT_NE(msg, "");
+  EXPECT_NE(msg.find("dup-origin"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("'a'"), std::string::npos) << msg;
+
+  Catalog c;
+  c.items.push_back({"x", "", "", std::nullopt});
+  c.items.push_back({"x", "", "", std::nullopt});
+  EXPECT_THROW(c.sort_and_check("o"), FailedCommand);
+}
+
+TEST(CatalogJson, UnsafePathsAreRefusedNamingTheOrigin) {
+  for (std::string bad : {std::string("../x"), std::string("a/../../x"), std::string("/abs"), std::string("a//b"),
+                          std::string("a\\b"), std::string("a/\x01"), std::string("ctl\nx"), std::string(""),
+                          std::string("."), std::string("a/"), std::string("./a")}) {
+    SCOPED_TRACE(bad);
+    std::string msg = from_json_error(catalog_json({item("ok", "1"), item(bad, "2")}), "evil.json");
+    EXPECT_NE(msg, "");
+    EXPECT_NE(msg.find("evil.json"), std::string::npos) << msg;
+  }
+}
+
+TEST(CatalogJson, StructuralErrors) {
+  EXPECT_NE(from_json_error(json::array()), "");
+  EXPECT_NE(from_json_error(json{{"root", "x"}}), "");
+  EXPECT_NE(from_json_error(json{{"items", "not a list"}}), "");
+  EXPECT_NE(from_json_error(catalog_json({42})), "");
+  EXPECT_NE(from_json_error(catalog_json({json{{"hash", nullptr}}})), "");  // no relative_path
+  EXPECT_NE(from_json_error(catalog_json({json{{"relative_path", 7}}})), "");
+  EXPECT_EQ(from_json_error(catalog_json(json::array())), "");
+}
+
+TEST(CatalogJson, BadHashFormatIsRefused) {
+  std::string good = hash_of("x");
+  std::string upper = good;
+  for (size_t i = kHashPrefix.size(); i < upper.size(); ++i) upper[i] = static_cast<char>(std::toupper(upper[i]));
+  ASSERT_NE(upper, good);  // the hex part has at least one letter
+  for (const json& bad : {json("md5;abc"), json(good.substr(0, good.size() - 1)), json(good + "0"), json(upper),
+                          json("sha-256-flat;65536;" + good.substr(kHashPrefix.size())), json(12), json(true)}) {
+    SCOPED_TRACE(bad.dump());
+    json it = item("f", "x");
+    it["hash"] = bad;
+    std::string msg = from_json_error(catalog_json({it}), "hashes.json");
+    EXPECT_NE(msg, "");
+    EXPECT_NE(msg.find("hashes.json"), std::string::npos) << msg;
+  }
+  // Unknown hash: null or "" (and absent).
+  for (const json& unknown : {json(nullptr), json("")}) {
+    json it = item("f", "x");
+    it["hash"] = unknown;
+    Catalog c = Catalog::from_json(catalog_json({it}), "o");
+    EXPECT_EQ(c.items[0].hash, "");
+  }
+  json it = item("f", "x");
+  it.erase("hash");
+  EXPECT_EQ(Catalog::from_json(catalog_json({it}), "o").items[0].hash, "");
+}
+
+TEST(CatalogJson, SizeMustBeANonNegativeInteger) {
+  for (const json& bad : {json(-1), json(1.5), json(2.0), json("12"), json(true), json::array()}) {
+    SCOPED_TRACE(bad.dump());
+    json it = item("f", "x");
+    it["size"] = bad;
+    std::string msg = from_json_error(catalog_json({it}), "sizes.json");
+    EXPECT_NE(msg, "");
+    EXPECT_NE(msg.find("sizes.json"), std::string::npos) << msg;
+  }
+  json it = item("f", "x");
+  it["size"] = 0;
+  EXPECT_EQ(Catalog::from_json(catalog_json({it}), "o").items[0].size, 0u);
+  it["size"] = 18446744073709551615ULL;
+  EXPECT_EQ(Catalog::from_json(catalog_json({it}), "o").items[0].size, 18446744073709551615ULL);
+  it["size"] = nullptr;
+  EXPECT_EQ(Catalog::from_json(catalog_json({it}), "o").items[0].size, std::nullopt);
+  // Parsed from text: a large integer is unsigned, a negative one is not.
+  EXPECT_NE(from_json_error(json::parse(R"({"items":[{"relative_path":"f","size":-5}]})")), "");
+  EXPECT_EQ(Catalog::from_json(json::parse(R"({"items":[{"relative_path":"f","size":5}]})"), "o").items[0].size, 5u);
+}
+
+TEST(CatalogJson, UnknownFieldsAreTolerated) {
+  json it = item("f", "x");
+  it["mtime"] = 12345;
+  it["future"] = json{{"nested", true}};
+  json j = catalog_json({it});
+  j["generator"] = "wrapp 9";
+  j["stats"] = json::array({1, 2});
+  Catalog c = Catalog::from_json(j, "o");
+  ASSERT_EQ(c.items.size(), 1u);
+  EXPECT_EQ(c.items[0].hash, hash_of("x"));
+  EXPECT_EQ(c.root, "file:///src");
+}
+
+TEST(CatalogFile, SerializeAndParseRoundTrip) {
+  Catalog c = sample();
+  c.sort_and_check("t");
+  std::string text = serialize_catalog_file(c);
+  json j = json::parse(text);
+  EXPECT_EQ(j["wrapp_catalog_version"], kCatalogFormatVersion);
+  expect_same(c, parse_catalog_file(text, "t"));
+}
+
+TEST(CatalogFile, OlderOrUnversionedIsAccepted) {
+  json j = catalog_json({item("a", "a")});
+  EXPECT_EQ(parse_catalog_file(j.dump(), "o").items.size(), 1u);
+  j["wrapp_catalog_version"] = 0;
+  EXPECT_EQ(parse_catalog_file(j.dump(), "o").items.size(), 1u);
+  j["wrapp_catalog_version"] = kCatalogFormatVersion;
+  EXPECT_EQ(parse_catalog_file(j.dump(), "o").items.size(), 1u);
+}
+
+TEST(CatalogFile, NewerVersionIsRefusedAskingToUpgrade) {
+  json j = catalog_json({item("a", "a")});
+  j["wrapp_catalog_version"] = kCatalogFormatVersion + 1;
+  std::string msg = parse_file_error(j.dump(), "new.json");
+  EXPECT_NE(msg.find("upgrade"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("new.json"), std::string::npos) << msg;
+  j["wrapp_catalog_version"] = "1";
+  EXPECT_NE(parse_file_error(j.dump()), "");
+}
+
+TEST(CatalogFile, CorruptOrForeignTextIsRefusedNamingTheOrigin) {
+  for (const char* bad : {"", "{", "not json", "[1,2]", "\"text\"", "{\"items\": 3}"}) {
+    SCOPED_TRACE(bad);
+    std::string msg = parse_file_error(bad, "broken.json");
+    EXPECT_NE(msg, "");
+    EXPECT_NE(msg.find("broken.json"), std::string::npos) << msg;
+  }
+}
+
+TEST(CatalogFile, AcceptsAWrappDocumentAndUsesItsCatalog) {
+  json wrapp = {{"wrapp_format_version", 1},
+                {"name", "pkg"},
+                {"version", "1.0"},
+                {"dependencies", json::array()},
+                {"catalog", catalog_json({item("b", "b"), item("a", "a")})}};
+  Catalog c = parse_catalog_file(wrapp.dump(), ".pkg.wrapp");
+  ASSERT_EQ(c.items.size(), 2u);
+  EXPECT_EQ(c.items[0].relative_path, "a");
+  EXPECT_EQ(c.items[1].relative_path, "b");
+  EXPECT_EQ(c.root, "file:///src");
+  // Its catalog is validated like any other.
+  wrapp["catalog"] = catalog_json({item("../escape", "a")});
+  EXPECT_NE(parse_file_error(wrapp.dump(), ".pkg.wrapp").find(".pkg.wrapp"), std::string::npos);
+}
+
+TEST(CatalogDiff, IdenticalCatalogsHaveNoDifferences) {
+  Catalog a = sample();
+  a.sort_and_check("a");
+  CatalogDiff d = diff_catalogs(a, a);
+  EXPECT_TRUE(d.only_in_a.empty());
+  EXPECT_TRUE(d.only_in_b.empty());
+  EXPECT_TRUE(d.different.empty());
+  EXPECT_TRUE(diff_catalogs(Catalog{}, Catalog{}).different.empty());
+}
+
+TEST(CatalogDiff, SourcePathAndRootDoNotMatter) {
+  Catalog a = sample(), b = sample();
+  b.root = "s3://elsewhere";
+  for (auto& i : b.items) i.source_path = "s3://elsewhere/" + i.relative_path;
+  a.sort_and_check("a");
+  b.sort_and_check("b");
+  CatalogDiff d = diff_catalogs(a, b);
+  EXPECT_TRUE(d.only_in_a.empty() && d.only_in_b.empty() && d.different.empty());
+}
+
+TEST(CatalogDiff, AddedRemovedAndChanged) {
+  Catalog a, b;
+  a.items = {{"common", "", hash_of("c"), 1},
+             {"gone", "", hash_of("g"), 1},
+             {"hash-changed", "", hash_of("1"), 1},
+             {"size-changed", "", hash_of("s"), 1},
+             {"z-only-a", "", hash_of("z"), 1}};
+  b.items = {{"a-only-b", "", hash_of("n"), 1},
+             {"common", "", hash_of("c"), 1},
+             {"hash-changed", "", hash_of("2"), 1},
+             {"new", "", hash_of("n"), 1},
+             {"size-changed", "", hash_of("s"), 2}};
+  a.sort_and_check("a");
+  b.sort_and_check("b");
+  CatalogDiff d = diff_catalogs(a, b);
+  auto names = [](const std::vector<CatalogItem>& v) {
+    std::vector<std::string> out;
+    for (const auto& i : v) out.push_back(i.relative_path);
+    return out;
+  };
+  EXPECT_EQ(names(d.only_in_a), (std::vector<std::string>{"gone", "z-only-a"}));
+  EXPECT_EQ(names(d.only_in_b), (std::vector<std::string>{"a-only-b", "new"}));
+  ASSERT_EQ(d.different.size(), 2u);
+  EXPECT_EQ(d.different[0].first.relative_path, "hash-changed");
+  EXPECT_EQ(d.different[0].first.hash, hash_of("1"));
+  EXPECT_EQ(d.different[0].second.hash, hash_of("2"));
+  EXPECT_EQ(d.different[1].first.relative_path, "size-changed");
+  EXPECT_EQ(d.different[1].second.size, 2u);
+
+  // Swapping the sides swaps the result.
+  CatalogDiff r = diff_catalogs(b, a);
+  EXPECT_EQ(names(r.only_in_a), names(d.only_in_b));
+  EXPECT_EQ(names(r.only_in_b), names(d.only_in_a));
+  EXPECT_EQ(r.different.size(), 2u);
+}
+
+TEST(CatalogDiff, AgainstEmpty) {
+  Catalog a = sample();
+  a.sort_and_check("a");
+  CatalogDiff d = diff_catalogs(a, Catalog{});
+  EXPECT_EQ(d.only_in_a.size(), a.items.size());
+  EXPECT_TRUE(d.only_in_b.empty());
+  CatalogDiff r = diff_catalogs(Catalog{}, a);
+  EXPECT_EQ(r.only_in_b.size(), a.items.size());
+  EXPECT_TRUE(r.only_in_a.empty());
+}
+
+TEST(CatalogDiff, UnknownHashOrSizeCountsAsDifferent) {
+  Catalog a, b;
+  a.items = {{"f", "", hash_of("x"), 1}, {"g", "", hash_of("y"), 1}};
+  b.items = {{"f", "", "", 1}, {"g", "", hash_of("y"), std::nullopt}};
+  EXPECT_EQ(diff_catalogs(a, b).different.size(), 2u);
+}
+
+}  // namespace
+}  // namespace wrapp::model

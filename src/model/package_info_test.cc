@@ -1,0 +1,237 @@
+#include "model/package_info.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "model/hash.h"
+#include "util/error.h"
+
+namespace wrapp::model {
+namespace {
+
+using nlohmann::json;
+
+std::string parse_error(const std::string& text, const std::string& origin = "/repo/.pkg.wrapp") {
+  try {
+    PackageInfo::parse(text, origin);
+    return "";
+  } catch (const FailedCommand& e) {
+    return e.what();
+  }
+}
+
+json minimal() { return json{{"wrapp_format_version", 1}, {"name", "pkg"}, {"version", "1.0.0"}}; }
+
+PackageInfo full() {
+  PackageInfo p;
+  p.name = "my.package";
+  p.version = "2.3.4-beta";
+  Catalog c;
+  c.root = "file:///src/root";
+  c.items.push_back({"a.txt", "file:///src/root/a.txt", flat_hash("a", 1), 1});
+  c.items.push_back({"sub/b.txt", "file:///src/root/sub/b.txt", "", std::nullopt});
+  p.catalog = c;
+  p.dependencies.push_back({"dep-one", "1.0", "file:///repo", "deps/one"});
+  p.dependencies.push_back({"dep-two", "0.1", "s3://bucket/repo", "deps/two/nested"});
+  p.source = "file:///src/root";
+  p.repository = "file:///repo";
+  return p;
+}
+
+TEST(PackageInfoParse, RoundTripWithEverything) {
+  PackageInfo p = full();
+  std::string text = p.serialize();
+  json j = json::parse(text);
+  EXPECT_EQ(j["wrapp_format_version"], kPackageFormatVersion);
+  PackageInfo back = PackageInfo::parse(text, "t");
+  EXPECT_EQ(back.name, p.name);
+  EXPECT_EQ(back.version, p.version);
+  EXPECT_EQ(back.dependencies, p.dependencies);
+  EXPECT_EQ(back.source, p.source);
+  EXPECT_EQ(back.repository, p.repository);
+  ASSERT_TRUE(back.catalog);
+  EXPECT_EQ(back.catalog->root, "file:///src/root");
+  ASSERT_EQ(back.catalog->items.size(), 2u);
+  EXPECT_EQ(back.catalog->items[0].hash, flat_hash("a", 1));
+  EXPECT_EQ(back.catalog->items[1].size, std::nullopt);
+  EXPECT_TRUE(back.extra.empty());
+  // Serialising again gives the same text.
+  EXPECT_EQ(back.serialize(), text);
+}
+
+TEST(PackageInfoParse, NullCatalogAndOptionalFields) {
+  PackageInfo p;
+  p.name = "pkg";
+  p.version = "1";
+  std::string text = p.serialize();
+  json j = json::parse(text);
+  EXPECT_TRUE(j["catalog"].is_null());
+  EXPECT_TRUE(j["source"].is_null());
+  EXPECT_TRUE(j["repository"].is_null());
+  EXPECT_TRUE(j["dependencies"].is_array());
+  PackageInfo back = PackageInfo::parse(text, "t");
+  EXPECT_FALSE(back.catalog);
+  EXPECT_FALSE(back.source);
+  EXPECT_FALSE(back.repository);
+  EXPECT_TRUE(back.dependencies.empty());
+
+  // Absent keys mean the same as null.
+  PackageInfo m = PackageInfo::parse(minimal().dump(), "t");
+  EXPECT_EQ(m.name, "pkg");
+  EXPECT_EQ(m.version, "1.0.0");
+  EXPECT_FALSE(m.catalog);
+  EXPECT_TRUE(m.dependencies.empty());
+  EXPECT_FALSE(m.source);
+}
+
+TEST(PackageInfoParse, EmptyCatalogIsNotNull) {
+  json j = minimal();
+  j["catalog"] = json{{"root", "file:///r"}, {"items", json::array()}};
+  PackageInfo p = PackageInfo::parse(j.dump(), "t");
+  ASSERT_TRUE(p.catalog);
+  EXPECT_TRUE(p.catalog->items.empty());
+  EXPECT_FALSE(json::parse(p.serialize())["catalog"].is_null());
+}
+
+TEST(PackageInfoParse, UnknownTopLevelFieldsArePreserved) {
+  json j = minimal();
+  j["future_field"] = json{{"nested", json::array({1, 2, 3})}};
+  j["created_by"] = "wrapp 1.5";
+  j["flag"] = false;
+  PackageInfo p = PackageInfo::parse(j.dump(), "t");
+  EXPECT_EQ(p.extra.size(), 3u);
+  json out = json::parse(p.serialize());
+  EXPECT_EQ(out["future_field"], j["future_field"]);
+  EXPECT_EQ(out["created_by"], "wrapp 1.5");
+  EXPECT_EQ(out["flag"], false);
+  EXPECT_EQ(out["name"], "pkg");
+  // Known fields do not leak into extra.
+  EXPECT_FALSE(p.extra.contains("name"));
+  EXPECT_FALSE(p.extra.contains("wrapp_format_version"));
+  // A second round keeps them too.
+  EXPECT_EQ(json::parse(PackageInfo::parse(out.dump(), "t").serialize()), out);
+}
+
+TEST(PackageInfoParse, NewerFormatIsRefusedAskingToUpgrade) {
+  json j = minimal();
+  j["wrapp_format_version"] = kPackageFormatVersion + 1;
+  std::string msg = parse_error(j.dump(), "/r/.new.wrapp");
+  EXPECT_NE(msg.find("upgrade"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("/r/.new.wrapp"), std::string::npos) << msg;
+  j["wrapp_format_version"] = "1";
+  EXPECT_NE(parse_error(j.dump()), "");
+  // Older (and missing) versions are read.
+  j["wrapp_format_version"] = 0;
+  EXPECT_EQ(parse_error(j.dump()), "");
+  j.erase("wrapp_format_version");
+  EXPECT_EQ(parse_error(j.dump()), "");
+}
+
+TEST(PackageInfoParse, MissingOrNonTextNameOrVersion) {
+  for (const char* key : {"name", "version"}) {
+    SCOPED_TRACE(key);
+    json j = minimal();
+    j.erase(key);
+    std::string msg = parse_error(j.dump(), "/x/.p.wrapp");
+    EXPECT_NE(msg, "");
+    EXPECT_NE(msg.find("/x/.p.wrapp"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(key), std::string::npos) << msg;
+    j[key] = 12;
+    EXPECT_NE(parse_error(j.dump()), "");
+    j[key] = nullptr;
+    EXPECT_NE(parse_error(j.dump()), "");
+  }
+}
+
+TEST(PackageInfoParse, CorruptJsonIsRefusedNamingTheOrigin) {
+  for (const char* bad : {"", "{", "{\"name\": \"pkg\",", "garbage", "[]", "42", "null"}) {
+    SCOPED_TRACE(bad);
+    std::string msg = parse_error(bad, "/some/where/.broken.wrapp");
+    EXPECT_NE(msg, "");
+    EXPECT_NE(msg.find("/some/where/.broken.wrapp"), std::string::npos) << msg;
+  }
+}
+
+TEST(PackageInfoParse, BadCatalogIsRefusedNamingTheOrigin) {
+  json j = minimal();
+  j["catalog"] = json{{"items", json::array({json{{"relative_path", "../../etc/passwd"}}})}};
+  std::string msg = parse_error(j.dump(), "/r/.bad.wrapp");
+  EXPECT_NE(msg.find("/r/.bad.wrapp"), std::string::npos) << msg;
+  j["catalog"] = "not an object";
+  EXPECT_NE(parse_error(j.dump()), "");
+}
+
+TEST(PackageInfoParse, Dependencies) {
+  json j = minimal();
+  j["dependencies"] = json::array({json{{"package", "a"}, {"version", "1"}, {"repository", "file:///r"},
+                                        {"relative_destination", "deps/a"}},
+                                   json{{"package", "b"}, {"version", "2"}}});
+  PackageInfo p = PackageInfo::parse(j.dump(), "t");
+  ASSERT_EQ(p.dependencies.size(), 2u);
+  EXPECT_EQ(p.dependencies[0], (Dependency{"a", "1", "file:///r", "deps/a"}));
+  EXPECT_EQ(p.dependencies[1], (Dependency{"b", "2", "", ""}));
+}
+
+TEST(PackageInfoParse, LegacyRelativePathKeyIsAccepted) {
+  json j = minimal();
+  j["dependencies"] = json::array({json{{"package", "old"}, {"version", "0.9"}, {"relative_path", "legacy/place"}}});
+  PackageInfo p = PackageInfo::parse(j.dump(), "t");
+  ASSERT_EQ(p.dependencies.size(), 1u);
+  EXPECT_EQ(p.dependencies[0].relative_destination, "legacy/place");
+  // Written back under the current key.
+  json out = json::parse(p.serialize());
+  EXPECT_EQ(out["dependencies"][0]["relative_destination"], "legacy/place");
+  // The current key wins when both are present.
+  j["dependencies"][0]["relative_destination"] = "new/place";
+  EXPECT_EQ(PackageInfo::parse(j.dump(), "t").dependencies[0].relative_destination, "new/place");
+}
+
+TEST(PackageInfoParse, BadDependencies) {
+  auto with_deps = [](json deps) {
+    json j = minimal();
+    j["dependencies"] = std::move(deps);
+    return j.dump();
+  };
+  EXPECT_NE(parse_error(with_deps("not a list")), "");
+  EXPECT_NE(parse_error(with_deps(json::array({1}))), "");
+  EXPECT_NE(parse_error(with_deps(json::array({json{{"version", "1"}}}))), "");
+  EXPECT_NE(parse_error(with_deps(json::array({json{{"package", "a"}}}))), "");
+  EXPECT_NE(parse_error(with_deps(json::array({json{{"package", "a"}, {"version", "1"}, {"repository", 5}}}))), "");
+  for (const char* unsafe : {"../x", "/abs", "a//b", "a\\b"}) {
+    SCOPED_TRACE(unsafe);
+    std::string msg = parse_error(
+        with_deps(json::array({json{{"package", "a"}, {"version", "1"}, {"relative_destination", unsafe}}})),
+        "/r/.deps.wrapp");
+    EXPECT_NE(msg.find("/r/.deps.wrapp"), std::string::npos) << msg;
+  }
+  EXPECT_EQ(parse_error(with_deps(nullptr)), "");
+}
+
+TEST(PackageInfoNames, CheckNameAndVersion) {
+  EXPECT_NO_THROW(check_name_and_version("pkg", "1.0.0"));
+  EXPECT_NO_THROW(check_name_and_version("my.package-name_2", "2024.01-rc1+build"));
+  EXPECT_NO_THROW(check_name_and_version("..dots", "v.."));
+  for (std::string bad : {std::string(""), std::string("."), std::string(".."), std::string("a/b"),
+                          std::string("a\\b"), std::string("a\nb"), std::string("nul\0x", 5), std::string("/")}) {
+    SCOPED_TRACE(bad);
+    EXPECT_THROW(check_name_and_version(bad, "1.0"), FailedCommand);
+    EXPECT_THROW(check_name_and_version("pkg", bad), FailedCommand);
+  }
+  try {
+    check_name_and_version("ok", "../1");
+    ADD_FAILURE() << "accepted version ../1";
+  } catch (const FailedCommand& e) {
+    EXPECT_NE(std::string(e.what()).find("../1"), std::string::npos) << e.what();
+  }
+}
+
+TEST(PackageInfoNames, WrappFileName) {
+  EXPECT_EQ(wrapp_file_name("pkg"), ".pkg.wrapp");
+  EXPECT_EQ(wrapp_file_name("my.package"), ".my.package.wrapp");
+}
+
+}  // namespace
+}  // namespace wrapp::model
