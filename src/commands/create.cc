@@ -92,11 +92,12 @@ Collected collect_tree(CommandContext& ctx, const CreateOptions& opt, const Url&
 
 // --catalog: the source is a catalog file; its items say where the bytes are
 // and what they must hash to (verified while copying).
-Collected collect_catalog(const Url& catalog_url, std::string* root) {
+Collected collect_catalog(const Url& catalog_url, const std::string& package_name, std::string* root) {
   auto text = storage::read_all(catalog_url);
   if (!text) fail("catalog file '{}' not found", catalog_url.display());
   auto catalog = model::parse_catalog_file(*text, catalog_url.display());
   *root = catalog.root.empty() ? catalog_url.str() : catalog.root;
+  check_no_marker_item(catalog, package_name, catalog_url.display());
   Collected out;
   for (const auto& item : catalog.items) {
     Url from = !item.source_path.empty() ? parse_location(item.source_path)
@@ -110,18 +111,6 @@ Collected collect_catalog(const Url& catalog_url, std::string* root) {
     out.files.push_back({item.relative_path, from, *info, item.hash});
   }
   return out;
-}
-
-// Files left in an unpublished version folder by an interrupted create.
-void remove_leftovers(const Url& version, const model::Catalog& catalog, const std::string& marker_name) {
-  auto& store = storage::storage_for(version);
-  storage::ListOptions options;
-  options.symlinks = storage::SymlinkPolicy::kSkipOutside;
-  for (const auto& e : store.list(version, options)) {
-    if (e.relative_path == marker_name || catalog.find(e.relative_path)) continue;
-    log::info("removing leftover '{}' from an interrupted create", e.relative_path);
-    store.remove(version.join(e.relative_path));
-  }
 }
 
 }  // namespace
@@ -143,7 +132,7 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   std::string source_root;
   Collected collected;
   if (opt.catalog) {
-    collected = collect_catalog(src, &source_root);
+    collected = collect_catalog(src, opt.package_name, &source_root);
   } else {
     collected = collect_tree(ctx, opt, src, repo);
     source_root = src.str();
@@ -193,7 +182,7 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   });
   package.catalog->sort_and_check(src.display());
 
-  remove_leftovers(version, *package.catalog, marker_name);
+  remove_unpublished_leftovers(version, *package.catalog, marker_name);
   dst_store.sync(version);
   storage::WriteOptions wopts;
   wopts.read_only = true;

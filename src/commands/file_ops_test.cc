@@ -334,6 +334,19 @@ TEST_F(FileOpsTest, HardlinkSharesTheInode) {
   EXPECT_EQ(cached("installed/dst"), h);
 }
 
+TEST_F(FileOpsTest, HardlinkReinstallWithOverwrite) {
+  std::string data = pattern(5000, 42);
+  write("src", data);
+  std::string h = model::flat_hash(data.data(), data.size());
+  CopyRequest r = request("src", "installed/dst", h);
+  r.link = LinkMode::kHardlink;
+  r.write.overwrite = true;
+  EXPECT_EQ(copy_object(ctx_, r, nullptr), h);
+  EXPECT_EQ(copy_object(ctx_, r, nullptr), h);  // again, over its own earlier link
+  EXPECT_EQ(inode("src"), inode("installed/dst"));
+  EXPECT_EQ(files_below("installed"), std::vector<std::string>{"dst"}) << "no partial file is left behind";
+}
+
 TEST_F(FileOpsTest, ReflinkClonesOrFallsBackToCopy) {
   std::string data = pattern(3 * kMiB + 1, 51);
   write("src", data);

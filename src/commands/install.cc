@@ -4,9 +4,8 @@
 #include <mutex>
 #include <set>
 
-#include <unistd.h>
-
 #include "commands/repository.h"
+#include "commands/status.h"
 #include "commands/tree.h"
 #include "storage/local_storage.h"
 #include "storage/storage.h"
@@ -21,193 +20,296 @@ namespace {
 
 const model::Catalog kEmptyCatalog;
 
-std::string describe_conflicts(const std::string& name, const Url& dest, std::vector<Conflict> conflicts) {
-  std::sort(conflicts.begin(), conflicts.end(),
-            [](const Conflict& a, const Conflict& b) { return a.relative_path < b.relative_path; });
+struct Conflict {
+  std::string path;    // relative to the top destination
+  std::string reason;
+};
+
+// An installed subpackage that the new version no longer has.
+struct DroppedPackage {
+  Url location;
+  Url marker;
+  model::PackageInfo info;
+};
+
+// Everything install will do for one package, decided before any change.
+struct PackagePlan {
+  InstallOptions options;
+  Url repo;
+  Url source_version;
+  Url dest;
+  Url marker;
+  model::PackageInfo package;  // the repository's .wrapp
+  std::optional<model::PackageInfo> installed;
+  InstallResult result;
+  std::vector<PackagePlan> dependencies;
+  std::vector<DroppedPackage> dropped;
+};
+
+class Planner {
+ public:
+  explicit Planner(CommandContext& ctx, const Url& top) : ctx_(ctx), top_(top) {}
+
+  PackagePlan plan(const InstallOptions& opt, std::set<std::string>& visiting) {
+    model::check_name_and_version(opt.package_name, opt.version);
+    if (!opt.repo) fail("no repository given: pass --repo (the folder or URL that holds .packages)");
+    PackagePlan p;
+    p.options = opt;
+    p.repo = parse_location(*opt.repo);
+    p.dest = parse_location(opt.destination);
+    auto& store = storage::storage_for(p.dest);
+    if (auto info = store.stat(p.dest); info && !info->is_dir) fail("destination '{}' is a file", p.dest.display());
+    std::string key = p.dest.str() + "|" + opt.package_name;
+    if (!visiting.insert(key).second) {
+      fail("package '{}' depends on itself (installing into '{}' again)", opt.package_name, p.dest.display());
+    }
+
+    p.package = require_repo_package(p.repo, opt.package_name, opt.version);
+    Url repo_marker = repo_marker_url(p.repo, opt.package_name, opt.version);
+    if (p.package.name != opt.package_name) {
+      fail("'{}' names package '{}', expected '{}'", repo_marker.display(), p.package.name, opt.package_name);
+    }
+    if (p.package.catalog) check_no_marker_item(*p.package.catalog, opt.package_name, repo_marker.display());
+    p.source_version = version_url(p.repo, opt.package_name, opt.version);
+    p.marker = p.dest.join(model::wrapp_file_name(opt.package_name));
+    p.installed = read_package_info(p.marker);
+    if (p.installed && p.installed->name != opt.package_name) {
+      fail("'{}' belongs to package '{}', not '{}'", p.marker.display(), p.installed->name, opt.package_name);
+    }
+    p.result.package_name = opt.package_name;
+    p.result.version = opt.version;
+    p.result.wrapp_file = p.marker.str();
+
+    for (const auto& dep : p.package.dependencies) {
+      InstallOptions sub = opt;
+      sub.package_name = dep.package;
+      sub.version = dep.version;
+      sub.destination = (dep.relative_destination.empty() ? p.dest : p.dest.join(dep.relative_destination)).str();
+      sub.repo = dep.repository.empty() ? p.repo.str() : dep.repository;
+      p.dependencies.push_back(plan(sub, visiting));
+    }
+    if (p.installed) plan_dropped(p);
+    plan_files(p);
+    visiting.erase(key);
+    return p;
+  }
+
+  std::vector<Conflict>& conflicts() { return conflicts_; }
+
+ private:
+  std::string shown(const Url& url) const {
+    std::string rel;
+    return url.relative_to(top_, &rel) && !rel.empty() ? rel : url.display();
+  }
+
+  void conflict(const Url& url, std::string reason) {
+    std::lock_guard lock(mu_);
+    conflicts_.push_back({shown(url), std::move(reason)});
+  }
+
+  // Subpackages the installed version had at a location the new one does not.
+  void plan_dropped(PackagePlan& p) {
+    for (const auto& old : p.installed->dependencies) {
+      bool kept = std::any_of(p.package.dependencies.begin(), p.package.dependencies.end(), [&](const auto& d) {
+        return d.package == old.package && d.relative_destination == old.relative_destination;
+      });
+      if (kept) continue;
+      Url location = old.relative_destination.empty() ? p.dest : p.dest.join(old.relative_destination);
+      Url marker = location.join(model::wrapp_file_name(old.package));
+      auto info = read_package_info(marker);
+      if (!info) continue;  // already gone
+      model::Catalog catalog = info->catalog ? *info->catalog : model::Catalog{};
+      for (const auto& m : find_modifications(ctx_, location, catalog)) {
+        if (m.kind == StatusEntry::Kind::kModified) {
+          conflict(location.join(m.relative_path), "modified (in subpackage '" + old.package + "', which the new version drops)");
+        }
+      }
+      p.dropped.push_back({location, marker, std::move(*info)});
+    }
+  }
+
+  void plan_files(PackagePlan& p) {
+    const model::Catalog& old_cat = p.installed && p.installed->catalog ? *p.installed->catalog : kEmptyCatalog;
+    const model::Catalog& new_cat = p.package.catalog ? *p.package.catalog : kEmptyCatalog;
+    auto& store = storage::storage_for(p.dest);
+
+    std::vector<std::string> paths;
+    paths.reserve(old_cat.items.size() + new_cat.items.size());
+    for (const auto& i : old_cat.items) paths.push_back(i.relative_path);
+    for (const auto& i : new_cat.items) paths.push_back(i.relative_path);
+    std::sort(paths.begin(), paths.end());
+    paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
+
+    // A symbolic link inside the destination must not carry a write outside.
+    std::set<std::string> escaping_dirs;
+    if (p.dest.is_local()) {
+      std::set<std::string> dirs;
+      for (const auto& path : paths) {
+        if (size_t slash = path.rfind('/'); slash != std::string::npos) dirs.insert(path.substr(0, slash));
+      }
+      for (const auto& d : dirs) {
+        if (!storage::stays_inside(p.dest.join(d).path() + "/x", p.dest.path())) escaping_dirs.insert(d);
+      }
+    }
+
+    auto& inspect = ctx_.scheduler.sub_job("inspect " + p.dest.display());
+    inspect.add_total(paths.size(), 0);
+    std::vector<PlanAction> actions(paths.size());
+    std::vector<char> planned(paths.size(), 0);  // not vector<bool>: workers write neighbouring entries
+    for_each_transfer(ctx_, paths.size(), [&](size_t i) {
+      const std::string& path = paths[i];
+      Url target = p.dest.join(path);
+      inspect.add_done(1, 0);
+      if (size_t slash = path.rfind('/'); slash != std::string::npos && escaping_dirs.count(path.substr(0, slash))) {
+        return conflict(target, "a symbolic link on its way leads outside the destination");
+      }
+      const model::CatalogItem* o = old_cat.find(path);
+      const model::CatalogItem* n = new_cat.find(path);
+      auto copy = [&] {
+        actions[i] = {PlanAction::Kind::kCopy, path, p.source_version.join(path).str(), n->size.value_or(0), n->hash};
+        planned[i] = 1;
+      };
+      auto info = store.stat(target);
+      if (!info) {
+        if (o && n) return conflict(target, "missing (a package file was deleted)");
+        if (n) copy();
+        return;  // dropped by the new version and already gone
+      }
+      if (info->is_dir) return conflict(target, "a folder is in the way");
+      std::string current;
+      auto current_hash = [&]() -> const std::string& {
+        if (current.empty()) current = hash_object(ctx_, target, *info, nullptr);
+        return current;
+      };
+      if (n && n->size == info->size && current_hash() == n->hash) {
+        actions[i] = {PlanAction::Kind::kKeep, path, "", info->size, n->hash};
+        planned[i] = 1;
+        return;
+      }
+      if (o && o->size == info->size && current_hash() == o->hash) {
+        if (n) {
+          copy();
+        } else {
+          actions[i] = {PlanAction::Kind::kDelete, path, "", info->size, o->hash};
+          planned[i] = 1;
+        }
+        return;
+      }
+      conflict(target, o ? "modified" : "not part of the package; install would overwrite it");
+    });
+    inspect.set_finished();
+
+    p.result.plan.target = p.dest.str();
+    for (size_t i = 0; i < paths.size(); ++i) {
+      if (planned[i]) p.result.plan.actions.push_back(std::move(actions[i]));
+    }
+    bool changes = p.result.plan.count(PlanAction::Kind::kCopy) + p.result.plan.count(PlanAction::Kind::kDelete) > 0;
+    p.result.no_op = !changes && p.dropped.empty() && p.installed && p.installed->version == p.options.version;
+  }
+
+  CommandContext& ctx_;
+  Url top_;
+  std::mutex mu_;
+  std::vector<Conflict> conflicts_;
+};
+
+std::string describe_conflicts(const InstallOptions& opt, const Url& dest, std::vector<Conflict> conflicts) {
+  std::sort(conflicts.begin(), conflicts.end(), [](const Conflict& a, const Conflict& b) { return a.path < b.path; });
   std::string out = fmt::format(
-      "cannot install '{}' into '{}': {} conflicting path(s); nothing was changed. Keep your changes with "
+      "cannot install '{}' {} into '{}': {} conflicting path(s); nothing was changed. Keep local changes with "
       "'wrapp create', or discard them (wrapp uninstall --force) and install again:",
-      name, dest.display(), conflicts.size());
-  for (const auto& c : conflicts) out += fmt::format("\n  {}: {}", c.relative_path, c.reason);
+      opt.package_name, opt.version, dest.display(), conflicts.size());
+  for (const auto& c : conflicts) out += fmt::format("\n  {}: {}", c.path, c.reason);
   return out;
 }
 
-// Removes folders emptied by deletions, deepest first, never `root` itself.
-void remove_empty_parents(const Url& root, const std::vector<std::string>& deleted) {
-  if (!root.is_local()) return;
-  std::set<std::string, std::greater<>> dirs;
-  for (const auto& rel : deleted) {
-    for (size_t slash = rel.rfind('/'); slash != std::string::npos && slash > 0; slash = rel.rfind('/', slash - 1)) {
-      dirs.insert(rel.substr(0, slash));
+void remove_package_files(CommandContext& ctx, const DroppedPackage& d) {
+  std::vector<std::string> rels;
+  if (d.info.catalog) {
+    for (const auto& item : d.info.catalog->items) rels.push_back(item.relative_path);
+  }
+  auto& store = storage::storage_for(d.location);
+  for_each_request(ctx, rels.size(), [&](size_t i) { store.remove(d.location.join(rels[i])); });
+  remove_emptied_folders(d.location, rels);
+  store.remove(d.marker);
+  log::info("removed {} {} from {} (dropped by the new version)", d.info.name, d.info.version, d.location.display());
+}
+
+void execute(CommandContext& ctx, PackagePlan& p) {
+  for (const auto& d : p.dropped) {
+    remove_package_files(ctx, d);
+    p.result.removed_dependencies.push_back(d.marker.str());
+  }
+  for (auto& dep : p.dependencies) {
+    execute(ctx, dep);
+    p.result.dependencies.push_back(std::move(dep.result));
+  }
+  if (p.result.no_op) return;
+
+  auto& store = storage::storage_for(p.dest);
+  const Plan& plan = p.result.plan;
+  auto& progress = ctx.scheduler.sub_job("install " + p.options.package_name + " " + p.options.version);
+  std::vector<const PlanAction*> copies;
+  std::vector<std::string> deleted;
+  for (const auto& a : plan.actions) {
+    if (a.kind == PlanAction::Kind::kCopy) copies.push_back(&a);
+    if (a.kind == PlanAction::Kind::kDelete) deleted.push_back(a.relative_path);
+  }
+  progress.add_total(copies.size() + deleted.size(), plan.bytes(PlanAction::Kind::kCopy));
+  for_each_transfer(ctx, copies.size(), [&](size_t i) {
+    const PlanAction& a = *copies[i];
+    CopyRequest req;
+    req.from = p.source_version.join(a.relative_path);
+    req.to = p.dest.join(a.relative_path);
+    req.size = a.size;
+    req.expected_hash = a.hash;
+    req.link = p.options.link_mode;
+    req.write.overwrite = true;  // replaces the installed version's file, checked unmodified in the plan
+    copy_object(ctx, req, &progress);
+    progress.add_done(1, 0);
+  });
+  for_each_request(ctx, deleted.size(), [&](size_t i) {
+    store.remove(p.dest.join(deleted[i]));
+    progress.add_done(1, 0);
+  });
+  remove_emptied_folders(p.dest, deleted);
+
+  model::PackageInfo marker_info = p.package;
+  marker_info.repository = p.repo.str();
+  marker_info.catalog.emplace();
+  marker_info.catalog->root = p.dest.str();
+  if (p.package.catalog) {
+    for (const auto& item : p.package.catalog->items) {
+      marker_info.catalog->items.push_back(
+          {item.relative_path, p.dest.join(item.relative_path).str(), item.hash, item.size});
     }
   }
-  for (const auto& d : dirs) ::rmdir(root.join(d).path().c_str());  // fails harmlessly when not empty
+  store.sync(p.dest);
+  storage::WriteOptions wopts;
+  wopts.overwrite = true;
+  storage::write_all(p.marker, marker_info.serialize(), wopts);
+  progress.set_finished();
+  log::info("installed {} {} into {}", p.options.package_name, p.options.version, p.dest.display());
+}
+
+// The results of a plan that is not executed (--dry-run).
+InstallResult planned_result(PackagePlan& p) {
+  for (const auto& d : p.dropped) p.result.removed_dependencies.push_back(d.marker.str());
+  for (auto& dep : p.dependencies) p.result.dependencies.push_back(planned_result(dep));
+  return std::move(p.result);
 }
 
 }  // namespace
 
 InstallResult install(CommandContext& ctx, const InstallOptions& opt) {
-  model::check_name_and_version(opt.package_name, opt.version);
-  if (!opt.repo) fail("no repository given: pass --repo (the folder or URL that holds .packages)");
-  Url repo = parse_location(*opt.repo);
-  Url dest = parse_location(opt.destination);
-  auto& dest_store = storage::storage_for(dest);
-  if (auto info = dest_store.stat(dest); info && !info->is_dir) fail("destination '{}' is a file", dest.display());
-
-  model::PackageInfo pkg = require_repo_package(repo, opt.package_name, opt.version);
-  if (pkg.name != opt.package_name) {
-    fail("'{}' names package '{}', expected '{}'", repo_marker_url(repo, opt.package_name, opt.version).display(),
-         pkg.name, opt.package_name);
-  }
-  Url source_version = version_url(repo, opt.package_name, opt.version);
-  Url marker = dest.join(model::wrapp_file_name(opt.package_name));
-  auto installed = read_package_info(marker);
-  if (installed && installed->name != opt.package_name) {
-    fail("'{}' belongs to package '{}', not '{}'", marker.display(), installed->name, opt.package_name);
-  }
-  const model::Catalog& old_cat = installed && installed->catalog ? *installed->catalog : kEmptyCatalog;
-  const model::Catalog& new_cat = pkg.catalog ? *pkg.catalog : kEmptyCatalog;
-
-  InstallResult result;
-  result.wrapp_file = marker.str();
-
-  // Subpackages first: each writes its own marker, and the parent's marker,
-  // written last, is what says the whole tree is installed.
-  for (const auto& dep : pkg.dependencies) {
-    InstallOptions sub = opt;
-    sub.package_name = dep.package;
-    sub.version = dep.version;
-    sub.destination = dest.join(dep.relative_destination).str();
-    sub.repo = dep.repository.empty() ? repo.str() : dep.repository;
-    result.dependencies.push_back(install(ctx, sub));
-  }
-
-  // Every path either catalog names, with what each says about it.
-  std::vector<std::string> paths;
-  paths.reserve(old_cat.items.size() + new_cat.items.size());
-  for (const auto& i : old_cat.items) paths.push_back(i.relative_path);
-  for (const auto& i : new_cat.items) paths.push_back(i.relative_path);
-  std::sort(paths.begin(), paths.end());
-  paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
-
-  auto& inspect = ctx.scheduler.sub_job("inspect " + dest.display());
-  inspect.add_total(paths.size(), 0);
-  std::vector<PlanAction> actions(paths.size());
-  std::vector<char> is_action(paths.size(), 0);  // not vector<bool>: workers write neighbouring entries
-  std::mutex conflicts_mu;
-  std::vector<Conflict> conflicts;
-  auto conflict = [&](const std::string& path, const char* reason) {
-    std::lock_guard lock(conflicts_mu);
-    conflicts.push_back({path, reason});
-  };
-  // A symbolic link inside the destination must not carry a write outside.
-  std::set<std::string> escaping_dirs;
-  if (dest.is_local()) {
-    std::set<std::string> dirs;
-    for (const auto& p : paths) {
-      if (size_t slash = p.rfind('/'); slash != std::string::npos) dirs.insert(p.substr(0, slash));
-    }
-    for (const auto& d : dirs) {
-      if (!storage::stays_inside(dest.join(d).path() + "/x", dest.path())) escaping_dirs.insert(d);
-    }
-  }
-  for_each_transfer(ctx, paths.size(), [&](size_t i) {
-    const std::string& path = paths[i];
-    if (size_t slash = path.rfind('/'); slash != std::string::npos && escaping_dirs.count(path.substr(0, slash))) {
-      return conflict(path, "a symbolic link on its way leads outside the destination");
-    }
-    const model::CatalogItem* o = old_cat.find(path);
-    const model::CatalogItem* n = new_cat.find(path);
-    Url target = dest.join(path);
-    auto info = dest_store.stat(target);
-    PlanAction& a = actions[i];
-    a.relative_path = path;
-    inspect.add_done(1, 0);
-    if (!info) {
-      if (o && n) return conflict(path, "missing (a package file was deleted)");
-      if (n) {
-        a = {PlanAction::Kind::kCopy, path, source_version.join(path).str(), n->size.value_or(0), n->hash};
-        is_action[i] = 1;
-      }
-      return;  // dropped by the new version and already gone
-    }
-    if (info->is_dir) return conflict(path, "a folder is in the way");
-    std::string current;
-    auto current_hash = [&]() -> const std::string& {
-      if (current.empty()) current = hash_object(ctx, target, *info, nullptr);
-      return current;
-    };
-    if (n && n->size == info->size && current_hash() == n->hash) {
-      a = {PlanAction::Kind::kKeep, path, "", info->size, n->hash};
-      is_action[i] = 1;
-      return;
-    }
-    if (o && o->size == info->size && current_hash() == o->hash) {
-      if (n) {
-        a = {PlanAction::Kind::kCopy, path, source_version.join(path).str(), n->size.value_or(0), n->hash};
-      } else {
-        a = {PlanAction::Kind::kDelete, path, "", info->size, o->hash};
-      }
-      is_action[i] = 1;
-      return;
-    }
-    conflict(path, o ? "modified" : "not part of the package; install would overwrite it");
-  });
-  inspect.set_finished();
-  if (!conflicts.empty()) fail("{}", describe_conflicts(opt.package_name, dest, std::move(conflicts)));
-
-  result.plan.target = dest.str();
-  for (size_t i = 0; i < paths.size(); ++i) {
-    if (is_action[i]) result.plan.actions.push_back(std::move(actions[i]));
-  }
-  bool changes = result.plan.count(PlanAction::Kind::kCopy) + result.plan.count(PlanAction::Kind::kDelete) > 0;
-  if (!changes && installed && installed->version == opt.version) {
-    result.no_op = true;
-    return result;
-  }
-  if (ctx.dry_run) return result;
-
-  auto& progress = ctx.scheduler.sub_job("install " + opt.package_name + " " + opt.version);
-  std::vector<const PlanAction*> copies, deletes;
-  for (const auto& a : result.plan.actions) {
-    if (a.kind == PlanAction::Kind::kCopy) copies.push_back(&a);
-    if (a.kind == PlanAction::Kind::kDelete) deletes.push_back(&a);
-  }
-  progress.add_total(copies.size() + deletes.size(), result.plan.bytes(PlanAction::Kind::kCopy));
-  for_each_transfer(ctx, copies.size(), [&](size_t i) {
-    const PlanAction& a = *copies[i];
-    CopyRequest req;
-    req.from = source_version.join(a.relative_path);
-    req.to = dest.join(a.relative_path);
-    req.size = a.size;
-    req.expected_hash = a.hash;
-    req.link = opt.link_mode;
-    req.write.overwrite = true;  // replaces the old version's file, checked unmodified above
-    copy_object(ctx, req, &progress);
-    progress.add_done(1, 0);
-  });
-  std::vector<std::string> deleted;
-  for (const auto* a : deletes) deleted.push_back(a->relative_path);
-  for_each_request(ctx, deleted.size(), [&](size_t i) {
-    dest_store.remove(dest.join(deleted[i]));
-    progress.add_done(1, 0);
-  });
-  remove_empty_parents(dest, deleted);
-
-  model::PackageInfo marker_info = pkg;
-  marker_info.repository = repo.str();
-  marker_info.catalog.emplace();
-  marker_info.catalog->root = dest.str();
-  for (const auto& item : new_cat.items) {
-    marker_info.catalog->items.push_back({item.relative_path, dest.join(item.relative_path).str(), item.hash, item.size});
-  }
-  dest_store.sync(dest);
-  storage::WriteOptions wopts;
-  wopts.overwrite = true;
-  storage::write_all(marker, marker_info.serialize(), wopts);
-  progress.set_finished();
-  log::info("installed {} {} into {}", opt.package_name, opt.version, dest.display());
-  return result;
+  Url top = parse_location(opt.destination);
+  Planner planner(ctx, top);
+  std::set<std::string> visiting;
+  PackagePlan plan = planner.plan(opt, visiting);
+  if (!planner.conflicts().empty()) fail("{}", describe_conflicts(opt, top, std::move(planner.conflicts())));
+  if (ctx.dry_run) return planned_result(plan);
+  execute(ctx, plan);
+  return std::move(plan.result);
 }
 
 }  // namespace wrapp::commands

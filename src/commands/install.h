@@ -21,25 +21,30 @@ struct InstallOptions {
 };
 
 struct InstallResult {
+  std::string package_name;
+  std::string version;
   std::string wrapp_file;  // the install marker
-  bool no_op = false;      // the version was already installed and unmodified
+  bool no_op = false;      // this version was already installed and unmodified
   Plan plan;
-  std::vector<InstallResult> dependencies;  // installed subpackages
+  std::vector<InstallResult> dependencies;  // subpackages, installed before their parent
+  std::vector<std::string> removed_dependencies;  // markers of subpackages the new version dropped
 };
 
-// A path in the destination that install will not touch: a package file the
-// user modified or deleted, or a user's own file where the package brings one.
-struct Conflict {
-  std::string relative_path;
-  std::string reason;  // "modified", "missing", "not part of the package", "folder in the way"
-};
-
-// Steps: read the version's .wrapp; read the destination marker if any;
-// inspect every path of both catalogs in the destination (stat, hash only
-// when sizes match); plan keep/copy/delete; refuse with every conflict
-// listed and nothing changed; copy, delete, sync; write the marker last.
-// A destination file already equal to the new version's counts as done, so
-// an interrupted install or update can simply be run again.
+// Steps, all planned before anything changes:
+//  1. read the version's .wrapp and, recursively, its dependencies' (each
+//     from the repository it names, else the same repository);
+//  2. read the destination marker, if any: the installed version;
+//  3. inspect every path of both catalogs in the destination (stat; hash
+//     only when the size matches) and plan keep / copy / delete; plan the
+//     removal of subpackages the new version no longer has;
+//  4. refuse with every conflict listed when any path holds content that is
+//     neither the installed version's nor the new one's (a modified or
+//     deleted package file, a user's own file where the package brings one,
+//     a symbolic link leading outside), and change nothing;
+//  5. execute: dropped subpackages, then subpackages, then this package's
+//     copies and deletes; sync; write the marker last.
+// A destination file already equal to the new version counts as done, so an
+// interrupted install or update can simply be run again.
 InstallResult install(CommandContext& ctx, const InstallOptions& options);
 
 }  // namespace wrapp::commands

@@ -2,6 +2,7 @@
 
 #include "commands/file_ops.h"
 #include "commands/repository.h"
+#include "commands/tree.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -28,6 +29,7 @@ MirrorResult mirror(CommandContext& ctx, const MirrorOptions& opt) {
   if (src_repo == dst_repo) fail("source and destination repository are the same: '{}'", src_repo.display());
   model::PackageInfo pkg = require_repo_package(src_repo, opt.package_name, opt.version);
   model::Catalog catalog = pkg.catalog ? *pkg.catalog : model::Catalog{};
+  check_no_marker_item(catalog, opt.package_name, repo_marker_url(src_repo, opt.package_name, opt.version).display());
   Url src_version = version_url(src_repo, opt.package_name, opt.version);
   Url dst_version = version_url(dst_repo, opt.package_name, opt.version);
   Url dst_marker = dst_version.join(model::wrapp_file_name(opt.package_name));
@@ -87,6 +89,7 @@ MirrorResult mirror(CommandContext& ctx, const MirrorOptions& opt) {
   });
   progress.set_finished();
 
+  remove_unpublished_leftovers(dst_version, catalog, model::wrapp_file_name(opt.package_name));
   model::PackageInfo out = pkg;
   out.repository = src_repo.str();
   out.catalog.emplace();

@@ -47,6 +47,11 @@ model::PackageInfo require_repo_package(const Url& repo, const std::string& name
        known);
 }
 
+void check_no_marker_item(const model::Catalog& catalog, const std::string& package_name, const std::string& origin) {
+  std::string marker = model::wrapp_file_name(package_name);
+  if (catalog.find(marker)) fail("{}: the catalog lists the package file '{}' itself as content", origin, marker);
+}
+
 Url parse_location(const std::string& text) {
   if (text.empty()) fail("empty path or URL");
   return Url::parse(text);

@@ -28,6 +28,10 @@ model::PackageInfo require_package_info(const storage::Url& wrapp_file, const st
 model::PackageInfo require_repo_package(const storage::Url& repo, const std::string& name,
                                         const std::string& version);
 
+// Refuses a catalog that lists the package's own .wrapp file as content:
+// copying it would put a file where the marker goes.
+void check_no_marker_item(const model::Catalog& catalog, const std::string& package_name, const std::string& origin);
+
 // Parses a URL or path given on the command line or in Python.
 storage::Url parse_location(const std::string& text);
 

@@ -3,6 +3,11 @@
 #include "commands/file_ops.h"
 #include "commands/repository.h"
 #include "util/error.h"
+#include "util/log.h"
+
+#include <set>
+
+#include <unistd.h>
 
 namespace wrapp::commands {
 
@@ -59,6 +64,31 @@ model::Catalog hash_tree(CommandContext& ctx, const Url& root, const std::vector
     if (progress) progress->add_done(1, 0);
   });
   return catalog;
+}
+
+void remove_emptied_folders(const Url& root, const std::vector<std::string>& removed) {
+  if (!root.is_local()) return;
+  std::set<std::string, std::greater<>> dirs;  // reverse order: children before parents
+  for (const auto& rel : removed) {
+    for (size_t slash = rel.rfind('/'); slash != std::string::npos && slash > 0; slash = rel.rfind('/', slash - 1)) {
+      if (!dirs.insert(rel.substr(0, slash)).second) break;  // its parents are in already
+    }
+  }
+  for (const auto& d : dirs) ::rmdir(root.join(d).path().c_str());  // fails harmlessly when not empty
+}
+
+void remove_unpublished_leftovers(const Url& version, const model::Catalog& catalog, const std::string& marker_name) {
+  auto& store = storage::storage_for(version);
+  storage::ListOptions options;
+  options.symlinks = storage::SymlinkPolicy::kSkipOutside;
+  std::vector<std::string> removed;
+  for (const auto& e : store.list(version, options)) {
+    if (e.relative_path == marker_name || catalog.find(e.relative_path)) continue;
+    log::info("removing '{}', left over by an interrupted run", version.join(e.relative_path).display());
+    store.remove(version.join(e.relative_path));
+    removed.push_back(e.relative_path);
+  }
+  remove_emptied_folders(version, removed);
 }
 
 std::string_view base_name(std::string_view rel) {

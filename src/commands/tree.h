@@ -34,6 +34,16 @@ model::Catalog hash_tree(CommandContext& ctx, const storage::Url& root, const st
 // visible "<name>.wrapp").
 bool is_wrapp_file_name(std::string_view file_name);
 
+// After deleting files (relative paths below `root`), removes the folders
+// that became empty, deepest first; never `root` itself. Local only: object
+// stores have no folders to leave behind.
+void remove_emptied_folders(const storage::Url& root, const std::vector<std::string>& removed);
+
+// Removes files in an unpublished version folder (no .wrapp yet) that are
+// not in `catalog`: leftovers of an interrupted create or mirror.
+void remove_unpublished_leftovers(const storage::Url& version, const model::Catalog& catalog,
+                                  const std::string& marker_name);
+
 // Last path segment of a relative path.
 std::string_view base_name(std::string_view relative_path);
 

@@ -35,17 +35,6 @@ void collect(const Url& location, const std::string& name, std::vector<Installed
   out.push_back({location, marker, std::move(*info)});
 }
 
-void remove_empty_folders(const Url& root, const std::vector<std::string>& removed) {
-  if (!root.is_local()) return;
-  std::set<std::string, std::greater<>> dirs;
-  for (const auto& rel : removed) {
-    for (size_t slash = rel.rfind('/'); slash != std::string::npos && slash > 0; slash = rel.rfind('/', slash - 1)) {
-      dirs.insert(rel.substr(0, slash));
-    }
-  }
-  for (const auto& d : dirs) ::rmdir(root.join(d).path().c_str());  // only succeeds when empty
-}
-
 }  // namespace
 
 UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& opt) {
@@ -120,7 +109,7 @@ UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& opt) {
       if (storage::storage_for(p.location).remove(p.location.join(rels[i]))) ++removed;
     });
     result.files_removed += removed;
-    remove_empty_folders(p.location, rels);
+    remove_emptied_folders(p.location, rels);
     storage::storage_for(p.marker).remove(p.marker);
     result.removed.push_back(p.marker.str());
     log::info("uninstalled {} {} from {}", p.info.name, p.info.version, p.location.display());

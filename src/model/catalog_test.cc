@@ -82,12 +82,13 @@ TEST(CatalogJson, RoundTrip) {
 }
 
 TEST(CatalogJson, ItemsAreSortedAfterParse) {
-  Catalog c = Catalog::from_json(catalog_json({item("z", "z"), item("a/b", "ab"), item("a", "a"), item("a-b", "x"),
-                                               item("M", "m")}),
+  Catalog c = Catalog::from_json(catalog_json({item("z", "z"), item("a/b", "ab"), item("a.txt", "a"),
+                                               item("a-b", "x"), item("M", "m")}),
                                  "x");
   std::vector<std::string> order;
   for (const auto& i : c.items) order.push_back(i.relative_path);
-  EXPECT_EQ(order, (std::vector<std::string>{"M", "a", "a-b", "a/b", "z"}));
+  // Byte order: '-' < '.' < '/' < letters; upper case before lower case.
+  EXPECT_EQ(order, (std::vector<std::string>{"M", "a-b", "a.txt", "a/b", "z"}));
   ASSERT_NE(c.find("a/b"), nullptr);
   EXPECT_EQ(c.find("a/b")->hash, hash_of("ab"));
   EXPECT_EQ(c.find("missing"), nullptr);
@@ -105,6 +106,19 @@ TEST(CatalogJson, DuplicatesAreRefused) {
   c.items.push_back({"x", "", "", std::nullopt});
   c.items.push_back({"x", "", "", std::nullopt});
   EXPECT_THROW(c.sort_and_check("o"), FailedCommand);
+}
+
+TEST(CatalogJson, APathCannotBeBothFileAndFolder) {
+  for (const json& items : {json::array({item("a", "1"), item("a/b", "2")}),
+                            json::array({item("a/b/c/d", "1"), item("a.txt", "x"), item("a/b", "2")}),
+                            json::array({item("a/b", "2"), item("a", "1"), item("a.txt", "3"), item("a-b", "4")})}) {
+    SCOPED_TRACE(items.dump());
+    std::string msg = from_json_error(catalog_json(items), "tree.json");
+    EXPECT_NE(msg, "");
+    EXPECT_NE(msg.find("tree.json"), std::string::npos) << msg;
+  }
+  // Prefixes that are not whole segments are no conflict.
+  EXPECT_EQ(from_json_error(catalog_json({item("ab", "1"), item("a/b", "2"), item("a.b/c", "3")})), "");
 }
 
 TEST(CatalogJson, UnsafePathsAreRefusedNamingTheOrigin) {
@@ -214,6 +228,21 @@ TEST(CatalogFile, NewerVersionIsRefusedAskingToUpgrade) {
   EXPECT_NE(msg.find("new.json"), std::string::npos) << msg;
   j["wrapp_catalog_version"] = "1";
   EXPECT_NE(parse_file_error(j.dump()), "");
+  j["wrapp_catalog_version"] = 1.5;
+  EXPECT_NE(parse_file_error(j.dump()), "");
+}
+
+TEST(CatalogFile, HugeVersionNumbersAreNewerToo) {
+  // Versions that do not fit an int are still newer than this wrapp reads.
+  for (uint64_t v : {uint64_t{4294967297ULL}, uint64_t{1ULL << 63}, uint64_t{18446744073709551615ULL}}) {
+    SCOPED_TRACE(v);
+    json j = catalog_json({item("a", "a")});
+    j["wrapp_catalog_version"] = v;
+    EXPECT_NE(parse_file_error(j.dump()).find("upgrade"), std::string::npos);
+    // The same for the format version of a .wrapp document.
+    json wrapp = {{"wrapp_format_version", v}, {"name", "p"}, {"version", "1"}, {"catalog", catalog_json(json::array())}};
+    EXPECT_NE(parse_file_error(wrapp.dump()).find("upgrade"), std::string::npos);
+  }
 }
 
 TEST(CatalogFile, CorruptOrForeignTextIsRefusedNamingTheOrigin) {
@@ -236,6 +265,11 @@ TEST(CatalogFile, AcceptsAWrappDocumentAndUsesItsCatalog) {
   EXPECT_EQ(c.items[0].relative_path, "a");
   EXPECT_EQ(c.items[1].relative_path, "b");
   EXPECT_EQ(c.root, "file:///src");
+  // A .wrapp document from a newer wrapp is refused like a newer catalog.
+  json newer = wrapp;
+  newer["wrapp_format_version"] = 2;
+  std::string msg = parse_file_error(newer.dump(), ".pkg.wrapp");
+  EXPECT_NE(msg.find("upgrade"), std::string::npos) << msg;
   // Its catalog is validated like any other.
   wrapp["catalog"] = catalog_json({item("../escape", "a")});
   EXPECT_NE(parse_file_error(wrapp.dump(), ".pkg.wrapp").find(".pkg.wrapp"), std::string::npos);

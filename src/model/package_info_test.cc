@@ -130,6 +130,16 @@ TEST(PackageInfoParse, NewerFormatIsRefusedAskingToUpgrade) {
   EXPECT_EQ(parse_error(j.dump()), "");
 }
 
+TEST(PackageInfoParse, HugeFormatVersionsAreNewerToo) {
+  // Versions that do not fit an int are still newer than this wrapp reads.
+  for (uint64_t v : {uint64_t{4294967297ULL}, uint64_t{1ULL << 63}, uint64_t{18446744073709551615ULL}}) {
+    SCOPED_TRACE(v);
+    json j = minimal();
+    j["wrapp_format_version"] = v;
+    EXPECT_NE(parse_error(j.dump()).find("upgrade"), std::string::npos);
+  }
+}
+
 TEST(PackageInfoParse, MissingOrNonTextNameOrVersion) {
   for (const char* key : {"name", "version"}) {
     SCOPED_TRACE(key);
@@ -200,6 +210,13 @@ TEST(PackageInfoParse, BadDependencies) {
   EXPECT_NE(parse_error(with_deps(json::array({json{{"version", "1"}}}))), "");
   EXPECT_NE(parse_error(with_deps(json::array({json{{"package", "a"}}}))), "");
   EXPECT_NE(parse_error(with_deps(json::array({json{{"package", "a"}, {"version", "1"}, {"repository", 5}}}))), "");
+  // Dependency names and versions become path segments in the repository.
+  for (auto [pkg, ver] : {std::pair{"../x", "1"}, std::pair{"a", ".."}, std::pair{"a/b", "1"},
+                          std::pair{"a", "1\\2"}, std::pair{"", "1"}, std::pair{"a", ""}}) {
+    SCOPED_TRACE(std::string(pkg) + " " + ver);
+    std::string msg = parse_error(with_deps(json::array({json{{"package", pkg}, {"version", ver}}})), "/r/.names.wrapp");
+    EXPECT_NE(msg.find("/r/.names.wrapp"), std::string::npos) << msg;
+  }
   for (const char* unsafe : {"../x", "/abs", "a//b", "a\\b"}) {
     SCOPED_TRACE(unsafe);
     std::string msg = parse_error(

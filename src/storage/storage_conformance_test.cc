@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <ostream>
 #include <set>
 #include <string>
 #include <thread>
@@ -65,6 +66,9 @@ void remove_tree(const std::string& dir) {
   }
   fs::remove_all(dir, ec);
 }
+
+// Readable parameter in gtest messages.
+void PrintTo(const StorageBackend& backend, std::ostream* os) { *os << backend.name; }
 
 StorageTarget local_target(std::shared_ptr<Storage> storage) {
   std::string dir = make_temp_dir("conformance");
@@ -625,6 +629,17 @@ TEST_F(StorageLocal, HardlinkHonoursOverwrite) {
   EXPECT_EQ(dir_names(""), (std::vector<std::string>{"orig", "target"}));
 }
 
+TEST_F(StorageLocal, HardlinkOverwriteOfAnExistingLinkLeavesNoTempFile) {
+  // Re-installing with --link hardlink over a previous hardlink install:
+  // the target already is the same inode as the source.
+  put("orig", "shared");
+  ASSERT_TRUE(store_.link(at("orig"), at("target"), LinkMode::kHardlink, WriteOptions{}));
+  ASSERT_TRUE(store_.link(at("orig"), at("target"), LinkMode::kHardlink, WriteOptions{.overwrite = true}));
+  EXPECT_EQ(st("orig").st_ino, st("target").st_ino);
+  EXPECT_EQ(st("orig").st_nlink, 2u) << "a stray extra link to the inode exists";
+  EXPECT_EQ(dir_names(""), (std::vector<std::string>{"orig", "target"}));
+}
+
 TEST_F(StorageLocal, ReflinkClonesOrDeclinesCleanly) {
   std::string data(200000, 'r');
   put("orig", data);
@@ -751,7 +766,8 @@ TEST_F(StorageLocalSymlinks, LinkToAFolderInsideIsFollowed) {
 }
 
 TEST_F(StorageLocalSymlinks, LinkOutsideIsRefusedOrSkipped) {
-  symlink("../outside.txt", "tree/sub/escape");
+  symlink("../../outside.txt", "tree/sub/escape");
+  ASSERT_TRUE(fs::exists(path("tree/sub/escape"))) << "the link must resolve, to an outside file";
   expect_refused("escape");
   auto entries = list_tree(SymlinkPolicy::kSkipOutside);
   std::vector<std::string> names;
@@ -781,6 +797,36 @@ TEST_F(StorageLocalSymlinks, LinkToAnAncestorFolderIsALoop) {
   std::vector<std::string> names;
   for (const auto& e : entries) names.push_back(e.relative_path);
   EXPECT_EQ(names, (std::vector<std::string>{"file.txt", "sub", "sub/inner"}));
+}
+
+TEST_F(StorageLocalSymlinks, MutuallyPointingFolderLinksAreALoop) {
+  // tree/a/to_b -> ../b and tree/b/to_a -> ../a: neither link points to a
+  // folder that contains it, yet following both never ends (a/to_b/to_a/...).
+  make_directories(path("tree/a"));
+  make_directories(path("tree/b"));
+  put("tree/a/fa", "a");
+  put("tree/b/fb", "b");
+  symlink("../b", "tree/a/to_b");
+  symlink("../a", "tree/b/to_a");
+  try {
+    auto entries = list_tree(SymlinkPolicy::kRefuseOutside);
+    ADD_FAILURE() << "a cycle of folder links was listed (" << entries.size() << " entries)";
+  } catch (const FailedCommand& e) {
+    EXPECT_NE(std::string(e.what()).find("loop"), std::string::npos) << e.what();
+  }
+  // Skipping keeps each folder once through each link, and drops the link
+  // that closes the cycle.
+  auto entries = list_tree(SymlinkPolicy::kSkipOutside);
+  std::vector<std::string> names;
+  for (const auto& e : entries) names.push_back(e.relative_path);
+  std::vector<std::string> expected = {"a/fa", "a/to_b/fb", "b/fb", "b/to_a/fa", "file.txt", "sub/inner"};
+  if (names.size() > 3 * expected.size()) {
+    auto deepest = *std::max_element(names.begin(), names.end(),
+                                     [](const std::string& x, const std::string& y) { return x.size() < y.size(); });
+    ADD_FAILURE() << names.size() << " entries, the cycle was followed down to '" << deepest << "'";
+  } else {
+    EXPECT_EQ(names, expected);
+  }
 }
 
 TEST_F(StorageLocalSymlinks, LinkToTheListedRootIsALoop) {
