@@ -126,6 +126,9 @@ void append_entry(std::string& out, const std::string& path, const Entry& e) {
 struct HashCache::State {
   std::array<Shard, kShards> shards;
   std::atomic<bool> dirty{false};
+  // The file on disk is not ours to replace (another program's file, a
+  // newer wrapp's cache, a legacy pickle): the cache runs in memory only.
+  bool save_blocked = false;
 
   Shard& shard_for(const std::string& path) {
     return shards[std::hash<std::string>{}(path) % kShards];
@@ -365,21 +368,29 @@ HashCache HashCache::load(const std::string& path,
     return HashCache();
   }
   if (!text) return HashCache();
-  if (looks_like_pickle(*text)) {
-    warn(fmt::format(
-        "ignoring hash cache '{}': it is a legacy pickle cache of an older WRAPP; it will be replaced",
-        path));
+  auto unusable = [&](const std::string& why, bool replace) {
+    warn(fmt::format("ignoring hash cache '{}': {}; {}", path, why,
+                     replace ? "it will be replaced" : "it is left untouched and no cache is kept this run"));
     HashCache cache;
-    cache.state_->dirty = true;
+    cache.state_->dirty = replace;
+    cache.state_->save_blocked = !replace;
     return cache;
+  };
+  if (looks_like_pickle(*text)) {
+    return unusable("it is a legacy pickle cache of WRAPP 2.1 or older (delete it, or pass another "
+                    "--hash-cache-file, to start a JSON cache)",
+                    false);
   }
   try {
     return from_json(*text);
   } catch (const FailedCommand& e) {
-    warn(fmt::format("ignoring hash cache '{}': {}; it will be replaced", path, e.what()));
-    HashCache cache;
-    cache.state_->dirty = true;
-    return cache;
+    // Only a damaged cache of our own format is replaced; anything else may
+    // be a file the user pointed at by mistake, or a newer wrapp's cache.
+    bool blank = text->find_first_not_of(" \t\r\n") == std::string::npos;
+    bool ours = blank || text->substr(0, 256).find(std::string("\"") + std::string(kHashCacheFormat) + "\"") !=
+                std::string::npos;
+    bool newer = std::string_view(e.what()).find("newer") != std::string_view::npos;
+    return unusable(e.what(), ours && !newer);
   }
 }
 
@@ -431,6 +442,7 @@ void HashCache::insert(const std::string& abs_path, uint64_t size, int64_t mtime
 }
 
 void HashCache::save(const std::string& path, bool force) const {
+  if (state_->save_blocked) return;
   if (!force && !state_->dirty.load()) return;
   // Cleared before taking the snapshot: an insert racing with the save marks
   // the cache dirty again, so it is not lost from the next save.

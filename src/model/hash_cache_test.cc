@@ -1,6 +1,9 @@
 #include "model/hash_cache.h"
 
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -153,7 +156,7 @@ TEST_F(HashCacheTest, AbsentFileIsEmptyWithoutWarning) {
 
 TEST_F(HashCacheTest, CorruptJsonIgnoredWithWarning) {
   for (std::string_view bad : {std::string_view("{\"format\": \"wrapp-hash-cache\", \"version\": 1, \"entries\": {"),
-                               std::string_view("not json at all"), std::string_view(""),
+                               std::string_view(""),
                                std::string_view("{\"format\": \"wrapp-hash-cache\", \"version\": 1, "
                                                 "\"entries\": {}} trailing")}) {
     write(bad);
@@ -165,6 +168,20 @@ TEST_F(HashCacheTest, CorruptJsonIgnoredWithWarning) {
     EXPECT_TRUE(c.dirty()) << "a corrupt file is replaced on the next save";
   }
   EXPECT_THROW(HashCache::from_json("{"), FailedCommand);
+}
+
+// A file that is not a wrapp hash cache may be anything the user pointed at
+// by mistake: it is reported, never trusted, and never overwritten.
+TEST_F(HashCacheTest, ForeignFileIsLeftUntouched) {
+  write("not json at all");
+  HashCache c = load();
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_NE(warnings_[0].find("left untouched"), std::string::npos) << warnings_[0];
+  c.insert("/a", 1, 1, 1, hash_of("x"));
+  c.save(cache_path_);
+  std::ifstream in(cache_path_);
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, "not json at all");
 }
 
 TEST_F(HashCacheTest, ForeignJsonIgnored) {
@@ -210,13 +227,14 @@ TEST_F(HashCacheTest, PickleIgnoredWithWarning) {
     EXPECT_EQ(c.size(), 0u);
     ASSERT_EQ(warnings_.size(), 1u);
     EXPECT_NE(warnings_[0].find("pickle"), std::string::npos) << warnings_[0];
-    EXPECT_NE(warnings_[0].find("replaced"), std::string::npos) << warnings_[0];
+    EXPECT_NE(warnings_[0].find("left untouched"), std::string::npos) << warnings_[0];
     EXPECT_NE(warnings_[0].find(cache_path_), std::string::npos) << warnings_[0];
-    // The next save replaces the legacy file with the JSON format.
-    EXPECT_TRUE(c.dirty());
+    // Rejected, not converted: the legacy file stays as it is.
+    c.insert("/a", 1, 1, 1, hash_of("x"));
     c.save(cache_path_);
     HashCache again = load();
-    EXPECT_TRUE(warnings_.empty());
+    ASSERT_EQ(warnings_.size(), 1u);
+    EXPECT_NE(warnings_[0].find("pickle"), std::string::npos) << warnings_[0];
   }
 }
 
