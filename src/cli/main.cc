@@ -13,8 +13,12 @@ int main(int argc, char** argv) {
   cli.app.footer("Exit codes: 0 success, 1 failed precondition or bad input, 2 storage or I/O failure.\n"
                  "Run 'wrapp COMMAND --help' for a command's options.");
   auto* version = cli.app.add_subcommand("version", "Print the version and the storage backends");
-  version->callback([] {
-    std::printf("wrapp %s\nLocal File System: ENABLED\n", WRAPP_VERSION);
+  wrapp::cli::add_generic_options(*version, cli.generic);
+  version->callback([&cli] {
+    cli.exit_code = wrapp::cli::run_command(cli, [](wrapp::commands::CommandContext&) {
+      wrapp::cli::out(std::string("wrapp ") + WRAPP_VERSION + "\nLocal File System: ENABLED\n");
+      return 0;
+    });
   });
   wrapp::cli::add_package_commands(cli);
   wrapp::cli::add_file_commands(cli);

@@ -6,6 +6,9 @@
 #include "commands/repository.h"
 #include "commands/tree.h"
 #include "util/error.h"
+#include "util/paths.h"
+
+#include <fmt/format.h>
 #include "util/log.h"
 
 namespace wrapp::commands {
@@ -41,6 +44,15 @@ Collected collect_tree(CommandContext& ctx, const CreateOptions& opt, const Url&
   std::string repo_inside;
   packages_url(repo).relative_to(src, &repo_inside);
   auto entries = walk_tree(src, ignores, storage::SymlinkPolicy::kRefuseOutside, repo_inside);
+  std::string unsafe;
+  for (const auto& e : entries) {
+    if (!is_safe_relative_path(e.relative_path)) unsafe += fmt::format("\n  {:?}", e.relative_path);
+  }
+  if (!unsafe.empty()) {
+    fail("cannot package file names with control characters or backslashes (they could not be installed "
+         "everywhere); rename or ignore them:{}",
+         unsafe);
+  }
   std::set<std::string> excluded;
   Collected out;
   for (const auto& e : entries) {

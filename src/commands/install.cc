@@ -175,7 +175,20 @@ class Planner {
         if (n) copy();
         return;  // dropped by the new version and already gone
       }
-      if (info->is_dir) return conflict(target, "a folder is in the way");
+      if (info->is_dir) {
+        // Allowed only when the folder holds nothing but files the update
+        // deletes (a folder of the old version becomes a file of the new).
+        if (!n) return;
+        storage::ListOptions lo;
+        lo.symlinks = storage::SymlinkPolicy::kSkipOutside;
+        for (const auto& e : store.list(target, lo)) {
+          std::string inner = path + "/" + e.relative_path;
+          if (!old_cat.find(inner) || new_cat.find(inner)) {
+            return conflict(target, "a folder is in the way (it holds '" + inner + "', which is not the package's)");
+          }
+        }
+        return copy();
+      }
       std::string current;
       auto current_hash = [&]() -> const std::string& {
         if (current.empty()) current = hash_object(ctx_, target, *info, nullptr);
@@ -256,6 +269,13 @@ void execute(CommandContext& ctx, PackagePlan& p) {
     if (a.kind == PlanAction::Kind::kDelete) deleted.push_back(a.relative_path);
   }
   progress.add_total(copies.size() + deleted.size(), plan.bytes(PlanAction::Kind::kCopy));
+  // Deletes first: a file of the old version may stand where the new one
+  // needs a folder (and the other way round).
+  for_each_request(ctx, deleted.size(), [&](size_t i) {
+    store.remove(p.dest.join(deleted[i]));
+    progress.add_done(1, 0);
+  });
+  remove_emptied_folders(p.dest, deleted);
   for_each_transfer(ctx, copies.size(), [&](size_t i) {
     const PlanAction& a = *copies[i];
     CopyRequest req;
@@ -268,11 +288,6 @@ void execute(CommandContext& ctx, PackagePlan& p) {
     copy_object(ctx, req, &progress);
     progress.add_done(1, 0);
   });
-  for_each_request(ctx, deleted.size(), [&](size_t i) {
-    store.remove(p.dest.join(deleted[i]));
-    progress.add_done(1, 0);
-  });
-  remove_emptied_folders(p.dest, deleted);
 
   model::PackageInfo marker_info = p.package;
   marker_info.repository = p.repo.str();

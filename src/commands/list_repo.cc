@@ -5,6 +5,7 @@
 #include "commands/repository.h"
 #include "model/package_info.h"
 #include "storage/storage.h"
+#include "util/error.h"
 #include "util/paths.h"
 
 namespace wrapp::commands {
@@ -38,6 +39,9 @@ bool natural_less(const std::string& a, const std::string& b) {
 
 std::vector<RepoPackage> list_repo(const Url& repo) {
   auto& store = storage::storage_for(repo);
+  auto root = store.stat(repo);
+  if (!root) fail("repository '{}' not found", repo.display());
+  if (!root->is_dir) fail("repository '{}' is a file, not a folder", repo.display());
   Url packages = packages_url(repo);
   storage::ListOptions options;
   options.include_dirs = true;

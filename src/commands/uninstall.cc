@@ -99,6 +99,9 @@ UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& opt) {
   }
   if (ctx.dry_run) return result;
 
+  // Everything removed, relative to `location`: subpackage folders that end
+  // up empty go too, the install location itself stays.
+  std::vector<std::string> removed_paths;
   for (const auto& p : packages) {
     std::vector<std::string> rels;
     if (p.info.catalog) {
@@ -109,11 +112,17 @@ UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& opt) {
       if (storage::storage_for(p.location).remove(p.location.join(rels[i]))) ++removed;
     });
     result.files_removed += removed;
-    remove_emptied_folders(p.location, rels);
+    rels.push_back(p.marker.name());
+    for (const auto& rel : rels) {
+      std::string top_rel;
+      if (p.location.join(rel).relative_to(location, &top_rel)) removed_paths.push_back(top_rel);
+    }
     storage::storage_for(p.marker).remove(p.marker);
     result.removed.push_back(p.marker.str());
     log::info("uninstalled {} {} from {}", p.info.name, p.info.version, p.location.display());
   }
+
+  remove_emptied_folders(location, removed_paths);
 
   if (dependency_file) {
     auto parent = require_package_info(*dependency_file, "package file");
