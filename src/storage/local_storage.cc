@@ -196,13 +196,24 @@ bool is_inside(const std::string& path, const std::string& root) {
 // Parallel directory walk: a few threads share a queue of directories, since
 // stat-heavy walks of 100k+ files are latency bound, not CPU bound.
 class Walker {
+  // The real (link-free) path of a folder being walked, linked to its
+  // parent's: the chain the loop check follows.
+  struct RealDir {
+    std::string path;
+    std::shared_ptr<const RealDir> parent;
+  };
+  struct DirWork {
+    std::string rel;
+    std::shared_ptr<const RealDir> real;
+  };
+
  public:
   Walker(std::string root, const ListOptions& options) : root_(std::move(root)), options_(options) {
     real_root_ = real_path(root_);
   }
 
   std::vector<ListEntry> run() {
-    queue_.push_back("");
+    queue_.push_back({"", std::make_shared<const RealDir>(RealDir{real_root_, nullptr})});
     size_t n_threads = std::min<size_t>(8, std::max(2u, std::thread::hardware_concurrency() * 2));
     std::vector<std::thread> threads;
     for (size_t i = 0; i < n_threads; ++i) threads.emplace_back([this] { work(); });
@@ -222,7 +233,7 @@ class Walker {
   void work() {
     std::vector<ListEntry> found;
     for (;;) {
-      std::string dir;
+      DirWork dir;
       {
         std::unique_lock lock(mu_);
         cv_.wait(lock, [this] { return !queue_.empty() || busy_ == 0 || error_; });
@@ -231,7 +242,7 @@ class Walker {
         queue_.pop_front();
         ++busy_;
       }
-      std::vector<std::string> subdirs;
+      std::vector<DirWork> subdirs;
       try {
         scan(dir, found, subdirs);
       } catch (...) {
@@ -250,7 +261,8 @@ class Walker {
     cv_.notify_all();
   }
 
-  void scan(const std::string& rel_dir, std::vector<ListEntry>& found, std::vector<std::string>& subdirs) {
+  void scan(const DirWork& work, std::vector<ListEntry>& found, std::vector<DirWork>& subdirs) {
+    const std::string& rel_dir = work.rel;
     std::string abs_dir = rel_dir.empty() ? root_ : root_ + "/" + rel_dir;
     int dfd = ::open(abs_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0) throw_errno("cannot list", abs_dir, errno);
@@ -270,10 +282,14 @@ class Walker {
         if (errno == ENOENT) continue;  // vanished while we looked
         throw_errno("cannot stat", root_ + "/" + rel, errno);
       }
-      if (S_ISLNK(st.st_mode) && !resolve_link(dfd, e->d_name, rel, abs_dir, st)) continue;
+      std::string link_target;
+      if (S_ISLNK(st.st_mode) && !resolve_link(dfd, e->d_name, abs_dir, *work.real, st, &link_target)) continue;
       if (S_ISDIR(st.st_mode)) {
         if (options_.include_dirs) found.push_back({rel, to_info(st)});
-        if (options_.recursive && (!options_.descend || options_.descend(rel))) subdirs.push_back(rel);
+        if (options_.recursive && (!options_.descend || options_.descend(rel))) {
+          std::string real = link_target.empty() ? work.real->path + "/" + std::string(nm) : link_target;
+          subdirs.push_back({rel, std::make_shared<const RealDir>(RealDir{std::move(real), work.real})});
+        }
       } else if (S_ISREG(st.st_mode)) {
         found.push_back({rel, to_info(st)});
       }
@@ -281,9 +297,12 @@ class Walker {
     }
   }
 
-  // Applies the symlink policy; on success `st` describes the target.
-  bool resolve_link(int dfd, const char* name, const std::string& rel, const std::string& abs_dir,
-                    struct stat& st) {
+  // Applies the symlink policy; on success `st` describes the target and
+  // `target` holds its real path. A link to a folder is a loop when that
+  // folder is, or contains, the real folder of any directory on the way to
+  // the link: following it would come back there.
+  bool resolve_link(int dfd, const char* name, const std::string& abs_dir, const RealDir& parent,
+                    struct stat& st, std::string* target_out) {
     std::string link_path = abs_dir + "/" + name;
     std::string target = real_path(link_path);
     auto refuse = [&](const std::string& why) -> bool {
@@ -297,9 +316,11 @@ class Walker {
     if (target.empty() || ::fstatat(dfd, name, &st, 0) != 0) return refuse("is broken");
     if (real_root_.empty() || !is_inside(target, real_root_)) return refuse("points outside the tree");
     if (S_ISDIR(st.st_mode)) {
-      std::string real_dir = real_path(abs_dir);
-      if (is_inside(real_dir, target)) return refuse("points to a folder that contains it (a loop)");
+      for (const RealDir* d = &parent; d; d = d->parent.get()) {
+        if (is_inside(d->path, target)) return refuse("points to a folder on its own path (a loop)");
+      }
     }
+    *target_out = target;
     return true;
   }
 
@@ -308,7 +329,7 @@ class Walker {
   const ListOptions& options_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::string> queue_;
+  std::deque<DirWork> queue_;
   size_t busy_ = 0;
   std::exception_ptr error_;
   std::vector<std::vector<ListEntry>> parts_;
