@@ -140,15 +140,26 @@ class Planner {
     std::sort(paths.begin(), paths.end());
     paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
 
-    // A symbolic link inside the destination must not carry a write outside.
+    // Folders the new version needs: a symbolic link there must not carry a
+    // write outside, and a file there must be one the update deletes.
     std::set<std::string> escaping_dirs;
-    if (p.dest.is_local()) {
-      std::set<std::string> dirs;
+    {
+      std::set<std::string> dirs, new_dirs;  // of every path / of the new version's
       for (const auto& path : paths) {
-        if (size_t slash = path.rfind('/'); slash != std::string::npos) dirs.insert(path.substr(0, slash));
+        bool is_new = new_cat.find(path) != nullptr;
+        for (size_t slash = path.find('/'); slash != std::string::npos; slash = path.find('/', slash + 1)) {
+          dirs.insert(path.substr(0, slash));
+          if (is_new) new_dirs.insert(path.substr(0, slash));
+        }
       }
       for (const auto& d : dirs) {
-        if (!storage::stays_inside(p.dest.join(d).path() + "/x", p.dest.path())) escaping_dirs.insert(d);
+        Url dir = p.dest.join(d);
+        if (p.dest.is_local() && !storage::stays_inside(dir.path() + "/x", p.dest.path())) escaping_dirs.insert(d);
+        if (!new_dirs.count(d)) continue;
+        auto info = store.stat(dir);
+        if (info && !info->is_dir && !old_cat.find(d)) {
+          conflict(dir, "a file that is not the package's stands where the package needs a folder");
+        }
       }
     }
 
