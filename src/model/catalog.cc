@@ -105,16 +105,16 @@ Catalog parse_catalog_file(std::string_view text, std::string_view origin) {
   if (!j.is_object()) fail("{}: not a catalog (expected a JSON object)", origin);
   if (auto v = j.find("wrapp_catalog_version"); v != j.end()) {
     if (!v->is_number_integer()) fail("{}: 'wrapp_catalog_version' is not an integer", origin);
-    if (v->get<int>() > kCatalogFormatVersion) {
+    if (is_newer_format(*v, kCatalogFormatVersion)) {
       fail("{}: written by a newer wrapp (catalog format {}, this wrapp reads up to {}); upgrade wrapp", origin,
-           v->get<int>(), kCatalogFormatVersion);
+           v->dump(), kCatalogFormatVersion);
     }
   }
   // A .wrapp file is accepted too: its embedded catalog is used.
   if (auto c = j.find("catalog"); c != j.end() && c->is_object()) {
-    if (auto v = j.find("wrapp_format_version"); v != j.end() && v->is_number_integer() && v->get<int>() > kPackageFormatVersion) {
+    if (auto v = j.find("wrapp_format_version"); v != j.end() && v->is_number_integer() && is_newer_format(*v, kPackageFormatVersion)) {
       fail("{}: written by a newer wrapp (format version {}, this wrapp reads up to {}); upgrade wrapp", origin,
-           v->get<int>(), kPackageFormatVersion);
+           v->dump(), kPackageFormatVersion);
     }
     return Catalog::from_json(*c, origin);
   }

@@ -34,9 +34,9 @@ PackageInfo PackageInfo::parse(std::string_view text, std::string_view origin) {
   auto v = j.find("wrapp_format_version");
   if (v != j.end()) {
     if (!v->is_number_integer()) fail("{}: 'wrapp_format_version' is not an integer", origin);
-    if (v->get<int>() > kPackageFormatVersion) {
+    if (is_newer_format(*v, kPackageFormatVersion)) {
       fail("{}: written by a newer wrapp (format version {}, this wrapp reads up to {}); upgrade wrapp", origin,
-           v->get<int>(), kPackageFormatVersion);
+           v->dump(), kPackageFormatVersion);
     }
   }
   PackageInfo p;
@@ -92,6 +92,11 @@ std::string PackageInfo::serialize() const {
   j["catalog"] = catalog ? catalog->to_json() : json(nullptr);
   for (auto it = extra.begin(); it != extra.end(); ++it) j[it.key()] = it.value();
   return j.dump(1, '\t') + "\n";
+}
+
+bool is_newer_format(const json& v, int known) {
+  if (v.is_number_unsigned()) return v.get<uint64_t>() > static_cast<uint64_t>(known);
+  return v.get<int64_t>() > known;
 }
 
 std::string wrapp_file_name(std::string_view package_name) { return "." + std::string(package_name) + ".wrapp"; }

@@ -42,6 +42,10 @@ struct PackageInfo {
   std::string serialize() const;
 };
 
+// True when a JSON format-version value is newer than `known` (any size of
+// integer; a huge number must not wrap around into an old version).
+bool is_newer_format(const nlohmann::json& version, int known);
+
 // ".<name>.wrapp"
 std::string wrapp_file_name(std::string_view package_name);
 

@@ -477,7 +477,12 @@ bool LocalStorage::link(const Url& from, const Url& to, LinkMode mode, const Wri
     if (err == EEXIST) fail("'{}' already exists", target);
     throw_errno("cannot link", target, err);
   }
-  if (options.overwrite) publish(temp, target, true);
+  if (options.overwrite) {
+    publish(temp, target, true);
+    // rename() of two names of the same inode succeeds without doing
+    // anything: the target already was this very file; drop the extra name.
+    if (::unlink(temp.c_str()) != 0 && errno != ENOENT) throw_errno("cannot remove", temp, errno);
+  }
   return true;
 }
 

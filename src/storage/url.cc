@@ -120,7 +120,9 @@ Url Url::parse(std::string_view text) {
   // Strip query/fragment: not part of a storage path.
   size_t q = raw_path.find_first_of("?#");
   if (q != std::string_view::npos) raw_path = raw_path.substr(0, q);
-  u.path_ = normalize_absolute(percent_decode(raw_path, text), text);
+  std::string decoded = percent_decode(raw_path, text);
+  if (decoded.find('\0') != std::string::npos) fail("malformed URL '{}': contains a NUL byte", text);
+  u.path_ = normalize_absolute(decoded, text);
   return u;
 }
 
