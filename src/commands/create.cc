@@ -4,6 +4,7 @@
 
 #include "commands/file_ops.h"
 #include "commands/repository.h"
+#include "commands/status.h"
 #include "commands/tree.h"
 #include "util/error.h"
 #include "util/paths.h"
@@ -68,26 +69,22 @@ Collected collect_tree(CommandContext& ctx, const CreateOptions& opt, const Url&
            "install it from a repository or recreate it with 'wrapp new --catalog'",
            sub.name, marker.display());
     }
-    std::vector<std::string> dirty;
     for (const auto& item : sub.catalog->items) {
-      std::string rel = dir.empty() ? item.relative_path : dir + "/" + item.relative_path;
-      excluded.insert(rel);
-      if (opt.skip_dirty_check) continue;
-      auto it = std::lower_bound(entries.begin(), entries.end(), rel,
-                                 [](const storage::ListEntry& a, const std::string& r) { return a.relative_path < r; });
-      if (it == entries.end() || it->relative_path != rel) {
-        dirty.push_back(rel + " (missing)");
-      } else if (item.size && *item.size != it->info.size) {
-        dirty.push_back(rel + " (modified)");
-      } else if (!item.hash.empty() && hash_object(ctx, src.join(rel), it->info, nullptr) != item.hash) {
-        dirty.push_back(rel + " (modified)");
-      }
+      excluded.insert(dir.empty() ? item.relative_path : dir + "/" + item.relative_path);
     }
-    if (!dirty.empty()) {
-      std::string list;
-      for (const auto& d : dirty) list += "\n  " + d;
-      fail("subpackage '{}' at '{}' is modified; create a new version of it first, or pass --skip-dirty-check:{}",
-           sub.name, marker.display(), list);
+    if (!opt.skip_dirty_check) {
+      // Checked where the files are, not in the walk: the parent's ignore
+      // rules may hide a subpackage file, which does not make it missing.
+      Url location = dir.empty() ? src : src.join(dir);
+      auto changes = find_modifications(ctx, location, *sub.catalog);
+      if (!changes.empty()) {
+        std::string list;
+        for (const auto& c : changes) {
+          list += fmt::format("\n  {}{} ({})", dir.empty() ? "" : dir + "/", c.relative_path, status_kind_name(c.kind));
+        }
+        fail("subpackage '{}' at '{}' is modified; create a new version of it first, or pass --skip-dirty-check:{}",
+             sub.name, marker.display(), list);
+      }
     }
     out.dependencies.push_back({sub.name, sub.version, sub.repository.value_or(""), dir});
   }

@@ -120,15 +120,16 @@ std::string copy_object(CommandContext& ctx, const CopyRequest& req, exec::Progr
   bool same_store = &src_store == &dst_store;
   bool known = !req.expected_hash.empty();
 
-  if (same_store && known && !req.need_hash) {
-    if (req.link != LinkMode::kCopy) {
-      auto mode = req.link == LinkMode::kHardlink ? storage::LinkMode::kHardlink : storage::LinkMode::kReflink;
-      if (dst_store.link(req.from, req.to, mode, req.write)) {
-        if (progress) progress->add_done(0, req.size);
-        remember_hash(ctx, req.to, req.expected_hash);
-        return req.expected_hash;
-      }
+  // A link shares the source's bytes: nothing is copied, so nothing to verify.
+  if (same_store && known && req.link != LinkMode::kCopy) {
+    auto mode = req.link == LinkMode::kHardlink ? storage::LinkMode::kHardlink : storage::LinkMode::kReflink;
+    if (dst_store.link(req.from, req.to, mode, req.write)) {
+      if (progress) progress->add_done(0, req.size);
+      remember_hash(ctx, req.to, req.expected_hash);
+      return req.expected_hash;
     }
+  }
+  if (same_store && known && !req.need_hash) {
     if (dst_store.features().server_side_copy) {
       dst_store.copy(req.from, req.to, req.write);
       if (progress) progress->add_done(0, req.size);

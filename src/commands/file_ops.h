@@ -38,7 +38,8 @@ struct CopyRequest {
   // Known hash of the source ("" if unknown). When the bytes are streamed the
   // copy is verified against it, and a mismatch fails naming the file.
   std::string expected_hash;
-  // Compute the hash even when a cheaper path (server-side copy, link) exists.
+  // Stream and hash (verifying expected_hash) even when a server-side copy
+  // exists. Links (LinkMode) share the source's bytes and are never streamed.
   bool need_hash = false;
   LinkMode link = LinkMode::kCopy;
   storage::WriteOptions write;

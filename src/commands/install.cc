@@ -295,6 +295,10 @@ void execute(CommandContext& ctx, PackagePlan& p) {
     req.size = a.size;
     req.expected_hash = a.hash;
     req.link = p.options.link_mode;
+    // Copies are verified against the catalog while the bytes pass: a
+    // damaged repository file is refused, never installed and never
+    // remembered as intact in the hash cache.
+    req.need_hash = true;
     req.write.overwrite = true;  // replaces the installed version's file, checked unmodified in the plan
     copy_object(ctx, req, &progress);
     progress.add_done(1, 0);
