@@ -197,3 +197,8 @@ def items_by_path(items) -> dict:
 
 def stderr_error_lines(stderr: str) -> list:
     return [l for l in stderr.splitlines() if l.startswith("error:")]
+
+
+def mentions(text: str, path: Path) -> bool:
+    """True if text names path, as a plain path or as a file:// URL."""
+    return str(path) in text or url(path) in text

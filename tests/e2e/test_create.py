@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
 
 import pytest
 
@@ -120,7 +119,7 @@ def test_create_refuses_existing_version_and_leaves_repo_untouched(wrapp, tmp_pa
     assert snapshot(repo) == before
 
 
-BAD_NAMES = ["a/b", "a\\b", "..", "", "a\x01b", "a\nb", "a\tb", "../x"]
+BAD_NAMES = ["a/b", "a\\b", "..", ".", "", "a\x01b", "a\nb", "a\tb", "../x", "a\x7fb"]
 
 
 @pytest.mark.parametrize("bad", BAD_NAMES)
@@ -319,3 +318,70 @@ def test_modified_nested_package_is_refused_unless_skip_dirty_check(wrapp, tmp_p
     info = read_json(repo_wrapp(repo, "app", "1"))
     assert [d["package"] for d in info["dependencies"]] == ["lib"]
     assert [i["relative_path"] for i in info["catalog"]["items"]] == ["a.txt"]
+
+
+# --------------------------------------------------------------------------------------------
+# Odd trees
+
+
+@pytest.mark.parametrize("odd", ["tab\there.txt", "back\\slash.txt"])
+def test_odd_file_names_never_produce_an_uninstallable_package(wrapp, tmp_path, odd):
+    src = write_tree(tmp_path / "src", {"a.txt": "a", odd: "odd"})
+    repo = tmp_path / "repo"
+    r = wrapp("create", "p", "1", src, "--repo", repo)
+    if r.returncode != 0:
+        # Refusing is fine, but then it must say which file, and write nothing.
+        assert r.returncode == 1, str(r)
+        assert odd.split("\t")[0].split("\\")[0] in r.stderr, str(r)
+        assert not version_dir(repo, "p", "1").exists()
+        return
+    dest = tmp_path / "dest"
+    r = wrapp("install", "p", "1", dest, "--repo", repo)
+    assert r.returncode == 0, str(r)
+    assert (dest / odd).read_text() == "odd"
+
+
+def test_symlink_loop_is_refused(wrapp, tmp_path):
+    src = write_tree(tmp_path / "src", {"x/f.txt": "f"})
+    os.symlink("..", src / "x" / "loop")
+    repo = tmp_path / "repo"
+    r = wrapp("create", "p", "1", src, "--repo", repo, timeout=30)
+    assert r.returncode == 1, str(r)
+    assert "loop" in r.stderr, str(r)
+    assert not version_dir(repo, "p", "1").exists()
+
+
+def test_repository_inside_source_is_not_packaged(wrapp, tmp_path):
+    src = write_tree(tmp_path / "src", {"a.txt": "a"})
+    r = wrapp("create", "p", "1", ".", "--repo", ".", cwd=src)
+    assert r.returncode == 0, str(r)
+    r = wrapp("create", "p", "2", ".", "--repo", ".", cwd=src)
+    assert r.returncode == 0, str(r)
+    info = read_json(repo_wrapp(src, "p", "2"))
+    assert [i["relative_path"] for i in info["catalog"]["items"]] == ["a.txt"]
+    assert list_files(version_dir(src, "p", "2")) == [".p.wrapp", "a.txt"]
+
+
+def test_create_over_leftover_of_interrupted_create(wrapp, tmp_path):
+    # A version folder without .wrapp is an interrupted create, not a published version.
+    repo = tmp_path / "repo"
+    vdir = version_dir(repo, "p", "1")
+    write_tree(vdir, {"a.txt": "partial", "old/junk.bin": "junk"})
+    src = write_tree(tmp_path / "src", {"a.txt": "complete"})
+    r = wrapp("create", "p", "1", src, "--repo", repo)
+    assert r.returncode == 0, str(r)
+    assert read_tree(vdir) == {".p.wrapp": (vdir / ".p.wrapp").read_bytes(), "a.txt": b"complete"}
+    assert list_dirs(vdir) == [], "leftover folders of the interrupted create remain in the version folder"
+    r = wrapp("check", repo_wrapp(repo, "p", "1"))
+    assert r.returncode == 0, str(r)
+
+
+def test_create_from_stale_catalog_is_refused(wrapp, tmp_path):
+    src = write_tree(tmp_path / "src", {"a.txt": "aaaa", "b.txt": "b"})
+    assert wrapp("catalog", src, tmp_path / "cat.json").returncode == 0
+    (src / "a.txt").write_text("AAAA")  # same size, different content
+    repo = tmp_path / "repo"
+    r = wrapp("create", "p", "1", tmp_path / "cat.json", "--catalog", "--repo", repo)
+    assert r.returncode == 1, str(r)
+    assert "a.txt" in r.stderr, str(r)
+    assert not repo_wrapp(repo, "p", "1").exists()

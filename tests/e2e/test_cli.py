@@ -1,0 +1,267 @@
+"""Command line: help, generic options, exit codes, logging, hash cache."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from helpers import COMMANDS, GENERIC_OPTIONS, hash_bytes, read_json, write_tree
+
+# Command-specific options each command's --help must mention.
+COMMAND_OPTIONS = {
+    "version": [],
+    "create": ["--repo", "--catalog", "--ignore-file", "--skip-dirty-check"],
+    "install": ["--repo", "--link-mode"],
+    "status": ["--ignore-file", "--json"],
+    "uninstall": ["--force"],
+    "check": ["--recursive", "--json"],
+    "mirror": ["--resume"],
+    "new": ["--catalog"],
+    "list-repo": ["--json"],
+    "catalog": ["--ignore-file"],
+    "diff": ["--json"],
+    "count": ["--json"],
+    "ls": ["--recursive", "--pattern", "--output-format", "--with-hash"],
+    "cat": [],
+    "get": ["--overwrite"],
+}
+
+
+def test_main_help_lists_every_command(wrapp_raw):
+    r = wrapp_raw("--help")
+    assert r.returncode == 0, str(r)
+    listed = {l.split()[0] for l in r.stdout.splitlines() if l.startswith("  ") and l.split()}
+    for c in COMMANDS:
+        assert c in listed, f"{c} missing from wrapp --help:\n{r.stdout}"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_command_help(wrapp_raw, command):
+    r = wrapp_raw(command, "--help")
+    assert r.returncode == 0, str(r)
+    for opt in COMMAND_OPTIONS[command] + GENERIC_OPTIONS:
+        assert opt in r.stdout, f"{command} --help does not mention {opt}:\n{r.stdout}"
+
+
+def test_version_command(wrapp_raw):
+    r = wrapp_raw("version")
+    assert r.returncode == 0, str(r)
+    assert r.stdout.startswith("wrapp "), str(r)
+
+
+def test_version_accepts_generic_options(wrapp_raw):
+    r = wrapp_raw("version", "--progress-report", "off", "-v")
+    assert r.returncode == 0, str(r)
+    assert r.stdout.startswith("wrapp "), str(r)
+
+
+def test_no_command_is_usage_error(wrapp_raw):
+    r = wrapp_raw()
+    assert r.returncode == 1, str(r)
+
+
+def test_unknown_command(wrapp_raw):
+    r = wrapp_raw("frobnicate")
+    assert r.returncode == 1, str(r)
+    assert r.stderr.strip(), str(r)
+
+
+@pytest.mark.parametrize("command", ["catalog", "ls", "create", "install", "status", "count", "get"])
+def test_unknown_option(wrapp, tmp_path, command):
+    root = write_tree(tmp_path / "x", {"a": "a"})
+    args = {
+        "catalog": [root, tmp_path / "c.json"],
+        "ls": [root],
+        "create": ["p", "1", root, "--repo", tmp_path / "repo"],
+        "install": ["p", "1", tmp_path / "dest", "--repo", tmp_path / "repo"],
+        "status": [root / ".p.wrapp"],
+        "count": [tmp_path / "c.json"],
+        "get": [root / "a", tmp_path / "out"],
+    }[command]
+    before = sorted(os.listdir(tmp_path))
+    r = wrapp(command, *args, "--no-such-option")
+    assert r.returncode == 1, str(r)
+    assert "--no-such-option" in r.stderr, str(r)
+    assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_missing_positional(wrapp):
+    r = wrapp("install", "p", "--repo", "somewhere")
+    assert r.returncode == 1, str(r)
+    assert r.stderr.strip(), str(r)
+
+
+def test_too_many_positionals(wrapp, tmp_path):
+    write_tree(tmp_path / "x", {"a": "a"})
+    r = wrapp("cat", tmp_path / "x" / "a", "extra")
+    assert r.returncode == 1, str(r)
+
+
+def test_bad_progress_report_value(wrapp_raw, tmp_path):
+    write_tree(tmp_path / "x", {"a": "a"})
+    r = wrapp_raw("catalog", tmp_path / "x", tmp_path / "c.json", "--progress-report", "loud")
+    assert r.returncode == 1, str(r)
+    assert not (tmp_path / "c.json").exists()
+
+
+@pytest.mark.parametrize("value", ["normal", "verbose", "off"])
+def test_progress_report_values_do_not_pollute_stdout(wrapp_raw, tmp_path, value):
+    write_tree(tmp_path / "x", {"a": "a"})
+    r = wrapp_raw("cat", tmp_path / "x" / "a", "--progress-report", value)
+    assert r.returncode == 0, str(r)
+    assert r.stdout == "a"
+
+
+def test_jobs_zero_is_refused(wrapp, tmp_path):
+    write_tree(tmp_path / "x", {"a": "a"})
+    for args in (["-j", "0"], ["--jobs", "0"], ["--ftj", "0"], ["--file-transfer-jobs", "0"]):
+        r = wrapp("catalog", tmp_path / "x", tmp_path / "c.json", *args)
+        assert r.returncode == 1, f"{args}: {r}"
+        assert not (tmp_path / "c.json").exists()
+
+
+def test_jobs_env_var(wrapp, tmp_path):
+    write_tree(tmp_path / "x", {"a": "a"})
+    r = wrapp("catalog", tmp_path / "x", tmp_path / "c.json", env={"WRAPP_JOBS": "0"})
+    assert r.returncode == 1, str(r)
+    r = wrapp("catalog", tmp_path / "x", tmp_path / "c.json", env={"WRAPP_JOBS": "1"})
+    assert r.returncode == 0, str(r)
+
+
+def test_single_job_works_on_big_file(wrapp, tmp_path, big_data):
+    write_tree(tmp_path / "x", {"big": big_data, "small": "s"})
+    r = wrapp("catalog", tmp_path / "x", tmp_path / "c.json", "-j", "1", "--ftj", "1")
+    assert r.returncode == 0, str(r)
+    items = {i["relative_path"]: i["hash"] for i in read_json(tmp_path / "c.json")["items"]}
+    assert items == {"big": hash_bytes(big_data), "small": hash_bytes(b"s")}
+
+
+def test_time_and_stats_options(wrapp, tmp_path):
+    write_tree(tmp_path / "x", {"a": "a"})
+    plain = wrapp("catalog", tmp_path / "x", tmp_path / "c.json")
+    r = wrapp("catalog", tmp_path / "x", tmp_path / "c.json", "--time", "--stats")
+    assert r.returncode == 0, str(r)
+    assert len(r.stdout + r.stderr) > len(plain.stdout + plain.stderr), str(r)
+
+
+def test_errors_go_to_stderr(wrapp, tmp_path):
+    r = wrapp("cat", tmp_path / "missing.txt")
+    assert r.returncode == 1
+    assert r.stdout == ""
+    assert r.stderr.startswith("error: ") and "missing.txt" in r.stderr, str(r)
+
+
+# --------------------------------------------------------------------------------------- logging
+
+
+def test_log_file_writes_lines(wrapp, tmp_path, publish):
+    repo, _ = publish("p", "1", {"a": "a"})
+    log = tmp_path / "wrapp.log"
+    r = wrapp("install", "p", "1", tmp_path / "dest", "--repo", repo, "--log-file", log)
+    assert r.returncode == 0, str(r)
+    lines = log.read_text().splitlines()
+    assert lines, "log file is empty"
+    # Appends: a failing command adds an error line naming the cause.
+    r = wrapp("cat", tmp_path / "nope.txt", "-l", log)
+    assert r.returncode == 1
+    lines2 = log.read_text().splitlines()
+    assert lines2[:len(lines)] == lines
+    assert any("nope.txt" in l for l in lines2[len(lines):]), lines2
+
+
+def test_log_file_env_var(wrapp, tmp_path):
+    log = tmp_path / "env.log"
+    r = wrapp("cat", tmp_path / "nope.txt", env={"WRAPP_LOG_FILE": str(log)})
+    assert r.returncode == 1
+    assert any("nope.txt" in l for l in log.read_text().splitlines())
+
+
+def test_json_logging_stderr_lines_are_json(wrapp, tmp_path):
+    r = wrapp("cat", tmp_path / "nope.txt", "--json-logging")
+    assert r.returncode == 1
+    lines = [l for l in r.stderr.splitlines() if l.strip()]
+    assert lines, str(r)
+    records = [json.loads(l) for l in lines]
+    assert any("nope.txt" in json.dumps(rec) for rec in records), str(r)
+
+
+def test_json_logging_verbose_lines_are_json(wrapp, tmp_path, publish):
+    repo, _ = publish("p", "1", {"a": "a"})
+    r = wrapp("install", "p", "1", tmp_path / "dest", "--repo", repo, "-v", "--json-logging")
+    assert r.returncode == 0, str(r)
+    for l in r.stderr.splitlines():
+        if l.strip():
+            json.loads(l)
+
+
+def test_debug_option(wrapp, tmp_path):
+    write_tree(tmp_path / "x", {"a": "a"})
+    r = wrapp("catalog", tmp_path / "x", tmp_path / "c.json", "-d")
+    assert r.returncode == 0, str(r)
+
+
+# ------------------------------------------------------------------------------------ hash cache
+
+
+def test_hash_cache_file_created(wrapp, tmp_path):
+    write_tree(tmp_path / "x", {"a": "a", "b/c": "c"})
+    cache = tmp_path / "hc.json"
+    r = wrapp("catalog", tmp_path / "x", tmp_path / "c.json", "--hash-cache-file", cache)
+    assert r.returncode == 0, str(r)
+    j = read_json(cache)
+    assert j["format"] == "wrapp-hash-cache"
+
+
+@pytest.mark.parametrize("how", ["--hcf", "env"])
+def test_hash_cache_aliases(wrapp, tmp_path, how):
+    write_tree(tmp_path / "x", {"a": "a"})
+    cache = tmp_path / "hc.json"
+    if how == "env":
+        r = wrapp("catalog", tmp_path / "x", tmp_path / "c.json", env={"WRAPP_HASH_CACHE_FILE": str(cache)})
+    else:
+        r = wrapp("catalog", tmp_path / "x", tmp_path / "c.json", "--hcf", cache)
+    assert r.returncode == 0, str(r)
+    assert read_json(cache)["format"] == "wrapp-hash-cache"
+
+
+def test_hash_cache_sees_changed_files(wrapp, tmp_path):
+    root = write_tree(tmp_path / "x", {"a": "aaaa"})
+    cache = tmp_path / "hc.json"
+    assert wrapp("catalog", root, tmp_path / "c1.json", "--hcf", cache).returncode == 0
+    st = (root / "a").stat()
+    (root / "a").write_text("bbbb")  # same size
+    os.utime(root / "a", ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+    r = wrapp("catalog", root, tmp_path / "c2.json", "--hcf", cache)
+    assert r.returncode == 0, str(r)
+    assert read_json(tmp_path / "c2.json")["items"][0]["hash"] == hash_bytes(b"bbbb")
+
+
+def test_corrupt_hash_cache_is_reported_and_ignored(wrapp, tmp_path):
+    root = write_tree(tmp_path / "x", {"a": "a"})
+    cache = tmp_path / "hc.json"
+    cache.write_text("this is { not json")
+    r = wrapp("catalog", root, tmp_path / "c.json", "--hcf", cache)
+    assert r.returncode == 0, str(r)
+    assert "hc.json" in r.stderr, str(r)
+    assert read_json(tmp_path / "c.json")["items"][0]["hash"] == hash_bytes(b"a")
+
+
+def test_hash_cache_with_wrong_hash_entries_is_not_trusted_for_other_files(wrapp, tmp_path):
+    # A cache written for a different file at the same path (different size) must not be used.
+    root = write_tree(tmp_path / "x", {"a": "short"})
+    cache = tmp_path / "hc.json"
+    assert wrapp("catalog", root, tmp_path / "c1.json", "--hcf", cache).returncode == 0
+    (root / "a").write_text("a much longer content")
+    r = wrapp("catalog", root, tmp_path / "c2.json", "--hcf", cache)
+    assert r.returncode == 0, str(r)
+    assert read_json(tmp_path / "c2.json")["items"][0]["hash"] == hash_bytes(b"a much longer content")
+
+
+def test_storage_failure_exit_code_2(wrapp, tmp_path):
+    write_tree(tmp_path / "x", {"a": "a"})
+    # /proc does not allow creating folders: a storage failure, not bad input.
+    r = wrapp("catalog", tmp_path / "x", "/proc/wrapp-e2e-cannot-exist/c.json")
+    assert r.returncode == 2, str(r)
+    assert r.stderr.startswith("error:") and "/proc/wrapp-e2e-cannot-exist" in r.stderr, str(r)
