@@ -104,5 +104,19 @@ def publish(wrapp, tmp_path):
 
 
 @pytest.fixture
+def publish_and_install(wrapp, publish, tmp_path):
+    """publish_and_install(files) -> (repo, dest): package p 1 installed into tmp_path/'dest'."""
+
+    def do(files):
+        repo, _ = publish("p", "1", files)
+        dest = tmp_path / "dest"
+        r = wrapp("install", "p", "1", dest, "--repo", repo)
+        assert r.returncode == 0, str(r)
+        return repo, dest
+
+    return do
+
+
+@pytest.fixture
 def load_json():
     return read_json

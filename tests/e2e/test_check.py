@@ -94,13 +94,19 @@ def test_check_big_file_corrupted_in_last_chunk(wrapp, publish, big_data):
     assert [(f["relative_path"], f["status"]) for f in files] == [("huge.bin", "hash_mismatch")]
 
 
-def test_check_recursive_follows_dependencies(wrapp, publish, tmp_path):
+def publish_app_with_lib(wrapp, publish, tmp_path):
+    """Publishes lib 1, and app 1 created from a folder with lib installed in sub/."""
     repo, _ = publish("lib", "1", {"l.txt": "lib"})
     app = tmp_path / "app"
     app.mkdir()
     (app / "a.txt").write_text("app")
     assert wrapp("install", "lib", "1", app / "sub", "--repo", repo).returncode == 0
     assert wrapp("create", "app", "1", app, "--repo", repo).returncode == 0
+    return repo
+
+
+def test_check_recursive_follows_dependencies(wrapp, publish, tmp_path):
+    repo = publish_app_with_lib(wrapp, publish, tmp_path)
     corrupt_same_size(version_dir(repo, "lib", "1") / "l.txt")
 
     r = wrapp("check", repo_wrapp(repo, "app", "1"))
@@ -154,12 +160,7 @@ def test_check_detects_catalog_hash_tampering(wrapp, repo):
 
 
 def test_check_recursive_missing_dependency(wrapp, publish, tmp_path):
-    repo, _ = publish("lib", "1", {"l.txt": "lib"})
-    app = tmp_path / "app"
-    app.mkdir()
-    (app / "a.txt").write_text("app")
-    assert wrapp("install", "lib", "1", app / "sub", "--repo", repo).returncode == 0
-    assert wrapp("create", "app", "1", app, "--repo", repo).returncode == 0
+    repo = publish_app_with_lib(wrapp, publish, tmp_path)
     (repo / ".packages" / "lib").rename(tmp_path / "lib-away")
     assert wrapp("check", repo_wrapp(repo, "app", "1")).returncode == 0
     r = wrapp("check", repo_wrapp(repo, "app", "1"), "--recursive")

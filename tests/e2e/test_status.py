@@ -12,12 +12,8 @@ FILES = {"a.txt": "a", "sub/b.txt": "b", "sub/c.txt": "c", ".wrappignore": "*.tm
 
 
 @pytest.fixture
-def installed(wrapp, publish, tmp_path):
-    repo, _ = publish("p", "1", FILES)
-    dest = tmp_path / "dest"
-    r = wrapp("install", "p", "1", dest, "--repo", repo)
-    assert r.returncode == 0, str(r)
-    return repo, dest
+def installed(publish_and_install):
+    return publish_and_install(FILES)
 
 
 def _line_with(stdout: str, path: str) -> str:
