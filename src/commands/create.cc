@@ -1,8 +1,10 @@
 #include "commands/create.h"
 
 #include <set>
+#include <unordered_map>
 
 #include "commands/file_ops.h"
+#include "commands/list_repo.h"
 #include "commands/repository.h"
 #include "commands/status.h"
 #include "commands/tree.h"
@@ -124,6 +126,27 @@ Collected collect_catalog(const Url& catalog_url, const std::string& package_nam
 
 }  // namespace
 
+// The version whose files the new one most likely shares: the one installed
+// in the source folder (the re-publish loop), else the newest in the
+// repository. nullopt for the first version.
+std::optional<model::PackageInfo> find_base_version(const Url& repo, const std::string& name, const Url& src,
+                                                    bool tree_source) {
+  std::vector<std::string> versions;
+  if (storage::storage_for(repo).stat(repo)) {
+    for (const auto& p : list_repo(repo)) {
+      if (p.name == name) versions = p.versions;
+    }
+  }
+  if (versions.empty()) return std::nullopt;
+  std::string base = versions.back();
+  if (tree_source) {
+    if (auto installed = read_package_info(src.join(model::wrapp_file_name(name)))) {
+      if (std::find(versions.begin(), versions.end(), installed->version) != versions.end()) base = installed->version;
+    }
+  }
+  return require_repo_package(repo, name, base);
+}
+
 CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   model::check_name_and_version(opt.package_name, opt.version);
   Url src = parse_location(opt.source);
@@ -134,6 +157,9 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   Url marker = version.join(marker_name);
   auto& dst_store = storage::storage_for(version);
 
+  // A version folder without its .wrapp is an interrupted create's: its
+  // leftovers are cleaned up at the end. A new folder has none to look for.
+  bool folder_existed = dst_store.stat(version).has_value();
   if (dst_store.stat(marker)) {
     fail("package '{}' version '{}' already exists in repository '{}'; versions are immutable, use a new version",
          opt.package_name, opt.version, repo.display());
@@ -147,11 +173,26 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
     source_root = src.str();
   }
 
+  // Files whose hash is already known (hash cache) and that an earlier
+  // version holds are shared with it instead of copied from the source.
+  std::unordered_map<std::string, std::string> earlier;  // hash -> URL of the file in the earlier version
+  if (!opt.catalog) {
+    if (auto base = find_base_version(repo, opt.package_name, src, true); base && base->catalog) {
+      Url base_version = version_url(repo, opt.package_name, base->version);
+      for (const auto& item : base->catalog->items) {
+        if (!item.hash.empty()) earlier.emplace(item.hash, base_version.join(item.relative_path).str());
+      }
+    }
+  }
   CreateResult result;
   result.plan.target = version.str();
   for (const auto& f : collected.files) {
-    result.plan.actions.push_back(
-        {PlanAction::Kind::kCopy, f.relative_path, f.url.str(), f.info.size, f.hash});
+    auto it = f.hash.empty() ? earlier.end() : earlier.find(f.hash);
+    if (it != earlier.end()) {
+      result.plan.actions.push_back({PlanAction::Kind::kReuse, f.relative_path, it->second, f.info.size, f.hash});
+    } else {
+      result.plan.actions.push_back({PlanAction::Kind::kCopy, f.relative_path, f.url.str(), f.info.size, f.hash});
+    }
   }
   auto& package = result.package;
   package.name = opt.package_name;
@@ -172,14 +213,21 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   items.resize(collected.files.size());
   for_each_transfer(ctx, collected.files.size(), [&](size_t i) {
     const auto& f = collected.files[i];
+    const PlanAction& action = result.plan.actions[i];
     CopyRequest req;
-    req.from = f.url;
+    req.from = action.kind == PlanAction::Kind::kReuse ? parse_location(action.from) : f.url;
+    // Sharing read-only repository files between versions is safe: nothing
+    // ever writes into a published version.
+    if (action.kind == PlanAction::Kind::kReuse) req.link = LinkMode::kHardlink;
     req.to = version.join(f.relative_path);
     req.size = f.info.size;
     req.expected_hash = f.hash;
     // A catalog's hashes were computed earlier: verify the bytes still match.
     req.need_hash = opt.catalog;
-    req.write.overwrite = true;  // the version is unpublished until its .wrapp exists
+    // Only an interrupted create's folder can hold files to replace; the
+    // version is unpublished until its .wrapp exists.
+    req.write.overwrite = folder_existed;
+    req.remember_target_hash = false;
     req.write.read_only = true;  // frozen: protects hard-linked installs too
     std::string hash = copy_object(ctx, req, &progress);
     if (f.hash.empty() && f.url.is_local()) {
@@ -191,7 +239,7 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   });
   package.catalog->sort_and_check(src.display());
 
-  remove_unpublished_leftovers(version, *package.catalog, marker_name);
+  if (folder_existed) remove_unpublished_leftovers(version, *package.catalog, marker_name);
   dst_store.sync(version);
   storage::WriteOptions wopts;
   wopts.read_only = true;

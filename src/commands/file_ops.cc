@@ -125,7 +125,7 @@ std::string copy_object(CommandContext& ctx, const CopyRequest& req, exec::Progr
     auto mode = req.link == LinkMode::kHardlink ? storage::LinkMode::kHardlink : storage::LinkMode::kReflink;
     if (dst_store.link(req.from, req.to, mode, req.write)) {
       if (progress) progress->add_done(0, req.size);
-      remember_hash(ctx, req.to, req.expected_hash);
+      if (req.remember_target_hash) remember_hash(ctx, req.to, req.expected_hash);
       return req.expected_hash;
     }
   }
@@ -133,7 +133,7 @@ std::string copy_object(CommandContext& ctx, const CopyRequest& req, exec::Progr
     if (dst_store.features().server_side_copy) {
       dst_store.copy(req.from, req.to, req.write);
       if (progress) progress->add_done(0, req.size);
-      remember_hash(ctx, req.to, req.expected_hash);
+      if (req.remember_target_hash) remember_hash(ctx, req.to, req.expected_hash);
       return req.expected_hash;
     }
   }
@@ -153,7 +153,7 @@ std::string copy_object(CommandContext& ctx, const CopyRequest& req, exec::Progr
          req.from.display(), req.expected_hash, hash, req.to.display());
   }
   writer->commit();
-  remember_hash(ctx, req.to, hash);
+  if (req.remember_target_hash) remember_hash(ctx, req.to, hash);
   return hash;
 }
 

@@ -43,6 +43,9 @@ struct CopyRequest {
   bool need_hash = false;
   LinkMode link = LinkMode::kCopy;
   storage::WriteOptions write;
+  // Record the target's hash in the hash cache (one more stat). Worth it for
+  // working folders that status will look at, not for repository files.
+  bool remember_target_hash = true;
 };
 
 // Copies one object; returns the hash of the copied bytes (the expected hash

@@ -12,6 +12,7 @@ const char* kind_name(PlanAction::Kind kind) {
     case PlanAction::Kind::kCopy: return "copy";
     case PlanAction::Kind::kDelete: return "delete";
     case PlanAction::Kind::kKeep: return "keep";
+    case PlanAction::Kind::kReuse: return "reuse";
   }
   return "?";
 }
@@ -35,10 +36,13 @@ std::string Plan::describe() const {
       out += fmt::format("copy    {} ({})\n", a.relative_path, exec::format_bytes(a.size));
     } else if (a.kind == PlanAction::Kind::kDelete) {
       out += fmt::format("delete  {}\n", a.relative_path);
+    } else if (a.kind == PlanAction::Kind::kReuse) {
+      out += fmt::format("reuse   {} ({}, from {})\n", a.relative_path, exec::format_bytes(a.size), a.from);
     }
   }
-  out += fmt::format("plan for {}: {} to copy ({}), {} to delete, {} unchanged\n", target,
-                     count(PlanAction::Kind::kCopy), exec::format_bytes(bytes(PlanAction::Kind::kCopy)),
+  out += fmt::format("plan for {}: {} to copy ({}), {} reused from an earlier version ({}), {} to delete, {} unchanged\n",
+                     target, count(PlanAction::Kind::kCopy), exec::format_bytes(bytes(PlanAction::Kind::kCopy)),
+                     count(PlanAction::Kind::kReuse), exec::format_bytes(bytes(PlanAction::Kind::kReuse)),
                      count(PlanAction::Kind::kDelete), count(PlanAction::Kind::kKeep));
   return out;
 }

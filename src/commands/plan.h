@@ -15,6 +15,7 @@ struct PlanAction {
     kCopy,    // write `relative_path` in the target from `from`
     kDelete,  // remove `relative_path` from the target
     kKeep,    // already right in the target; nothing to do
+    kReuse,   // same content as `from`, a file of an earlier version: link or server-side copy, no transfer
   };
   Kind kind = Kind::kCopy;
   std::string relative_path;

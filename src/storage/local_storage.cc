@@ -62,7 +62,8 @@ std::string temp_name_for(const std::string& target) {
   static std::atomic<uint64_t> counter{0};
   thread_local std::mt19937_64 rng{std::random_device{}()};
   size_t slash = target.rfind('/');
-  return target.substr(0, slash + 1) + ".wrapp-partial-" + std::to_string(::getpid()) + "-" +
+  static const std::string pid = std::to_string(::getpid());
+  return target.substr(0, slash + 1) + ".wrapp-partial-" + pid + "-" +
          std::to_string(counter++) + "-" + std::to_string(rng() % 1000000) + "-" +
          target.substr(slash + 1, 64);
 }
@@ -125,11 +126,20 @@ class LocalReader : public Reader {
 class LocalWriter : public Writer {
  public:
   LocalWriter(std::string target, const WriteOptions& options) : target_(std::move(target)), options_(options) {
-    ensure_parent(target_);
     if (!options_.overwrite && ::access(target_.c_str(), F_OK) == 0) fail("'{}' already exists", target_);
     temp_ = temp_name_for(target_);
+    // Parents are created only when missing: most files land in a folder
+    // that an earlier file already made, and a stat per file adds up.
     fd_.reset(::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-    if (fd_.get() < 0) throw_errno("cannot create", target_, errno);
+    if (fd_.get() < 0 && errno == ENOENT) {
+      ensure_parent(target_);
+      fd_.reset(::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    }
+    if (fd_.get() < 0) {
+      int err = errno;
+      temp_.clear();
+      throw_errno("cannot create", target_, err);
+    }
     if (options_.size_hint > 0) {
       // Best effort: reserves space up front so a full disk fails early.
       int rc = ::posix_fallocate(fd_.get(), 0, static_cast<off_t>(options_.size_hint));
@@ -468,10 +478,14 @@ bool LocalStorage::link(const Url& from, const Url& to, LinkMode mode, const Wri
     writer.commit();
     return true;
   }
-  ensure_parent(to.path());
   const std::string& target = to.path();
   std::string temp = options.overwrite ? temp_name_for(target) : target;
-  if (::link(from.path().c_str(), temp.c_str()) != 0) {
+  int rc = ::link(from.path().c_str(), temp.c_str());
+  if (rc != 0 && errno == ENOENT && ::access(from.path().c_str(), F_OK) == 0) {
+    ensure_parent(target);
+    rc = ::link(from.path().c_str(), temp.c_str());
+  }
+  if (rc != 0) {
     int err = errno;
     if (err == EXDEV || err == EPERM || err == EMLINK || err == EOPNOTSUPP) return false;
     if (err == EEXIST) fail("'{}' already exists", target);

@@ -385,3 +385,35 @@ def test_create_from_stale_catalog_is_refused(wrapp, tmp_path):
     assert r.returncode == 1, str(r)
     assert "a.txt" in r.stderr, str(r)
     assert not repo_wrapp(repo, "p", "1").exists()
+
+
+# --------------------------------------------------------------------------------------------
+# Next versions share unchanged files with the earlier one
+
+
+def test_next_version_shares_unchanged_files_with_the_previous_one(wrapp, tmp_path):
+    src = write_tree(tmp_path / "src", {"same.bin": os.urandom(300_000), "sub/same.txt": "s", "edit.txt": "v1"})
+    repo = tmp_path / "repo"
+    cache = tmp_path / "hashes.json"
+    assert wrapp("create", "p", "1", src, "--repo", repo, "--hcf", cache).returncode == 0
+    (src / "edit.txt").write_text("v2 edited")
+    r = wrapp("create", "p", "2", src, "--repo", repo, "--hcf", cache, "--dry-run")
+    assert r.returncode == 0, str(r)
+    assert "reuse   same.bin" in r.stdout and "copy    edit.txt" in r.stdout, str(r)
+    assert wrapp("create", "p", "2", src, "--repo", repo, "--hcf", cache).returncode == 0
+    v1, v2 = version_dir(repo, "p", "1"), version_dir(repo, "p", "2")
+    for shared in ["same.bin", "sub/same.txt"]:
+        assert (v1 / shared).stat().st_ino == (v2 / shared).stat().st_ino, shared
+    assert (v1 / "edit.txt").stat().st_ino != (v2 / "edit.txt").stat().st_ino
+    assert (v2 / "edit.txt").read_text() == "v2 edited"
+    assert (v1 / "edit.txt").read_text() == "v1"
+    assert wrapp("check", repo_wrapp(repo, "p", "2")).returncode == 0
+    assert wrapp("check", repo_wrapp(repo, "p", "1")).returncode == 0
+
+
+def test_without_known_hashes_the_next_version_copies(wrapp, tmp_path):
+    src = write_tree(tmp_path / "src", {"a.txt": "a"})
+    repo = tmp_path / "repo"
+    assert wrapp("create", "p", "1", src, "--repo", repo).returncode == 0
+    assert wrapp("create", "p", "2", src, "--repo", repo).returncode == 0
+    assert (version_dir(repo, "p", "1") / "a.txt").stat().st_ino != (version_dir(repo, "p", "2") / "a.txt").stat().st_ino
