@@ -37,7 +37,7 @@ void add_catalog(Cli& cli) {
 }
 
 json item_json(const model::CatalogItem& i) {
-  return {{"relative_path", i.relative_path}, {"hash", i.hash}, {"size", i.size ? json(*i.size) : json(nullptr)}};
+  return {{"relative_path", i.relative_path}, {"hash", i.hash.str()}, {"size", i.size ? json(*i.size) : json(nullptr)}};
 }
 
 void add_diff(Cli& cli) {

@@ -46,7 +46,7 @@ CatalogCount count(const std::string& catalog_file) {
     ++c.files;
     uint64_t size = item.size.value_or(0);
     c.bytes += size;
-    if (item.hash.empty() || hashes.insert(item.hash).second) {
+    if (item.hash.empty() || hashes.insert(item.hash.str()).second) {
       ++c.unique_contents;
       c.unique_bytes += size;
     } else {

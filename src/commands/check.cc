@@ -42,14 +42,14 @@ void check_one(CommandContext& ctx, const Url& wrapp_file, bool recursive, std::
     r.relative_path = item.relative_path;
     r.url = url.str();
     r.expected_size = item.size.value_or(0);
-    r.expected_hash = item.hash;
+    r.expected_hash = item.hash.str();
     auto st = store.stat(url);
     if (!st || st->is_dir) {
       r.status = CheckResult::Status::kMissing;
     } else if (r.actual_size = st->size; item.size && *item.size != st->size) {
       r.status = CheckResult::Status::kSizeMismatch;
     } else {
-      r.actual_hash = hash_object(ctx, url, *st, &progress);
+      r.actual_hash = hash_object(ctx, url, *st, &progress).str();
       if (!item.hash.empty() && r.actual_hash != item.hash) r.status = CheckResult::Status::kHashMismatch;
     }
     progress.add_done(1, 0);

@@ -24,7 +24,7 @@ struct SourceFile {
   std::string relative_path;
   Url url;
   storage::FileInfo info;
-  std::string hash;  // known (catalog, hash cache) or "" to compute while copying
+  model::ContentHash hash;  // known (catalog, hash cache), or empty: computed while copying
 };
 
 struct Collected {
@@ -180,14 +180,14 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
     if (auto base = find_base_version(repo, opt.package_name, src, true); base && base->catalog) {
       Url base_version = version_url(repo, opt.package_name, base->version);
       for (const auto& item : base->catalog->items) {
-        if (!item.hash.empty()) earlier.emplace(item.hash, base_version.join(item.relative_path).str());
+        if (!item.hash.empty()) earlier.emplace(item.hash.str(), base_version.join(item.relative_path).str());
       }
     }
   }
   CreateResult result;
   result.plan.target = version.str();
   for (const auto& f : collected.files) {
-    auto it = f.hash.empty() ? earlier.end() : earlier.find(f.hash);
+    auto it = f.hash.empty() ? earlier.end() : earlier.find(f.hash.str());
     if (it != earlier.end()) {
       result.plan.actions.push_back({PlanAction::Kind::kReuse, f.relative_path, it->second, f.info.size, f.hash});
     } else {
@@ -229,7 +229,7 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
     req.write.overwrite = folder_existed;
     req.remember_target_hash = false;
     req.write.read_only = true;  // frozen: protects hard-linked installs too
-    std::string hash = copy_object(ctx, req, &progress);
+    model::ContentHash hash = copy_object(ctx, req, &progress);
     if (f.hash.empty() && f.url.is_local()) {
       // Remember the source's hash for the next create of this tree.
       if (ctx.hash_cache) ctx.hash_cache->insert(f.url.path(), f.info.size, f.info.mtime_ns, f.info.inode, hash);

@@ -83,7 +83,7 @@ const char* link_mode_name(LinkMode mode) {
   return "?";
 }
 
-std::string hash_object(CommandContext& ctx, const Url& url, const storage::FileInfo& info,
+model::ContentHash hash_object(CommandContext& ctx, const Url& url, const storage::FileInfo& info,
                         exec::ProgressJob* progress) {
   auto& store = storage::storage_for(url);
   bool cacheable = ctx.hash_cache && url.is_local() && store.features().stable_identity;
@@ -107,14 +107,14 @@ std::string hash_object(CommandContext& ctx, const Url& url, const storage::File
   return hash;
 }
 
-void remember_hash(CommandContext& ctx, const Url& url, const std::string& hash) {
+void remember_hash(CommandContext& ctx, const Url& url, const model::ContentHash& hash) {
   if (!ctx.hash_cache || !url.is_local() || hash.empty()) return;
   auto& store = storage::storage_for(url);
   if (!store.features().stable_identity) return;
   if (auto info = store.stat(url)) ctx.hash_cache->insert(url.path(), info->size, info->mtime_ns, info->inode, hash);
 }
 
-std::string copy_object(CommandContext& ctx, const CopyRequest& req, exec::ProgressJob* progress) {
+model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& req, exec::ProgressJob* progress) {
   auto& src_store = storage::storage_for(req.from);
   auto& dst_store = storage::storage_for(req.to);
   bool same_store = &src_store == &dst_store;

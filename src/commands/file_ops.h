@@ -13,6 +13,7 @@
 
 #include "commands/context.h"
 #include "exec/progress.h"
+#include "model/hash.h"
 #include "storage/storage.h"
 
 namespace wrapp::commands {
@@ -28,7 +29,7 @@ const char* link_mode_name(LinkMode mode);
 
 // The content hash of `url`, whose stat is `info`. Local files consult the
 // hash cache first and feed it afterwards. Adds the bytes read to `progress`.
-std::string hash_object(CommandContext& ctx, const storage::Url& url, const storage::FileInfo& info,
+model::ContentHash hash_object(CommandContext& ctx, const storage::Url& url, const storage::FileInfo& info,
                         exec::ProgressJob* progress);
 
 struct CopyRequest {
@@ -37,7 +38,7 @@ struct CopyRequest {
   uint64_t size = 0;
   // Known hash of the source ("" if unknown). When the bytes are streamed the
   // copy is verified against it, and a mismatch fails naming the file.
-  std::string expected_hash;
+  model::ContentHash expected_hash;
   // Stream and hash (verifying expected_hash) even when a server-side copy
   // exists. Links (LinkMode) share the source's bytes and are never streamed.
   bool need_hash = false;
@@ -51,10 +52,10 @@ struct CopyRequest {
 // Copies one object; returns the hash of the copied bytes (the expected hash
 // when the content was not streamed through this process). Feeds the hash
 // cache with the destination when it is local.
-std::string copy_object(CommandContext& ctx, const CopyRequest& request, exec::ProgressJob* progress);
+model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& request, exec::ProgressJob* progress);
 
 // Records a known hash for a local file that was just written or verified.
-void remember_hash(CommandContext& ctx, const storage::Url& url, const std::string& hash);
+void remember_hash(CommandContext& ctx, const storage::Url& url, const model::ContentHash& hash);
 
 // Runs fn(i) for i in [0, n) on the I/O pool, each under a file-transfer
 // slot. The first failure cancels the rest and is rethrown.

@@ -44,7 +44,7 @@ std::vector<LsItem> ls(CommandContext& ctx, const LsOptions& opt) {
       if (out[i].is_dir) return;
       Url u = base.join(out[i].relative_path);
       auto st = store.stat(u);
-      if (st) out[i].hash = hash_object(ctx, u, *st, nullptr);
+      if (st) out[i].hash = hash_object(ctx, u, *st, nullptr).str();
     });
   }
   return out;

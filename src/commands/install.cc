@@ -200,8 +200,8 @@ class Planner {
         }
         return copy();
       }
-      std::string current;
-      auto current_hash = [&]() -> const std::string& {
+      model::ContentHash current;
+      auto current_hash = [&]() -> const model::ContentHash& {
         if (current.empty()) current = hash_object(ctx_, target, *info, nullptr);
         return current;
       };

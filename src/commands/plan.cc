@@ -52,7 +52,7 @@ nlohmann::json Plan::to_json() const {
   for (const auto& a : actions) {
     nlohmann::json j = {{"action", kind_name(a.kind)}, {"relative_path", a.relative_path}, {"size", a.size}};
     if (!a.from.empty()) j["from"] = a.from;
-    if (!a.hash.empty()) j["hash"] = a.hash;
+    if (!a.hash.empty()) j["hash"] = a.hash.str();
     actions_json.push_back(std::move(j));
   }
   return {{"target", target}, {"actions", std::move(actions_json)}};

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "model/hash.h"
+
 namespace wrapp::commands {
 
 struct PlanAction {
@@ -21,7 +23,7 @@ struct PlanAction {
   std::string relative_path;
   std::string from;  // source URL for kCopy
   uint64_t size = 0;
-  std::string hash;  // "" when it will be computed while copying
+  model::ContentHash hash;  // empty when it will be computed while copying
 };
 
 struct Plan {

@@ -66,10 +66,11 @@ Catalog Catalog::from_json(const json& j, std::string_view origin) {
     if (auto sp = ji.find("source_path"); sp != ji.end() && sp->is_string()) item.source_path = sp->get<std::string>();
     if (auto h = ji.find("hash"); h != ji.end() && !h->is_null()) {
       if (!h->is_string()) fail("{}: the hash of '{}' is not a string", origin, item.relative_path);
-      item.hash = h->get<std::string>();
-      if (!item.hash.empty() && !is_valid_hash(item.hash)) {
-        fail("{}: '{}' has a hash in an unknown format: '{}'", origin, item.relative_path, item.hash);
+      const std::string& text = h->get_ref<const std::string&>();
+      if (!text.empty() && !is_valid_hash(text)) {
+        fail("{}: '{}' has a hash in an unknown format: '{}'", origin, item.relative_path, text);
       }
+      item.hash = ContentHash(text);
     }
     if (auto s = ji.find("size"); s != ji.end() && !s->is_null()) {
       if (!s->is_number_unsigned() && !(s->is_number_integer() && s->get<int64_t>() >= 0)) {
@@ -89,7 +90,7 @@ json Catalog::to_json() const {
     json ji = json::object();
     ji["relative_path"] = item.relative_path;
     ji["source_path"] = item.source_path;
-    ji["hash"] = item.hash.empty() ? json(nullptr) : json(item.hash);
+    ji["hash"] = item.hash.empty() ? json(nullptr) : json(item.hash.str());
     ji["size"] = item.size ? json(*item.size) : json(nullptr);
     arr.push_back(std::move(ji));
   }

@@ -14,12 +14,14 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "model/hash.h"
+
 namespace wrapp::model {
 
 struct CatalogItem {
   std::string relative_path;  // forward slashes, validated safe (no "..", not absolute)
   std::string source_path;    // absolute URL of the bytes
-  std::string hash;           // "sha-256-flat;1048576;<hex>", or "" when unknown
+  ContentHash hash;           // empty when unknown
   std::optional<uint64_t> size;
 
   bool same_content(const CatalogItem& o) const { return hash == o.hash && size == o.size; }

@@ -168,4 +168,14 @@ std::string flat_hash_from_chunk_digests(const std::vector<Digest>& chunk_digest
   return format_hash(finalize(ctx.get()));
 }
 
+ContentHash::ContentHash(std::string_view text) {
+  if (text.empty()) return;
+  auto value = parse_hash(text);
+  if (!value) fail("'{}' is not a content hash of the form sha-256-flat;1048576;<64 lowercase hex>", text);
+  value_ = *value;
+  set_ = true;
+}
+
+std::string ContentHash::str() const { return set_ ? format_hash(value_) : std::string(); }
+
 }  // namespace wrapp::model

@@ -409,7 +409,7 @@ HashCache HashCache::from_json(std::string_view text) {
   return cache;
 }
 
-std::optional<std::string> HashCache::lookup(const std::string& abs_path, uint64_t size,
+std::optional<ContentHash> HashCache::lookup(const std::string& abs_path, uint64_t size,
                                              int64_t mtime_ns, uint64_t inode) const {
   Shard& shard = state_->shard_for(abs_path);
   Digest value;
@@ -421,14 +421,13 @@ std::optional<std::string> HashCache::lookup(const std::string& abs_path, uint64
     if (e.size != size || e.mtime_ns != mtime_ns || e.inode != inode) return std::nullopt;
     value = e.value;
   }
-  return format_hash(value);
+  return ContentHash(value);
 }
 
-void HashCache::insert(const std::string& abs_path, uint64_t size, int64_t mtime_ns,
-                       uint64_t inode, std::string hash) {
-  std::optional<Digest> value = parse_hash(hash);
-  if (!value) fail("invalid hash '{}' for '{}'", hash, abs_path);
-  Entry entry{size, mtime_ns, inode, *value};
+void HashCache::insert(const std::string& abs_path, uint64_t size, int64_t mtime_ns, uint64_t inode,
+                       const ContentHash& hash) {
+  if (hash.empty()) fail("no hash given for '{}'", abs_path);
+  Entry entry{size, mtime_ns, inode, hash.digest()};
   Shard& shard = state_->shard_for(abs_path);
   {
     std::lock_guard lock(shard.mu);

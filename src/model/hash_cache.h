@@ -39,6 +39,8 @@
 #include <string>
 #include <string_view>
 
+#include "model/hash.h"
+
 namespace wrapp::model {
 
 inline constexpr std::string_view kHashCacheFormat = "wrapp-hash-cache";
@@ -61,14 +63,15 @@ class HashCache {
 
   // The cached hash if an entry for abs_path exists and its size, mtime_ns
   // and inode all equal the given ones.
-  std::optional<std::string> lookup(const std::string& abs_path, uint64_t size, int64_t mtime_ns,
+  std::optional<ContentHash> lookup(const std::string& abs_path, uint64_t size, int64_t mtime_ns,
                                     uint64_t inode) const;
 
   // Adds or replaces the entry for abs_path. Throws FailedCommand if `hash`
   // is not a valid hash string. Marks the cache dirty unless the same entry
   // was already present.
+  // (A hash string converts to ContentHash, which refuses invalid text.)
   void insert(const std::string& abs_path, uint64_t size, int64_t mtime_ns, uint64_t inode,
-              std::string hash);
+              const ContentHash& hash);
 
   // Writes the cache to `path` atomically (util::write_file_atomically) if it
   // was modified since load or the last save (dirty()), or always if force.
