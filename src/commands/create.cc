@@ -234,7 +234,7 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
       // Remember the source's hash for the next create of this tree.
       if (ctx.hash_cache) ctx.hash_cache->insert(f.url.path(), f.info.size, f.info.mtime_ns, f.info.inode, hash);
     }
-    items[i] = {f.relative_path, req.to.str(), hash, f.info.size};
+    items[i] = {f.relative_path, "", hash, f.info.size};  // source: root/relative_path
     progress.add_done(1, 0);
   });
   package.catalog->sort_and_check(src.display());

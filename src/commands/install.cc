@@ -311,7 +311,7 @@ void execute(CommandContext& ctx, PackagePlan& p) {
   if (p.package.catalog) {
     for (const auto& item : p.package.catalog->items) {
       marker_info.catalog->items.push_back(
-          {item.relative_path, p.dest.join(item.relative_path).str(), item.hash, item.size});
+          {item.relative_path, "", item.hash, item.size});  // source: the installed file
     }
   }
   store.sync(p.dest);

@@ -96,7 +96,7 @@ MirrorResult mirror(CommandContext& ctx, const MirrorOptions& opt) {
   out.catalog.emplace();
   out.catalog->root = dst_version.str();
   for (const auto& item : catalog.items) {
-    out.catalog->items.push_back({item.relative_path, dst_version.join(item.relative_path).str(), item.hash, item.size});
+    out.catalog->items.push_back({item.relative_path, "", item.hash, item.size});  // source: the mirrored file
   }
   dst_store.sync(dst_version);
   storage::WriteOptions wopts;

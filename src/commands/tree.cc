@@ -58,7 +58,6 @@ model::Catalog hash_tree(CommandContext& ctx, const Url& root, const std::vector
     Url url = root.join(e.relative_path);
     auto& item = catalog.items[i];
     item.relative_path = e.relative_path;
-    item.source_path = url.str();
     item.size = e.info.size;
     item.hash = hash_object(ctx, url, e.info, progress);
     if (progress) progress->add_done(1, 0);

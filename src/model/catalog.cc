@@ -3,11 +3,13 @@
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
+#include <fmt/format.h>
 
+#include "model/catalog_json.h"
 #include "model/hash.h"
 #include "model/package_info.h"
-#include "util/paths.h"
 #include "util/error.h"
+#include "util/paths.h"
 
 namespace wrapp::model {
 
@@ -46,89 +48,225 @@ uint64_t Catalog::total_size() const {
   return total;
 }
 
-Catalog Catalog::from_json(const json& j, std::string_view origin) {
-  if (!j.is_object()) fail("{}: the catalog is not a JSON object", origin);
-  Catalog c;
-  if (auto it = j.find("root"); it != j.end() && it->is_string()) c.root = it->get<std::string>();
-  auto items = j.find("items");
-  if (items == j.end() || !items->is_array()) fail("{}: the catalog has no 'items' list", origin);
-  c.items.reserve(items->size());
-  for (const auto& ji : *items) {
-    if (!ji.is_object()) fail("{}: a catalog item is not a JSON object", origin);
-    CatalogItem item;
-    auto rel = ji.find("relative_path");
-    if (rel == ji.end() || !rel->is_string()) fail("{}: a catalog item has no 'relative_path'", origin);
-    item.relative_path = rel->get<std::string>();
-    if (!is_safe_relative_path(item.relative_path)) {
-      fail("{}: refusing unsafe path '{}' (absolute, '..', empty segment, backslash or control character)",
-           origin, item.relative_path);
+std::string Catalog::derived_source(const CatalogItem& item) const {
+  std::string out = root;
+  if (out.empty() || out.back() != '/') out.push_back('/');
+  out += percent_encode_path(item.relative_path);
+  return out;
+}
+
+std::string Catalog::source_of(const CatalogItem& item) const {
+  return item.source_path.empty() ? derived_source(item) : item.source_path;
+}
+
+void Catalog::compact() {
+  for (auto& item : items) {
+    if (!item.source_path.empty() && item.source_path == derived_source(item)) {
+      item.source_path.clear();
+      item.source_path.shrink_to_fit();
     }
-    if (auto sp = ji.find("source_path"); sp != ji.end() && sp->is_string()) item.source_path = sp->get<std::string>();
-    if (auto h = ji.find("hash"); h != ji.end() && !h->is_null()) {
-      if (!h->is_string()) fail("{}: the hash of '{}' is not a string", origin, item.relative_path);
-      const std::string& text = h->get_ref<const std::string&>();
-      if (!text.empty() && !is_valid_hash(text)) {
-        fail("{}: '{}' has a hash in an unknown format: '{}'", origin, item.relative_path, text);
-      }
-      item.hash = ContentHash(text);
-    }
-    if (auto s = ji.find("size"); s != ji.end() && !s->is_null()) {
-      if (!s->is_number_unsigned() && !(s->is_number_integer() && s->get<int64_t>() >= 0)) {
-        fail("{}: the size of '{}' is not a non-negative integer", origin, item.relative_path);
-      }
-      item.size = s->get<uint64_t>();
-    }
-    c.items.push_back(std::move(item));
   }
+}
+
+int64_t read_format_version(JsonReader& r, std::string_view key) {
+  if (r.peek() != JsonReader::Type::kNumber) r.error(fmt::format("'{}' is not an integer", key));
+  int64_t v;
+  if (r.read_int64(v)) return v;
+  uint64_t u;
+  if (r.read_uint64(u)) return INT64_MAX;  // larger than any version we know
+  r.error(fmt::format("'{}' is not an integer", key));
+}
+
+int64_t peek_format_version(std::string_view text, std::string_view origin, std::string_view key) {
+  JsonReader r(text, origin);
+  if (r.peek() != JsonReader::Type::kObject) return -1;
+  r.begin_object();
+  std::string k;
+  while (r.next_key(k)) {
+    if (k == key) return read_format_version(r, key);
+    r.skip_value();
+  }
+  return -1;
+}
+
+namespace {
+
+CatalogItem read_item(JsonReader& r) {
+  const std::string& origin = r.origin();
+  if (r.peek() != JsonReader::Type::kObject) fail("{}: a catalog item is not a JSON object", origin);
+  r.begin_object();
+  CatalogItem item;
+  bool has_path = false;
+  std::string key, text;
+  while (r.next_key(key)) {
+    if (key == "relative_path") {
+      if (r.peek() != JsonReader::Type::kString) fail("{}: a catalog item's 'relative_path' is not text", origin);
+      r.read_string(item.relative_path);
+      has_path = true;
+    } else if (key == "source_path") {
+      if (r.try_null()) continue;
+      if (r.peek() != JsonReader::Type::kString) fail("{}: a catalog item's 'source_path' is not text", origin);
+      r.read_string(item.source_path);
+    } else if (key == "hash") {
+      if (r.try_null()) continue;
+      if (r.peek() != JsonReader::Type::kString) fail("{}: a catalog item's hash is not text", origin);
+      r.read_string(text);
+      if (!text.empty()) {
+        auto digest = parse_hash(text);
+        if (!digest) fail("{}: a catalog item has a hash in an unknown format: '{}'", origin, text);
+        item.hash = ContentHash(*digest);
+      }
+    } else if (key == "size") {
+      if (r.try_null()) continue;
+      uint64_t n;
+      if (!r.read_uint64(n)) fail("{}: a catalog item's size is not a non-negative integer", origin);
+      item.size = n;
+    } else {
+      r.skip_value();  // checkpoint, tags of the original: nothing for us
+    }
+  }
+  if (!has_path) fail("{}: a catalog item has no 'relative_path'", origin);
+  if (!is_safe_relative_path(item.relative_path)) {
+    fail("{}: refusing unsafe path '{}' (absolute, '..', empty segment, backslash or control character)", origin,
+         item.relative_path);
+  }
+  return item;
+}
+
+// Reads the "root" or "items" member into `c`; false for other keys.
+bool read_catalog_member(JsonReader& r, const std::string& key, Catalog& c, bool& has_items) {
+  const std::string& origin = r.origin();
+  if (key == "root") {
+    if (r.try_null()) return true;
+    if (r.peek() != JsonReader::Type::kString) fail("{}: the catalog's 'root' is not text", origin);
+    r.read_string(c.root);
+    return true;
+  }
+  if (key == "items") {
+    if (r.peek() != JsonReader::Type::kArray) fail("{}: the catalog has no 'items' list", origin);
+    // Allocated once: a growing vector of a million items briefly holds
+    // three times their size.
+    c.items.reserve(c.items.size() + r.count_ahead("\"relative_path\""));
+    r.begin_array();
+    while (r.next_element()) c.items.push_back(read_item(r));
+    c.items.shrink_to_fit();
+    has_items = true;
+    return true;
+  }
+  return false;
+}
+
+void finish_catalog(Catalog& c, bool has_items, std::string_view origin) {
+  if (!has_items) fail("{}: the catalog has no 'items' list", origin);
   c.sort_and_check(origin);
+  c.compact();
+}
+
+}  // namespace
+
+Catalog read_catalog(JsonReader& r) {
+  if (r.peek() != JsonReader::Type::kObject) fail("{}: the catalog is not a JSON object", r.origin());
+  r.begin_object();
+  Catalog c;
+  bool has_items = false;
+  std::string key;
+  while (r.next_key(key)) {
+    if (!read_catalog_member(r, key, c, has_items)) r.skip_value();
+  }
+  finish_catalog(c, has_items, r.origin());
+  return c;
+}
+
+void write_catalog_members(JsonWriter& w, const Catalog& catalog) {
+  w.key("root");
+  w.string(catalog.root);
+  w.key("items");
+  w.begin_array();
+  for (const auto& item : catalog.items) {
+    w.begin_object();
+    w.key("relative_path");
+    w.string(item.relative_path);
+    w.key("source_path");
+    w.string(catalog.source_of(item));
+    w.key("hash");
+    if (item.hash.empty()) {
+      w.null();
+    } else {
+      w.string(item.hash.str());
+    }
+    w.key("size");
+    if (item.size) {
+      w.number(*item.size);
+    } else {
+      w.null();
+    }
+    w.end_object();
+  }
+  w.end_array();
+}
+
+void write_catalog(JsonWriter& w, const Catalog& catalog) {
+  w.begin_object();
+  write_catalog_members(w, catalog);
+  w.end_object();
+}
+
+Catalog Catalog::from_json(const json& j, std::string_view origin) {
+  std::string text = j.dump();
+  JsonReader r(text, origin);
+  Catalog c = read_catalog(r);
+  r.expect_end();
   return c;
 }
 
 json Catalog::to_json() const {
-  json arr = json::array();
-  for (const auto& item : items) {
-    json ji = json::object();
-    ji["relative_path"] = item.relative_path;
-    ji["source_path"] = item.source_path;
-    ji["hash"] = item.hash.empty() ? json(nullptr) : json(item.hash.str());
-    ji["size"] = item.size ? json(*item.size) : json(nullptr);
-    arr.push_back(std::move(ji));
-  }
-  json j = json::object();
-  j["root"] = root;
-  j["items"] = std::move(arr);
-  return j;
+  std::string text;
+  JsonWriter w(text);
+  write_catalog(w, *this);
+  return json::parse(text);
 }
 
-Catalog parse_catalog_file(std::string_view text, std::string_view origin) {
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded()) fail("{}: not a valid JSON catalog file", origin);
-  if (!j.is_object()) fail("{}: not a catalog (expected a JSON object)", origin);
-  if (auto v = j.find("wrapp_catalog_version"); v != j.end()) {
-    if (!v->is_number_integer()) fail("{}: 'wrapp_catalog_version' is not an integer", origin);
-    if (is_newer_format(*v, kCatalogFormatVersion)) {
-      fail("{}: written by a newer wrapp (catalog format {}, this wrapp reads up to {}); upgrade wrapp", origin,
-           v->dump(), kCatalogFormatVersion);
+Catalog parse_catalog_file(const std::string& text, std::string_view origin) {
+  if (peek_format_version(text, origin, "wrapp_catalog_version") > kCatalogFormatVersion) {
+    fail("{}: written by a newer wrapp (catalog format newer than {}); upgrade wrapp", origin, kCatalogFormatVersion);
+  }
+  if (peek_format_version(text, origin, "wrapp_format_version") > kPackageFormatVersion) {
+    fail("{}: written by a newer wrapp (format version newer than {}); upgrade wrapp", origin, kPackageFormatVersion);
+  }
+  // A catalog file, or a .wrapp file whose embedded catalog is used.
+  JsonReader r(text, origin);
+  if (r.peek() != JsonReader::Type::kObject) fail("{}: not a catalog (expected a JSON object)", origin);
+  r.begin_object();
+  Catalog c, nested;
+  bool has_items = false, has_nested = false;
+  std::string key;
+  while (r.next_key(key)) {
+    if (key == "catalog" && r.peek() == JsonReader::Type::kObject) {
+      nested = read_catalog(r);
+      has_nested = true;
+    } else if ((key == "wrapp_catalog_version" || key == "wrapp_format_version")) {
+      read_format_version(r, key);
+    } else if (!read_catalog_member(r, key, c, has_items)) {
+      r.skip_value();
     }
   }
-  // A .wrapp file is accepted too: its embedded catalog is used.
-  if (auto c = j.find("catalog"); c != j.end() && c->is_object()) {
-    if (auto v = j.find("wrapp_format_version"); v != j.end() && v->is_number_integer() && is_newer_format(*v, kPackageFormatVersion)) {
-      fail("{}: written by a newer wrapp (format version {}, this wrapp reads up to {}); upgrade wrapp", origin,
-           v->dump(), kPackageFormatVersion);
-    }
-    return Catalog::from_json(*c, origin);
-  }
-  return Catalog::from_json(j, origin);
+  r.expect_end();
+  if (has_nested) return nested;
+  finish_catalog(c, has_items, origin);
+  return c;
 }
 
 std::string serialize_catalog_file(const Catalog& catalog) {
-  json j = json::object();
-  j["wrapp_catalog_version"] = kCatalogFormatVersion;
-  json body = catalog.to_json();
-  j["root"] = std::move(body["root"]);
-  j["items"] = std::move(body["items"]);
-  return j.dump(1, '\t') + "\n";
+  std::string out;
+  out.reserve(catalog.items.size() * 200 + 128);
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("wrapp_catalog_version");
+  w.number(static_cast<uint64_t>(kCatalogFormatVersion));
+  write_catalog_members(w, catalog);
+  w.end_object();
+  out.push_back('\n');
+  return out;
 }
 
 CatalogDiff diff_catalogs(const Catalog& a, const Catalog& b) {

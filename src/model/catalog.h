@@ -20,7 +20,10 @@ namespace wrapp::model {
 
 struct CatalogItem {
   std::string relative_path;  // forward slashes, validated safe (no "..", not absolute)
-  std::string source_path;    // absolute URL of the bytes
+  // Absolute URL of the bytes; empty when it is root + "/" + the %-encoded
+  // relative path (the usual case, not stored twice in memory). Read it
+  // through Catalog::source_of().
+  std::string source_path;
   ContentHash hash;           // empty when unknown
   std::optional<uint64_t> size;
 
@@ -37,15 +40,25 @@ struct Catalog {
   const CatalogItem* find(std::string_view relative_path) const;
   uint64_t total_size() const;
 
+  // URL of the item's bytes (see CatalogItem::source_path).
+  std::string source_of(const CatalogItem& item) const;
+  // Clears every source_path that source_of() would derive anyway.
+  void compact();
+
   // `origin` names the file in error messages. Refuses unsafe relative paths,
   // malformed hashes and duplicates with FailedCommand.
   static Catalog from_json(const nlohmann::json& j, std::string_view origin);
   nlohmann::json to_json() const;
+
+ private:
+  std::string derived_source(const CatalogItem& item) const;
 };
 
 // Standalone catalog files (`wrapp catalog` output).
 inline constexpr int kCatalogFormatVersion = 1;
-Catalog parse_catalog_file(std::string_view text, std::string_view origin);
+// Accepts a catalog file or a .wrapp file (its embedded catalog). `text` may
+// have spare capacity (see storage::read_all), used as parser padding.
+Catalog parse_catalog_file(const std::string& text, std::string_view origin);
 std::string serialize_catalog_file(const Catalog& catalog);
 
 // Differences between two catalogs by relative path and content.

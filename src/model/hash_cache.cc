@@ -398,6 +398,7 @@ HashCache HashCache::from_json(std::string_view text) {
   HashCache cache;
   State& st = *cache.state_;
   auto insert = [&st](std::string&& path, const Entry& e) {
+    path.shrink_to_fit();  // the parser's buffer grew by doubling; a million keys feel it
     st.shard_for(path).map.insert_or_assign(std::move(path), e);  // not shared yet: no lock
   };
   CacheSax<decltype(insert)> sax(insert);

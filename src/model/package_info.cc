@@ -1,7 +1,10 @@
 #include "model/package_info.h"
 
-#include "util/paths.h"
+#include "model/catalog_json.h"
+#include "util/json_reader.h"
 #include "util/error.h"
+#include "util/json_writer.h"
+#include "util/paths.h"
 
 namespace wrapp::model {
 
@@ -12,89 +15,154 @@ namespace {
 const char* kKnownKeys[] = {"wrapp_format_version", "name", "version", "catalog", "dependencies", "source",
                             "repository"};
 
-std::string required_string(const json& j, const char* key, std::string_view origin) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_string()) fail("{}: missing or non-text '{}'", origin, key);
-  return it->get<std::string>();
+std::optional<std::string> optional_string(JsonReader& r, std::string_view what) {
+  if (r.try_null()) return std::nullopt;
+  if (r.peek() != JsonReader::Type::kString) fail("{}: {} is not text", r.origin(), what);
+  return r.read_string();
 }
 
-std::optional<std::string> optional_string(const json& j, const char* key, std::string_view origin) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return std::nullopt;
-  if (!it->is_string()) fail("{}: '{}' is not text", origin, key);
-  return it->get<std::string>();
+std::string required_string(JsonReader& r, std::string_view what) {
+  if (r.peek() != JsonReader::Type::kString) fail("{}: missing or non-text {}", r.origin(), what);
+  return r.read_string();
+}
+
+Dependency read_dependency(JsonReader& r) {
+  const std::string& origin = r.origin();
+  if (r.peek() != JsonReader::Type::kObject) fail("{}: a dependency is not a JSON object", origin);
+  r.begin_object();
+  Dependency dep;
+  bool has_package = false, has_version = false;
+  std::optional<std::string> destination, legacy_destination;
+  std::string key;
+  while (r.next_key(key)) {
+    if (key == "package") {
+      dep.package = required_string(r, "'package' in a dependency");
+      has_package = true;
+    } else if (key == "version") {
+      dep.version = required_string(r, "'version' in a dependency");
+      has_version = true;
+    } else if (key == "repository") {
+      dep.repository = optional_string(r, "a dependency's 'repository'").value_or("");
+    } else if (key == "relative_destination") {
+      destination = optional_string(r, "a dependency's 'relative_destination'");
+    } else if (key == "relative_path") {  // what older writers called the install location
+      legacy_destination = optional_string(r, "a dependency's 'relative_path'");
+    } else {
+      r.skip_value();
+    }
+  }
+  if (!has_package) fail("{}: missing or non-text 'package' in a dependency", origin);
+  if (!has_version) fail("{}: missing or non-text 'version' in a dependency", origin);
+  if (!is_safe_segment(dep.package) || !is_safe_segment(dep.version)) {
+    fail("{}: refusing dependency with unsafe name or version '{}' '{}'", origin, dep.package, dep.version);
+  }
+  dep.relative_destination = destination ? *destination : legacy_destination.value_or("");
+  if (!dep.relative_destination.empty() && !is_safe_relative_path(dep.relative_destination)) {
+    fail("{}: refusing unsafe dependency location '{}'", origin, dep.relative_destination);
+  }
+  return dep;
 }
 
 }  // namespace
 
-PackageInfo PackageInfo::parse(std::string_view text, std::string_view origin) {
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded()) fail("{}: not a valid JSON .wrapp file", origin);
-  if (!j.is_object()) fail("{}: not a .wrapp file (expected a JSON object)", origin);
-  auto v = j.find("wrapp_format_version");
-  if (v != j.end()) {
-    if (!v->is_number_integer()) fail("{}: 'wrapp_format_version' is not an integer", origin);
-    if (is_newer_format(*v, kPackageFormatVersion)) {
-      fail("{}: written by a newer wrapp (format version {}, this wrapp reads up to {}); upgrade wrapp", origin,
-           v->dump(), kPackageFormatVersion);
-    }
+PackageInfo PackageInfo::parse(const std::string& text, std::string_view origin) {
+  // The version decides how to read the rest, wherever it stands.
+  if (peek_format_version(text, origin, "wrapp_format_version") > kPackageFormatVersion) {
+    fail("{}: written by a newer wrapp (format version newer than {}); upgrade wrapp", origin, kPackageFormatVersion);
   }
+  JsonReader r(text, origin);
+  if (r.peek() != JsonReader::Type::kObject) fail("{}: not a .wrapp file (expected a JSON object)", origin);
+  r.begin_object();
   PackageInfo p;
-  p.name = required_string(j, "name", origin);
-  p.version = required_string(j, "version", origin);
-  if (auto c = j.find("catalog"); c != j.end() && !c->is_null()) p.catalog = Catalog::from_json(*c, origin);
-  if (auto d = j.find("dependencies"); d != j.end() && !d->is_null()) {
-    if (!d->is_array()) fail("{}: 'dependencies' is not a list", origin);
-    for (const auto& jd : *d) {
-      if (!jd.is_object()) fail("{}: a dependency is not a JSON object", origin);
-      Dependency dep;
-      dep.package = required_string(jd, "package", origin);
-      dep.version = required_string(jd, "version", origin);
-      if (!is_safe_segment(dep.package) || !is_safe_segment(dep.version)) {
-        fail("{}: refusing dependency with unsafe name or version '{}' '{}'", origin, dep.package, dep.version);
-      }
-      dep.repository = optional_string(jd, "repository", origin).value_or("");
-      // Older writers called the install location "relative_path".
-      auto rel = optional_string(jd, "relative_destination", origin);
-      if (!rel) rel = optional_string(jd, "relative_path", origin);
-      dep.relative_destination = rel.value_or("");
-      if (!dep.relative_destination.empty() && !is_safe_relative_path(dep.relative_destination)) {
-        fail("{}: refusing unsafe dependency location '{}'", origin, dep.relative_destination);
-      }
-      p.dependencies.push_back(std::move(dep));
+  bool has_name = false, has_version = false;
+  std::string key;
+  while (r.next_key(key)) {
+    if (key == "name") {
+      p.name = required_string(r, "'name'");
+      has_name = true;
+    } else if (key == "version") {
+      p.version = required_string(r, "'version'");
+      has_version = true;
+    } else if (key == "catalog") {
+      if (!r.try_null()) p.catalog = read_catalog(r);
+    } else if (key == "dependencies") {
+      if (r.try_null()) continue;
+      if (r.peek() != JsonReader::Type::kArray) fail("{}: 'dependencies' is not a list", origin);
+      r.begin_array();
+      while (r.next_element()) p.dependencies.push_back(read_dependency(r));
+    } else if (key == "source") {
+      p.source = optional_string(r, "'source'");
+    } else if (key == "repository") {
+      p.repository = optional_string(r, "'repository'");
+    } else if (key == "wrapp_format_version") {
+      read_format_version(r, key);
+    } else {
+      p.extra[key] = nlohmann::json::parse(r.skip_value());  // kept as it was on rewrite
     }
   }
-  p.source = optional_string(j, "source", origin);
-  p.repository = optional_string(j, "repository", origin);
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    bool known = false;
-    for (const char* k : kKnownKeys) known = known || it.key() == k;
-    if (!known) p.extra[it.key()] = it.value();
-  }
+  r.expect_end();
+  if (!has_name) fail("{}: missing or non-text 'name'", origin);
+  if (!has_version) fail("{}: missing or non-text 'version'", origin);
   return p;
 }
 
 std::string PackageInfo::serialize() const {
-  json j = json::object();
-  j["wrapp_format_version"] = kPackageFormatVersion;
-  j["name"] = name;
-  j["version"] = version;
-  j["source"] = source ? json(*source) : json(nullptr);
-  j["repository"] = repository ? json(*repository) : json(nullptr);
-  json deps = json::array();
-  for (const auto& d : dependencies) {
-    deps.push_back({{"package", d.package},
-                    {"version", d.version},
-                    {"repository", d.repository},
-                    {"relative_destination", d.relative_destination}});
+  std::string out;
+  if (catalog) out.reserve(catalog->items.size() * 200 + 512);
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("wrapp_format_version");
+  w.number(static_cast<uint64_t>(kPackageFormatVersion));
+  w.key("name");
+  w.string(name);
+  w.key("version");
+  w.string(version);
+  w.key("source");
+  if (source) {
+    w.string(*source);
+  } else {
+    w.null();
   }
-  j["dependencies"] = std::move(deps);
-  j["catalog"] = catalog ? catalog->to_json() : json(nullptr);
-  for (auto it = extra.begin(); it != extra.end(); ++it) j[it.key()] = it.value();
-  return j.dump(1, '\t') + "\n";
+  w.key("repository");
+  if (repository) {
+    w.string(*repository);
+  } else {
+    w.null();
+  }
+  w.key("dependencies");
+  w.begin_array();
+  for (const auto& d : dependencies) {
+    w.begin_object();
+    w.key("package");
+    w.string(d.package);
+    w.key("version");
+    w.string(d.version);
+    w.key("repository");
+    w.string(d.repository);
+    w.key("relative_destination");
+    w.string(d.relative_destination);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("catalog");
+  if (catalog) {
+    write_catalog(w, *catalog);
+  } else {
+    w.null();
+  }
+  for (auto it = extra.begin(); it != extra.end(); ++it) {
+    bool known = false;
+    for (const char* k : kKnownKeys) known = known || it.key() == k;
+    if (known) continue;
+    w.key(it.key());
+    w.raw(it.value().dump());
+  }
+  w.end_object();
+  out.push_back('\n');
+  return out;
 }
 
-bool is_newer_format(const json& v, int known) {
+bool is_newer_format(const nlohmann::json& v, int known) {
   if (v.is_number_unsigned()) return v.get<uint64_t>() > static_cast<uint64_t>(known);
   return v.get<int64_t>() > known;
 }

@@ -38,7 +38,9 @@ struct PackageInfo {
   std::optional<std::string> repository;  // repository of the last create/install/mirror
   nlohmann::json extra = nlohmann::json::object();  // unknown fields, kept on rewrite
 
-  static PackageInfo parse(std::string_view text, std::string_view origin);
+  // `text` may have spare capacity (see storage::read_all), used as parser
+  // padding instead of a copy.
+  static PackageInfo parse(const std::string& text, std::string_view origin);
   std::string serialize() const;
 };
 

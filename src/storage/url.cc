@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "util/error.h"
+#include "util/paths.h"
 
 namespace wrapp::storage {
 namespace {
@@ -29,26 +30,6 @@ std::string percent_decode(std::string_view in, std::string_view original) {
       i += 2;
     } else {
       out.push_back(in[i]);
-    }
-  }
-  return out;
-}
-
-std::string percent_encode_path(std::string_view in) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(in.size());
-  for (unsigned char c : in) {
-    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == '!' ||
-                 c == '$' || c == '&' || c == '\'' || c == '(' || c == ')' || c == '*' ||
-                 c == '+' || c == ',' || c == ';' || c == '=' || c == ':' || c == '@';
-    if (plain) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
     }
   }
   return out;

@@ -22,4 +22,24 @@ bool is_safe_relative_path(std::string_view rel) {
   return true;
 }
 
+std::string percent_encode_path(std::string_view in) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(in.size());
+  for (unsigned char c : in) {
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == '!' ||
+                 c == '$' || c == '&' || c == '\'' || c == '(' || c == ')' || c == '*' ||
+                 c == '+' || c == ',' || c == ';' || c == '=' || c == ':' || c == '@';
+    if (plain) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
 }  // namespace wrapp

@@ -1,0 +1,1 @@
+"""wrapp benchmark suite: workloads, measurement, operations, reporting."""

@@ -1,0 +1,159 @@
+"""Running one command and measuring it.
+
+* wall time: time.perf_counter() around posix_spawn .. wait4.
+* peak memory: the command's ru_maxrss (KiB), as GNU time (/usr/bin/time
+  -f '%M %O') reports it. It covers the command and any descendants it waited
+  for. GNU time is used because the ru_maxrss that Python itself gets from
+  wait4 starts at the Python parent's own peak: at exec, Linux records the peak
+  of the forked copy of the parent's memory. Without GNU time that figure is
+  used, and is then an upper bound.
+* bytes written: ru_oublock * 512 from the same rusage (%O). Linux derives it from
+  the task's I/O accounting, i.e. /proc/<pid>/io write_bytes minus
+  cancelled_write_bytes: bytes of page cache the process dirtied (plus direct
+  I/O), summed over all its threads. A reflink, a hard link or a file that is
+  not rewritten counts 0.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Result:
+    argv: list[str]
+    wall: float = 0.0          # seconds
+    maxrss_kib: int = 0        # peak resident set size
+    written: int = 0           # bytes written (ru_oublock * 512)
+    rc: int = 0
+    error: str = ""            # stderr tail when rc != 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+
+
+def run(argv: list[str], cwd: str | None = None, env: dict | None = None,
+        ok_codes: tuple[int, ...] = (0,)) -> Result:
+    """Run argv with stdout to /dev/null, stderr captured; measure it."""
+    res = Result(list(argv))
+    with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r") as usage:
+        if GNU_TIME:
+            argv = [GNU_TIME, "-q", "-f", "%M %O", "-o", usage.name, "--", *argv]
+        actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                   (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+                   (os.POSIX_SPAWN_DUP2, err.fileno(), 2)]
+        prog = argv[0]
+        if cwd is not None:
+            # posix_spawn has no chdir action before Python 3.13: go through env -C
+            prog, argv = "env", ["env", "-C", cwd, "--"] + list(argv)
+        t0 = time.perf_counter()
+        try:
+            pid = os.posix_spawnp(prog, argv, env if env is not None else os.environ,
+                                  file_actions=actions)
+        except OSError as e:
+            res.rc, res.error = 127, f"cannot start {argv[0]}: {e}"
+            return res
+        _, status, ru = os.wait4(pid, 0)
+        res.wall = time.perf_counter() - t0
+        res.rc = os.waitstatus_to_exitcode(status)
+        res.maxrss_kib = ru.ru_maxrss
+        res.written = ru.ru_oublock * 512
+        if GNU_TIME:
+            lines = usage.read().split("\n")
+            fields = next((ln.split() for ln in reversed(lines) if ln.strip()), [])
+            if len(fields) == 2 and all(f.isdigit() for f in fields):
+                res.maxrss_kib, res.written = int(fields[0]), int(fields[1]) * 512
+        if res.rc not in ok_codes:
+            err.seek(0)
+            tail = err.read()[-2000:].decode(errors="replace").strip()
+            res.error = f"exit {res.rc}: {tail}"
+    return res
+
+
+def run_steps(steps: list[tuple[list[str], dict]]) -> Result:
+    """Run several commands one after the other as one measurement:
+    times and bytes add up, peak memory is the largest."""
+    total = Result([" && ".join(" ".join(a) for a, _ in steps)])
+    for argv, kw in steps:
+        r = run(argv, **kw)
+        total.wall += r.wall
+        total.maxrss_kib = max(total.maxrss_kib, r.maxrss_kib)
+        total.written += r.written
+        total.rc = r.rc
+        if not r.ok:
+            total.error = r.error
+            break
+    return total
+
+
+def sync() -> None:
+    os.sync()
+
+
+def drop_caches() -> bool:
+    """Write back dirty pages and drop the page cache; False if not permitted."""
+    os.sync()
+    try:
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3\n")
+        return True
+    except OSError:
+        return False
+
+
+def rm(*paths: str) -> None:
+    """Remove trees quickly (rm -rf copes with read-only files)."""
+    paths = [p for p in paths if os.path.lexists(p)]
+    if paths:
+        subprocess.run(["rm", "-rf", "--", *paths], check=True)
+
+
+def tool_output(argv: list[str]) -> str:
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        return (p.stdout or p.stderr).strip()
+    except (OSError, subprocess.SubprocessError) as e:
+        return f"unavailable ({e})"
+
+
+@dataclass
+class Series:
+    """All repetitions of one measured command."""
+    label: str
+    results: list[Result] = field(default_factory=list)
+
+    def add(self, r: Result) -> Result:
+        self.results.append(r)
+        return r
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.results) and all(r.ok for r in self.results)
+
+    @property
+    def error(self) -> str:
+        return next((r.error for r in self.results if not r.ok), "")
+
+    def median(self, attr: str = "wall") -> float | None:
+        vals = [getattr(r, attr) for r in self.results if r.ok]
+        return statistics.median(vals) if vals else None
+
+    def peak_rss_kib(self) -> int:
+        return max((r.maxrss_kib for r in self.results), default=0)
+
+    def to_json(self) -> dict:
+        return {"label": self.label,
+                "median_s": self.median(),
+                "peak_rss_kib": self.peak_rss_kib(),
+                "median_written_bytes": self.median("written"),
+                "runs": [{"wall_s": round(r.wall, 6), "maxrss_kib": r.maxrss_kib,
+                          "written_bytes": r.written, "rc": r.rc, "error": r.error}
+                         for r in self.results]}

@@ -1,0 +1,148 @@
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "util/error.h"
+#include "util/json_reader.h"
+#include "util/json_writer.h"
+
+namespace wrapp {
+namespace {
+
+// Reads any JSON value back into nlohmann form, through the pull API only.
+nlohmann::json read_any(JsonReader& r) {
+  switch (r.peek()) {
+    case JsonReader::Type::kObject: {
+      nlohmann::json j = nlohmann::json::object();
+      r.begin_object();
+      std::string key;
+      while (r.next_key(key)) j[key] = read_any(r);
+      return j;
+    }
+    case JsonReader::Type::kArray: {
+      nlohmann::json j = nlohmann::json::array();
+      r.begin_array();
+      while (r.next_element()) j.push_back(read_any(r));
+      return j;
+    }
+    case JsonReader::Type::kString: return r.read_string();
+    case JsonReader::Type::kBool: return r.read_bool();
+    case JsonReader::Type::kNull: r.read_null(); return nullptr;
+    case JsonReader::Type::kNumber: {
+      int64_t i;
+      if (r.read_int64(i)) return i;
+      uint64_t u;
+      if (r.read_uint64(u)) return u;
+      return nlohmann::json::parse(r.skip_value());
+    }
+  }
+  return nullptr;
+}
+
+nlohmann::json parse(std::string_view text) {
+  JsonReader r(text, "t.json");
+  auto j = read_any(r);
+  r.expect_end();
+  return j;
+}
+
+TEST(JsonReader, ReadsWhatNlohmannReads) {
+  for (const char* text : {R"({"a": [1, -2, 3.5e2, true, false, null, "x"], "b": {"c": {}}, "d": []})",
+                           "  [ ]  ", "\"\\u00e9\\ud83d\\ude00\\n\\t\\\"\\\\\\/\"", "18446744073709551615",
+                           "-9223372036854775808", R"({"k":"v","k2":{"n":[[],[{}]]}})", "0", "-0.5E-3"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(parse(text), nlohmann::json::parse(text));
+  }
+}
+
+TEST(JsonReader, RefusesInvalidJsonNamingOriginAndByte) {
+  for (const char* text : {"{", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "01", "1.", "-", "\"abc", "\"a\x01\"",
+                           "\"\\x\"", "\"\\ud800\"", "\"\\udc00\"", "tru", "nul", "{} x", "", "[1 2]",
+                           "{\"a\":1 \"b\":2}", "{1:2}"}) {
+    SCOPED_TRACE(text);
+    try {
+      parse(text);
+      ADD_FAILURE() << "accepted";
+    } catch (const FailedCommand& e) {
+      EXPECT_NE(std::string(e.what()).find("t.json: not valid JSON at byte"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(JsonReader, IntegersOutOfRangeAreNotReadAsIntegers) {
+  JsonReader r("[18446744073709551616, 9223372036854775808, 1.5, -1]", "n");
+  r.begin_array();
+  uint64_t u;
+  int64_t i;
+  ASSERT_TRUE(r.next_element());
+  EXPECT_FALSE(r.read_uint64(u));
+  EXPECT_FALSE(r.read_int64(i));
+  r.skip_value();
+  ASSERT_TRUE(r.next_element());
+  EXPECT_FALSE(r.read_int64(i));
+  EXPECT_TRUE(r.read_uint64(u));
+  EXPECT_EQ(u, 9223372036854775808ULL);
+  ASSERT_TRUE(r.next_element());
+  EXPECT_FALSE(r.read_uint64(u));
+  EXPECT_FALSE(r.read_int64(i));
+  EXPECT_EQ(r.skip_value(), "1.5");
+  ASSERT_TRUE(r.next_element());
+  EXPECT_FALSE(r.read_uint64(u));
+  EXPECT_TRUE(r.read_int64(i));
+  EXPECT_EQ(i, -1);
+  EXPECT_FALSE(r.next_element());
+}
+
+TEST(JsonReader, SkipValueReturnsTheRawText) {
+  JsonReader r(R"({"keep": {"x": [1, "a\"b"]}, "n": 2})", "s");
+  r.begin_object();
+  std::string key;
+  ASSERT_TRUE(r.next_key(key));
+  EXPECT_EQ(r.skip_value(), R"({"x": [1, "a\"b"]})");
+  ASSERT_TRUE(r.next_key(key));
+  EXPECT_EQ(key, "n");
+  EXPECT_EQ(r.skip_value(), "2");
+  EXPECT_FALSE(r.next_key(key));
+  r.expect_end();
+}
+
+TEST(JsonWriter, WritesValidJsonThatReadsBack) {
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("text");
+  w.string("quote \" backslash \\ tab \t nl \n ctl \x01 é 😀");
+  w.key("list");
+  w.begin_array();
+  w.number(uint64_t{18446744073709551615ULL});
+  w.number(int64_t{-5});
+  w.boolean(true);
+  w.null();
+  w.begin_object();
+  w.end_object();
+  w.begin_array();
+  w.end_array();
+  w.end_array();
+  w.key("raw");
+  w.raw("{\"x\":1}");
+  w.end_object();
+  auto expected = nlohmann::json::parse(out);
+  EXPECT_EQ(parse(out), expected);
+  EXPECT_EQ(expected["text"], "quote \" backslash \\ tab \t nl \n ctl \x01 é 😀");
+  EXPECT_EQ(expected["list"][0], 18446744073709551615ULL);
+  EXPECT_EQ(expected["raw"]["x"], 1);
+}
+
+TEST(JsonWriter, RefusesInvalidUtf8) {
+  for (std::string bad : {std::string("\xff"), std::string("a\xc3"), std::string("\xc0\xaf"),
+                          std::string("\xed\xa0\x80"), std::string("\xf4\x90\x80\x80")}) {
+    std::string out;
+    JsonWriter w(out);
+    EXPECT_THROW(w.string(bad), FailedCommand) << bad;
+    EXPECT_FALSE(is_valid_utf8(bad));
+  }
+  EXPECT_TRUE(is_valid_utf8("plain é 😀 \xef\xbf\xbf"));
+}
+
+}  // namespace
+}  // namespace wrapp

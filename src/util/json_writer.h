@@ -1,0 +1,48 @@
+// Streaming JSON output: documents of a million catalog items are written
+// straight into one string, in linear time, without building a DOM.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wrapp {
+
+class JsonWriter {
+ public:
+  // Appends to `out`. Nested values are indented with one tab per level.
+  explicit JsonWriter(std::string& out) : out_(out) {}
+
+  void begin_object();
+  void end_object();
+  void begin_array();
+  void end_array();
+  void key(std::string_view name);
+  // Throws FailedCommand when `value` is not valid UTF-8: JSON text cannot
+  // carry it (file names on Linux are bytes).
+  void string(std::string_view value);
+  void number(uint64_t value);
+  void number(int64_t value);
+  void null();
+  void boolean(bool value);
+  // Already serialized JSON (e.g. a preserved unknown field).
+  void raw(std::string_view json);
+
+ private:
+  void before_value();
+  void newline();
+
+  std::string& out_;
+  // Per open container: is it an object, and has it a member yet.
+  std::vector<std::pair<bool, bool>> stack_;
+  bool after_key_ = false;
+};
+
+// Appends `value` as a quoted JSON string (see JsonWriter::string).
+void append_json_string(std::string& out, std::string_view value);
+
+// True when `text` is valid UTF-8.
+bool is_valid_utf8(std::string_view text);
+
+}  // namespace wrapp
