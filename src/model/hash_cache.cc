@@ -11,6 +11,7 @@
 
 #include "model/hash.h"
 #include "util/atomic_file.h"
+#include "util/json_writer.h"
 #include "util/error.h"
 
 namespace wrapp::model {
@@ -33,66 +34,6 @@ struct Shard {
 
 // ---- writing ---------------------------------------------------------------
 
-// Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF),
-// the same rule the JSON parser applies on load.
-bool valid_utf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* end = p + s.size();
-  auto cont = [&](const unsigned char* q, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
-    return q < end && *q >= lo && *q <= hi;
-  };
-  while (p < end) {
-    unsigned char c = *p;
-    if (c < 0x80) {
-      p += 1;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      if (!cont(p + 1)) return false;
-      p += 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      unsigned char lo = c == 0xE0 ? 0xA0 : 0x80;
-      unsigned char hi = c == 0xED ? 0x9F : 0xBF;
-      if (!cont(p + 1, lo, hi) || !cont(p + 2)) return false;
-      p += 3;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      unsigned char lo = c == 0xF0 ? 0x90 : 0x80;
-      unsigned char hi = c == 0xF4 ? 0x8F : 0xBF;
-      if (!cont(p + 1, lo, hi) || !cont(p + 2) || !cont(p + 3)) return false;
-      p += 4;
-    } else {
-      return false;
-    }
-  }
-  return true;
-}
-
-// Appends s as a JSON string literal; s must be valid UTF-8. Runs of bytes
-// that need no escaping are appended in one piece.
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  size_t run = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: {
-        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
-        out.append(esc, sizeof esc);
-      }
-    }
-  }
-  out.append(s.data() + run, s.size() - run);
-  out += '"';
-}
 
 template <typename Int>
 void append_int(std::string& out, Int v) {
@@ -103,7 +44,7 @@ void append_int(std::string& out, Int v) {
 
 void append_entry(std::string& out, const std::string& path, const Entry& e) {
   static constexpr char kHex[] = "0123456789abcdef";
-  append_json_string(out, path);
+  append_json_escaped(out, path);  // checked valid UTF-8 by the caller
   out += ": {\"size\": ";
   append_int(out, e.size);
   out += ", \"mtime_ns\": ";
@@ -478,7 +419,7 @@ std::string HashCache::to_json() const {
   for (const Shard& shard : state_->shards) {
     std::lock_guard lock(shard.mu);
     for (const auto& [path, entry] : shard.map) {
-      if (!valid_utf8(path)) continue;  // not representable in JSON
+      if (!is_valid_utf8(path)) continue;  // not representable in JSON
       out += first ? "\n  " : ",\n  ";
       first = false;
       append_entry(out, path, entry);

@@ -46,6 +46,10 @@ bool is_valid_utf8(std::string_view s) {
 
 void append_json_string(std::string& out, std::string_view s) {
   if (!is_valid_utf8(s)) fail("cannot write {:?} into a JSON file: it is not valid UTF-8", s);
+  append_json_escaped(out, s);
+}
+
+void append_json_escaped(std::string& out, std::string_view s) {
   out.push_back('"');
   size_t plain_from = 0;
   for (size_t i = 0; i < s.size(); ++i) {

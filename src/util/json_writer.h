@@ -42,6 +42,10 @@ class JsonWriter {
 // Appends `value` as a quoted JSON string (see JsonWriter::string).
 void append_json_string(std::string& out, std::string_view value);
 
+// Appends `value` quoted and escaped without checking UTF-8: for log lines,
+// which must never fail over an odd file name.
+void append_json_escaped(std::string& out, std::string_view value);
+
 // True when `text` is valid UTF-8.
 bool is_valid_utf8(std::string_view text);
 

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "util/error.h"
+#include "util/json_writer.h"
 
 namespace wrapp::log {
 namespace {
@@ -24,27 +25,6 @@ const char* level_name(Level l) {
   return "?";
 }
 
-std::string json_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  return out;
-}
-
 std::string timestamp() {
   auto now = std::chrono::system_clock::now();
   std::time_t t = std::chrono::system_clock::to_time_t(now);
@@ -58,8 +38,11 @@ std::string timestamp() {
 
 std::string format_line(Level level, std::string_view message, bool json) {
   if (json) {
-    return fmt::format("{{\"time\":\"{}\",\"level\":\"{}\",\"logger\":\"omni.wrapp\",\"message\":\"{}\"}}\n",
-                       timestamp(), level_name(level), json_escape(message));
+    std::string line = fmt::format("{{\"time\":\"{}\",\"level\":\"{}\",\"logger\":\"omni.wrapp\",\"message\":",
+                                   timestamp(), level_name(level));
+    append_json_escaped(line, message);
+    line += "}\n";
+    return line;
   }
   if (level == Level::kInfo) return fmt::format("{}\n", message);
   return fmt::format("{}: {}\n", level_name(level), message);
