@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <mutex>
 #include <set>
+#include <unordered_set>
 
 #include "commands/file_ops.h"
 #include "commands/repository.h"
@@ -57,56 +58,50 @@ std::vector<StatusEntry> find_modifications(CommandContext& ctx, const Url& loca
 
 namespace {
 
-void status_of(CommandContext& ctx, const StatusOptions& opt, const Url& wrapp_file, StatusResult& result) {
+// One installed package of the tree status looks at.
+struct Installed {
+  std::string location_rel;  // relative to the top install location ("" for the top)
+  std::optional<model::PackageInfo> info;  // nullopt: its marker is missing
+  PackageStatus status;
+};
+
+// The top package and, recursively, its dependencies, parents first.
+void collect(const Url& top, const Url& wrapp_file, const std::string& location_rel, bool recursive,
+             std::vector<Installed>& out, std::set<std::string>& seen) {
+  if (!seen.insert(wrapp_file.str()).second) return;  // a package listed twice is reported once
   auto info = require_package_info(wrapp_file, "package file");
-  Url location = wrapp_file.parent();
-  PackageStatus ps;
-  ps.package_name = info.name;
-  ps.version = info.version;
-  ps.wrapp_file = wrapp_file.str();
-  ps.install_location = location.str();
-  model::Catalog catalog = info.catalog ? *info.catalog : model::Catalog{};
-  ps.entries = find_modifications(ctx, location, catalog);
-
-  // Added files: walk with the ignore rules; leave out package markers and
-  // everything below a dependency's install location (reported on its own).
-  auto ignores = load_ignore_rules(location, opt.ignore_file);
-  std::vector<std::string> dep_roots;
-  for (const auto& d : info.dependencies) dep_roots.push_back(d.relative_destination);
-  auto under_dependency = [&](const std::string& rel) {
-    for (const auto& root : dep_roots) {
-      if (root.empty()) continue;  // installed at the same folder: its files are its catalog's
-      if (rel.size() > root.size() && rel.compare(0, root.size(), root) == 0 && rel[root.size()] == '/') return true;
-    }
-    return false;
-  };
-  auto entries = walk_tree(location, ignores, storage::SymlinkPolicy::kSkipOutside);
-  for (const auto& e : entries) {
-    if (catalog.find(e.relative_path) || is_wrapp_file_name(base_name(e.relative_path))) continue;
-    if (under_dependency(e.relative_path)) continue;
-    ps.entries.push_back({StatusEntry::Kind::kAdded, e.relative_path});
-  }
-  std::sort(ps.entries.begin(), ps.entries.end(),
-            [](const StatusEntry& a, const StatusEntry& b) { return a.relative_path < b.relative_path; });
-  result.packages.push_back(std::move(ps));
-
-  if (!opt.recursive) return;
-  for (const auto& d : info.dependencies) {
-    Url dep_location = d.relative_destination.empty() ? location : location.join(d.relative_destination);
+  Installed p;
+  p.location_rel = location_rel;
+  p.status.package_name = info.name;
+  p.status.version = info.version;
+  p.status.wrapp_file = wrapp_file.str();
+  p.status.install_location = wrapp_file.parent().str();
+  std::vector<model::Dependency> deps = info.dependencies;
+  p.info = std::move(info);
+  out.push_back(std::move(p));
+  if (!recursive) return;
+  for (const auto& d : deps) {
+    std::string rel = d.relative_destination.empty() ? location_rel
+                      : location_rel.empty()          ? d.relative_destination
+                                                      : location_rel + "/" + d.relative_destination;
+    Url dep_location = rel.empty() ? top : top.join(rel);
     Url dep_marker = dep_location.join(model::wrapp_file_name(d.package));
     if (!storage::storage_for(dep_marker).stat(dep_marker)) {
-      PackageStatus missing;
-      missing.package_name = d.package;
-      missing.version = d.version;
-      missing.wrapp_file = dep_marker.str();
-      missing.install_location = dep_location.str();
-      missing.missing_marker = true;
-      result.packages.push_back(std::move(missing));
+      Installed missing;
+      missing.location_rel = rel;
+      missing.status.package_name = d.package;
+      missing.status.version = d.version;
+      missing.status.wrapp_file = dep_marker.str();
+      missing.status.install_location = dep_location.str();
+      missing.status.missing_marker = true;
+      out.push_back(std::move(missing));
       continue;
     }
-    status_of(ctx, opt, dep_marker, result);
+    collect(top, dep_marker, rel, recursive, out, seen);
   }
 }
+
+std::string join_rel(const std::string& base, const std::string& rel) { return base.empty() ? rel : base + "/" + rel; }
 
 }  // namespace
 
@@ -116,8 +111,47 @@ StatusResult status(CommandContext& ctx, const StatusOptions& opt) {
   if (auto info = store.stat(wrapp_file); info && info->is_dir) {
     fail("'{}' is a folder; pass the package file in it (<folder>/.<package>.wrapp)", wrapp_file.display());
   }
+  Url top = wrapp_file.parent();
+  std::vector<Installed> packages;
+  std::set<std::string> seen;
+  collect(top, wrapp_file, "", opt.recursive, packages, seen);
+
+  // Modified and missing: each package against its own catalog.
+  std::unordered_set<std::string> claimed;  // every catalog path, relative to the top
+  for (auto& p : packages) {
+    if (!p.info || !p.info->catalog) continue;
+    Url location = p.location_rel.empty() ? top : top.join(p.location_rel);
+    p.status.entries = find_modifications(ctx, location, *p.info->catalog);
+    for (const auto& item : p.info->catalog->items) claimed.insert(join_rel(p.location_rel, item.relative_path));
+  }
+
+  // Added: one walk of the top location. A file no catalog claims is
+  // reported by the deepest package whose location holds it; a package
+  // installed in the same folder as its parent leaves it to the parent.
+  auto ignores = load_ignore_rules(top, opt.ignore_file);
+  auto entries = walk_tree(top, ignores, storage::SymlinkPolicy::kSkipOutside);
+  for (const auto& e : entries) {
+    if (is_wrapp_file_name(base_name(e.relative_path)) || claimed.count(e.relative_path)) continue;
+    Installed* owner = &packages.front();
+    for (auto& p : packages) {
+      if (p.location_rel.size() <= owner->location_rel.size()) continue;
+      const std::string& loc = p.location_rel;
+      if (e.relative_path.size() > loc.size() && e.relative_path.compare(0, loc.size(), loc) == 0 &&
+          e.relative_path[loc.size()] == '/') {
+        owner = &p;
+      }
+    }
+    std::string rel = owner->location_rel.empty() ? e.relative_path
+                                                  : e.relative_path.substr(owner->location_rel.size() + 1);
+    owner->status.entries.push_back({StatusEntry::Kind::kAdded, rel});
+  }
+
   StatusResult result;
-  status_of(ctx, opt, wrapp_file, result);
+  for (auto& p : packages) {
+    std::sort(p.status.entries.begin(), p.status.entries.end(),
+              [](const StatusEntry& a, const StatusEntry& b) { return a.relative_path < b.relative_path; });
+    result.packages.push_back(std::move(p.status));
+  }
   return result;
 }
 

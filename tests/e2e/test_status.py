@@ -164,3 +164,40 @@ def test_ignore_rules_never_hide_package_files(wrapp, installed, tmp_path):
     assert r.returncode == 1, str(r)
     p = json.loads(r.stdout)["packages"][0]
     assert (p["modified"], p["missing"], p["added"]) == (["a.txt"], ["sub/b.txt"], [])
+
+
+def test_dependency_installed_in_the_same_folder_is_clean(wrapp, publish, tmp_path):
+    # lib installed at the root of the folder app is created from: a dependency at "".
+    repo, _ = publish("lib", "1", {"lib.txt": "lib"})
+    app = tmp_path / "app"
+    assert wrapp("install", "lib", "1", app, "--repo", repo).returncode == 0
+    (app / "app.txt").write_text("app")
+    assert wrapp("create", "app", "1", app, "--repo", repo).returncode == 0
+    dest = tmp_path / "dest"
+    assert wrapp("install", "app", "1", dest, "--repo", repo).returncode == 0
+    r = wrapp("status", marker(dest, "app"), "--json")
+    assert r.returncode == 0, str(r)
+    report = json.loads(r.stdout)
+    assert [p["package"] for p in report["packages"]] == ["app", "lib"]
+    assert all(p["clean"] for p in report["packages"]), report
+    (dest / "mine.txt").write_text("mine")
+    report = json.loads(wrapp("status", marker(dest, "app"), "--json").stdout)
+    assert report["packages"][0]["added"] == ["mine.txt"]
+    assert report["packages"][1]["added"] == []
+
+
+def test_added_file_in_a_dependency_folder_is_reported_by_the_dependency(wrapp, publish, tmp_path):
+    repo, _ = publish("lib", "1", {"lib.txt": "lib"})
+    app = tmp_path / "app"
+    assert wrapp("install", "lib", "1", app / "libs" / "lib", "--repo", repo).returncode == 0
+    (app / "app.txt").write_text("app")
+    assert wrapp("create", "app", "1", app, "--repo", repo).returncode == 0
+    dest = tmp_path / "dest"
+    assert wrapp("install", "app", "1", dest, "--repo", repo).returncode == 0
+    (dest / "libs" / "lib" / "extra.txt").write_text("x")
+    (dest / "libs" / "loose.txt").write_text("y")
+    r = wrapp("status", marker(dest, "app"), "--json")
+    assert r.returncode == 1, str(r)
+    app_status, lib_status = json.loads(r.stdout)["packages"]
+    assert app_status["added"] == ["libs/loose.txt"]
+    assert lib_status["added"] == ["extra.txt"]
