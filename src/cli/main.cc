@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   auto* version = cli.app.add_subcommand("version", "Print the version and the storage backends");
   wrapp::cli::add_generic_options(*version, cli.generic);
   version->callback([&cli] {
+    cli.generic.hash_cache_file.clear();  // nothing to hash: never touch a cache file
     cli.exit_code = wrapp::cli::run_command(cli, [](wrapp::commands::CommandContext&) {
       wrapp::cli::out(std::string("wrapp ") + WRAPP_VERSION + "\nLocal File System: ENABLED\n");
       return 0;

@@ -74,14 +74,19 @@ void add_install(Cli& cli) {
     o->link_mode = commands::parse_link_mode(*link_mode);
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
       auto r = commands::install(ctx, *o);
-      if (r.no_op) {
+      // The whole tree: a subpackage may change while its parent does not.
+      commands::Plan all;
+      all.target = r.plan.target;
+      for (const auto* a : r.all_actions()) all.actions.push_back(*a);
+      if (r.unchanged()) {
         out(fmt::format("{} {} is already installed in {} and unmodified\n", o->package_name, o->version,
                         o->destination));
       } else if (ctx.dry_run) {
-        out(r.plan.describe());
+        out(all.describe());
       } else {
-        out(fmt::format("installed {} {} into {}: {}\n", o->package_name, o->version, o->destination,
-                        plan_summary(r.plan)));
+        out(fmt::format("installed {} {} into {}: {}{}\n", o->package_name, o->version, o->destination,
+                        plan_summary(all),
+                        r.dependencies.empty() ? "" : fmt::format(" (with {} subpackage(s))", r.dependencies.size())));
       }
       return 0;
     });

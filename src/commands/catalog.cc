@@ -15,6 +15,7 @@ model::Catalog catalog(CommandContext& ctx, const CatalogOptions& opt) {
   Url root = parse_location(opt.root_dir);
   auto ignores = load_ignore_rules(root, opt.ignore_file);
   auto entries = walk_tree(root, ignores);
+  check_packable_names(entries);
   auto& job = ctx.scheduler.sub_job("catalog " + root.display());
   auto result = hash_tree(ctx, root, entries, &job);
   job.set_finished();

@@ -47,24 +47,40 @@ Collected collect_tree(CommandContext& ctx, const CreateOptions& opt, const Url&
   std::string repo_inside;
   packages_url(repo).relative_to(src, &repo_inside);
   auto entries = walk_tree(src, ignores, storage::SymlinkPolicy::kRefuseOutside, repo_inside);
-  std::string unsafe;
-  for (const auto& e : entries) {
-    if (!is_safe_relative_path(e.relative_path)) unsafe += fmt::format("\n  {:?}", e.relative_path);
-  }
-  if (!unsafe.empty()) {
-    fail("cannot package file names with control characters or backslashes (they could not be installed "
-         "everywhere); rename or ignore them:{}",
-         unsafe);
-  }
+  check_packable_names(entries);
   std::set<std::string> excluded;
   Collected out;
+  // Markers shallow first, so a subpackage's own subpackages are recognised
+  // as already covered by it (installing it installs them).
+  std::vector<std::string> markers;
   for (const auto& e : entries) {
-    std::string_view base = base_name(e.relative_path);
-    if (!is_wrapp_file_name(base)) continue;
-    excluded.insert(e.relative_path);
-    std::string dir = parent_dir(e.relative_path);
+    if (is_wrapp_file_name(base_name(e.relative_path))) markers.push_back(e.relative_path);
+  }
+  std::stable_sort(markers.begin(), markers.end(), [](const std::string& a, const std::string& b) {
+    return std::count(a.begin(), a.end(), '/') < std::count(b.begin(), b.end(), '/');
+  });
+  struct Recorded {
+    std::string dir;
+    std::vector<model::Dependency> dependencies;
+  };
+  std::vector<Recorded> recorded;
+  auto covered = [&](const std::string& dir, const std::string& name) {
+    for (const auto& r : recorded) {
+      for (const auto& d : r.dependencies) {
+        std::string at = r.dir.empty() ? d.relative_destination
+                         : d.relative_destination.empty() ? r.dir
+                                                          : r.dir + "/" + d.relative_destination;
+        if (d.package == name && at == dir) return true;
+      }
+    }
+    return false;
+  };
+  for (const auto& marker_rel : markers) {
+    std::string_view base = base_name(marker_rel);
+    excluded.insert(marker_rel);
+    std::string dir = parent_dir(marker_rel);
     if (dir.empty() && base == model::wrapp_file_name(opt.package_name)) continue;
-    Url marker = src.join(e.relative_path);
+    Url marker = src.join(marker_rel);
     auto sub = require_package_info(marker, "package file");
     if (!sub.catalog) {
       fail("subpackage '{}' at '{}' has no catalog, so its files cannot be told apart from this package's; "
@@ -88,6 +104,8 @@ Collected collect_tree(CommandContext& ctx, const CreateOptions& opt, const Url&
              sub.name, marker.display(), list);
       }
     }
+    if (covered(dir, sub.name)) continue;  // a dependency of a subpackage, not of this package
+    recorded.push_back({dir, sub.dependencies});
     out.dependencies.push_back({sub.name, sub.version, sub.repository.value_or(""), dir});
   }
   for (const auto& e : entries) {
@@ -209,6 +227,11 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   for (const auto& f : collected.files) total_bytes += f.info.size;
   progress.add_total(collected.files.size(), total_bytes);
 
+  if (folder_existed) {
+    model::Catalog planned;  // the paths the version will hold
+    for (const auto& f : collected.files) planned.items.push_back({f.relative_path, "", {}, {}});
+    remove_unpublished_leftovers(version, planned);
+  }
   auto& items = package.catalog->items;
   items.resize(collected.files.size());
   for_each_transfer(ctx, collected.files.size(), [&](size_t i) {
@@ -239,7 +262,6 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   });
   package.catalog->sort_and_check(src.display());
 
-  if (folder_existed) remove_unpublished_leftovers(version, *package.catalog, marker_name);
   dst_store.sync(version);
   storage::WriteOptions wopts;
   wopts.read_only = true;

@@ -115,17 +115,25 @@ class Planner {
       });
       if (kept) continue;
       Url location = old.relative_destination.empty() ? p.dest : p.dest.join(old.relative_destination);
-      Url marker = location.join(model::wrapp_file_name(old.package));
-      auto info = read_package_info(marker);
-      if (!info) continue;  // already gone
-      model::Catalog catalog = info->catalog ? *info->catalog : model::Catalog{};
-      for (const auto& m : find_modifications(ctx_, location, catalog)) {
-        if (m.kind == StatusEntry::Kind::kModified) {
-          conflict(location.join(m.relative_path), "modified (in subpackage '" + old.package + "', which the new version drops)");
-        }
-      }
-      p.dropped.push_back({location, marker, std::move(*info)});
+      drop(p, location, old.package);
     }
+  }
+
+  // Plans removing an installed package and, first, its own subpackages.
+  void drop(PackagePlan& p, const Url& location, const std::string& name) {
+    Url marker = location.join(model::wrapp_file_name(name));
+    auto info = read_package_info(marker);
+    if (!info) return;  // already gone
+    for (const auto& sub : info->dependencies) {
+      drop(p, sub.relative_destination.empty() ? location : location.join(sub.relative_destination), sub.package);
+    }
+    model::Catalog catalog = info->catalog ? *info->catalog : model::Catalog{};
+    for (const auto& m : find_modifications(ctx_, location, catalog)) {
+      if (m.kind == StatusEntry::Kind::kModified) {
+        conflict(location.join(m.relative_path), "modified (in subpackage '" + name + "', which the new version drops)");
+      }
+    }
+    p.dropped.push_back({location, marker, std::move(*info)});
   }
 
   void plan_files(PackagePlan& p) {
@@ -144,7 +152,7 @@ class Planner {
     // write outside, and a file there must be one the update deletes.
     std::set<std::string> escaping_dirs;
     {
-      std::set<std::string> dirs, new_dirs;  // of every path / of the new version's
+      std::set<std::string> dirs{""}, new_dirs;  // of every path ("" = the destination) / of the new version's
       for (const auto& path : paths) {
         bool is_new = new_cat.find(path) != nullptr;
         for (size_t slash = path.find('/'); slash != std::string::npos; slash = path.find('/', slash + 1)) {
@@ -153,8 +161,9 @@ class Planner {
         }
       }
       for (const auto& d : dirs) {
-        Url dir = p.dest.join(d);
-        if (p.dest.is_local() && !storage::stays_inside(dir.path() + "/x", p.dest.path())) escaping_dirs.insert(d);
+        Url dir = d.empty() ? p.dest : p.dest.join(d);
+        // Against the top destination: a subpackage's own folder may be the link.
+        if (p.dest.is_local() && !storage::stays_inside(dir.path() + "/x", top_.path())) escaping_dirs.insert(d);
         if (!new_dirs.count(d)) continue;
         auto info = store.stat(dir);
         if (info && !info->is_dir && !old_cat.find(d)) {
@@ -171,7 +180,8 @@ class Planner {
       const std::string& path = paths[i];
       Url target = p.dest.join(path);
       inspect.add_done(1, 0);
-      if (size_t slash = path.rfind('/'); slash != std::string::npos && escaping_dirs.count(path.substr(0, slash))) {
+      size_t slash = path.rfind('/');
+      if (escaping_dirs.count(slash == std::string::npos ? std::string() : path.substr(0, slash))) {
         return conflict(target, "a symbolic link on its way leads outside the destination");
       }
       const model::CatalogItem* o = old_cat.find(path);
@@ -247,21 +257,29 @@ std::string describe_conflicts(const InstallOptions& opt, const Url& dest, std::
   return out;
 }
 
-void remove_package_files(CommandContext& ctx, const DroppedPackage& d) {
+// Removes a dropped subpackage's files and marker, and the folders that
+// leaves empty up to (not including) the parent's destination.
+void remove_package_files(CommandContext& ctx, const DroppedPackage& d, const Url& parent_dest) {
   std::vector<std::string> rels;
   if (d.info.catalog) {
     for (const auto& item : d.info.catalog->items) rels.push_back(item.relative_path);
   }
   auto& store = storage::storage_for(d.location);
   for_each_request(ctx, rels.size(), [&](size_t i) { store.remove(d.location.join(rels[i])); });
-  remove_emptied_folders(d.location, rels);
   store.remove(d.marker);
+  rels.push_back(d.marker.name());
+  std::vector<std::string> from_parent;
+  for (const auto& rel : rels) {
+    std::string r;
+    if (d.location.join(rel).relative_to(parent_dest, &r)) from_parent.push_back(r);
+  }
+  remove_emptied_folders(parent_dest, from_parent);
   log::info("removed {} {} from {} (dropped by the new version)", d.info.name, d.info.version, d.location.display());
 }
 
 void execute(CommandContext& ctx, PackagePlan& p) {
   for (const auto& d : p.dropped) {
-    remove_package_files(ctx, d);
+    remove_package_files(ctx, d, p.dest);
     p.result.removed_dependencies.push_back(d.marker.str());
   }
   for (auto& dep : p.dependencies) {
@@ -287,6 +305,12 @@ void execute(CommandContext& ctx, PackagePlan& p) {
     progress.add_done(1, 0);
   });
   remove_emptied_folders(p.dest, deleted);
+  // A folder of the old version that the new one has as a file: its files
+  // were just deleted; empty folders left inside go too.
+  for (const auto* a : copies) {
+    Url target = p.dest.join(a->relative_path);
+    if (auto info = store.stat(target); info && info->is_dir) remove_empty_folder_tree(target);
+  }
   for_each_transfer(ctx, copies.size(), [&](size_t i) {
     const PlanAction& a = *copies[i];
     CopyRequest req;
@@ -330,6 +354,21 @@ InstallResult planned_result(PackagePlan& p) {
 }
 
 }  // namespace
+
+bool InstallResult::unchanged() const {
+  return no_op && removed_dependencies.empty() &&
+         std::all_of(dependencies.begin(), dependencies.end(), [](const InstallResult& d) { return d.unchanged(); });
+}
+
+std::vector<const PlanAction*> InstallResult::all_actions() const {
+  std::vector<const PlanAction*> out;
+  for (const auto& a : plan.actions) out.push_back(&a);
+  for (const auto& d : dependencies) {
+    auto more = d.all_actions();
+    out.insert(out.end(), more.begin(), more.end());
+  }
+  return out;
+}
 
 InstallResult install(CommandContext& ctx, const InstallOptions& opt) {
   Url top = parse_location(opt.destination);

@@ -28,6 +28,11 @@ struct InstallResult {
   Plan plan;
   std::vector<InstallResult> dependencies;  // subpackages, installed before their parent
   std::vector<std::string> removed_dependencies;  // markers of subpackages the new version dropped
+
+  // True when neither this package nor any subpackage changed anything.
+  bool unchanged() const;
+  // The plan actions of this package and all its subpackages.
+  std::vector<const PlanAction*> all_actions() const;
 };
 
 // Steps, all planned before anything changes:

@@ -68,6 +68,7 @@ MirrorResult mirror(CommandContext& ctx, const MirrorOptions& opt) {
   result.plan.actions = std::move(actions);
   if (ctx.dry_run) return result;
 
+  remove_unpublished_leftovers(dst_version, catalog);
   std::vector<const PlanAction*> copies;
   for (const auto& a : result.plan.actions) {
     if (a.kind == PlanAction::Kind::kCopy) copies.push_back(&a);
@@ -90,7 +91,6 @@ MirrorResult mirror(CommandContext& ctx, const MirrorOptions& opt) {
   });
   progress.set_finished();
 
-  remove_unpublished_leftovers(dst_version, catalog, model::wrapp_file_name(opt.package_name));
   model::PackageInfo out = pkg;
   out.repository = src_repo.str();
   out.catalog.emplace();

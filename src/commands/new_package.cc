@@ -22,6 +22,7 @@ std::string new_package(CommandContext& ctx, const NewOptions& opt) {
     auto ignores = load_ignore_rules(dest, opt.ignore_file);
     auto entries = walk_tree(dest, ignores);
     std::erase_if(entries, [](const storage::ListEntry& e) { return is_wrapp_file_name(base_name(e.relative_path)); });
+    check_packable_names(entries);
     info.catalog = hash_tree(ctx, dest, entries, &ctx.scheduler.sub_job("catalog " + dest.display()));
   }
   if (ctx.dry_run) return marker.str();

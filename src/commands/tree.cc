@@ -3,7 +3,9 @@
 #include "commands/file_ops.h"
 #include "commands/repository.h"
 #include "util/error.h"
+#include "util/json_writer.h"
 #include "util/log.h"
+#include "util/paths.h"
 
 #include <set>
 
@@ -43,6 +45,20 @@ std::vector<storage::ListEntry> walk_tree(const Url& root, const model::IgnoreEv
   return entries;
 }
 
+void check_packable_names(const std::vector<storage::ListEntry>& entries) {
+  std::string bad;
+  for (const auto& e : entries) {
+    if (!is_safe_relative_path(e.relative_path) || !is_valid_utf8(e.relative_path)) {
+      bad += fmt::format("\n  {:?}", e.relative_path);
+    }
+  }
+  if (!bad.empty()) {
+    fail("cannot catalog file names with control characters, backslashes or invalid UTF-8 (they could not be "
+         "installed everywhere); rename or ignore them:{}",
+         bad);
+  }
+}
+
 model::Catalog hash_tree(CommandContext& ctx, const Url& root, const std::vector<storage::ListEntry>& entries,
                          exec::ProgressJob* progress) {
   model::Catalog catalog;
@@ -76,13 +92,25 @@ void remove_emptied_folders(const Url& root, const std::vector<std::string>& rem
   for (const auto& d : dirs) ::rmdir(root.join(d).path().c_str());  // fails harmlessly when not empty
 }
 
-void remove_unpublished_leftovers(const Url& version, const model::Catalog& catalog, const std::string& marker_name) {
+void remove_empty_folder_tree(const Url& dir) {
+  if (!dir.is_local()) return;
+  storage::ListOptions options;
+  options.include_dirs = true;
+  options.symlinks = storage::SymlinkPolicy::kSkipOutside;
+  auto entries = storage::storage_for(dir).list(dir, options);
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {  // children before parents
+    if (it->info.is_dir) ::rmdir(dir.join(it->relative_path).path().c_str());
+  }
+  ::rmdir(dir.path().c_str());
+}
+
+void remove_unpublished_leftovers(const Url& version, const model::Catalog& catalog) {
   auto& store = storage::storage_for(version);
   storage::ListOptions options;
   options.symlinks = storage::SymlinkPolicy::kSkipOutside;
   std::vector<std::string> removed;
   for (const auto& e : store.list(version, options)) {
-    if (e.relative_path == marker_name || catalog.find(e.relative_path)) continue;
+    if (catalog.find(e.relative_path)) continue;
     log::info("removing '{}', left over by an interrupted run", version.join(e.relative_path).display());
     store.remove(version.join(e.relative_path));
     removed.push_back(e.relative_path);

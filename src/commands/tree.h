@@ -25,6 +25,11 @@ std::vector<storage::ListEntry> walk_tree(const storage::Url& root, const model:
                                           storage::SymlinkPolicy symlinks = storage::SymlinkPolicy::kRefuseOutside,
                                           const std::string& skip_dir = "");
 
+// Refuses (FailedCommand, listing them) file names that a catalog cannot
+// carry or an install could not write back: control characters,
+// backslashes, invalid UTF-8.
+void check_packable_names(const std::vector<storage::ListEntry>& entries);
+
 // Hashes `entries` (relative to `root`) into a catalog whose items point at
 // root/relative_path. Progress: one task and size bytes per file.
 model::Catalog hash_tree(CommandContext& ctx, const storage::Url& root, const std::vector<storage::ListEntry>& entries,
@@ -39,10 +44,14 @@ bool is_wrapp_file_name(std::string_view file_name);
 // stores have no folders to leave behind.
 void remove_emptied_folders(const storage::Url& root, const std::vector<std::string>& removed);
 
-// Removes files in an unpublished version folder (no .wrapp yet) that are
-// not in `catalog`: leftovers of an interrupted create or mirror.
-void remove_unpublished_leftovers(const storage::Url& version, const model::Catalog& catalog,
-                                  const std::string& marker_name);
+// Removes `dir` if it holds nothing but (nested) empty folders. Local only.
+void remove_empty_folder_tree(const storage::Url& dir);
+
+// Removes files in an unpublished version folder (no .wrapp yet) that the
+// version will not hold (`catalog`): leftovers of an interrupted create or
+// mirror. Called before copying, so a leftover file where the version needs
+// a folder (or the other way round) is out of the way.
+void remove_unpublished_leftovers(const storage::Url& version, const model::Catalog& catalog);
 
 // Last path segment of a relative path.
 std::string_view base_name(std::string_view relative_path);

@@ -89,7 +89,8 @@ UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& opt) {
     std::set<std::string> checked;
     for (const auto& item : p.info.catalog->items) {
       size_t slash = item.relative_path.rfind('/');
-      if (slash == std::string::npos || !checked.insert(item.relative_path.substr(0, slash)).second) continue;
+      std::string dir = slash == std::string::npos ? "" : item.relative_path.substr(0, slash);
+      if (!checked.insert(dir).second) continue;
       Url file = p.location.join(item.relative_path);
       if (!storage::stays_inside(file.path(), location.path())) {
         fail("refusing to uninstall '{}': a symbolic link on the way to '{}' leads outside '{}'", opt.package_name,

@@ -305,8 +305,12 @@ HashCache HashCache::load(const std::string& path,
   try {
     text = util::read_file(path);
   } catch (const StorageError& e) {
-    warn(fmt::format("ignoring hash cache '{}': cannot read it ({})", path, e.what()));
-    return HashCache();
+    warn(fmt::format("ignoring hash cache '{}': cannot read it ({}); it is left untouched and no cache is kept "
+                     "this run",
+                     path, e.what()));
+    HashCache cache;
+    cache.state_->save_blocked = true;  // what we cannot read we must not overwrite
+    return cache;
   }
   if (!text) return HashCache();
   auto unusable = [&](const std::string& why, bool replace) {

@@ -230,3 +230,12 @@ def test_count_missing_file(wrapp, tmp_path):
     r = wrapp("count", tmp_path / "none.json")
     assert r.returncode == 1, str(r)
     assert "none.json" in r.stderr, str(r)
+
+
+def test_catalog_refuses_names_no_reader_could_take(wrapp, tmp_path):
+    root = write_tree(tmp_path / "root", {"ok.txt": "ok", "bad\x01name.txt": "x"})
+    out = tmp_path / "c.json"
+    r = wrapp("catalog", root, out)
+    assert r.returncode == 1, str(r)
+    assert "bad" in r.stderr, str(r)
+    assert not out.exists()

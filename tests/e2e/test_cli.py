@@ -265,3 +265,13 @@ def test_storage_failure_exit_code_2(wrapp, tmp_path):
     r = wrapp("catalog", tmp_path / "x", "/proc/wrapp-e2e-cannot-exist/c.json")
     assert r.returncode == 2, str(r)
     assert r.stderr.startswith("error:") and "/proc/wrapp-e2e-cannot-exist" in r.stderr, str(r)
+
+
+def test_hash_cache_path_that_cannot_be_read_is_left_alone(wrapp, tmp_path):
+    root = write_tree(tmp_path / "root", {"a.txt": "a"})
+    cache = tmp_path / "cache"
+    cache.mkdir()  # a folder where the cache file should be
+    r = wrapp("catalog", root, tmp_path / "c.json", "--hcf", cache)
+    assert r.returncode == 0, str(r)
+    assert "cache" in r.stderr, str(r)
+    assert cache.is_dir() and list(cache.iterdir()) == []

@@ -417,3 +417,16 @@ def test_without_known_hashes_the_next_version_copies(wrapp, tmp_path):
     assert wrapp("create", "p", "1", src, "--repo", repo).returncode == 0
     assert wrapp("create", "p", "2", src, "--repo", repo).returncode == 0
     assert (version_dir(repo, "p", "1") / "a.txt").stat().st_ino != (version_dir(repo, "p", "2") / "a.txt").stat().st_ino
+
+
+def test_create_clears_leftovers_in_the_way_of_the_new_version(wrapp, tmp_path):
+    src = write_tree(tmp_path / "src", {"a/b.txt": "b", "c.txt": "c"})
+    repo = tmp_path / "repo"
+    leftover = write_tree(version_dir(repo, "p", "1"), {"a": "a leftover file where a folder is needed",
+                                                       "c.txt/old": "a leftover folder where a file is needed"})
+    assert leftover.is_dir()
+    r = wrapp("create", "p", "1", src, "--repo", repo)
+    assert r.returncode == 0, str(r)
+    assert (version_dir(repo, "p", "1") / "a" / "b.txt").read_text() == "b"
+    assert (version_dir(repo, "p", "1") / "c.txt").read_text() == "c"
+    assert wrapp("check", repo_wrapp(repo, "p", "1")).returncode == 0

@@ -1,0 +1,78 @@
+"""Package trees: subpackages nested in subpackages, dropped and moved subpackages."""
+
+from __future__ import annotations
+
+import json
+
+from helpers import marker, read_json, read_tree, repo_wrapp, write_tree
+
+
+def build_three_levels(wrapp, publish, tmp_path):
+    """base 1; lib 1 holds base in vendor/; app 1 holds lib in libs/lib. Returns the repository."""
+    repo, _ = publish("base", "1", {"b.txt": "base"})
+    lib = write_tree(tmp_path / "lib", {"l.txt": "lib"})
+    assert wrapp("install", "base", "1", lib / "vendor", "--repo", repo).returncode == 0
+    assert wrapp("create", "lib", "1", lib, "--repo", repo).returncode == 0
+    app = write_tree(tmp_path / "app", {"a.txt": "app"})
+    assert wrapp("install", "lib", "1", app / "libs" / "lib", "--repo", repo).returncode == 0
+    r = wrapp("create", "app", "1", app, "--repo", repo)
+    assert r.returncode == 0, str(r)
+    return repo
+
+
+def test_a_subpackages_own_subpackage_is_not_a_direct_dependency(wrapp, publish, tmp_path):
+    repo = build_three_levels(wrapp, publish, tmp_path)
+    app = read_json(repo_wrapp(repo, "app", "1"))
+    assert [(d["package"], d["relative_destination"]) for d in app["dependencies"]] == [("lib", "libs/lib")]
+    assert [i["relative_path"] for i in app["catalog"]["items"]] == ["a.txt"]
+    dest = tmp_path / "dest"
+    r = wrapp("install", "app", "1", dest, "--repo", repo)
+    assert r.returncode == 0, str(r)
+    assert read_tree(dest) == {
+        ".app.wrapp": marker(dest, "app").read_bytes(),
+        "a.txt": b"app",
+        "libs/lib/.lib.wrapp": marker(dest / "libs" / "lib", "lib").read_bytes(),
+        "libs/lib/l.txt": b"lib",
+        "libs/lib/vendor/.base.wrapp": marker(dest / "libs" / "lib" / "vendor", "base").read_bytes(),
+        "libs/lib/vendor/b.txt": b"base",
+    }
+    r = wrapp("status", marker(dest, "app"), "--json")
+    assert r.returncode == 0, str(r)
+    assert [p["package"] for p in json.loads(r.stdout)["packages"]] == ["app", "lib", "base"]
+
+
+def test_update_that_drops_a_subpackage_removes_it_and_its_subpackages(wrapp, publish, tmp_path):
+    repo = build_three_levels(wrapp, publish, tmp_path)
+    publish("app", "2", {"a.txt": "app 2"}, repo=repo)
+    dest = tmp_path / "dest"
+    assert wrapp("install", "app", "1", dest, "--repo", repo).returncode == 0
+    (dest / "mine.txt").write_text("mine")
+    r = wrapp("install", "app", "2", dest, "--repo", repo)
+    assert r.returncode == 0, str(r)
+    tree = read_tree(dest)
+    assert sorted(tree) == [".app.wrapp", "a.txt", "mine.txt"]
+    assert not (dest / "libs").exists(), "folders emptied by the dropped subpackages remain"
+
+
+def test_update_that_drops_a_modified_subpackage_is_refused(wrapp, publish, tmp_path):
+    repo = build_three_levels(wrapp, publish, tmp_path)
+    publish("app", "2", {"a.txt": "app 2"}, repo=repo)
+    dest = tmp_path / "dest"
+    assert wrapp("install", "app", "1", dest, "--repo", repo).returncode == 0
+    (dest / "libs" / "lib" / "vendor" / "b.txt").write_text("edited")
+    r = wrapp("install", "app", "2", dest, "--repo", repo)
+    assert r.returncode == 1, str(r)
+    assert "libs/lib/vendor/b.txt" in r.stderr, str(r)
+    assert (dest / "a.txt").read_text() == "app"
+
+
+def test_install_reports_a_changed_subpackage_even_when_the_parent_is_unchanged(wrapp, publish, tmp_path):
+    repo = build_three_levels(wrapp, publish, tmp_path)
+    dest = tmp_path / "dest"
+    assert wrapp("install", "app", "1", dest, "--repo", repo).returncode == 0
+    (dest / "libs" / "lib" / "l.txt").unlink()
+    marker(dest / "libs" / "lib", "lib").unlink()  # as if the subpackage had been removed by hand
+    r = wrapp("install", "app", "1", dest, "--repo", repo)
+    assert r.returncode == 0, str(r)
+    assert "already installed" not in r.stdout, str(r)
+    assert (dest / "libs" / "lib" / "l.txt").read_text() == "lib"
