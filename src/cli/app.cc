@@ -53,6 +53,10 @@ void add_generic_options(CLI::App& sub, GenericOptions& g) {
       ->check(CLI::IsMember({"off", "normal", "verbose"}))
       ->capture_default_str()
       ->group(group);
+  sub.add_flag("--fsync", g.fsync,
+               "Flush written files to disk before the package file that publishes them (survives power loss; slower)")
+      ->envname("WRAPP_FSYNC")
+      ->group(group);
   sub.add_option("--hash-cache-file,--hcf", g.hash_cache_file,
                  "Local hash cache: unchanged files (size, mtime, inode) are not hashed again")
       ->envname("WRAPP_HASH_CACHE_FILE")
@@ -79,7 +83,7 @@ int run_command(Cli& cli, const std::function<int(commands::CommandContext&)>& b
     if (!g.hash_cache_file.empty()) {
       cache = model::HashCache::load(g.hash_cache_file, [](const std::string& m) { log::warn("{}", m); });
     }
-    commands::CommandContext ctx{scheduler, cache ? &*cache : nullptr, g.dry_run};
+    commands::CommandContext ctx{scheduler, cache ? &*cache : nullptr, g.dry_run, g.fsync};
     auto save_cache = [&] {
       if (cache && !g.dry_run) cache->save(g.hash_cache_file);
     };

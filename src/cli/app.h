@@ -25,6 +25,7 @@ struct GenericOptions {
   bool dry_run = false;
   std::string progress_report = "normal";
   std::string hash_cache_file;
+  bool fsync = false;
 };
 
 // Everything a subcommand's callback needs.

@@ -15,6 +15,11 @@ struct CommandContext {
   model::HashCache* hash_cache = nullptr;
   // Plan and report, write nothing.
   bool dry_run = false;
+  // Make every file durable (syncfs) before the .wrapp file that publishes
+  // it is written. Without it the write order still protects against a
+  // crashed or killed process (the page cache survives), not against power
+  // loss: like cp, rsync and git's defaults, and far faster.
+  bool durable = false;
 };
 
 }  // namespace wrapp::commands

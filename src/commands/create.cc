@@ -262,7 +262,7 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   });
   package.catalog->sort_and_check(src.display());
 
-  dst_store.sync(version);
+  if (ctx.durable) dst_store.sync(version);
   storage::WriteOptions wopts;
   wopts.read_only = true;
   storage::write_all(marker, package.serialize(), wopts);

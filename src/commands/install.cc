@@ -338,7 +338,7 @@ void execute(CommandContext& ctx, PackagePlan& p) {
           {item.relative_path, "", item.hash, item.size});  // source: the installed file
     }
   }
-  store.sync(p.dest);
+  if (ctx.durable) store.sync(p.dest);
   storage::WriteOptions wopts;
   wopts.overwrite = true;
   storage::write_all(p.marker, marker_info.serialize(), wopts);

@@ -98,7 +98,7 @@ MirrorResult mirror(CommandContext& ctx, const MirrorOptions& opt) {
   for (const auto& item : catalog.items) {
     out.catalog->items.push_back({item.relative_path, "", item.hash, item.size});  // source: the mirrored file
   }
-  dst_store.sync(dst_version);
+  if (ctx.durable) dst_store.sync(dst_version);
   storage::WriteOptions wopts;
   wopts.read_only = true;
   storage::write_all(dst_marker, out.serialize(), wopts);

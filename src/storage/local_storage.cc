@@ -140,14 +140,6 @@ class LocalWriter : public Writer {
       temp_.clear();
       throw_errno("cannot create", target_, err);
     }
-    if (options_.size_hint > 0) {
-      // Best effort: reserves space up front so a full disk fails early.
-      int rc = ::posix_fallocate(fd_.get(), 0, static_cast<off_t>(options_.size_hint));
-      if (rc == ENOSPC) {
-        abandon();
-        throw_errno("cannot write", target_, rc);
-      }
-    }
   }
   ~LocalWriter() override { abandon(); }
 

@@ -95,7 +95,7 @@ enum class LinkMode { kHardlink, kReflink };
 struct WriteOptions {
   bool overwrite = false;   // replace an existing object instead of failing
   bool read_only = false;   // mark the result read-only where the backend can
-  uint64_t size_hint = 0;   // expected size, lets the backend preallocate
+  uint64_t size_hint = 0;   // expected size (object stores pick multipart sizes from it)
 };
 
 class Storage {

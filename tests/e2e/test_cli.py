@@ -275,3 +275,12 @@ def test_hash_cache_path_that_cannot_be_read_is_left_alone(wrapp, tmp_path):
     assert r.returncode == 0, str(r)
     assert "cache" in r.stderr, str(r)
     assert cache.is_dir() and list(cache.iterdir()) == []
+
+
+def test_fsync_option_and_environment(wrapp, tmp_path):
+    root = write_tree(tmp_path / "src", {"a.txt": "a"})
+    r = wrapp("create", "p", "1", root, "--repo", tmp_path / "repo", "--fsync")
+    assert r.returncode == 0, str(r)
+    r = wrapp("install", "p", "1", tmp_path / "dest", "--repo", tmp_path / "repo", env={"WRAPP_FSYNC": "1"})
+    assert r.returncode == 0, str(r)
+    assert "--fsync" in wrapp("install", "--help").stdout
