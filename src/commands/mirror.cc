@@ -84,6 +84,7 @@ MirrorResult mirror(CommandContext& ctx, const MirrorOptions& opt) {
     req.expected_hash = a.hash;
     req.need_hash = true;  // verify the bytes against the catalog while they pass
     req.write.overwrite = true;
+    req.write.in_place = true;  // unpublished until the .wrapp is written
     req.write.read_only = true;
     req.remember_target_hash = false;
     copy_object(ctx, req, &progress);

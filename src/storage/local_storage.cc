@@ -127,13 +127,18 @@ class LocalWriter : public Writer {
  public:
   LocalWriter(std::string target, const WriteOptions& options) : target_(std::move(target)), options_(options) {
     if (!options_.overwrite && ::access(target_.c_str(), F_OK) == 0) fail("'{}' already exists", target_);
-    temp_ = temp_name_for(target_);
+    temp_ = options_.in_place ? target_ : temp_name_for(target_);
+    if (options_.in_place && options_.overwrite) ::unlink(target_.c_str());  // may be a read-only leftover
     // Parents are created only when missing: most files land in a folder
     // that an earlier file already made, and a stat per file adds up.
     fd_.reset(::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (fd_.get() < 0 && errno == ENOENT) {
       ensure_parent(target_);
       fd_.reset(::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    }
+    if (fd_.get() < 0 && errno == EEXIST && options_.in_place) {
+      temp_.clear();  // not ours: never remove it
+      fail("'{}' already exists", target_);
     }
     if (fd_.get() < 0) {
       int err = errno;
@@ -163,7 +168,7 @@ class LocalWriter : public Writer {
     }
     if (options_.read_only && ::fchmod(fd_.get(), 0444) != 0) throw_errno("cannot write", target_, errno);
     if (::close(fd_.release()) != 0) throw_errno("cannot write", target_, errno);
-    publish(temp_, target_, options_.overwrite);
+    if (!options_.in_place) publish(temp_, target_, options_.overwrite);
     temp_.clear();
   }
 
@@ -471,7 +476,9 @@ bool LocalStorage::link(const Url& from, const Url& to, LinkMode mode, const Wri
     return true;
   }
   const std::string& target = to.path();
-  std::string temp = options.overwrite ? temp_name_for(target) : target;
+  if (options.in_place && options.overwrite) ::unlink(target.c_str());
+  bool via_temp = options.overwrite && !options.in_place;
+  std::string temp = via_temp ? temp_name_for(target) : target;
   int rc = ::link(from.path().c_str(), temp.c_str());
   if (rc != 0 && errno == ENOENT && ::access(from.path().c_str(), F_OK) == 0) {
     ensure_parent(target);
@@ -483,7 +490,7 @@ bool LocalStorage::link(const Url& from, const Url& to, LinkMode mode, const Wri
     if (err == EEXIST) fail("'{}' already exists", target);
     throw_errno("cannot link", target, err);
   }
-  if (options.overwrite) {
+  if (via_temp) {
     publish(temp, target, true);
     // rename() of two names of the same inode succeeds without doing
     // anything: the target already was this very file; drop the extra name.

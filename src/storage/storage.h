@@ -95,6 +95,10 @@ enum class LinkMode { kHardlink, kReflink };
 struct WriteOptions {
   bool overwrite = false;   // replace an existing object instead of failing
   bool read_only = false;   // mark the result read-only where the backend can
+  // The target is not visible to readers yet (a version folder before its
+  // .wrapp exists): write it in place, skipping the temporary name and the
+  // rename. A failed write still removes what it wrote.
+  bool in_place = false;
   uint64_t size_hint = 0;   // expected size (object stores pick multipart sizes from it)
 };
 

@@ -220,6 +220,25 @@ TEST_P(StorageConformance, AbandonedWriterLeavesNothing) {
   EXPECT_EQ(all_files(), std::vector<std::string>{});
 }
 
+// In-place writes (unpublished version folders): same result, no temporary
+// names, and an abandoned write still leaves nothing behind.
+TEST_P(StorageConformance, InPlaceWriteCommitsAndAbandonsCleanly) {
+  put("v/a.bin", "in place", WriteOptions{.in_place = true});
+  EXPECT_EQ(get("v/a.bin"), "in place");
+  put("v/a.bin", "replaced", WriteOptions{.overwrite = true, .read_only = true, .in_place = true});
+  EXPECT_EQ(get("v/a.bin"), "replaced");
+  put("v/a.bin", "again over a read-only one", WriteOptions{.overwrite = true, .in_place = true});
+  EXPECT_EQ(get("v/a.bin"), "again over a read-only one");
+  EXPECT_THROW(put("v/a.bin", "no overwrite", WriteOptions{.in_place = true}), FailedCommand);
+  EXPECT_EQ(get("v/a.bin"), "again over a read-only one");
+  {
+    auto w = s().open_write(at("v/partial.bin"), WriteOptions{.in_place = true});
+    w->write_at(0, "part", 4);
+  }
+  EXPECT_EQ(s().stat(at("v/partial.bin")), std::nullopt);
+  EXPECT_EQ(all_files(), std::vector<std::string>{"v/a.bin"});
+}
+
 TEST_P(StorageConformance, AbandonedOverwriteKeepsTheOldObject) {
   put("keep", "old content");
   {
