@@ -26,12 +26,18 @@ uint64_t chunk_count(uint64_t size) { return (size + model::kHashChunkSize - 1) 
 void process_chunks(storage::Reader& reader, storage::Writer* writer, uint64_t size, uint64_t first_chunk,
                     uint64_t last_chunk, std::vector<model::Digest>& digests, const Url& from,
                     exec::ProgressJob* progress, const exec::CancellationToken& token) {
-  std::unique_ptr<char[]> buf(new char[model::kHashChunkSize]);
+  // One chunk (and a byte) per thread, reused: small files must not pay
+  // for a megabyte allocation each.
+  thread_local std::unique_ptr<char[]> buf(new char[model::kHashChunkSize + 1]);
+  uint64_t total_chunks = chunk_count(size);
   for (uint64_t c = first_chunk; c < last_chunk; ++c) {
     token.throw_if_cancelled();
     uint64_t off = c * model::kHashChunkSize;
     size_t want = static_cast<size_t>(std::min<uint64_t>(model::kHashChunkSize, size - off));
-    size_t got = reader.read_at(off, buf.get(), want);
+    // The last chunk asks for one byte more: getting it means the file grew
+    // while we read it, which would silently lose its tail.
+    bool last = c + 1 == total_chunks;
+    size_t got = reader.read_at(off, buf.get(), want + (last ? 1 : 0));
     if (got != want) fail("'{}' changed size while being read (expected {} bytes)", from.display(), size);
     digests[c] = model::sha256(buf.get(), got);
     if (writer) writer->write_at(off, buf.get(), got);
@@ -59,9 +65,10 @@ std::string stream_and_hash(CommandContext& ctx, storage::Reader& reader, storag
     }
     group.wait();
   }
-  // A file that grew while we read it would silently lose its tail.
-  char probe;
-  if (reader.read_at(size, &probe, 1) != 0) fail("'{}' changed size while being read", from.display());
+  if (chunks == 0) {  // empty: nothing read yet to tell whether it grew
+    char probe;
+    if (reader.read_at(0, &probe, 1) != 0) fail("'{}' changed size while being read", from.display());
+  }
   return model::flat_hash_from_chunk_digests(digests);
 }
 
