@@ -1,6 +1,7 @@
 #include "commands/status.h"
 
 #include <algorithm>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <unordered_set>
@@ -116,22 +117,77 @@ StatusResult status(CommandContext& ctx, const StatusOptions& opt) {
   std::set<std::string> seen;
   collect(top, wrapp_file, "", opt.recursive, packages, seen);
 
-  // Modified and missing: each package against its own catalog.
-  std::unordered_set<std::string> claimed;  // every catalog path, relative to the top
-  for (auto& p : packages) {
-    if (!p.info || !p.info->catalog) continue;
-    Url location = p.location_rel.empty() ? top : top.join(p.location_rel);
-    p.status.entries = find_modifications(ctx, location, *p.info->catalog);
-    for (const auto& item : p.info->catalog->items) claimed.insert(join_rel(p.location_rel, item.relative_path));
-  }
-
-  // Added: one walk of the top location. A file no catalog claims is
-  // reported by the deepest package whose location holds it; a package
-  // installed in the same folder as its parent leaves it to the parent.
+  // One walk of the top location serves both questions: its stat results
+  // tell whether catalog files changed (no second stat per file), and what
+  // it finds beyond the catalogs is "added".
   auto ignores = load_ignore_rules(top, opt.ignore_file);
   auto entries = walk_tree(top, ignores, storage::SymlinkPolicy::kSkipOutside);
+  auto walked = [&](const std::string& rel) -> const storage::ListEntry* {
+    auto it = std::lower_bound(entries.begin(), entries.end(), rel,
+                               [](const storage::ListEntry& e, const std::string& r) { return e.relative_path < r; });
+    return it != entries.end() && it->relative_path == rel ? &*it : nullptr;
+  };
+
+  // Modified and missing: each package against its own catalog.
+  struct Check {
+    Installed* package;
+    const model::CatalogItem* item;
+  };
+  std::vector<Check> checks;
+  for (auto& p : packages) {
+    if (!p.info || !p.info->catalog) continue;
+    for (const auto& item : p.info->catalog->items) {
+      checks.push_back({&p, &item});
+    }
+  }
+  auto& progress = ctx.scheduler.sub_job("status " + top.display());
+  progress.add_total(checks.size(), 0);
+  std::mutex mu;
+  for_each_transfer(ctx, checks.size(), [&](size_t i) {
+    const Check& c = checks[i];
+    std::string rel = join_rel(c.package->location_rel, c.item->relative_path);
+    Url url = top.join(rel);
+    std::optional<storage::FileInfo> info;
+    if (const auto* e = walked(rel)) {
+      info = e->info;
+    } else {
+      info = store.stat(url);  // not walked: below an ignored folder, or missing
+    }
+    std::optional<StatusEntry::Kind> kind;
+    if (!info || info->is_dir) {
+      kind = StatusEntry::Kind::kMissing;
+    } else if ((c.item->size && *c.item->size != info->size) ||
+               (!c.item->hash.empty() && hash_object(ctx, url, *info, &progress) != c.item->hash)) {
+      kind = StatusEntry::Kind::kModified;
+    }
+    progress.add_done(1, 0);
+    if (kind) {
+      std::lock_guard lock(mu);
+      c.package->status.entries.push_back({*kind, c.item->relative_path});
+    }
+  });
+  progress.set_finished();
+
+  // Whether any package's catalog lists this path (relative to the top).
+  auto claimed = [&](const std::string& rel) {
+    for (const auto& p : packages) {
+      if (!p.info || !p.info->catalog) continue;
+      const std::string& loc = p.location_rel;
+      if (loc.empty()) {
+        if (p.info->catalog->find(rel)) return true;
+      } else if (rel.size() > loc.size() && rel.compare(0, loc.size(), loc) == 0 && rel[loc.size()] == '/' &&
+                 p.info->catalog->find(std::string_view(rel).substr(loc.size() + 1))) {
+        return true;
+      }
+    }
+    return false;
+  };
+
+  // Added: a file no catalog claims is reported by the deepest package whose
+  // location holds it; a package installed in the same folder as its parent
+  // leaves it to the parent.
   for (const auto& e : entries) {
-    if (is_wrapp_file_name(base_name(e.relative_path)) || claimed.count(e.relative_path)) continue;
+    if (is_wrapp_file_name(base_name(e.relative_path)) || claimed(e.relative_path)) continue;
     Installed* owner = &packages.front();
     for (auto& p : packages) {
       if (p.location_rel.size() <= owner->location_rel.size()) continue;

@@ -109,6 +109,13 @@ Url Url::parse(std::string_view text) {
 
 Url Url::join(std::string_view relative) const {
   if (relative.empty()) return *this;
+  // The common case, catalog paths (already validated): plain concatenation.
+  if (is_safe_relative_path(relative)) {
+    Url u = *this;
+    if (u.path_.size() > 1) u.path_.push_back('/');
+    u.path_.append(relative);
+    return u;
+  }
   if (relative.front() == '/' || relative.find('\\') != std::string_view::npos) {
     fail("path '{}' is not a relative path", relative);
   }
