@@ -7,10 +7,10 @@
 #include <mutex>
 #include <unordered_map>
 
-#include <nlohmann/json.hpp>
 
 #include "model/hash.h"
 #include "util/atomic_file.h"
+#include "util/json_reader.h"
 #include "util/json_writer.h"
 #include "util/error.h"
 
@@ -80,211 +80,56 @@ namespace {
 
 // ---- reading ---------------------------------------------------------------
 
-// SAX handler for the file format; inserts entries straight into the maps of
-// a cache that is not shared yet, so parsing is one linear pass and builds no
-// DOM. Stops at the first structural problem, recording it in `error`.
-//
-// Nesting: depth 0 outside the document, 1 in the top object, 2 in
-// "entries", 3 in one entry. Values that are ignored (unknown keys, malformed
-// entries) are skipped with skip_ counting their nesting.
-template <typename Insert>
-class CacheSax : public nlohmann::json_sax<nlohmann::json> {
- public:
-  explicit CacheSax(Insert insert) : insert_(std::move(insert)) {}
-
-  std::string error;
-  bool saw_format = false;
-  bool saw_version = false;
-  bool saw_entries = false;
-
-  bool null() override { return scalar(Kind::kOther); }
-  bool boolean(bool) override { return scalar(Kind::kOther); }
-  bool number_integer(number_integer_t v) override {
-    return v < 0 ? scalar(Kind::kNegative, 0, v) : scalar(Kind::kUnsigned, static_cast<uint64_t>(v));
-  }
-  bool number_unsigned(number_unsigned_t v) override { return scalar(Kind::kUnsigned, v); }
-  bool number_float(number_float_t, const string_t&) override { return scalar(Kind::kOther); }
-  bool string(string_t& s) override { return scalar(Kind::kString, 0, 0, &s); }
-  bool binary(binary_t&) override { return scalar(Kind::kOther); }
-
-  bool start_object(std::size_t) override {
-    if (skip_ > 0) {
-      ++skip_;
-      return true;
-    }
-    switch (depth_) {
-      case 0:
-        depth_ = 1;
-        return true;
-      case 1:
-        if (key_ == "entries") {
-          saw_entries = true;
-          depth_ = 2;
-          return true;
-        }
-        if (key_ == "format" || key_ == "version") return fail_with("\"" + key_ + "\" is not a scalar");
-        skip_ = 1;
-        return true;
-      case 2:
-        depth_ = 3;
-        cur_ = Entry{};
-        has_size_ = has_mtime_ = has_inode_ = has_hash_ = false;
-        bad_ = false;
-        return true;
-      default:  // an object inside an entry
-        if (is_entry_field(key_)) bad_ = true;
-        skip_ = 1;
-        return true;
-    }
-  }
-
-  bool end_object() override {
-    if (skip_ > 0) {
-      --skip_;
-      return true;
-    }
-    if (depth_ == 3 && !bad_ && has_size_ && has_mtime_ && has_inode_ && has_hash_) {
-      insert_(std::move(path_), cur_);
-    }
-    --depth_;
-    return true;
-  }
-
-  bool start_array(std::size_t) override {
-    if (skip_ > 0) {
-      ++skip_;
-      return true;
-    }
-    switch (depth_) {
-      case 0:
-        return fail_with("the document is a JSON array, not an object");
-      case 1:
-        if (key_ == "entries") return fail_with("\"entries\" is not an object");
-        if (key_ == "format" || key_ == "version") return fail_with("\"" + key_ + "\" is not a scalar");
-        break;
-      case 3:
-        if (is_entry_field(key_)) bad_ = true;
-        break;
-      default:  // depth 2: an entry that is not an object is dropped
-        break;
-    }
-    skip_ = 1;
-    return true;
-  }
-
-  bool end_array() override {
-    --skip_;  // arrays are only ever skipped
-    return true;
-  }
-
-  bool key(string_t& k) override {
-    if (skip_ > 0) return true;
-    if (depth_ == 2) {
-      path_ = std::move(k);
-    } else {
-      key_ = std::move(k);
-    }
-    return true;
-  }
-
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) override {
-    error = fmt::format("not valid JSON: {}", ex.what());
+// Reads one entry object; false when it is malformed (it is then dropped,
+// like an entry with an invalid hash: the file is still usable).
+bool read_entry(JsonReader& r, Entry& e) {
+  if (r.peek() != JsonReader::Type::kObject) {
+    r.skip_value();
     return false;
   }
-
- private:
-  enum class Kind { kUnsigned, kNegative, kString, kOther };
-
-  static bool is_entry_field(const std::string& k) {
-    return k == "size" || k == "mtime_ns" || k == "inode" || k == "hash";
-  }
-
-  bool fail_with(std::string message) {
-    error = std::move(message);
-    return false;
-  }
-
-  bool scalar(Kind kind, uint64_t u = 0, int64_t i = 0, std::string* s = nullptr) {
-    if (skip_ > 0) return true;
-    switch (depth_) {
-      case 0:
-        return fail_with("the document is not a JSON object");
-      case 1:
-        return top_scalar(kind, u, i, s);
-      case 2:
-        return true;  // an entry that is not an object is dropped
-      default:
-        entry_scalar(kind, u, i, s);
-        return true;
-    }
-  }
-
-  bool top_scalar(Kind kind, uint64_t u, int64_t i, std::string* s) {
-    if (key_ == "format") {
-      saw_format = true;
-      if (kind != Kind::kString) return fail_with("\"format\" is not a string");
-      if (*s != kHashCacheFormat) {
-        return fail_with(fmt::format("foreign format \"{}\" (expected \"{}\")", *s, kHashCacheFormat));
-      }
-      return true;
-    }
-    if (key_ == "version") {
-      saw_version = true;
-      if (kind == Kind::kUnsigned && u == static_cast<uint64_t>(kHashCacheVersion)) return true;
-      if (kind == Kind::kUnsigned && u > static_cast<uint64_t>(kHashCacheVersion)) {
-        return fail_with(fmt::format("version {} is newer than this wrapp supports ({})", u,
-                                     kHashCacheVersion));
-      }
-      if (kind == Kind::kUnsigned) return fail_with(fmt::format("unsupported version {}", u));
-      if (kind == Kind::kNegative) return fail_with(fmt::format("unsupported version {}", i));
-      return fail_with("\"version\" is not an integer");
-    }
-    if (key_ == "entries") return fail_with("\"entries\" is not an object");
-    return true;  // unknown top-level field
-  }
-
-  void entry_scalar(Kind kind, uint64_t u, int64_t i, std::string* s) {
-    if (key_ == "size" || key_ == "inode") {
-      if (kind != Kind::kUnsigned) {
-        bad_ = true;
-      } else if (key_ == "size") {
-        cur_.size = u;
-        has_size_ = true;
+  r.begin_object();
+  bool ok = true, has_size = false, has_mtime = false, has_inode = false, has_hash = false;
+  std::string key, text;
+  while (r.next_key(key)) {
+    if (key == "size" || key == "inode") {
+      uint64_t u;
+      if (!r.read_uint64(u)) {
+        r.skip_value();
+        ok = false;
+      } else if (key == "size") {
+        e.size = u;
+        has_size = true;
       } else {
-        cur_.inode = u;
-        has_inode_ = true;
+        e.inode = u;
+        has_inode = true;
       }
-    } else if (key_ == "mtime_ns") {
-      if (kind == Kind::kNegative) {
-        cur_.mtime_ns = i;
-        has_mtime_ = true;
-      } else if (kind == Kind::kUnsigned && u <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-        cur_.mtime_ns = static_cast<int64_t>(u);
-        has_mtime_ = true;
+    } else if (key == "mtime_ns") {
+      if (!r.read_int64(e.mtime_ns)) {
+        r.skip_value();
+        ok = false;
       } else {
-        bad_ = true;
+        has_mtime = true;
       }
-    } else if (key_ == "hash") {
+    } else if (key == "hash") {
       std::optional<Digest> d;
-      if (kind == Kind::kString) d = parse_hash(*s);
-      if (d) {
-        cur_.value = *d;
-        has_hash_ = true;
+      if (r.peek() == JsonReader::Type::kString) {
+        r.read_string(text);
+        d = parse_hash(text);
       } else {
-        bad_ = true;
+        r.skip_value();
       }
+      if (d) {
+        e.value = *d;
+        has_hash = true;
+      } else {
+        ok = false;
+      }
+    } else {
+      r.skip_value();  // fields of a later version: ignored
     }
   }
-
-  Insert insert_;
-  int depth_ = 0;
-  int skip_ = 0;
-  std::string key_;   // current key at depth 1 or 3
-  std::string path_;  // current key at depth 2
-  Entry cur_;
-  bool has_size_ = false, has_mtime_ = false, has_inode_ = false, has_hash_ = false;
-  bool bad_ = false;
-};
+  return ok && has_size && has_mtime && has_inode && has_hash;
+}
 
 bool looks_like_pickle(std::string_view text) {
   // Pickle protocols 2..5 start with the PROTO opcode 0x80 and the version.
@@ -342,16 +187,59 @@ HashCache HashCache::load(const std::string& path,
 HashCache HashCache::from_json(std::string_view text) {
   HashCache cache;
   State& st = *cache.state_;
-  auto insert = [&st](std::string&& path, const Entry& e) {
-    path.shrink_to_fit();  // the parser's buffer grew by doubling; a million keys feel it
-    st.shard_for(path).map.insert_or_assign(std::move(path), e);  // not shared yet: no lock
-  };
-  CacheSax<decltype(insert)> sax(insert);
-  bool ok = nlohmann::json::sax_parse(text.data(), text.data() + text.size(), &sax);
-  if (!ok) fail("invalid hash cache: {}", sax.error.empty() ? "not valid JSON" : sax.error);
-  if (!sax.saw_format) fail("invalid hash cache: no \"format\" field (not a wrapp hash cache)");
-  if (!sax.saw_version) fail("invalid hash cache: no \"version\" field");
-  if (!sax.saw_entries) fail("invalid hash cache: no \"entries\" field");
+  JsonReader r(text, "invalid hash cache");
+  JsonReader::Type top = r.peek();
+  if (top == JsonReader::Type::kArray) fail("invalid hash cache: the document is a JSON array, not an object");
+  if (top != JsonReader::Type::kObject) fail("invalid hash cache: the document is not a JSON object");
+  r.begin_object();
+  bool saw_format = false, saw_version = false, saw_entries = false;
+  std::string key, value;
+  while (r.next_key(key)) {
+    if (key == "format" || key == "version") {
+      auto t = r.peek();
+      if (t == JsonReader::Type::kObject || t == JsonReader::Type::kArray) {
+        fail("invalid hash cache: \"{}\" is not a scalar", key);
+      }
+    }
+    if (key == "format") {
+      saw_format = true;
+      if (r.peek() != JsonReader::Type::kString) fail("invalid hash cache: \"format\" is not a string");
+      r.read_string(value);
+      if (value != kHashCacheFormat) {
+        fail("invalid hash cache: foreign format \"{}\" (expected \"{}\")", value, kHashCacheFormat);
+      }
+    } else if (key == "version") {
+      saw_version = true;
+      uint64_t u;
+      int64_t i;
+      if (r.read_uint64(u)) {
+        if (u > static_cast<uint64_t>(kHashCacheVersion)) {
+          fail("invalid hash cache: version {} is newer than this wrapp supports ({})", u, kHashCacheVersion);
+        }
+        if (u != static_cast<uint64_t>(kHashCacheVersion)) fail("invalid hash cache: unsupported version {}", u);
+      } else if (r.read_int64(i)) {
+        fail("invalid hash cache: unsupported version {}", i);
+      } else {
+        fail("invalid hash cache: \"version\" is not an integer");
+      }
+    } else if (key == "entries") {
+      saw_entries = true;
+      if (r.peek() != JsonReader::Type::kObject) fail("invalid hash cache: \"entries\" is not an object");
+      r.begin_object();
+      std::string path;
+      while (r.next_key(path)) {
+        Entry e;
+        if (!read_entry(r, e)) continue;
+        st.shard_for(path).map.insert_or_assign(path, e);  // a copy of exact size; not shared yet: no lock
+      }
+    } else {
+      r.skip_value();  // unknown top-level field
+    }
+  }
+  r.expect_end();
+  if (!saw_format) fail("invalid hash cache: no \"format\" field (not a wrapp hash cache)");
+  if (!saw_version) fail("invalid hash cache: no \"version\" field");
+  if (!saw_entries) fail("invalid hash cache: no \"entries\" field");
   return cache;
 }
 
