@@ -59,7 +59,7 @@ void add_diff(Cli& cli) {
         for (const auto& i : d.only_in_a) ja.push_back(item_json(i));
         for (const auto& i : d.only_in_b) jb.push_back(item_json(i));
         for (const auto& [x, y] : d.different) jd.push_back({{"a", item_json(x)}, {"b", item_json(y)}});
-        out(json({{"only_in_a", ja}, {"only_in_b", jb}, {"different", jd}}).dump(2) + "\n");
+        out(json({{"only_in_a", ja}, {"only_in_b", jb}, {"different", jd}}).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
       } else {
         for (const auto& i : d.only_in_a) out("only in A: " + i.relative_path + "\n");
         for (const auto& i : d.only_in_b) out("only in B: " + i.relative_path + "\n");
@@ -85,7 +85,7 @@ void add_count(Cli& cli) {
         out(json({{"files", c.files}, {"bytes", c.bytes}, {"folders", c.folders},
                   {"unique_contents", c.unique_contents}, {"unique_bytes", c.unique_bytes},
                   {"duplicate_files", c.duplicate_files}})
-                .dump(2) +
+                .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
             "\n");
       } else {
         out(fmt::format("files: {}\nfolders: {}\nsize: {} ({} bytes)\nunique contents: {} ({})\n"
@@ -122,7 +122,7 @@ void add_ls(Cli& cli) {
                          {"size", i.is_dir ? json(nullptr) : json(i.size)},
                          {"hash", i.hash.empty() ? json(nullptr) : json(i.hash)}});
         }
-        out(arr.dump(2) + "\n");
+        out(arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
         return 0;
       }
       for (const auto& i : items) {

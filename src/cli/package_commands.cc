@@ -1,5 +1,7 @@
 // Subcommands of the package lifecycle: create, install, status, uninstall,
 // check, mirror, new, list-repo.
+#include <functional>
+
 #include <nlohmann/json.hpp>
 
 #include "cli/app.h"
@@ -75,9 +77,29 @@ void add_install(Cli& cli) {
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
       auto r = commands::install(ctx, *o);
       // The whole tree: a subpackage may change while its parent does not.
+      // Paths are shown relative to the destination given.
       commands::Plan all;
       all.target = r.plan.target;
-      for (const auto* a : r.all_actions()) all.actions.push_back(*a);
+      auto top = commands::parse_location(r.plan.target.empty() ? o->destination : r.plan.target);
+      size_t subpackages = 0;
+      std::function<void(const commands::InstallResult&)> add = [&](const commands::InstallResult& res) {
+        std::string prefix;
+        commands::parse_location(res.wrapp_file).parent().relative_to(top, &prefix);
+        for (auto a : res.plan.actions) {
+          if (!prefix.empty()) a.relative_path = prefix + "/" + a.relative_path;
+          all.actions.push_back(std::move(a));
+        }
+        for (const auto& removed : res.removed_dependencies) {
+          std::string rel;
+          commands::parse_location(removed).relative_to(top, &rel);
+          all.actions.push_back({commands::PlanAction::Kind::kDelete, rel + " (subpackage, with its files)", "", 0, {}});
+        }
+        for (const auto& d : res.dependencies) {
+          ++subpackages;
+          add(d);
+        }
+      };
+      add(r);
       if (r.unchanged()) {
         out(fmt::format("{} {} is already installed in {} and unmodified\n", o->package_name, o->version,
                         o->destination));
@@ -86,7 +108,7 @@ void add_install(Cli& cli) {
       } else {
         out(fmt::format("installed {} {} into {}: {}{}\n", o->package_name, o->version, o->destination,
                         plan_summary(all),
-                        r.dependencies.empty() ? "" : fmt::format(" (with {} subpackage(s))", r.dependencies.size())));
+                        subpackages == 0 ? "" : fmt::format(" (with {} subpackage(s))", subpackages)));
       }
       return 0;
     });
@@ -117,7 +139,7 @@ void add_status(Cli& cli) {
           for (const auto& e : p.entries) j[commands::status_kind_name(e.kind)].push_back(e.relative_path);
           packages.push_back(std::move(j));
         }
-        out(json({{"clean", r.clean()}, {"packages", std::move(packages)}}).dump(2) + "\n");
+        out(json({{"clean", r.clean()}, {"packages", std::move(packages)}}).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
       } else {
         for (const auto& p : r.packages) {
           if (p.missing_marker) {
@@ -193,7 +215,7 @@ void add_check(Cli& cli) {
         }
       }
       if (*as_json) {
-        out(json({{"ok", bad == 0}, {"files", std::move(arr)}}).dump(2) + "\n");
+        out(json({{"ok", bad == 0}, {"files", std::move(arr)}}).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
       } else {
         out(bad == 0 ? fmt::format("checked {} files: all ok\n", results.size())
                      : fmt::format("checked {} files: {} bad\n", results.size(), bad));
@@ -262,7 +284,7 @@ void add_list_repo(Cli& cli) {
       if (*as_json) {
         json arr = json::array();
         for (const auto& p : packages) arr.push_back({{"name", p.name}, {"versions", p.versions}});
-        out(arr.dump(2) + "\n");
+        out(arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
       } else {
         for (const auto& p : packages) out(fmt::format("{}: {}\n", p.name, fmt::join(p.versions, " ")));
       }

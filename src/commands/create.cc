@@ -50,63 +50,72 @@ Collected collect_tree(CommandContext& ctx, const CreateOptions& opt, const Url&
   check_packable_names(entries);
   std::set<std::string> excluded;
   Collected out;
-  // Markers shallow first, so a subpackage's own subpackages are recognised
-  // as already covered by it (installing it installs them).
-  std::vector<std::string> markers;
-  for (const auto& e : entries) {
-    if (is_wrapp_file_name(base_name(e.relative_path))) markers.push_back(e.relative_path);
-  }
-  std::stable_sort(markers.begin(), markers.end(), [](const std::string& a, const std::string& b) {
-    return std::count(a.begin(), a.end(), '/') < std::count(b.begin(), b.end(), '/');
-  });
-  struct Recorded {
+  // Every package marker in the tree; the one at the root with this
+  // package's own name is the re-publish loop and simply left out.
+  struct Marker {
     std::string dir;
-    std::vector<model::Dependency> dependencies;
+    Url url;
+    model::PackageInfo info;
   };
-  std::vector<Recorded> recorded;
-  auto covered = [&](const std::string& dir, const std::string& name) {
-    for (const auto& r : recorded) {
-      for (const auto& d : r.dependencies) {
-        std::string at = r.dir.empty() ? d.relative_destination
-                         : d.relative_destination.empty() ? r.dir
-                                                          : r.dir + "/" + d.relative_destination;
-        if (d.package == name && at == dir) return true;
-      }
-    }
-    return false;
-  };
-  for (const auto& marker_rel : markers) {
-    std::string_view base = base_name(marker_rel);
-    excluded.insert(marker_rel);
-    std::string dir = parent_dir(marker_rel);
+  std::vector<Marker> markers;
+  for (const auto& e : entries) {
+    std::string_view base = base_name(e.relative_path);
+    if (!is_wrapp_file_name(base)) continue;
+    excluded.insert(e.relative_path);
+    std::string dir = parent_dir(e.relative_path);
     if (dir.empty() && base == model::wrapp_file_name(opt.package_name)) continue;
-    Url marker = src.join(marker_rel);
-    auto sub = require_package_info(marker, "package file");
-    if (!sub.catalog) {
+    Url url = src.join(e.relative_path);
+    auto info = require_package_info(url, "package file");
+    if (!info.catalog) {
       fail("subpackage '{}' at '{}' has no catalog, so its files cannot be told apart from this package's; "
            "install it from a repository or recreate it with 'wrapp new --catalog'",
-           sub.name, marker.display());
+           info.name, url.display());
     }
-    for (const auto& item : sub.catalog->items) {
-      excluded.insert(dir.empty() ? item.relative_path : dir + "/" + item.relative_path);
+    markers.push_back({dir, url, std::move(info)});
+  }
+  // A marker that another subpackage lists as its own dependency (same name,
+  // same place) is installed by that one: it is not a direct dependency.
+  auto covering = [&](const Marker& m) -> std::pair<const Marker*, const model::Dependency*> {
+    for (const auto& other : markers) {
+      if (&other == &m) continue;
+      for (const auto& d : other.info.dependencies) {
+        std::string at = other.dir.empty()                ? d.relative_destination
+                         : d.relative_destination.empty() ? other.dir
+                                                          : other.dir + "/" + d.relative_destination;
+        if (d.package == m.info.name && at == m.dir) return {&other, &d};
+      }
+    }
+    return {nullptr, nullptr};
+  };
+  for (const auto& m : markers) {
+    for (const auto& item : m.info.catalog->items) {
+      excluded.insert(m.dir.empty() ? item.relative_path : m.dir + "/" + item.relative_path);
     }
     if (!opt.skip_dirty_check) {
       // Checked where the files are, not in the walk: the parent's ignore
       // rules may hide a subpackage file, which does not make it missing.
-      Url location = dir.empty() ? src : src.join(dir);
-      auto changes = find_modifications(ctx, location, *sub.catalog);
+      auto changes = find_modifications(ctx, m.dir.empty() ? src : src.join(m.dir), *m.info.catalog);
       if (!changes.empty()) {
         std::string list;
         for (const auto& c : changes) {
-          list += fmt::format("\n  {}{} ({})", dir.empty() ? "" : dir + "/", c.relative_path, status_kind_name(c.kind));
+          list += fmt::format("\n  {}{} ({})", m.dir.empty() ? "" : m.dir + "/", c.relative_path,
+                              status_kind_name(c.kind));
         }
         fail("subpackage '{}' at '{}' is modified; create a new version of it first, or pass --skip-dirty-check:{}",
-             sub.name, marker.display(), list);
+             m.info.name, m.url.display(), list);
       }
     }
-    if (covered(dir, sub.name)) continue;  // a dependency of a subpackage, not of this package
-    recorded.push_back({dir, sub.dependencies});
-    out.dependencies.push_back({sub.name, sub.version, sub.repository.value_or(""), dir});
+    auto [owner, dep] = covering(m);
+    if (owner) {
+      if (dep->version != m.info.version) {
+        fail("subpackage '{}' at '{}' is version {}, but '{}' {} (at '{}') records version {}; create a new "
+             "version of '{}' first",
+             m.info.name, m.url.display(), m.info.version, owner->info.name, owner->info.version,
+             owner->dir.empty() ? "." : owner->dir, dep->version, owner->info.name);
+      }
+      continue;  // installed by its owner
+    }
+    out.dependencies.push_back({m.info.name, m.info.version, m.info.repository.value_or(""), m.dir});
   }
   for (const auto& e : entries) {
     if (excluded.count(e.relative_path)) continue;
@@ -129,8 +138,7 @@ Collected collect_catalog(const Url& catalog_url, const std::string& package_nam
   check_no_marker_item(catalog, package_name, catalog_url.display());
   Collected out;
   for (const auto& item : catalog.items) {
-    Url from = !item.source_path.empty() ? parse_location(item.source_path)
-                                          : parse_location(catalog.root).join(item.relative_path);
+    Url from = parse_location(catalog.source_of(item));
     auto info = storage::storage_for(from).stat(from);
     if (!info || info->is_dir) fail("'{}' listed in catalog '{}' not found", from.display(), catalog_url.display());
     if (item.size && *item.size != info->size) {

@@ -60,6 +60,7 @@ class Planner {
     auto& store = storage::storage_for(p.dest);
     if (auto info = store.stat(p.dest); info && !info->is_dir) fail("destination '{}' is a file", p.dest.display());
     std::string key = p.dest.str() + "|" + opt.package_name;
+    installing_.insert(key);
     if (!visiting.insert(key).second) {
       fail("package '{}' depends on itself (installing into '{}' again)", opt.package_name, p.dest.display());
     }
@@ -88,13 +89,19 @@ class Planner {
       sub.repo = dep.repository.empty() ? p.repo.str() : dep.repository;
       p.dependencies.push_back(plan(sub, visiting));
     }
-    if (p.installed) plan_dropped(p);
     plan_files(p);
     visiting.erase(key);
     return p;
   }
 
   std::vector<Conflict>& conflicts() { return conflicts_; }
+
+  // Once the whole new tree is planned: the subpackages each installed
+  // version had that the new tree no longer installs at the same place.
+  void plan_drops(PackagePlan& p) {
+    for (auto& dep : p.dependencies) plan_drops(dep);
+    if (p.installed) plan_dropped(p);
+  }
 
  private:
   std::string shown(const Url& url) const {
@@ -119,9 +126,14 @@ class Planner {
     }
   }
 
-  // Plans removing an installed package and, first, its own subpackages.
+  // Plans removing an installed package and, first, its own subpackages;
+  // never one that the new tree installs at that very place.
   void drop(PackagePlan& p, const Url& location, const std::string& name) {
+    if (installing_.count(location.str() + "|" + name)) return;
     Url marker = location.join(model::wrapp_file_name(name));
+    if (location.is_local() && !storage::stays_inside(marker.path(), top_.path())) {
+      return conflict(location, "subpackage '" + name + "' to remove lies behind a symbolic link leading outside");
+    }
     auto info = read_package_info(marker);
     if (!info) return;  // already gone
     for (const auto& sub : info->dependencies) {
@@ -172,6 +184,9 @@ class Planner {
       }
     }
 
+    if (escaping_dirs.count("")) {  // the package's own folder: its marker too would land outside
+      conflict(p.marker, "a symbolic link on its way leads outside the destination");
+    }
     auto& inspect = ctx_.scheduler.sub_job("inspect " + p.dest.display());
     inspect.add_total(paths.size(), 0);
     std::vector<PlanAction> actions(paths.size());
@@ -243,6 +258,7 @@ class Planner {
 
   CommandContext& ctx_;
   Url top_;
+  std::set<std::string> installing_;  // "<destination URL>|<name>" of every package of the new tree
   std::mutex mu_;
   std::vector<Conflict> conflicts_;
 };
@@ -375,6 +391,7 @@ InstallResult install(CommandContext& ctx, const InstallOptions& opt) {
   Planner planner(ctx, top);
   std::set<std::string> visiting;
   PackagePlan plan = planner.plan(opt, visiting);
+  planner.plan_drops(plan);
   if (!planner.conflicts().empty()) fail("{}", describe_conflicts(opt, top, std::move(planner.conflicts())));
   if (ctx.dry_run) return planned_result(plan);
   execute(ctx, plan);

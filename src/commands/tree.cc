@@ -116,6 +116,11 @@ void remove_unpublished_leftovers(const Url& version, const model::Catalog& cata
     removed.push_back(e.relative_path);
   }
   remove_emptied_folders(version, removed);
+  // A leftover folder where the version needs a file.
+  for (const auto& item : catalog.items) {
+    Url target = version.join(item.relative_path);
+    if (auto info = store.stat(target); info && info->is_dir) remove_empty_folder_tree(target);
+  }
 }
 
 std::string_view base_name(std::string_view rel) {

@@ -85,6 +85,10 @@ UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& opt) {
   }
   // Never delete through a symbolic link that leads out of the install location.
   for (const auto& p : packages) {
+    if (p.location.is_local() && !storage::stays_inside(p.marker.path(), location.path())) {
+      fail("refusing to uninstall '{}': '{}' lies behind a symbolic link leading outside '{}'", opt.package_name,
+           p.marker.display(), location.display());
+    }
     if (!p.location.is_local() || !p.info.catalog) continue;
     std::set<std::string> checked;
     for (const auto& item : p.info.catalog->items) {

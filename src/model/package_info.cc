@@ -97,7 +97,8 @@ PackageInfo PackageInfo::parse(const std::string& text, std::string_view origin)
     } else if (key == "wrapp_format_version") {
       read_format_version(r, key);
     } else {
-      p.extra[key] = nlohmann::json::parse(r.skip_value());  // kept as it was on rewrite
+      // Kept as it was on rewrite. The reader has checked the text already.
+      p.extra[key] = nlohmann::json::parse(r.skip_value(), nullptr, true, false);
     }
   }
   r.expect_end();

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "util/error.h"
+#include "util/json_writer.h"
 
 namespace wrapp {
 
@@ -135,7 +136,10 @@ void JsonReader::read_string(std::string& out) {
     pos_ = run;
     if (pos_ >= text_.size()) error("unterminated string");
     char c = text_[pos_++];
-    if (c == '"') return;
+    if (c == '"') {
+      if (!is_valid_utf8(out)) error("a string is not valid UTF-8");
+      return;
+    }
     if (c != '\\') error("control character in a string");
     if (pos_ >= text_.size()) error("unterminated string");
     char e = text_[pos_++];
@@ -183,26 +187,6 @@ std::string JsonReader::read_string() {
   std::string s;
   read_string(s);
   return s;
-}
-
-void JsonReader::scan_string() {
-  ++pos_;  // opening quote
-  for (;;) {
-    const void* hit = std::memchr(text_.data() + pos_, '"', text_.size() - pos_);
-    if (!hit) error("unterminated string");
-    size_t quote = static_cast<const char*>(hit) - text_.data();
-    // A quote preceded by an odd number of backslashes is escaped.
-    size_t backslashes = 0;
-    while (quote - backslashes > pos_ && text_[quote - backslashes - 1] == '\\') ++backslashes;
-    for (size_t k = pos_; k < quote; ++k) {
-      if (static_cast<unsigned char>(text_[k]) < 0x20) {
-        pos_ = k;
-        error("control character in a string");
-      }
-    }
-    pos_ = quote + 1;
-    if (backslashes % 2 == 0) return;
-  }
 }
 
 void JsonReader::scan_number() {
@@ -296,7 +280,13 @@ std::string_view JsonReader::skip_value() {
   skip_ws();
   size_t start = pos_;
   switch (peek()) {
-    case Type::kString: scan_string(); break;
+    case Type::kString: {
+      // Decoded like any string, so a skipped value is held to the same
+      // rules (escapes, UTF-8) as a read one.
+      thread_local std::string scratch;
+      read_string(scratch);
+      break;
+    }
     case Type::kNumber: scan_number(); break;
     case Type::kBool: read_bool(); break;
     case Type::kNull: read_null(); break;

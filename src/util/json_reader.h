@@ -56,7 +56,6 @@ class JsonReader {
   char next_char();  // after whitespace; error at the end of the text
   void expect(char c);
   void scan_number();
-  void scan_string();  // skips a string without decoding
   void expect_literal(std::string_view word);
 
   std::string_view text_;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 
@@ -430,3 +431,15 @@ def test_create_clears_leftovers_in_the_way_of_the_new_version(wrapp, tmp_path):
     assert (version_dir(repo, "p", "1") / "a" / "b.txt").read_text() == "b"
     assert (version_dir(repo, "p", "1") / "c.txt").read_text() == "c"
     assert wrapp("check", repo_wrapp(repo, "p", "1")).returncode == 0
+
+
+def test_catalog_with_bare_path_source_paths(wrapp, tmp_path):
+    # A catalog written by hand: bare paths, and a file literally named with "%20".
+    root = write_tree(tmp_path / "r", {"a%20b": "literal percent"})
+    catalog = tmp_path / "c.json"
+    catalog.write_text(json.dumps({"root": str(root), "items": [
+        {"relative_path": "a b", "source_path": str(root / "a%20b"), "hash": None, "size": None}]}))
+    repo = tmp_path / "repo"
+    r = wrapp("create", "p", "1", catalog, "--catalog", "--repo", repo)
+    assert r.returncode == 0, str(r)
+    assert (version_dir(repo, "p", "1") / "a b").read_text() == "literal percent"

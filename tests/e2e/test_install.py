@@ -590,3 +590,25 @@ def test_many_files_round_trip(wrapp, tmp_path):
     r = wrapp("uninstall", "many", dest, "--force")
     assert r.returncode == 0, str(r)
     assert list_files(dest) == ["d7/e3/extra.txt"]
+
+
+def test_bad_escape_in_an_unknown_field_is_a_clear_error(wrapp, tmp_path, publish):
+    repo, _ = publish("p", "1", {"a.txt": "a"})
+    wrapp_file = repo_wrapp(repo, "p", "1")
+    wrapp_file.chmod(0o644)
+    text = wrapp_file.read_text()
+    wrapp_file.write_text(text.replace('"wrapp_format_version"', '"x": "\\q", "wrapp_format_version"', 1))
+    r = wrapp("install", "p", "1", tmp_path / "dest", "--repo", repo)
+    assert r.returncode == 1, str(r)
+    assert str(wrapp_file) in r.stderr, str(r)
+
+
+def test_invalid_utf8_in_a_repository_path_is_refused_before_writing(wrapp, tmp_path, publish):
+    repo, _ = publish("p", "1", {"good.txt": "a"})
+    wrapp_file = repo_wrapp(repo, "p", "1")
+    wrapp_file.chmod(0o644)
+    wrapp_file.write_bytes(wrapp_file.read_bytes().replace(b'"relative_path": "good.txt"', b'"relative_path": "go\xffod.txt"'))
+    dest = tmp_path / "dest"
+    r = wrapp("install", "p", "1", dest, "--repo", repo)
+    assert r.returncode == 1, str(r)
+    assert not dest.exists() or list(dest.iterdir()) == []

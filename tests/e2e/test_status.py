@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -201,3 +202,13 @@ def test_added_file_in_a_dependency_folder_is_reported_by_the_dependency(wrapp, 
     app_status, lib_status = json.loads(r.stdout)["packages"]
     assert app_status["added"] == ["libs/loose.txt"]
     assert lib_status["added"] == ["extra.txt"]
+
+
+def test_json_report_survives_a_file_name_that_is_not_utf8(wrapp, installed):
+    _, dest = installed
+    with open(os.fsencode(dest) + b"/bad\xffname", "wb") as f:
+        f.write(b"x")
+    r = wrapp("status", marker(dest, "p"), "--json")
+    assert r.returncode == 1, str(r)
+    report = json.loads(r.stdout)
+    assert len(report["packages"][0]["added"]) == 1

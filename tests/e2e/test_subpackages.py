@@ -76,3 +76,57 @@ def test_install_reports_a_changed_subpackage_even_when_the_parent_is_unchanged(
     assert r.returncode == 0, str(r)
     assert "already installed" not in r.stdout, str(r)
     assert (dest / "libs" / "lib" / "l.txt").read_text() == "lib"
+
+
+def test_subpackage_moving_to_another_parent_is_kept(wrapp, publish, tmp_path):
+    # app 1: lib2 at libs/lib2, which holds lib at sub. app 2: lib directly at libs/lib2/sub.
+    repo, _ = publish("lib", "1", {"l.txt": "lib"})
+    lib2 = write_tree(tmp_path / "lib2", {"l2.txt": "lib2"})
+    assert wrapp("install", "lib", "1", lib2 / "sub", "--repo", repo).returncode == 0
+    assert wrapp("create", "lib2", "1", lib2, "--repo", repo).returncode == 0
+    app1 = write_tree(tmp_path / "app1", {"a.txt": "a"})
+    assert wrapp("install", "lib2", "1", app1 / "libs" / "lib2", "--repo", repo).returncode == 0
+    assert wrapp("create", "app", "1", app1, "--repo", repo).returncode == 0
+    app2 = write_tree(tmp_path / "app2", {"a.txt": "a"})
+    assert wrapp("install", "lib", "1", app2 / "libs" / "lib2" / "sub", "--repo", repo).returncode == 0
+    assert wrapp("create", "app", "2", app2, "--repo", repo).returncode == 0
+    dest = tmp_path / "dest"
+    assert wrapp("install", "app", "1", dest, "--repo", repo).returncode == 0
+    r = wrapp("install", "app", "2", dest, "--repo", repo)
+    assert r.returncode == 0, str(r)
+    assert (dest / "libs" / "lib2" / "sub" / "l.txt").read_text() == "lib"
+    assert not (dest / "libs" / "lib2" / "l2.txt").exists()
+    assert wrapp("status", marker(dest, "app")).returncode == 0
+
+
+def test_subpackage_of_another_version_than_its_owner_records_is_refused(wrapp, publish, tmp_path):
+    repo, _ = publish("lib", "1", {"l.txt": "lib 1"})
+    publish("lib", "2", {"l.txt": "lib 2"}, repo=repo)
+    lib2 = write_tree(tmp_path / "lib2", {"l2.txt": "lib2"})
+    assert wrapp("install", "lib", "1", lib2 / "sub", "--repo", repo).returncode == 0
+    assert wrapp("create", "lib2", "1", lib2, "--repo", repo).returncode == 0
+    app = write_tree(tmp_path / "app", {"a.txt": "a"})
+    assert wrapp("install", "lib2", "1", app / "libs" / "lib2", "--repo", repo).returncode == 0
+    assert wrapp("install", "lib", "2", app / "libs" / "lib2" / "sub", "--repo", repo).returncode == 0
+    r = wrapp("create", "app", "1", app, "--repo", repo)
+    assert r.returncode == 1, str(r)
+    assert "lib2" in r.stderr and "version" in r.stderr, str(r)
+    assert not (repo / ".packages" / "app").exists()
+
+
+def test_subpackage_covered_by_a_sibling_marker_in_the_same_folder(wrapp, publish, tmp_path):
+    # zz depends on aa installed in zz's own folder; both markers sit in libs/x.
+    repo, _ = publish("aa", "1", {"a.txt": "a"})
+    zz = tmp_path / "zz"
+    assert wrapp("install", "aa", "1", zz, "--repo", repo).returncode == 0
+    (zz / "z.txt").write_text("z")
+    assert wrapp("create", "zz", "1", zz, "--repo", repo).returncode == 0
+    top = write_tree(tmp_path / "top", {"t.txt": "t"})
+    assert wrapp("install", "zz", "1", top / "libs" / "x", "--repo", repo).returncode == 0
+    assert wrapp("create", "top", "1", top, "--repo", repo).returncode == 0
+    deps = read_json(repo_wrapp(repo, "top", "1"))["dependencies"]
+    assert [(d["package"], d["relative_destination"]) for d in deps] == [("zz", "libs/x")]
+    dest = tmp_path / "dest"
+    r = wrapp("install", "top", "1", dest, "--repo", repo)
+    assert r.returncode == 0, str(r)
+    assert "3 copied" in r.stdout, str(r)
