@@ -259,7 +259,6 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
     // version is unpublished until its .wrapp exists.
     req.write.overwrite = folder_existed;
     req.write.in_place = true;
-    req.remember_target_hash = false;
     req.write.read_only = true;  // frozen: protects hard-linked installs too
     model::ContentHash hash = copy_object(ctx, req, &progress);
     if (f.hash.empty() && f.url.is_local()) {

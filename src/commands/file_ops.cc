@@ -72,6 +72,16 @@ std::string stream_and_hash(CommandContext& ctx, storage::Reader& reader, storag
   return model::flat_hash_from_chunk_digests(digests);
 }
 
+bool cached_hash_matches(CommandContext& ctx, const Url& url, const model::ContentHash& expected) {
+  if (!ctx.hash_cache || !url.is_local() || expected.empty()) return false;
+  auto& store = storage::storage_for(url);
+  if (!store.features().stable_identity) return false;
+  auto info = store.stat(url);
+  if (!info) return false;
+  auto hit = ctx.hash_cache->lookup(url.path(), info->size, info->mtime_ns, info->inode);
+  return hit && *hit == expected;
+}
+
 }  // namespace
 
 LinkMode parse_link_mode(const std::string& text) {
@@ -136,7 +146,10 @@ model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& req, exec
       return req.expected_hash;
     }
   }
-  if (same_store && known && !req.need_hash) {
+  // A verification the hash cache already vouches for: the source is
+  // unchanged (size, mtime, inode) since it was hashed to the expected value.
+  bool verified = !req.need_hash || cached_hash_matches(ctx, req.from, req.expected_hash);
+  if (same_store && known && verified) {
     if (dst_store.features().server_side_copy) {
       dst_store.copy(req.from, req.to, req.write);
       if (progress) progress->add_done(0, req.size);

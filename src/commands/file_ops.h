@@ -39,13 +39,16 @@ struct CopyRequest {
   // Known hash of the source ("" if unknown). When the bytes are streamed the
   // copy is verified against it, and a mismatch fails naming the file.
   model::ContentHash expected_hash;
-  // Stream and hash (verifying expected_hash) even when a server-side copy
-  // exists. Links (LinkMode) share the source's bytes and are never streamed.
+  // Verify expected_hash by streaming and hashing, even when a server-side
+  // copy exists, unless the hash cache vouches for the source (unchanged
+  // size, mtime and inode since it was hashed to that value). Links
+  // (LinkMode) share the source's bytes and are never streamed.
   bool need_hash = false;
   LinkMode link = LinkMode::kCopy;
   storage::WriteOptions write;
-  // Record the target's hash in the hash cache (one more stat). Worth it for
-  // working folders that status will look at, not for repository files.
+  // Record the target's hash in the hash cache (one more stat): status of a
+  // working folder, and later copies out of a repository, then need no
+  // reading.
   bool remember_target_hash = true;
 };
 

@@ -86,7 +86,6 @@ MirrorResult mirror(CommandContext& ctx, const MirrorOptions& opt) {
     req.write.overwrite = true;
     req.write.in_place = true;  // unpublished until the .wrapp is written
     req.write.read_only = true;
-    req.remember_target_hash = false;
     copy_object(ctx, req, &progress);
     progress.add_done(1, 0);
   });
