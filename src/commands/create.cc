@@ -259,6 +259,9 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
     // version is unpublished until its .wrapp exists.
     req.write.overwrite = folder_existed;
     req.write.in_place = true;
+    // Not remembered: every version would add an entry per file to the
+    // cache (a hard-linked file has a new path each time).
+    req.remember_target_hash = false;
     req.write.read_only = true;  // frozen: protects hard-linked installs too
     model::ContentHash hash = copy_object(ctx, req, &progress);
     if (f.hash.empty() && f.url.is_local()) {

@@ -46,9 +46,8 @@ struct CopyRequest {
   bool need_hash = false;
   LinkMode link = LinkMode::kCopy;
   storage::WriteOptions write;
-  // Record the target's hash in the hash cache (one more stat): status of a
-  // working folder, and later copies out of a repository, then need no
-  // reading.
+  // Record the target's hash in the hash cache (one more stat), so status
+  // of a working folder needs no reading.
   bool remember_target_hash = true;
 };
 

@@ -65,13 +65,6 @@ class Planner {
       fail("package '{}' depends on itself (installing into '{}' again)", opt.package_name, p.dest.display());
     }
 
-    p.package = require_repo_package(p.repo, opt.package_name, opt.version);
-    Url repo_marker = repo_marker_url(p.repo, opt.package_name, opt.version);
-    if (p.package.name != opt.package_name) {
-      fail("'{}' names package '{}', expected '{}'", repo_marker.display(), p.package.name, opt.package_name);
-    }
-    if (p.package.catalog) check_no_marker_item(*p.package.catalog, opt.package_name, repo_marker.display());
-    p.source_version = version_url(p.repo, opt.package_name, opt.version);
     p.marker = p.dest.join(model::wrapp_file_name(opt.package_name));
     p.installed = read_package_info(p.marker);
     if (p.installed && p.installed->name != opt.package_name) {
@@ -80,6 +73,22 @@ class Planner {
     p.result.package_name = opt.package_name;
     p.result.version = opt.version;
     p.result.wrapp_file = p.marker.str();
+    p.result.plan.target = p.dest.str();
+
+    if (intact(p)) {
+      // This version is installed and unmodified: nothing to read from the
+      // repository. Its subpackages are checked the same way below.
+      p.package = *p.installed;
+      p.result.no_op = true;
+    } else {
+      p.package = require_repo_package(p.repo, opt.package_name, opt.version);
+      Url repo_marker = repo_marker_url(p.repo, opt.package_name, opt.version);
+      if (p.package.name != opt.package_name) {
+        fail("'{}' names package '{}', expected '{}'", repo_marker.display(), p.package.name, opt.package_name);
+      }
+      if (p.package.catalog) check_no_marker_item(*p.package.catalog, opt.package_name, repo_marker.display());
+      p.source_version = version_url(p.repo, opt.package_name, opt.version);
+    }
 
     for (const auto& dep : p.package.dependencies) {
       InstallOptions sub = opt;
@@ -89,7 +98,7 @@ class Planner {
       sub.repo = dep.repository.empty() ? p.repo.str() : dep.repository;
       p.dependencies.push_back(plan(sub, visiting));
     }
-    plan_files(p);
+    if (!p.result.no_op) plan_files(p);
     visiting.erase(key);
     return p;
   }
@@ -112,6 +121,13 @@ class Planner {
   void conflict(const Url& url, std::string reason) {
     std::lock_guard lock(mu_);
     conflicts_.push_back({shown(url), std::move(reason)});
+  }
+
+  // The requested version is what is installed, and every file of it is
+  // unmodified (stat, and hash only where the hash cache cannot vouch).
+  bool intact(const PackagePlan& p) {
+    if (!p.installed || p.installed->version != p.options.version || !p.installed->catalog) return false;
+    return find_modifications(ctx_, p.dest, *p.installed->catalog).empty();
   }
 
   // Subpackages the installed version had at a location the new one does not.

@@ -85,6 +85,7 @@ MirrorResult mirror(CommandContext& ctx, const MirrorOptions& opt) {
     req.need_hash = true;  // verify the bytes against the catalog while they pass
     req.write.overwrite = true;
     req.write.in_place = true;  // unpublished until the .wrapp is written
+    req.remember_target_hash = false;  // see create: the cache would grow by a file per version
     req.write.read_only = true;
     copy_object(ctx, req, &progress);
     progress.add_done(1, 0);

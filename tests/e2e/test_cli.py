@@ -284,18 +284,3 @@ def test_fsync_option_and_environment(wrapp, tmp_path):
     r = wrapp("install", "p", "1", tmp_path / "dest", "--repo", tmp_path / "repo", env={"WRAPP_FSYNC": "1"})
     assert r.returncode == 0, str(r)
     assert "--fsync" in wrapp("install", "--help").stdout
-
-
-def test_hash_cache_learns_repository_files_so_installs_need_no_rereading(wrapp, tmp_path):
-    root = write_tree(tmp_path / "src", {"a.txt": "a", "d/b.txt": "b"})
-    cache = tmp_path / "cache.json"
-    repo = tmp_path / "repo"
-    assert wrapp("create", "p", "1", root, "--repo", repo, "--hcf", cache).returncode == 0
-    entries = read_json(cache)["entries"]
-    version = repo / ".packages" / "p" / "1"
-    for rel in ["a.txt", "d/b.txt"]:
-        assert str(root / rel) in entries and str(version / rel) in entries
-        assert entries[str(version / rel)]["hash"] == hash_bytes((root / rel).read_bytes())
-    r = wrapp("install", "p", "1", tmp_path / "dest", "--repo", repo, "--hcf", cache)
-    assert r.returncode == 0, str(r)
-    assert str(tmp_path / "dest" / "a.txt") in read_json(cache)["entries"]
