@@ -25,7 +25,7 @@ model::Catalog catalog(CommandContext& ctx, const CatalogOptions& opt) {
 void write_catalog_file(const model::Catalog& catalog, const std::string& output) {
   storage::WriteOptions wopts;
   wopts.overwrite = true;
-  storage::write_all(parse_location(output), model::serialize_catalog_file(catalog), wopts);
+  write_json(parse_location(output), wopts, [&](JsonWriter& w) { model::write_catalog_file(w, catalog); });
 }
 
 model::Catalog load_catalog_file(const std::string& location) {

@@ -276,7 +276,7 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   if (ctx.durable) dst_store.sync(version);
   storage::WriteOptions wopts;
   wopts.read_only = true;
-  storage::write_all(marker, package.serialize(), wopts);
+  write_json(marker, wopts, [&](JsonWriter& w) { package.write(w); });
   result.wrapp_file = marker.str();
   return result;
 }

@@ -373,7 +373,7 @@ void execute(CommandContext& ctx, PackagePlan& p) {
   if (ctx.durable) store.sync(p.dest);
   storage::WriteOptions wopts;
   wopts.overwrite = true;
-  storage::write_all(p.marker, marker_info.serialize(), wopts);
+  write_json(p.marker, wopts, [&](JsonWriter& w) { marker_info.write(w); });
   progress.set_finished();
   log::info("installed {} {} into {}", p.options.package_name, p.options.version, p.dest.display());
 }

@@ -102,7 +102,7 @@ MirrorResult mirror(CommandContext& ctx, const MirrorOptions& opt) {
   if (ctx.durable) dst_store.sync(dst_version);
   storage::WriteOptions wopts;
   wopts.read_only = true;
-  storage::write_all(dst_marker, out.serialize(), wopts);
+  write_json(dst_marker, wopts, [&](JsonWriter& w) { out.write(w); });
   log::info("mirrored {} {} to {}", opt.package_name, opt.version, dst_repo.display());
   return result;
 }

@@ -52,6 +52,20 @@ void check_no_marker_item(const model::Catalog& catalog, const std::string& pack
   if (catalog.find(marker)) fail("{}: the catalog lists the package file '{}' itself as content", origin, marker);
 }
 
+void write_json(const Url& url, const storage::WriteOptions& options, const std::function<void(JsonWriter&)>& fill) {
+  auto writer = storage::storage_for(url).open_write(url, options);
+  uint64_t offset = 0;
+  std::string buffer;
+  JsonWriter w(buffer, [&](std::string_view chunk) {
+    writer->write_at(offset, chunk.data(), chunk.size());
+    offset += chunk.size();
+  });
+  fill(w);
+  buffer.push_back('\n');
+  w.flush();
+  writer->commit();
+}
+
 Url parse_location(const std::string& text) {
   if (text.empty()) fail("empty path or URL");
   return Url::parse(text);

@@ -3,10 +3,12 @@
 // version exists only once its .wrapp file is there (docs/design.md).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "model/package_info.h"
+#include "storage/storage.h"
 #include "storage/url.h"
 
 namespace wrapp::commands {
@@ -31,6 +33,12 @@ model::PackageInfo require_repo_package(const storage::Url& repo, const std::str
 // Refuses a catalog that lists the package's own .wrapp file as content:
 // copying it would put a file where the marker goes.
 void check_no_marker_item(const model::Catalog& catalog, const std::string& package_name, const std::string& origin);
+
+// Writes a JSON document produced by `fill` to `url` as it is produced (a
+// megabyte at a time), then a final newline; published on commit as any
+// write. A catalog of a million items never sits in memory as text.
+void write_json(const storage::Url& url, const storage::WriteOptions& options,
+                const std::function<void(JsonWriter&)>& fill);
 
 // Parses a URL or path given on the command line or in Python.
 storage::Url parse_location(const std::string& text);

@@ -256,15 +256,19 @@ Catalog parse_catalog_file(const std::string& text, std::string_view origin) {
   return c;
 }
 
-std::string serialize_catalog_file(const Catalog& catalog) {
-  std::string out;
-  out.reserve(catalog.items.size() * 200 + 128);
-  JsonWriter w(out);
+void write_catalog_file(JsonWriter& w, const Catalog& catalog) {
   w.begin_object();
   w.key("wrapp_catalog_version");
   w.number(static_cast<uint64_t>(kCatalogFormatVersion));
   write_catalog_members(w, catalog);
   w.end_object();
+}
+
+std::string serialize_catalog_file(const Catalog& catalog) {
+  std::string out;
+  out.reserve(catalog.items.size() * 200 + 128);
+  JsonWriter w(out);
+  write_catalog_file(w, catalog);
   out.push_back('\n');
   return out;
 }

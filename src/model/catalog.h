@@ -16,6 +16,10 @@
 
 #include "model/hash.h"
 
+namespace wrapp {
+class JsonWriter;
+}
+
 namespace wrapp::model {
 
 struct CatalogItem {
@@ -60,6 +64,7 @@ inline constexpr int kCatalogFormatVersion = 1;
 // have spare capacity (see storage::read_all), used as parser padding.
 Catalog parse_catalog_file(const std::string& text, std::string_view origin);
 std::string serialize_catalog_file(const Catalog& catalog);
+void write_catalog_file(JsonWriter& writer, const Catalog& catalog);
 
 // Differences between two catalogs by relative path and content.
 struct CatalogDiff {

@@ -107,10 +107,7 @@ PackageInfo PackageInfo::parse(const std::string& text, std::string_view origin)
   return p;
 }
 
-std::string PackageInfo::serialize() const {
-  std::string out;
-  if (catalog) out.reserve(catalog->items.size() * 200 + 512);
-  JsonWriter w(out);
+void PackageInfo::write(JsonWriter& w) const {
   w.begin_object();
   w.key("wrapp_format_version");
   w.number(static_cast<uint64_t>(kPackageFormatVersion));
@@ -159,6 +156,13 @@ std::string PackageInfo::serialize() const {
     w.raw(it.value().dump());
   }
   w.end_object();
+}
+
+std::string PackageInfo::serialize() const {
+  std::string out;
+  if (catalog) out.reserve(catalog->items.size() * 200 + 512);
+  JsonWriter w(out);
+  write(w);
   out.push_back('\n');
   return out;
 }

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/catalog.h"
+#include "util/json_writer.h"
 
 namespace wrapp::model {
 
@@ -42,6 +43,8 @@ struct PackageInfo {
   // padding instead of a copy.
   static PackageInfo parse(const std::string& text, std::string_view origin);
   std::string serialize() const;
+  // The same JSON object, into a (possibly streaming) writer.
+  void write(JsonWriter& writer) const;
 };
 
 // True when a JSON format-version value is newer than `known` (any size of

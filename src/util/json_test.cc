@@ -133,6 +133,30 @@ TEST(JsonWriter, WritesValidJsonThatReadsBack) {
   EXPECT_EQ(expected["raw"]["x"], 1);
 }
 
+TEST(JsonWriter, StreamingGivesTheSameTextInChunks) {
+  auto fill = [](JsonWriter& w) {
+    w.begin_array();
+    for (int i = 0; i < 1000; ++i) {
+      w.begin_object();
+      w.key("i");
+      w.number(int64_t{i});
+      w.end_object();
+    }
+    w.end_array();
+  };
+  std::string whole;
+  JsonWriter plain(whole);
+  fill(plain);
+  std::string buffer, streamed;
+  size_t chunks = 0;
+  JsonWriter w(buffer, [&](std::string_view c) { streamed += c, ++chunks; }, 256);
+  fill(w);
+  w.flush();
+  EXPECT_EQ(streamed, whole);
+  EXPECT_GT(chunks, 10u);
+  EXPECT_LE(buffer.size(), 0u);
+}
+
 TEST(JsonWriter, RefusesInvalidUtf8) {
   for (std::string bad : {std::string("\xff"), std::string("a\xc3"), std::string("\xc0\xaf"),
                           std::string("\xed\xa0\x80"), std::string("\xf4\x90\x80\x80")}) {

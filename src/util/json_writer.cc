@@ -72,6 +72,12 @@ void append_json_escaped(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+void JsonWriter::flush() {
+  if (!sink_ || out_.empty()) return;
+  sink_(out_);
+  out_.clear();
+}
+
 void JsonWriter::newline() {
   out_.push_back('\n');
   out_.append(stack_.size(), '\t');
@@ -99,6 +105,7 @@ void JsonWriter::end_object() {
   stack_.pop_back();
   if (had_members) newline();
   out_.push_back('}');
+  maybe_flush();
 }
 
 void JsonWriter::begin_array() {
@@ -112,6 +119,7 @@ void JsonWriter::end_array() {
   stack_.pop_back();
   if (had_members) newline();
   out_.push_back(']');
+  maybe_flush();
 }
 
 void JsonWriter::key(std::string_view name) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,12 @@ class JsonWriter {
  public:
   // Appends to `out`. Nested values are indented with one tab per level.
   explicit JsonWriter(std::string& out) : out_(out) {}
+  // Streams: whenever `out` holds more than `chunk` bytes, hands them to
+  // `sink` and starts over, so a huge document never sits in memory whole.
+  // Call flush() at the end.
+  JsonWriter(std::string& out, std::function<void(std::string_view)> sink, size_t chunk = 1 << 20)
+      : out_(out), sink_(std::move(sink)), chunk_(chunk) {}
+  void flush();
 
   void begin_object();
   void end_object();
@@ -33,7 +40,13 @@ class JsonWriter {
   void before_value();
   void newline();
 
+  void maybe_flush() {
+    if (sink_ && out_.size() >= chunk_) flush();
+  }
+
   std::string& out_;
+  std::function<void(std::string_view)> sink_;
+  size_t chunk_ = 0;
   // Per open container: is it an object, and has it a member yet.
   std::vector<std::pair<bool, bool>> stack_;
   bool after_key_ = false;
