@@ -13,10 +13,11 @@ Python 3.11 standard library only.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
 
@@ -25,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from wrappbench import operations as ops  # noqa: E402
 from wrappbench import report  # noqa: E402
 from wrappbench import workloads as W  # noqa: E402
-from wrappbench.measure import drop_caches, tool_output  # noqa: E402
+from wrappbench.measure import drop_caches, empty_trash, tool_output, use_trash  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(HERE)
@@ -43,6 +44,24 @@ def find_wrapp(arg: str | None) -> str:
         return os.path.abspath(arg) if os.path.sep in arg else (shutil.which(arg) or arg)
     built = os.path.join(REPO_ROOT, "build", "wrapp")
     return built if os.access(built, os.X_OK) else (shutil.which("wrapp") or "wrapp")
+
+
+def pin_wrapp(path: str, work_dir: str) -> tuple[str, dict]:
+    """Copy the binary into the work dir, so that a rebuild during the run
+    cannot mix two versions; describe what was measured."""
+    with open(path, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    pinned = os.path.join(work_dir, "bin", f"wrapp-{digest[:12]}")
+    if not os.path.exists(pinned):
+        os.makedirs(os.path.dirname(pinned), exist_ok=True)
+        shutil.copy2(path, pinned + ".tmp")
+        os.replace(pinned + ".tmp", pinned)
+    info = {"path": path, "sha256": digest, "version": tool_output([pinned, "--version"])}
+    if os.path.realpath(path) == os.path.realpath(os.path.join(REPO_ROOT, "build", "wrapp")):
+        info["commit"] = tool_output(["git", "-C", REPO_ROOT, "rev-parse", "--short", "HEAD"])
+        dirty = tool_output(["git", "-C", REPO_ROOT, "status", "--porcelain", "--", "src", "CMakeLists.txt"])
+        info["source_modified"] = bool(dirty)
+    return pinned, info
 
 
 def openssl_sha256_rate(openssl: str | None, seconds: int) -> float | None:
@@ -67,7 +86,13 @@ def main() -> int:
     ap.add_argument("--wrapp", help="wrapp binary (default build/wrapp, else wrapp on PATH)")
     ap.add_argument("--concurrency", type=int, default=8,
                     help="mirror concurrency: wrapp --ftj N and rclone --transfers/--checkers N (default 8)")
+    ap.add_argument("--print-json", metavar="FILE", help="only print the table of an earlier results file")
     args = ap.parse_args()
+    if args.print_json:
+        with open(args.print_json) as f:
+            rows = [report.row_from_json(r) for r in json.load(f)["rows"]]
+        print(report.table(rows) + f"\n\nTargets: {report.summary(rows)}")
+        return 0
 
     t_start = time.perf_counter()
     mode = "quick" if args.quick else "full"
@@ -80,10 +105,11 @@ def main() -> int:
     os.makedirs(work_dir, exist_ok=True)
     json_path = args.json or os.path.join(work_dir, f"results-{mode}.json")
 
-    wrapp = find_wrapp(args.wrapp)
-    if not os.access(wrapp, os.X_OK):
-        print(f"error: wrapp binary not found ({wrapp}); run ./setup.sh or pass --wrapp", file=sys.stderr)
+    wrapp_src = find_wrapp(args.wrapp)
+    if not os.access(wrapp_src, os.X_OK):
+        print(f"error: wrapp binary not found ({wrapp_src}); run ./setup.sh or pass --wrapp", file=sys.stderr)
         return 1
+    wrapp, wrapp_build = pin_wrapp(wrapp_src, work_dir)
     tools = find_tools()
     for t in ("rsync", "rclone", "dvc", "openssl"):
         if not tools[t]:
@@ -92,6 +118,8 @@ def main() -> int:
     cache_note = ("page cache dropped (sync; echo 3 > /proc/sys/vm/drop_caches) before every 'cold' run"
                   if can_drop else "warm cache: the page cache could not be dropped (no privilege)")
     machine = report.machine_info(work_dir, tools, wrapp)
+    machine["wrapp_build"] = wrapp_build
+    machine["loadavg_start"] = os.getloadavg()
     ops.log(f"wrapp benchmark, {mode} mode, {repeat} repetitions, seed {args.seed}, work dir {work_dir}")
     ops.log(f"{cache_note}")
 
@@ -100,6 +128,9 @@ def main() -> int:
     limit = rate * nproc if rate else None
     ops.log(f"OpenSSL SHA-256 single core: {ops.fmt_rate(rate)}; limit × {nproc} cores: {ops.fmt_rate(limit)}")
 
+    # removed trees go to a trash folder, emptied when space runs low and at
+    # the end (see measure.use_trash)
+    use_trash(os.path.join(work_dir, "trash"))
     cfg = ops.Config(wrapp=wrapp, quick=args.quick, repeat=repeat, seed=args.seed, work_dir=work_dir,
                      concurrency=args.concurrency, can_drop=can_drop, tools=tools)
     rows: list[ops.Row] = []
@@ -120,9 +151,17 @@ def main() -> int:
                          "series": {k: s.to_json() for k, s in runner.series.items()}}
         ops.log(f"[{name}] done in {time.perf_counter() - t0:.0f} s")
 
+    machine["loadavg_end"] = os.getloadavg()  # before emptying the trash
+    empty_trash()
     total = time.perf_counter() - t_start
     out = [f"## wrapp benchmark: {mode} mode, {repeat} repetitions, seed {args.seed}, {total:.0f} s", ""]
     out += report.machine_lines(machine, cache_note)
+    out.append("- load average (1, 5, 15 min) at start {} and end {}".format(
+        *(" / ".join(f"{x:.2f}" for x in machine[k]) for k in ("loadavg_start", "loadavg_end"))))
+    wb = wrapp_build
+    out.append(f"- wrapp binary {wb['path']} (sha256 {wb['sha256'][:12]}"
+               + (f", commit {wb['commit']}{' + uncommitted source changes' if wb.get('source_modified') else ''}"
+                  if "commit" in wb else "") + ")")
     out.append(f"- OpenSSL SHA-256 (1 MiB blocks): {ops.fmt_rate(rate)} per core, "
                f"limit {ops.fmt_rate(limit)} on {nproc} cores")
     for name in names:

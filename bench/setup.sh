@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the benchmark peers, idempotently:
-#   Debian: rsync, rclone, openssl, time (GNU time measures peak memory) (cp, find and stat come with coreutils/findutils)
+#   Debian: rsync, rclone, openssl, time (GNU time measures peak memory);
+#           cp, find and stat come with coreutils and findutils
 #   PyPI:   dvc, pinned in bench/requirements.txt, into bench/.venv
 # A peer that cannot be installed is reported here, and bench/run.py reports it
 # as "unavailable" instead of failing.

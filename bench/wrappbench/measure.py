@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -109,11 +110,67 @@ def drop_caches() -> bool:
         return False
 
 
+_trash: str | None = None
+_trash_count = 0
+TRASH_MIN_FREE = 16 * 1024 ** 3
+
+
+def use_trash(directory: str | None) -> None:
+    """With a trash folder, rm() moves trees there instead of deleting them;
+    the trash is emptied when the file system has less than TRASH_MIN_FREE
+    bytes free, and at the end of the run. Deleting files on a file system
+    mounted with `discard` (as on the reference VM) makes later syncs and file
+    creations wait for the discards: deleting between runs added minutes of
+    waiting to a quick run and slowed the next measured command."""
+    global _trash
+    _trash = directory
+    if directory:
+        empty_trash()
+        os.makedirs(directory)
+
+
+def empty_trash() -> None:
+    if _trash and os.path.lexists(_trash):
+        subprocess.run(["rm", "-rf", "--", _trash], check=True)
+
+
 def rm(*paths: str) -> None:
-    """Remove trees quickly (rm -rf copes with read-only files)."""
+    """Remove trees (rm -rf copes with read-only files), or move them to the trash."""
+    global _trash_count
     paths = [p for p in paths if os.path.lexists(p)]
+    if _trash:
+        rest = []
+        for p in paths:
+            _trash_count += 1
+            try:
+                os.rename(p, os.path.join(_trash, str(_trash_count)))
+            except OSError:
+                rest.append(p)
+        paths = rest
+        if shutil.disk_usage(_trash).free < TRASH_MIN_FREE:
+            empty_trash()
+            os.makedirs(_trash)
+            os.sync()
     if paths:
         subprocess.run(["rm", "-rf", "--", *paths], check=True)
+
+
+def disk_usage(path: str) -> int:
+    """Bytes allocated under path (st_blocks * 512), each inode counted once,
+    like du: hard links to an earlier version's files cost nothing."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for d, _dirs, files in os.walk(path):
+        for name in [".", *files]:
+            try:
+                st = os.lstat(os.path.join(d, name))
+            except OSError:
+                continue
+            key = (st.st_dev, st.st_ino)
+            if key not in seen:
+                seen.add(key)
+                total += st.st_blocks * 512
+    return total
 
 
 def tool_output(argv: list[str]) -> str:

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import math
 import os
-import re
-import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from . import workloads as W
-from .measure import Result, Series, drop_caches, rm, run, run_steps, sync
+from .measure import Result, Series, disk_usage, drop_caches, rm, run, run_steps, sync
 
 
 # ---------------------------------------------------------------- config
@@ -238,6 +236,9 @@ def bench_tree(cfg: Config, wl: W.Workload, openssl_limit: float | None) -> tupl
          lambda: rm(P("repo_cold")), True),
         ("create/cp -r", lambda: run(["cp", "-r", src, P("cp_dst")]), lambda: rm(P("cp_dst")), True),
         ("create/cp -r && sync", lambda: cp_sync(src, P("cp_dst")), lambda: rm(P("cp_dst")), True),
+        ("create/wrapp create --fsync", lambda: r.wrapp("create", name, "1", src, "--repo", P("repo_cold"),
+                                                        "--fsync"),
+         lambda: rm(P("repo_cold")), True),
         ("create/rsync -a", lambda: run(["rsync", "-a", src + "/", P("rsync_dst") + "/"]),
          lambda: rm(P("rsync_dst")), True) if have(cfg, "rsync") else None,
         ("create/dvc add+push", dvc.add_push, dvc.reset_add, True) if dvc else None,
@@ -245,8 +246,8 @@ def bench_tree(cfg: Config, wl: W.Workload, openssl_limit: float | None) -> tupl
     rm(P("repo_cold"), P("cp_dst"), P("rsync_dst"))
     op = "create, no hash cache"
     rows.append(time_row(op, name, r, "create/wrapp create", "create/cp -r", ("<=", 1.25)))
-    rows.append(time_row(op, name, r, "create/wrapp create", "create/cp -r && sync",
-                         note="wrapp syncs before it publishes; cp -r does not"))
+    rows.append(time_row(op + ", durable", name, r, "create/wrapp create --fsync", "create/cp -r && sync",
+                         note="wrapp --fsync (one syncfs before publishing) against cp -r then sync"))
     rows.append(time_row(op, name, r, "create/wrapp create", "create/rsync -a"))
     rows.append(time_row("create vs DVC", name, r, "create/wrapp create", "create/dvc add+push", ("<=", 0.5)))
 
@@ -258,7 +259,7 @@ def bench_tree(cfg: Config, wl: W.Workload, openssl_limit: float | None) -> tupl
               lambda: r.wrapp("create", name, "1", edit, "--repo", P("repo"), "--hash-cache-file", hc))
     if have(cfg, "rsync"):
         subprocess.run(["cp", "-a", edit, P("rsync_mirror")], check=True)
-    changed = []
+    changed, growth = [], []
     for rep in range(cfg.repeat):
         changed.append(W.change_fraction(edit, cfg.fraction, f"{cfg.seed}:{name}:change:{rep}"))
         entries = [("next/wrapp create next", lambda v=str(rep + 2): r.wrapp(
@@ -266,7 +267,9 @@ def bench_tree(cfg: Config, wl: W.Workload, openssl_limit: float | None) -> tupl
         if have(cfg, "rsync"):
             entries.append(("next/rsync -a (changes only)", lambda: run(
                 ["rsync", "-a", edit + "/", P("rsync_mirror") + "/"]), None, False))
+        before = disk_usage(P("repo"))
         r.alternate(entries if rep % 2 == 0 else entries[::-1], reps=1)
+        growth.append(disk_usage(P("repo")) - before)
     rm(P("rsync_mirror"))
     op = f"create next, {pct} changed, cache warm"
     avg_files = sum(k for k, _ in changed) / len(changed)
@@ -279,7 +282,11 @@ def bench_tree(cfg: Config, wl: W.Workload, openssl_limit: float | None) -> tupl
     rows.append(Row("create next: bytes written", name, fmt_bytes(wb), f"tree {fmt_bytes(tree.bytes)}",
                     wb / tree.bytes if wb is not None else None, target=("<=", 0.02),
                     wrapp_rss_kib=ws.peak_rss_kib(),
-                    note=f"the changed files hold {changed_share:.1%} of the tree's bytes"))
+                    note=f"write_bytes of the process, data and metadata; "
+                         f"the changed files hold {changed_share:.1%} of the tree's bytes"))
+    g = sorted(growth)[len(growth) // 2]
+    rows.append(Row("create next: repository growth (du)", name, fmt_bytes(g), f"tree {fmt_bytes(tree.bytes)}",
+                    g / tree.bytes, note="allocated blocks added to the repository, each inode once"))
 
     # 3. install into an empty folder (page cache dropped when possible) ----
     log(f"[{name}] install into an empty folder")
@@ -291,6 +298,9 @@ def bench_tree(cfg: Config, wl: W.Workload, openssl_limit: float | None) -> tupl
          lambda: rm(P("dst_wrapp"), hci), True),
         ("install/cp -r", lambda: run(["cp", "-r", ver, P("dst_cp")]), lambda: rm(P("dst_cp")), True),
         ("install/cp -r && sync", lambda: cp_sync(ver, P("dst_cp")), lambda: rm(P("dst_cp")), True),
+        ("install/wrapp install --fsync", lambda: r.wrapp(
+            "install", name, "1", P("dst_fsync"), "--repo", P("repo"), "--fsync"),
+         lambda: rm(P("dst_fsync")), True),
         ("install/rsync -a", lambda: run(["rsync", "-a", ver + "/", P("dst_rsync") + "/"]),
          lambda: rm(P("dst_rsync")), True) if have(cfg, "rsync") else None,
         ("install/rclone copy", lambda: run(["rclone", "copy", "--transfers", c, "--checkers", c,
@@ -301,7 +311,8 @@ def bench_tree(cfg: Config, wl: W.Workload, openssl_limit: float | None) -> tupl
     op = "install into empty folder"
     rows.append(time_row(op, name, r, "install/wrapp install", "install/cp -r", ("<=", 1.10),
                          note="peer: cp -r of the repository version"))
-    rows.append(time_row(op, name, r, "install/wrapp install", "install/cp -r && sync"))
+    rows.append(time_row(op + ", durable", name, r, "install/wrapp install --fsync", "install/cp -r && sync",
+                         note="wrapp --fsync against cp -r then sync"))
     rows.append(time_row(op, name, r, "install/wrapp install", "install/rsync -a"))
     rows.append(time_row(op, name, r, "install/wrapp install", "install/rclone copy", note=f"--transfers {c}"))
     rows.append(time_row("install vs DVC", name, r, "install/wrapp install", "install/dvc checkout",
@@ -366,7 +377,7 @@ def bench_tree(cfg: Config, wl: W.Workload, openssl_limit: float | None) -> tupl
     rows.append(time_row(op, name, r, "status/wrapp status", "status/find -printf", ("<=", 2.0),
                          note="find DEST -type f -printf '%s %T@\\n'"))
     rows.append(time_row(op, name, r, "status/wrapp status", "status/rclone check --size-only"))
-    rm(P("dst_cp"), P("dst_rsync"), P("dst_rclone"))
+    rm(P("dst_cp"), P("dst_rsync"), P("dst_rclone"), P("dst_fsync"))
 
     # 6. install update after 1% changed: version k -> k+1 ------------------
     log(f"[{name}] install update after {pct} changed")
@@ -435,6 +446,8 @@ def bench_huge(cfg: Config, wl: W.Workload) -> tuple[list[Row], Runner]:
         log(f"[{name}] {n:,} files")
         repo, dst, hc = P(f"repo{n}"), P(f"dst{n}"), P(f"hc{n}.json")
         r.measure(f"n{n}/wrapp create (set-up)", lambda: r.wrapp("create", name, "1", tree.path, "--repo", repo))
+        r.measure(f"n{n}/cp -r", lambda: run(["cp", "-r", tree.path, P("cp_dst")]), lambda: rm(P("cp_dst")))
+        rm(P("cp_dst"))
         r.measure(f"n{n}/wrapp install (set-up)", lambda: r.wrapp(
             "install", name, "1", dst, "--repo", repo, "--hash-cache-file", hc))
         r.alternate([
@@ -455,6 +468,8 @@ def bench_huge(cfg: Config, wl: W.Workload) -> tuple[list[Row], Runner]:
                             note=f"median {fmt_s(s.median())}" + ("" if s.ok else f"; {s.error[:200]}")))
         rows.append(time_row("status, unchanged, cache warm", f"huge {n:,}", r, f"n{n}/wrapp status",
                              f"n{n}/find -printf", ("<=", 2.0)))
+        rows.append(time_row("create (one run each)", f"huge {n:,}", r, f"n{n}/wrapp create (set-up)",
+                             f"n{n}/cp -r"))
         rm(repo, dst, hc)
     # growth from the smallest to the largest tree, relative to n log n
     n0, n1 = counts[0], counts[-1]

@@ -5,7 +5,6 @@ import json
 import os
 import platform
 import re
-import subprocess
 
 from .measure import tool_output
 from .operations import Row, fmt_bytes
@@ -58,7 +57,7 @@ def fmt_value(row: Row) -> str:
     if row.value is None:
         return "—"
     if row.unit == "x":
-        return f"{row.value:.3f}" if row.value < 0.1 else f"{row.value:.2f}"
+        return f"{row.value:.3f}" if row.value < 1 else f"{row.value:.2f}"
     return f"{row.value:.0f} {row.unit}"
 
 
@@ -109,3 +108,10 @@ def row_json(r: Row) -> dict:
             "target": None if r.target is None else {"cmp": r.target[0], "limit": r.target[1]},
             "result": r.verdict, "wrapp_peak_rss_kib": r.wrapp_rss_kib,
             "peer_peak_rss_kib": r.peer_rss_kib, "note": r.note}
+
+
+def row_from_json(d: dict) -> Row:
+    t = d.get("target")
+    return Row(d["operation"], d["workload"], d["wrapp"], d["compared_with"], d["value"], d["unit"],
+               None if t is None else (t["cmp"], t["limit"]), d["wrapp_peak_rss_kib"],
+               d["peer_peak_rss_kib"], d["note"], d["result"])
