@@ -81,7 +81,7 @@ int run_command(Cli& cli, const std::function<int(commands::CommandContext&)>& b
 
     std::optional<model::HashCache> cache;
     if (!g.hash_cache_file.empty()) {
-      cache = model::HashCache::load(g.hash_cache_file, [](const std::string& m) { log::warn("{}", m); });
+      cache = model::HashCache::load_async(g.hash_cache_file, [](const std::string& m) { log::warn("{}", m); });
     }
     commands::CommandContext ctx{scheduler, cache ? &*cache : nullptr, g.dry_run, g.fsync};
     auto save_cache = [&] {

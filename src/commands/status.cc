@@ -1,6 +1,7 @@
 #include "commands/status.h"
 
 #include <algorithm>
+#include <future>
 #include <optional>
 #include <mutex>
 #include <set>
@@ -113,15 +114,24 @@ StatusResult status(CommandContext& ctx, const StatusOptions& opt) {
     fail("'{}' is a folder; pass the package file in it (<folder>/.<package>.wrapp)", wrapp_file.display());
   }
   Url top = wrapp_file.parent();
-  std::vector<Installed> packages;
-  std::set<std::string> seen;
-  collect(top, wrapp_file, "", opt.recursive, packages, seen);
-
   // One walk of the top location serves both questions: its stat results
   // tell whether catalog files changed (no second stat per file), and what
-  // it finds beyond the catalogs is "added".
+  // it finds beyond the catalogs is "added". It runs while the package files
+  // are read.
   auto ignores = load_ignore_rules(top, opt.ignore_file);
-  auto entries = walk_tree(top, ignores, storage::SymlinkPolicy::kSkipOutside);
+  auto walk = std::async(std::launch::async, [&] {
+    return walk_tree(top, ignores, storage::SymlinkPolicy::kSkipOutside);
+  });
+  std::vector<Installed> packages;
+  std::set<std::string> seen;
+  try {
+    collect(top, wrapp_file, "", opt.recursive, packages, seen);
+  } catch (...) {
+    walk.wait();  // it uses `ignores` and `top`
+    throw;
+  }
+
+  auto entries = walk.get();
   auto walked = [&](const std::string& rel) -> const storage::ListEntry* {
     auto it = std::lower_bound(entries.begin(), entries.end(), rel,
                                [](const storage::ListEntry& e, const std::string& r) { return e.relative_path < r; });
@@ -160,12 +170,15 @@ StatusResult status(CommandContext& ctx, const StatusOptions& opt) {
                (!c.item->hash.empty() && hash_object(ctx, url, *info, &progress) != c.item->hash)) {
       kind = StatusEntry::Kind::kModified;
     }
-    progress.add_done(1, 0);
+    // Counted in batches: a million atomic updates of shared counters from
+    // every worker cost more than the check itself.
+    if (i % 256 == 255) progress.add_done(256, 0);
     if (kind) {
       std::lock_guard lock(mu);
       c.package->status.entries.push_back({*kind, c.item->relative_path});
     }
   });
+  progress.add_done(checks.size() % 256, 0);
   progress.set_finished();
 
   // Whether any package's catalog lists this path (relative to the top).

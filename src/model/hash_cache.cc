@@ -1,5 +1,7 @@
 #include "model/hash_cache.h"
 
+#include <future>
+
 #include <array>
 #include <atomic>
 #include <charconv>
@@ -70,6 +72,14 @@ struct HashCache::State {
   // The file on disk is not ours to replace (another program's file, a
   // newer wrapp's cache, a legacy pickle): the cache runs in memory only.
   bool save_blocked = false;
+  // Set while a background load (load_async) fills the maps; every public
+  // method waits for it first. Declared last so it is destroyed first: the
+  // loader finishes before the maps it writes go away.
+  std::shared_future<void> loading;
+
+  void wait() const {
+    if (loading.valid()) loading.wait();
+  }
 
   Shard& shard_for(const std::string& path) {
     return shards[std::hash<std::string>{}(path) % kShards];
@@ -243,8 +253,21 @@ HashCache HashCache::from_json(std::string_view text) {
   return cache;
 }
 
+HashCache HashCache::load_async(const std::string& path, std::function<void(const std::string&)> warn) {
+  HashCache cache;
+  State* target = cache.state_.get();  // stays put when `cache` is moved
+  target->loading = std::async(std::launch::async, [target, path, warn = std::move(warn)] {
+                      HashCache loaded = load(path, warn);
+                      for (size_t i = 0; i < kShards; ++i) target->shards[i].map.swap(loaded.state_->shards[i].map);
+                      target->dirty.store(loaded.state_->dirty.load());
+                      target->save_blocked = loaded.state_->save_blocked;
+                    }).share();
+  return cache;
+}
+
 std::optional<ContentHash> HashCache::lookup(const std::string& abs_path, uint64_t size,
                                              int64_t mtime_ns, uint64_t inode) const {
+  state_->wait();
   Shard& shard = state_->shard_for(abs_path);
   Digest value;
   {
@@ -261,6 +284,7 @@ std::optional<ContentHash> HashCache::lookup(const std::string& abs_path, uint64
 void HashCache::insert(const std::string& abs_path, uint64_t size, int64_t mtime_ns, uint64_t inode,
                        const ContentHash& hash) {
   if (hash.empty()) fail("no hash given for '{}'", abs_path);
+  state_->wait();
   Entry entry{size, mtime_ns, inode, hash.digest()};
   Shard& shard = state_->shard_for(abs_path);
   {
@@ -275,6 +299,7 @@ void HashCache::insert(const std::string& abs_path, uint64_t size, int64_t mtime
 }
 
 void HashCache::save(const std::string& path, bool force) const {
+  state_->wait();
   if (state_->save_blocked) return;
   if (!force && !state_->dirty.load()) return;
   // Cleared before taking the snapshot: an insert racing with the save marks
@@ -288,9 +313,13 @@ void HashCache::save(const std::string& path, bool force) const {
   }
 }
 
-bool HashCache::dirty() const { return state_->dirty.load(); }
+bool HashCache::dirty() const {
+  state_->wait();
+  return state_->dirty.load();
+}
 
 size_t HashCache::size() const {
+  state_->wait();
   size_t n = 0;
   for (const Shard& shard : state_->shards) {
     std::lock_guard lock(shard.mu);
@@ -300,6 +329,7 @@ size_t HashCache::size() const {
 }
 
 std::string HashCache::to_json() const {
+  state_->wait();
   std::string out;
   out.reserve(64 + size() * 200);
   out += "{\"format\": \"";

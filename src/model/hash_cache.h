@@ -56,6 +56,10 @@ class HashCache {
   static HashCache load(const std::string& path,
                         const std::function<void(const std::string&)>& warn);
 
+  // The same, read on a background thread so that the command's own start
+  // (walking, parsing) overlaps it; the first use of the cache waits.
+  static HashCache load_async(const std::string& path, std::function<void(const std::string&)> warn);
+
   HashCache();
   ~HashCache();
   HashCache(HashCache&&) noexcept;

@@ -107,6 +107,28 @@ TEST_F(HashCacheTest, RoundTripThroughFile) {
   EXPECT_EQ(back.lookup("/a/b", 1, 2, 3), hash_of("a"));
 }
 
+TEST_F(HashCacheTest, LoadAsyncGivesTheSameCache) {
+  HashCache c;
+  for (int i = 0; i < 1000; ++i) c.insert("/f" + std::to_string(i), i, i * 7, i * 13, hash_of(std::to_string(i)));
+  c.save(cache_path_);
+  std::vector<std::string> warnings;
+  HashCache a = HashCache::load_async(cache_path_, [&](const std::string& m) { warnings.push_back(m); });
+  HashCache moved = std::move(a);  // the background load fills the moved-to cache
+  EXPECT_EQ(moved.size(), 1000u);
+  for (int i = 0; i < 1000; i += 99) {
+    EXPECT_EQ(moved.lookup("/f" + std::to_string(i), i, i * 7, i * 13), ContentHash(hash_of(std::to_string(i))));
+  }
+  EXPECT_FALSE(moved.dirty());
+  EXPECT_TRUE(warnings.empty());
+  // A foreign file stays untouched through the async path too.
+  write("not json");
+  HashCache f = HashCache::load_async(cache_path_, [&](const std::string& m) { warnings.push_back(m); });
+  f.insert("/x", 1, 1, 1, hash_of("x"));
+  f.save(cache_path_);
+  EXPECT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(*util::read_file(cache_path_), "not json");
+}
+
 TEST_F(HashCacheTest, MismatchOnSizeMtimeOrInode) {
   HashCache c;
   c.insert("/f", 10, 20, 30, hash_of("f"));

@@ -1,5 +1,7 @@
 #include "util/json_writer.h"
 
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "util/error.h"
@@ -8,6 +10,13 @@ namespace wrapp {
 
 bool is_valid_utf8(std::string_view s) {
   size_t i = 0;
+  // Most names are ASCII: skip eight bytes at a time while no high bit is set.
+  while (i + 8 <= s.size()) {
+    uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    if (word & 0x8080808080808080ULL) break;
+    i += 8;
+  }
   while (i < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
