@@ -30,9 +30,12 @@ void write_catalog_file(const model::Catalog& catalog, const std::string& output
 
 model::Catalog load_catalog_file(const std::string& location) {
   Url url = parse_location(location);
-  auto text = storage::read_all(url);
-  if (!text) fail("catalog file '{}' not found", url.display());
-  return model::parse_catalog_file(*text, url.display());
+  std::string origin = url.display();
+  auto catalog = parse_document<model::Catalog>(url, [&](std::string_view text, const TextWindow* window) {
+    return model::parse_catalog_file(text, origin, window);
+  });
+  if (!catalog) fail("catalog file '{}' not found", origin);
+  return std::move(*catalog);
 }
 
 model::CatalogDiff diff(const std::string& a, const std::string& b) {

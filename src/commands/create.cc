@@ -1,5 +1,7 @@
 #include "commands/create.h"
 
+#include "commands/catalog.h"
+
 #include <set>
 #include <unordered_map>
 
@@ -131,9 +133,7 @@ Collected collect_tree(CommandContext& ctx, const CreateOptions& opt, const Url&
 // --catalog: the source is a catalog file; its items say where the bytes are
 // and what they must hash to (verified while copying).
 Collected collect_catalog(const Url& catalog_url, const std::string& package_name, std::string* root) {
-  auto text = storage::read_all(catalog_url);
-  if (!text) fail("catalog file '{}' not found", catalog_url.display());
-  auto catalog = model::parse_catalog_file(*text, catalog_url.display());
+  auto catalog = load_catalog_file(catalog_url.str());
   *root = catalog.root.empty() ? catalog_url.str() : catalog.root;
   check_no_marker_item(catalog, package_name, catalog_url.display());
   Collected out;

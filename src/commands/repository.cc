@@ -3,6 +3,7 @@
 #include "commands/list_repo.h"
 #include "storage/storage.h"
 #include "util/error.h"
+#include "util/mapped_file.h"
 
 namespace wrapp::commands {
 
@@ -19,10 +20,29 @@ Url repo_marker_url(const Url& repo, const std::string& name, const std::string&
   return version_url(repo, name, version).join(model::wrapp_file_name(name));
 }
 
-std::optional<model::PackageInfo> read_package_info(const Url& wrapp_file) {
-  auto text = storage::read_all(wrapp_file);
+template <typename T>
+std::optional<T> parse_document(const Url& url, const std::function<T(std::string_view, const TextWindow*)>& parse) {
+  if (url.is_local()) {
+    auto mapped = util::MappedFile::open(url.path());
+    if (!mapped) return std::nullopt;
+    TextWindow window{[&](size_t offset) { mapped->release_before(offset); }, [&] { mapped->restart(); }};
+    return parse(mapped->data(), &window);
+  }
+  auto text = storage::read_all(url);
   if (!text) return std::nullopt;
-  return model::PackageInfo::parse(*text, wrapp_file.display());
+  return parse(*text, nullptr);
+}
+
+template std::optional<model::PackageInfo> parse_document(
+    const Url&, const std::function<model::PackageInfo(std::string_view, const TextWindow*)>&);
+template std::optional<model::Catalog> parse_document(
+    const Url&, const std::function<model::Catalog(std::string_view, const TextWindow*)>&);
+
+std::optional<model::PackageInfo> read_package_info(const Url& wrapp_file) {
+  std::string origin = wrapp_file.display();
+  return parse_document<model::PackageInfo>(wrapp_file, [&](std::string_view text, const TextWindow* window) {
+    return model::PackageInfo::parse(text, origin, window);
+  });
 }
 
 model::PackageInfo require_package_info(const Url& wrapp_file, const std::string& what) {

@@ -17,6 +17,13 @@ storage::Url packages_url(const storage::Url& repo);
 storage::Url version_url(const storage::Url& repo, const std::string& name, const std::string& version);
 storage::Url repo_marker_url(const storage::Url& repo, const std::string& name, const std::string& version);
 
+// Runs parse(text, window) on the document at `url`: a local file is mapped
+// (and handed back as the parse moves on), anything else read whole.
+// Returns nullopt when the document does not exist.
+template <typename T>
+std::optional<T> parse_document(const storage::Url& url,
+                                const std::function<T(std::string_view, const TextWindow*)>& parse);
+
 // Reads and parses a .wrapp file; nullopt when absent. Parse errors throw
 // FailedCommand naming the file.
 std::optional<model::PackageInfo> read_package_info(const storage::Url& wrapp_file);

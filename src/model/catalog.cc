@@ -77,8 +77,11 @@ int64_t read_format_version(JsonReader& r, std::string_view key) {
   r.error(fmt::format("'{}' is not an integer", key));
 }
 
-int64_t peek_format_version(std::string_view text, std::string_view origin, std::string_view key) {
+int64_t peek_format_version(std::string_view text, std::string_view origin, std::string_view key,
+                            const TextWindow* window) {
+  if (window && window->restart) window->restart();
   JsonReader r(text, origin);
+  r.use_window(window);
   if (r.peek() != JsonReader::Type::kObject) return -1;
   r.begin_object();
   std::string k;
@@ -226,15 +229,17 @@ json Catalog::to_json() const {
   return json::parse(text);
 }
 
-Catalog parse_catalog_file(const std::string& text, std::string_view origin) {
-  if (peek_format_version(text, origin, "wrapp_catalog_version") > kCatalogFormatVersion) {
+Catalog parse_catalog_file(std::string_view text, std::string_view origin, const TextWindow* window) {
+  if (peek_format_version(text, origin, "wrapp_catalog_version", window) > kCatalogFormatVersion) {
     fail("{}: written by a newer wrapp (catalog format newer than {}); upgrade wrapp", origin, kCatalogFormatVersion);
   }
-  if (peek_format_version(text, origin, "wrapp_format_version") > kPackageFormatVersion) {
+  if (peek_format_version(text, origin, "wrapp_format_version", window) > kPackageFormatVersion) {
     fail("{}: written by a newer wrapp (format version newer than {}); upgrade wrapp", origin, kPackageFormatVersion);
   }
   // A catalog file, or a .wrapp file whose embedded catalog is used.
+  if (window && window->restart) window->restart();
   JsonReader r(text, origin);
+  r.use_window(window);
   if (r.peek() != JsonReader::Type::kObject) fail("{}: not a catalog (expected a JSON object)", origin);
   r.begin_object();
   Catalog c, nested;

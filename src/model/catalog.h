@@ -18,6 +18,7 @@
 
 namespace wrapp {
 class JsonWriter;
+struct TextWindow;
 }
 
 namespace wrapp::model {
@@ -62,7 +63,7 @@ struct Catalog {
 inline constexpr int kCatalogFormatVersion = 1;
 // Accepts a catalog file or a .wrapp file (its embedded catalog). `text` may
 // have spare capacity (see storage::read_all), used as parser padding.
-Catalog parse_catalog_file(const std::string& text, std::string_view origin);
+Catalog parse_catalog_file(std::string_view text, std::string_view origin, const TextWindow* window = nullptr);
 std::string serialize_catalog_file(const Catalog& catalog);
 void write_catalog_file(JsonWriter& writer, const Catalog& catalog);
 

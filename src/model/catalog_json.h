@@ -25,6 +25,7 @@ int64_t read_format_version(JsonReader& reader, std::string_view key);
 
 // The value of top-level `key` in the object `text`, or -1 when absent;
 // scanned before the rest is read, since the version decides how to read.
-int64_t peek_format_version(std::string_view text, std::string_view origin, std::string_view key);
+int64_t peek_format_version(std::string_view text, std::string_view origin, std::string_view key,
+                            const TextWindow* window = nullptr);
 
 }  // namespace wrapp::model

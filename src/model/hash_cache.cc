@@ -13,6 +13,7 @@
 #include "model/hash.h"
 #include "util/atomic_file.h"
 #include "util/json_reader.h"
+#include "util/mapped_file.h"
 #include "util/json_writer.h"
 #include "util/error.h"
 
@@ -156,9 +157,11 @@ HashCache& HashCache::operator=(HashCache&&) noexcept = default;
 
 HashCache HashCache::load(const std::string& path,
                           const std::function<void(const std::string&)>& warn) {
-  std::optional<std::string> text;
+  // Mapped, and handed back as the parse moves on: a cache of a million
+  // entries never sits in memory as text next to its entries.
+  std::optional<util::MappedFile> mapped;
   try {
-    text = util::read_file(path);
+    mapped = util::MappedFile::open(path);
   } catch (const StorageError& e) {
     warn(fmt::format("ignoring hash cache '{}': cannot read it ({}); it is left untouched and no cache is kept "
                      "this run",
@@ -167,7 +170,8 @@ HashCache HashCache::load(const std::string& path,
     cache.state_->save_blocked = true;  // what we cannot read we must not overwrite
     return cache;
   }
-  if (!text) return HashCache();
+  if (!mapped) return HashCache();
+  std::string_view text = mapped->data();
   auto unusable = [&](const std::string& why, bool replace) {
     warn(fmt::format("ignoring hash cache '{}': {}; {}", path, why,
                      replace ? "it will be replaced" : "it is left untouched and no cache is kept this run"));
@@ -176,28 +180,32 @@ HashCache HashCache::load(const std::string& path,
     cache.state_->save_blocked = !replace;
     return cache;
   };
-  if (looks_like_pickle(*text)) {
+  if (looks_like_pickle(text)) {
     return unusable("it is a legacy pickle cache of WRAPP 2.1 or older (delete it, or pass another "
                     "--hash-cache-file, to start a JSON cache)",
                     false);
   }
   try {
-    return from_json(*text);
+    TextWindow window{[&](size_t offset) { mapped->release_before(offset); }, nullptr};
+    return parse(text, &window);
   } catch (const FailedCommand& e) {
     // Only a damaged cache of our own format is replaced; anything else may
     // be a file the user pointed at by mistake, or a newer wrapp's cache.
-    bool blank = text->find_first_not_of(" \t\r\n") == std::string::npos;
-    bool ours = blank || text->substr(0, 256).find(std::string("\"") + std::string(kHashCacheFormat) + "\"") !=
+    bool blank = text.find_first_not_of(" \t\r\n") == std::string::npos;
+    bool ours = blank || text.substr(0, 256).find(std::string("\"") + std::string(kHashCacheFormat) + "\"") !=
                 std::string::npos;
     bool newer = std::string_view(e.what()).find("newer") != std::string_view::npos;
     return unusable(e.what(), ours && !newer);
   }
 }
 
-HashCache HashCache::from_json(std::string_view text) {
+HashCache HashCache::from_json(std::string_view text) { return parse(text, nullptr); }
+
+HashCache HashCache::parse(std::string_view text, const TextWindow* window) {
   HashCache cache;
   State& st = *cache.state_;
   JsonReader r(text, "invalid hash cache");
+  r.use_window(window);
   JsonReader::Type top = r.peek();
   if (top == JsonReader::Type::kArray) fail("invalid hash cache: the document is a JSON array, not an object");
   if (top != JsonReader::Type::kObject) fail("invalid hash cache: the document is not a JSON object");

@@ -41,6 +41,10 @@
 
 #include "model/hash.h"
 
+namespace wrapp {
+struct TextWindow;
+}
+
 namespace wrapp::model {
 
 inline constexpr std::string_view kHashCacheFormat = "wrapp-hash-cache";
@@ -93,6 +97,8 @@ class HashCache {
   static HashCache from_json(std::string_view text);
 
  private:
+  static HashCache parse(std::string_view text, const TextWindow* window);
+
   struct State;
   std::unique_ptr<State> state_;
 };

@@ -65,12 +65,14 @@ Dependency read_dependency(JsonReader& r) {
 
 }  // namespace
 
-PackageInfo PackageInfo::parse(const std::string& text, std::string_view origin) {
+PackageInfo PackageInfo::parse(std::string_view text, std::string_view origin, const TextWindow* window) {
   // The version decides how to read the rest, wherever it stands.
-  if (peek_format_version(text, origin, "wrapp_format_version") > kPackageFormatVersion) {
+  if (peek_format_version(text, origin, "wrapp_format_version", window) > kPackageFormatVersion) {
     fail("{}: written by a newer wrapp (format version newer than {}); upgrade wrapp", origin, kPackageFormatVersion);
   }
+  if (window && window->restart) window->restart();
   JsonReader r(text, origin);
+  r.use_window(window);
   if (r.peek() != JsonReader::Type::kObject) fail("{}: not a .wrapp file (expected a JSON object)", origin);
   r.begin_object();
   PackageInfo p;

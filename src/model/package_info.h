@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/catalog.h"
+#include "util/json_reader.h"
 #include "util/json_writer.h"
 
 namespace wrapp::model {
@@ -39,9 +40,8 @@ struct PackageInfo {
   std::optional<std::string> repository;  // repository of the last create/install/mirror
   nlohmann::json extra = nlohmann::json::object();  // unknown fields, kept on rewrite
 
-  // `text` may have spare capacity (see storage::read_all), used as parser
-  // padding instead of a copy.
-  static PackageInfo parse(const std::string& text, std::string_view origin);
+  // `window`, when given, is told how far the parse got (mapped files).
+  static PackageInfo parse(std::string_view text, std::string_view origin, const TextWindow* window = nullptr);
   std::string serialize() const;
   // The same JSON object, into a (possibly streaming) writer.
   void write(JsonWriter& writer) const;

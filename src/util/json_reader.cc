@@ -54,6 +54,7 @@ void JsonReader::begin_object() {
 }
 
 bool JsonReader::next_key(std::string& key) {
+  report_progress();
   char c = next_char();
   if (c == '}') {
     ++pos_;
@@ -77,6 +78,7 @@ void JsonReader::begin_array() {
 }
 
 bool JsonReader::next_element() {
+  report_progress();
   char c = next_char();
   if (c == ']') {
     ++pos_;

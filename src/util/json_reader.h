@@ -9,16 +9,35 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
 namespace wrapp {
+
+// Lets a parser hand back the part of a mapped text it has read (see
+// util::MappedFile), so a huge document never sits in memory whole.
+struct TextWindow {
+  std::function<void(size_t)> release_before;  // everything before this offset is done
+  std::function<void()> restart;               // a new pass starts at offset 0
+};
 
 class JsonReader {
  public:
   enum class Type { kObject, kArray, kString, kNumber, kBool, kNull };
 
   JsonReader(std::string_view text, std::string_view origin);
+
+  // Calls fn(position) whenever the reader has moved `step` bytes further:
+  // lets the owner of a mapped text drop the part already read.
+  void on_progress(std::function<void(size_t)> fn, size_t step = size_t{8} << 20) {
+    progress_ = std::move(fn);
+    progress_step_ = step;
+  }
+  // The same, from a TextWindow (ignored when null).
+  void use_window(const TextWindow* window) {
+    if (window && window->release_before) on_progress(window->release_before);
+  }
 
   // Type of the next value (whitespace skipped).
   Type peek();
@@ -64,6 +83,15 @@ class JsonReader {
   // Whether the innermost open container has no member yet. One flag is
   // enough: once a nested value ends, its container has a member.
   bool first_ = true;
+  std::function<void(size_t)> progress_;
+  size_t progress_step_ = 0;
+  size_t progress_at_ = 0;
+  void report_progress() {
+    if (progress_ && pos_ - progress_at_ >= progress_step_) {
+      progress_at_ = pos_;
+      progress_(pos_);
+    }
+  }
 };
 
 }  // namespace wrapp

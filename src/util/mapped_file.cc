@@ -1,0 +1,77 @@
+#include "util/mapped_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "util/error.h"
+
+namespace wrapp::util {
+
+std::optional<MappedFile> MappedFile::open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::nullopt;
+    throw_errno("cannot open", path, errno);
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    throw_errno("cannot stat", path, err);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    throw_errno("cannot read", path, EISDIR);
+  }
+  size_t size = static_cast<size_t>(st.st_size);
+  void* base = nullptr;
+  if (size > 0) {
+    base = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (base == MAP_FAILED) {
+      int err = errno;
+      ::close(fd);
+      throw_errno("cannot map", path, err);
+    }
+    ::madvise(base, size, MADV_SEQUENTIAL);
+  }
+  ::close(fd);  // the mapping keeps the file
+  return MappedFile(base, size);
+}
+
+MappedFile::MappedFile(MappedFile&& other) noexcept
+    : base_(other.base_), size_(other.size_), released_(other.released_) {
+  other.base_ = nullptr;
+  other.size_ = 0;
+}
+
+MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
+  if (this != &other) {
+    if (base_) ::munmap(base_, size_);
+    base_ = other.base_;
+    size_ = other.size_;
+    released_ = other.released_;
+    other.base_ = nullptr;
+    other.size_ = 0;
+  }
+  return *this;
+}
+
+MappedFile::~MappedFile() {
+  if (base_) ::munmap(base_, size_);
+}
+
+void MappedFile::release_before(size_t offset) {
+  static const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  size_t end = (std::min(offset, size_) / page) * page;
+  if (!base_ || end <= released_) return;
+  // Clean, file-backed pages: dropping them costs nothing, and reading them
+  // again (not done here) would simply fault them back in.
+  ::madvise(static_cast<char*>(base_) + released_, end - released_, MADV_DONTNEED);
+  released_ = end;
+}
+
+}  // namespace wrapp::util
