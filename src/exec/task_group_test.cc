@@ -9,20 +9,14 @@
 
 #include <gtest/gtest.h>
 
+#include "exec/test_support.h"
+
 #include "util/error.h"
 
 namespace wrapp::exec {
 namespace {
 
-template <typename F>
-bool eventually(F done) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
-  }
-  return true;
-}
+using testing::eventually;
 
 TEST(ExecTaskGroup, RunsAllTasks) {
   ThreadPool pool("test", 4);

@@ -6,22 +6,15 @@
 
 #include <gtest/gtest.h>
 
+#include "exec/test_support.h"
+
 #include "exec/thread_pool.h"
 #include "util/error.h"
 
 namespace wrapp::exec {
 namespace {
 
-// Polls `done` for up to two seconds; the tests expect it well before.
-template <typename F>
-bool eventually(F done) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
-  }
-  return true;
-}
+using testing::eventually;
 
 TEST(ExecThrottle, NeverExceedsItsLimitUnderContention) {
   Throttle throttle("file transfers (ftj)", 3);
