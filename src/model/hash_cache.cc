@@ -162,7 +162,7 @@ HashCache HashCache::load(const std::string& path,
   std::optional<util::MappedFile> mapped;
   try {
     mapped = util::MappedFile::open(path);
-  } catch (const StorageError& e) {
+  } catch (const Error& e) {
     warn(fmt::format("ignoring hash cache '{}': cannot read it ({}); it is left untouched and no cache is kept "
                      "this run",
                      path, e.what()));

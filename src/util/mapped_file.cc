@@ -25,7 +25,7 @@ std::optional<MappedFile> MappedFile::open(const std::string& path) {
   }
   if (S_ISDIR(st.st_mode)) {
     ::close(fd);
-    throw_errno("cannot read", path, EISDIR);
+    fail("'{}' is a folder, not a file", path);
   }
   size_t size = static_cast<size_t>(st.st_size);
   void* base = nullptr;

@@ -13,7 +13,8 @@ namespace wrapp::util {
 
 class MappedFile {
  public:
-  // nullopt when the file does not exist; StorageError on other failures.
+  // nullopt when the file does not exist; FailedCommand for a folder;
+  // StorageError on other failures.
   static std::optional<MappedFile> open(const std::string& path);
 
   MappedFile(MappedFile&& other) noexcept;
