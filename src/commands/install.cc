@@ -1,8 +1,10 @@
 #include "commands/install.h"
 
 #include <algorithm>
+#include <functional>
 #include <mutex>
 #include <set>
+#include <unordered_set>
 
 #include "commands/repository.h"
 #include "commands/status.h"
@@ -30,6 +32,7 @@ struct DroppedPackage {
   Url location;
   Url marker;
   model::PackageInfo info;
+  std::set<std::string> keep;  // its paths another package of the new tree holds
 };
 
 // Everything install will do for one package, decided before any change.
@@ -294,7 +297,9 @@ std::string describe_conflicts(const InstallOptions& opt, const Url& dest, std::
 void remove_package_files(CommandContext& ctx, const DroppedPackage& d, const Url& parent_dest) {
   std::vector<std::string> rels;
   if (d.info.catalog) {
-    for (const auto& item : d.info.catalog->items) rels.push_back(item.relative_path);
+    for (const auto& item : d.info.catalog->items) {
+      if (!d.keep.count(item.relative_path)) rels.push_back(item.relative_path);
+    }
   }
   auto& store = storage::storage_for(d.location);
   for_each_request(ctx, rels.size(), [&](size_t i) { store.remove(d.location.join(rels[i])); });
@@ -402,12 +407,45 @@ std::vector<const PlanAction*> InstallResult::all_actions() const {
   return out;
 }
 
+namespace {
+
+// A file that moves between packages of the tree (into a subpackage, out of
+// one) is deleted by the package that drops it and kept by the one that now
+// holds it: the delete must not happen. Paths are compared as URLs.
+void keep_files_held_elsewhere(PackagePlan& root) {
+  std::unordered_set<std::string> held;
+  std::function<void(const PackagePlan&)> collect = [&](const PackagePlan& p) {
+    const model::PackageInfo& now = p.result.no_op ? *p.installed : p.package;
+    if (now.catalog) {
+      for (const auto& item : now.catalog->items) held.insert(p.dest.join(item.relative_path).str());
+    }
+    for (const auto& d : p.dependencies) collect(d);
+  };
+  collect(root);
+  std::function<void(PackagePlan&)> prune = [&](PackagePlan& p) {
+    std::erase_if(p.result.plan.actions, [&](const PlanAction& a) {
+      return a.kind == PlanAction::Kind::kDelete && held.count(p.dest.join(a.relative_path).str());
+    });
+    for (auto& d : p.dropped) {
+      if (!d.info.catalog) continue;
+      for (const auto& item : d.info.catalog->items) {
+        if (held.count(d.location.join(item.relative_path).str())) d.keep.insert(item.relative_path);
+      }
+    }
+    for (auto& d : p.dependencies) prune(d);
+  };
+  prune(root);
+}
+
+}  // namespace
+
 InstallResult install(CommandContext& ctx, const InstallOptions& opt) {
   Url top = parse_location(opt.destination);
   Planner planner(ctx, top);
   std::set<std::string> visiting;
   PackagePlan plan = planner.plan(opt, visiting);
   planner.plan_drops(plan);
+  keep_files_held_elsewhere(plan);
   if (!planner.conflicts().empty()) fail("{}", describe_conflicts(opt, top, std::move(planner.conflicts())));
   if (ctx.dry_run) return planned_result(plan);
   execute(ctx, plan);

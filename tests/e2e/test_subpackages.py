@@ -130,3 +130,26 @@ def test_subpackage_covered_by_a_sibling_marker_in_the_same_folder(wrapp, publis
     r = wrapp("install", "top", "1", dest, "--repo", repo)
     assert r.returncode == 0, str(r)
     assert "3 copied" in r.stdout, str(r)
+
+
+def test_file_moving_between_a_package_and_its_subpackage_survives_updates(wrapp, publish, tmp_path):
+    repo, _ = publish("s", "1", {"x.txt": "shared"})
+    publish("p", "1", {"a/x.txt": "shared", "p.txt": "p"}, repo=repo)  # x.txt is the parent's own file
+    p2 = write_tree(tmp_path / "p2", {"p.txt": "p"})
+    assert wrapp("install", "s", "1", p2 / "a", "--repo", repo).returncode == 0
+    assert wrapp("create", "p", "2", p2, "--repo", repo).returncode == 0  # now x.txt belongs to subpackage s
+    dest = tmp_path / "dest"
+    assert wrapp("install", "p", "1", dest, "--repo", repo).returncode == 0
+    # Into the subpackage...
+    r = wrapp("install", "p", "2", dest, "--repo", repo)
+    assert r.returncode == 0, str(r)
+    assert (dest / "a" / "x.txt").read_text() == "shared"
+    r = wrapp("status", marker(dest, "p"))
+    assert r.returncode == 0, str(r)
+    # ...and back out of it.
+    r = wrapp("install", "p", "1", dest, "--repo", repo)
+    assert r.returncode == 0, str(r)
+    assert (dest / "a" / "x.txt").read_text() == "shared"
+    assert not marker(dest / "a", "s").exists()
+    r = wrapp("status", marker(dest, "p"))
+    assert r.returncode == 0, str(r)
