@@ -346,7 +346,14 @@ void execute(CommandContext& ctx, PackagePlan& p) {
   // were just deleted; empty folders left inside go too.
   for (const auto* a : copies) {
     Url target = p.dest.join(a->relative_path);
-    if (auto info = store.stat(target); info && info->is_dir) remove_empty_folder_tree(target);
+    if (auto info = store.stat(target); info && info->is_dir) {
+      remove_empty_folder_tree(target);
+      if (auto still = store.stat(target); still && still->is_dir) {
+        fail("'{}' is a folder where the new version has a file, and it still holds entries that are not the "
+             "package's (symbolic links, sockets, fifos); remove them and install again",
+             target.display());
+      }
+    }
   }
   for_each_transfer(ctx, copies.size(), [&](size_t i) {
     const PlanAction& a = *copies[i];
