@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -44,9 +45,12 @@ void add_generic_options(CLI::App& sub, GenericOptions& g);
 // code: body's, or the error's (1 failed precondition, 2 storage failure).
 int run_command(Cli& cli, const std::function<int(commands::CommandContext&)>& body);
 
-// Registration of the subcommands (one function per group of commands).
-void add_package_commands(Cli& cli);
-void add_file_commands(Cli& cli);
+// Registration of the subcommands, by name: main adds them in alphabetical
+// order, which is the order `wrapp --help` lists them in.
+using CommandRegistry = std::map<std::string, std::function<void(Cli&)>>;
+void add_package_commands(CommandRegistry& registry);
+void add_file_commands(CommandRegistry& registry);
+void add_version_command(Cli& cli);
 
 // Prints to stdout (results); messages go through util/log.h to stderr.
 void out(const std::string& text);

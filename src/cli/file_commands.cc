@@ -173,13 +173,13 @@ void add_get(Cli& cli) {
 
 }  // namespace
 
-void add_file_commands(Cli& cli) {
-  add_catalog(cli);
-  add_diff(cli);
-  add_count(cli);
-  add_ls(cli);
-  add_cat(cli);
-  add_get(cli);
+void add_file_commands(CommandRegistry& registry) {
+  registry["catalog"] = add_catalog;
+  registry["diff"] = add_diff;
+  registry["count"] = add_count;
+  registry["ls"] = add_ls;
+  registry["cat"] = add_cat;
+  registry["get"] = add_get;
 }
 
 }  // namespace wrapp::cli

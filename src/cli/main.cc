@@ -6,23 +6,33 @@
 #define WRAPP_VERSION "dev"
 #endif
 
+namespace wrapp::cli {
+
+void add_version_command(Cli& cli) {
+  auto* version = cli.app.add_subcommand("version", "Print the version and the storage backends");
+  add_generic_options(*version, cli.generic);
+  version->callback([&cli] {
+    cli.generic.hash_cache_file.clear();  // nothing to hash: never touch a cache file
+    cli.exit_code = run_command(cli, [](wrapp::commands::CommandContext&) {
+      out(std::string("wrapp ") + WRAPP_VERSION + "\nLocal File System: ENABLED\n");
+      return 0;
+    });
+  });
+}
+
+}  // namespace wrapp::cli
+
 int main(int argc, char** argv) {
   wrapp::cli::Cli cli;
   cli.app.require_subcommand(1);
   cli.app.set_version_flag("--version", std::string("wrapp ") + WRAPP_VERSION);
   cli.app.footer("Exit codes: 0 success, 1 failed precondition or bad input, 2 storage or I/O failure.\n"
                  "Run 'wrapp COMMAND --help' for a command's options.");
-  auto* version = cli.app.add_subcommand("version", "Print the version and the storage backends");
-  wrapp::cli::add_generic_options(*version, cli.generic);
-  version->callback([&cli] {
-    cli.generic.hash_cache_file.clear();  // nothing to hash: never touch a cache file
-    cli.exit_code = wrapp::cli::run_command(cli, [](wrapp::commands::CommandContext&) {
-      wrapp::cli::out(std::string("wrapp ") + WRAPP_VERSION + "\nLocal File System: ENABLED\n");
-      return 0;
-    });
-  });
-  wrapp::cli::add_package_commands(cli);
-  wrapp::cli::add_file_commands(cli);
+  wrapp::cli::CommandRegistry registry;
+  wrapp::cli::add_package_commands(registry);
+  wrapp::cli::add_file_commands(registry);
+  registry["version"] = wrapp::cli::add_version_command;
+  for (const auto& [name, add] : registry) add(cli);
   try {
     cli.app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -295,15 +295,15 @@ void add_list_repo(Cli& cli) {
 
 }  // namespace
 
-void add_package_commands(Cli& cli) {
-  add_create(cli);
-  add_install(cli);
-  add_status(cli);
-  add_uninstall(cli);
-  add_check(cli);
-  add_mirror(cli);
-  add_new(cli);
-  add_list_repo(cli);
+void add_package_commands(CommandRegistry& registry) {
+  registry["create"] = add_create;
+  registry["install"] = add_install;
+  registry["status"] = add_status;
+  registry["uninstall"] = add_uninstall;
+  registry["check"] = add_check;
+  registry["mirror"] = add_mirror;
+  registry["new"] = add_new;
+  registry["list-repo"] = add_list_repo;
 }
 
 }  // namespace wrapp::cli

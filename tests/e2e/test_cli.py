@@ -284,3 +284,9 @@ def test_fsync_option_and_environment(wrapp, tmp_path):
     r = wrapp("install", "p", "1", tmp_path / "dest", "--repo", tmp_path / "repo", env={"WRAPP_FSYNC": "1"})
     assert r.returncode == 0, str(r)
     assert "--fsync" in wrapp("install", "--help").stdout
+
+
+def test_help_lists_commands_in_alphabetical_order(wrapp):
+    out = wrapp("--help").stdout
+    listed = [line.split()[0] for line in out.split("Subcommands:")[1].split("\n\n")[0].strip().splitlines()]
+    assert listed == sorted(listed) and "create" in listed and "version" in listed
