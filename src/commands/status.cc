@@ -132,43 +132,59 @@ StatusResult status(CommandContext& ctx, const StatusOptions& opt) {
   }
 
   auto entries = walk.get();
-  auto walked = [&](const std::string& rel) -> const storage::ListEntry* {
-    auto it = std::lower_bound(entries.begin(), entries.end(), rel,
-                               [](const storage::ListEntry& e, const std::string& r) { return e.relative_path < r; });
-    return it != entries.end() && it->relative_path == rel ? &*it : nullptr;
-  };
 
   // Modified and missing: each package against its own catalog.
   struct Check {
     Installed* package;
     const model::CatalogItem* item;
+    const storage::ListEntry* walked;  // the walk's stat of this file, if it listed it
   };
   std::vector<Check> checks;
   for (auto& p : packages) {
     if (!p.info || !p.info->catalog) continue;
+    // Catalog and walk are both sorted: one merge finds every file's stat,
+    // instead of a binary search per file.
+    std::string prefix = p.location_rel.empty() ? "" : p.location_rel + "/";
+    auto e = std::lower_bound(entries.begin(), entries.end(), prefix,
+                              [](const storage::ListEntry& x, const std::string& v) { return x.relative_path < v; });
     for (const auto& item : p.info->catalog->items) {
-      checks.push_back({&p, &item});
+      const storage::ListEntry* hit = nullptr;
+      while (e != entries.end() && e->relative_path.compare(0, prefix.size(), prefix) == 0 &&
+             std::string_view(e->relative_path).substr(prefix.size()) < item.relative_path) {
+        ++e;
+      }
+      if (e != entries.end() && e->relative_path.compare(0, prefix.size(), prefix) == 0 &&
+          std::string_view(e->relative_path).substr(prefix.size()) == item.relative_path) {
+        hit = &*e;
+      }
+      checks.push_back({&p, &item, hit});
     }
   }
   auto& progress = ctx.scheduler.sub_job("status " + top.display());
   progress.add_total(checks.size(), 0);
   std::mutex mu;
+  std::string top_prefix = top.path() == "/" ? "/" : top.path() + "/";
+  bool cache_usable = ctx.hash_cache && top.is_local();
   for_each_transfer(ctx, checks.size(), [&](size_t i) {
     const Check& c = checks[i];
     std::string rel = join_rel(c.package->location_rel, c.item->relative_path);
-    Url url = top.join(rel);
     std::optional<storage::FileInfo> info;
-    if (const auto* e = walked(rel)) {
-      info = e->info;
+    if (c.walked) {
+      info = c.walked->info;
     } else {
-      info = store.stat(url);  // not walked: below an ignored folder, or missing
+      info = store.stat(top.join(rel));  // not walked: below an ignored folder, or missing
     }
     std::optional<StatusEntry::Kind> kind;
     if (!info || info->is_dir) {
       kind = StatusEntry::Kind::kMissing;
-    } else if ((c.item->size && *c.item->size != info->size) ||
-               (!c.item->hash.empty() && hash_object(ctx, url, *info, &progress) != c.item->hash)) {
+    } else if (c.item->size && *c.item->size != info->size) {
       kind = StatusEntry::Kind::kModified;
+    } else if (!c.item->hash.empty()) {
+      // The common case, a cache hit, without building a Url.
+      std::optional<model::ContentHash> known;
+      if (cache_usable) known = ctx.hash_cache->lookup(top_prefix + rel, info->size, info->mtime_ns, info->inode);
+      if (!known) known = hash_object(ctx, top.join(rel), *info, &progress);
+      if (*known != c.item->hash) kind = StatusEntry::Kind::kModified;
     }
     // Counted in batches: a million atomic updates of shared counters from
     // every worker cost more than the check itself.

@@ -59,9 +59,21 @@ std::string Catalog::source_of(const CatalogItem& item) const {
   return item.source_path.empty() ? derived_source(item) : item.source_path;
 }
 
+bool Catalog::is_derived(std::string_view source_path, std::string_view relative_path) const {
+  // root + "/" + %-encoded relative path, compared in place (no string built).
+  std::string_view prefix = root;
+  size_t cut = prefix.size();
+  if (source_path.substr(0, cut) != prefix) return false;
+  if (prefix.empty() || prefix.back() != '/') {
+    if (source_path.size() <= cut || source_path[cut] != '/') return false;
+    ++cut;
+  }
+  return equals_percent_encoded(source_path.substr(cut), relative_path);
+}
+
 void Catalog::compact() {
   for (auto& item : items) {
-    if (!item.source_path.empty() && item.source_path == derived_source(item)) {
+    if (!item.source_path.empty() && is_derived(item.source_path, item.relative_path)) {
       item.source_path.clear();
       item.source_path.shrink_to_fit();
     }
@@ -94,13 +106,16 @@ int64_t peek_format_version(std::string_view text, std::string_view origin, std:
 
 namespace {
 
-CatalogItem read_item(JsonReader& r) {
+// `root`: the catalog's root when already read (it usually comes first), so
+// a derivable source_path is never stored at all.
+CatalogItem read_item(JsonReader& r, const Catalog* root_known) {
   const std::string& origin = r.origin();
   if (r.peek() != JsonReader::Type::kObject) fail("{}: a catalog item is not a JSON object", origin);
   r.begin_object();
   CatalogItem item;
-  bool has_path = false;
+  bool has_path = false, has_source = false;
   std::string key, text;
+  thread_local std::string source;
   while (r.next_key(key)) {
     if (key == "relative_path") {
       if (r.peek() != JsonReader::Type::kString) fail("{}: a catalog item's 'relative_path' is not text", origin);
@@ -109,7 +124,8 @@ CatalogItem read_item(JsonReader& r) {
     } else if (key == "source_path") {
       if (r.try_null()) continue;
       if (r.peek() != JsonReader::Type::kString) fail("{}: a catalog item's 'source_path' is not text", origin);
-      r.read_string(item.source_path);
+      r.read_string(source);
+      has_source = true;
     } else if (key == "hash") {
       if (r.try_null()) continue;
       if (r.peek() != JsonReader::Type::kString) fail("{}: a catalog item's hash is not text", origin);
@@ -129,6 +145,7 @@ CatalogItem read_item(JsonReader& r) {
     }
   }
   if (!has_path) fail("{}: a catalog item has no 'relative_path'", origin);
+  if (has_source && !(root_known && root_known->is_derived(source, item.relative_path))) item.source_path = source;
   if (!is_safe_relative_path(item.relative_path)) {
     fail("{}: refusing unsafe path '{}' (absolute, '..', empty segment, backslash or control character)", origin,
          item.relative_path);
@@ -151,7 +168,8 @@ bool read_catalog_member(JsonReader& r, const std::string& key, Catalog& c, bool
     // three times their size.
     c.items.reserve(c.items.size() + r.count_ahead("\"relative_path\""));
     r.begin_array();
-    while (r.next_element()) c.items.push_back(read_item(r));
+    bool root_read = !c.root.empty();
+    while (r.next_element()) c.items.push_back(read_item(r, root_read ? &c : nullptr));
     c.items.shrink_to_fit();
     has_items = true;
     return true;

@@ -57,6 +57,10 @@ struct Catalog {
 
  private:
   std::string derived_source(const CatalogItem& item) const;
+ public:
+  // Whether `source_path` is exactly what source_of() derives for
+  // `relative_path`.
+  bool is_derived(std::string_view source_path, std::string_view relative_path) const;
 };
 
 // Standalone catalog files (`wrapp catalog` output).

@@ -22,16 +22,40 @@ bool is_safe_relative_path(std::string_view rel) {
   return true;
 }
 
+namespace {
+
+constexpr const char* kHex = "0123456789ABCDEF";
+
+bool plain_in_path(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+         c == '.' || c == '~' || c == '/' || c == '!' || c == '$' || c == '&' || c == '\'' || c == '(' ||
+         c == ')' || c == '*' || c == '+' || c == ',' || c == ';' || c == '=' || c == ':' || c == '@';
+}
+
+}  // namespace
+
+bool equals_percent_encoded(std::string_view encoded, std::string_view path) {
+  size_t k = 0;
+  for (unsigned char c : path) {
+    if (plain_in_path(c)) {
+      if (k >= encoded.size() || encoded[k] != static_cast<char>(c)) return false;
+      ++k;
+    } else {
+      if (k + 3 > encoded.size() || encoded[k] != '%' || encoded[k + 1] != kHex[c >> 4] ||
+          encoded[k + 2] != kHex[c & 15]) {
+        return false;
+      }
+      k += 3;
+    }
+  }
+  return k == encoded.size();
+}
+
 std::string percent_encode_path(std::string_view in) {
-  static const char* kHex = "0123456789ABCDEF";
   std::string out;
   out.reserve(in.size());
   for (unsigned char c : in) {
-    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                 c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == '!' ||
-                 c == '$' || c == '&' || c == '\'' || c == '(' || c == ')' || c == '*' ||
-                 c == '+' || c == ',' || c == ';' || c == '=' || c == ':' || c == '@';
-    if (plain) {
+    if (plain_in_path(c)) {
       out.push_back(static_cast<char>(c));
     } else {
       out.push_back('%');

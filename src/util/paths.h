@@ -18,5 +18,7 @@ bool is_safe_relative_path(std::string_view relative);
 // %-encodes the bytes of a URL path that are not unreserved or sub-delims
 // ("/" stays): the path part of the URLs in catalogs.
 std::string percent_encode_path(std::string_view path);
+// percent_encode_path(path) == encoded, without building the string.
+bool equals_percent_encoded(std::string_view encoded, std::string_view path);
 
 }  // namespace wrapp
