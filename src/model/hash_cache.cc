@@ -314,7 +314,9 @@ void HashCache::save(const std::string& path, bool force) const {
   // the cache dirty again, so it is not lost from the next save.
   bool was_dirty = state_->dirty.exchange(false);
   try {
-    util::write_file_atomically(path, to_json());
+    // Not fsynced: a cache lost to a power cut is rebuilt, and an fsync
+    // would cost a quick command more than its work.
+    util::write_file_atomically(path, to_json(), /*durable=*/false);
   } catch (...) {
     if (was_dirty) state_->dirty.store(true);
     throw;

@@ -66,7 +66,7 @@ void fsync_dir(const std::string& dir) {
 
 }  // namespace
 
-void write_file_atomically(const std::string& path, std::string_view content) {
+void write_file_atomically(const std::string& path, std::string_view content, bool durable) {
   if (path.empty() || path.back() == '/') {
     throw StorageError(fmt::format("cannot write '{}': not a file path", path));
   }
@@ -99,7 +99,7 @@ void write_file_atomically(const std::string& path, std::string_view content) {
     p += n;
     left -= static_cast<size_t>(n);
   }
-  if (::fsync(tmp.fd_) != 0) throw_errno("cannot write (fsync)", path, errno);
+  if (durable && ::fsync(tmp.fd_) != 0) throw_errno("cannot write (fsync)", path, errno);
   int fd = tmp.fd_;
   tmp.fd_ = -1;
   if (::close(fd) != 0) throw_errno("cannot write (close)", path, errno);
@@ -107,7 +107,7 @@ void write_file_atomically(const std::string& path, std::string_view content) {
     throw_errno("cannot replace", path, errno);
   }
   tmp.committed_ = true;
-  fsync_dir(dir);
+  if (durable) fsync_dir(dir);
 }
 
 std::optional<std::string> read_file(const std::string& path) {

@@ -13,7 +13,10 @@ namespace wrapp::util {
 // renames it over `path` and fsyncs the directory (best effort). On failure
 // the temporary file is removed and StorageError is thrown naming `path` and
 // the cause. The directory must exist. New files get mode 0666 & ~umask.
-void write_file_atomically(const std::string& path, std::string_view content);
+// With !durable the fsyncs are skipped: the rename still makes the new file
+// appear whole or not at all to every reader, and after a power loss the old
+// file (or, rarely, an empty one) may come back. Fine for a cache.
+void write_file_atomically(const std::string& path, std::string_view content, bool durable = true);
 
 // The whole content of `path`, or nullopt if it does not exist (ENOENT).
 // Every other failure (permission, is a directory, I/O) throws StorageError
