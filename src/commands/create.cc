@@ -240,6 +240,18 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
     for (const auto& f : collected.files) planned.items.push_back({f.relative_path, "", {}, {}});
     remove_unpublished_leftovers(version, planned);
   }
+  {
+    // Every folder once, before the copies: otherwise each first file of a
+    // folder finds it missing, and concurrent workers race to create it.
+    std::set<std::string> folders;
+    for (const auto& f : collected.files) {
+      for (size_t slash = f.relative_path.find('/'); slash != std::string::npos;
+           slash = f.relative_path.find('/', slash + 1)) {
+        folders.insert(f.relative_path.substr(0, slash));
+      }
+    }
+    dst_store.prepare_folders(version, {folders.begin(), folders.end()});
+  }
   auto& items = package.catalog->items;
   items.resize(collected.files.size());
   for_each_transfer(ctx, collected.files.size(), [&](size_t i) {

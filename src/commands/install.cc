@@ -342,6 +342,16 @@ void execute(CommandContext& ctx, PackagePlan& p) {
     progress.add_done(1, 0);
   });
   remove_emptied_folders(p.dest, deleted);
+  {
+    std::set<std::string> folders;  // created once each, before the copies
+    for (const auto* a : copies) {
+      for (size_t slash = a->relative_path.find('/'); slash != std::string::npos;
+           slash = a->relative_path.find('/', slash + 1)) {
+        folders.insert(a->relative_path.substr(0, slash));
+      }
+    }
+    if (!copies.empty()) store.prepare_folders(p.dest, {folders.begin(), folders.end()});
+  }
   // A folder of the old version that the new one has as a file: its files
   // were just deleted; empty folders left inside go too.
   for (const auto* a : copies) {

@@ -502,6 +502,24 @@ bool LocalStorage::link(const Url& from, const Url& to, LinkMode mode, const Wri
   return true;
 }
 
+void LocalStorage::prepare_folders(const Url& root, const std::vector<std::string>& folders) {
+  // Parents first (sorted order puts "a" before "a/b"): each mkdir then
+  // finds its parent in place.
+  std::vector<std::string> sorted = folders;
+  std::sort(sorted.begin(), sorted.end());
+  make_directories(root.path());
+  for (const auto& f : sorted) {
+    std::string path = root.join(f).path();
+    if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
+      if (errno == ENOENT) {
+        make_directories(path);
+      } else {
+        throw_errno("cannot create folder", path, errno);
+      }
+    }
+  }
+}
+
 void LocalStorage::sync(const Url& root) {
   Fd fd(::open(root.path().c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {

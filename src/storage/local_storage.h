@@ -17,6 +17,7 @@ class LocalStorage : public Storage {
   void copy(const Url& from, const Url& to, const WriteOptions& options) override;
   bool link(const Url& from, const Url& to, LinkMode mode, const WriteOptions& options) override;
   void sync(const Url& root) override;
+  void prepare_folders(const Url& root, const std::vector<std::string>& folders) override;
 };
 
 // Creates `dir` and its missing parents (mkdir -p). Throws StorageError.

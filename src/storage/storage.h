@@ -138,6 +138,11 @@ class Storage {
   // other failures.
   virtual bool link(const Url& from, const Url& to, LinkMode mode, const WriteOptions& options) = 0;
 
+  // A hint before many writes: the folders (relative to `root`) the objects
+  // will land in. A backend with real folders creates them now, once each,
+  // instead of discovering them missing file by file; others ignore it.
+  virtual void prepare_folders(const Url& root, const std::vector<std::string>& folders) {}
+
   // Makes every object committed below `root` durable (one syncfs on a disk;
   // a no-op where commit is already durable). Commands call it before writing
   // the marker that makes their result visible.
