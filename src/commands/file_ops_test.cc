@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "util/test_data.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -35,19 +37,7 @@ using storage::Url;
 constexpr size_t kMiB = 1024 * 1024;
 
 // Deterministic pseudo-random bytes (splitmix64), different per seed.
-std::string pattern(size_t n, uint64_t seed) {
-  std::string out(n, '\0');
-  uint64_t x = seed * 0x2545f4914f6cdd1dULL;
-  for (size_t i = 0; i < n; i += 8) {
-    x += 0x9e3779b97f4a7c15ULL;
-    uint64_t z = x;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    std::memcpy(out.data() + i, &z, std::min<size_t>(8, n - i));
-  }
-  return out;
-}
+using wrapp::testing::pattern;
 
 // 70 MiB + 3: more than two 32 MiB segments and a partial last chunk.
 const std::string& big_data() {

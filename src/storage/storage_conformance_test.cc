@@ -14,6 +14,8 @@
 
 #include <gtest/gtest.h>
 
+#include "util/test_data.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -98,20 +100,7 @@ ListOptions opts(bool recursive, bool include_dirs = false,
   return o;
 }
 
-// Deterministic pseudo-random bytes (splitmix64).
-std::string pattern(size_t n, uint64_t seed) {
-  std::string out(n, '\0');
-  uint64_t x = seed;
-  for (size_t i = 0; i < n; i += 8) {
-    x += 0x9e3779b97f4a7c15ULL;
-    uint64_t z = x;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    std::memcpy(out.data() + i, &z, std::min<size_t>(8, n - i));
-  }
-  return out;
-}
+using wrapp::testing::pattern;
 
 class StorageConformance : public ::testing::TestWithParam<StorageBackend> {
  protected:

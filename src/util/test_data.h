@@ -1,0 +1,26 @@
+// Test helper (not part of the library): deterministic pseudo-random bytes.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+namespace wrapp::testing {
+
+// n bytes of splitmix64 output from `seed`: incompressible, reproducible.
+inline std::string pattern(size_t n, uint64_t seed) {
+  std::string out(n, '\0');
+  uint64_t x = seed * 0x2545f4914f6cdd1dULL;
+  for (size_t i = 0; i < n; i += 8) {
+    x += 0x9e3779b97f4a7c15ULL;
+    uint64_t z = x;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    std::memcpy(out.data() + i, &z, std::min<size_t>(8, n - i));
+  }
+  return out;
+}
+
+}  // namespace wrapp::testing
