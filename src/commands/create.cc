@@ -1,20 +1,20 @@
 #include "commands/create.h"
 
-#include "commands/catalog.h"
+#include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 #include <unordered_map>
 
+#include "commands/catalog.h"
 #include "commands/file_ops.h"
 #include "commands/list_repo.h"
 #include "commands/repository.h"
 #include "commands/status.h"
 #include "commands/tree.h"
 #include "util/error.h"
-#include "util/paths.h"
-
-#include <fmt/format.h>
 #include "util/log.h"
+#include "util/paths.h"
 
 namespace wrapp::commands {
 

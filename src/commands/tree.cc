@@ -1,15 +1,15 @@
 #include "commands/tree.h"
 
+#include <unistd.h>
+
+#include <set>
+
 #include "commands/file_ops.h"
 #include "commands/repository.h"
 #include "util/error.h"
 #include "util/json_writer.h"
 #include "util/log.h"
 #include "util/paths.h"
-
-#include <set>
-
-#include <unistd.h>
 
 namespace wrapp::commands {
 
