@@ -162,13 +162,9 @@ class LocalWriter : public Writer {
       }
       done += static_cast<size_t>(n);
     }
-    end_ = std::max(end_, offset + len);
   }
 
   void commit() override {
-    if (options_.size_hint > end_ && ::ftruncate(fd_.get(), static_cast<off_t>(end_)) != 0) {
-      throw_errno("cannot write", target_, errno);
-    }
     if (::close(fd_.release()) != 0) throw_errno("cannot write", target_, errno);
     if (!options_.in_place) publish(temp_, target_, options_.overwrite);
     temp_.clear();
@@ -188,7 +184,6 @@ class LocalWriter : public Writer {
   WriteOptions options_;
   std::string temp_;
   Fd fd_;
-  uint64_t end_ = 0;
 };
 
 std::string real_path(const std::string& path) {
