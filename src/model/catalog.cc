@@ -89,19 +89,21 @@ int64_t read_format_version(JsonReader& r, std::string_view key) {
   r.error(fmt::format("'{}' is not an integer", key));
 }
 
-int64_t peek_format_version(std::string_view text, std::string_view origin, std::string_view key,
-                            const TextWindow* window) {
+FormatVersion peek_format_version(std::string_view text, std::string_view origin,
+                                  std::initializer_list<std::string_view> keys, const TextWindow* window) {
   if (window && window->restart) window->restart();
   JsonReader r(text, origin);
   r.use_window(window);
-  if (r.peek() != JsonReader::Type::kObject) return -1;
+  if (r.peek() != JsonReader::Type::kObject) return {};
   r.begin_object();
   std::string k;
   while (r.next_key(k)) {
-    if (k == key) return read_format_version(r, key);
+    for (std::string_view key : keys) {
+      if (k == key) return {key, read_format_version(r, key)};
+    }
     r.skip_value();
   }
-  return -1;
+  return {};
 }
 
 namespace {
@@ -248,10 +250,13 @@ json Catalog::to_json() const {
 }
 
 Catalog parse_catalog_file(std::string_view text, std::string_view origin, const TextWindow* window) {
-  if (peek_format_version(text, origin, "wrapp_catalog_version", window) > kCatalogFormatVersion) {
+  // One scan for either version key: both writers put it first, so this
+  // stops at once instead of reading a whole catalog for a key it lacks.
+  auto found = peek_format_version(text, origin, {"wrapp_catalog_version", "wrapp_format_version"}, window);
+  if (found.key == "wrapp_catalog_version" && found.value > kCatalogFormatVersion) {
     fail("{}: written by a newer wrapp (catalog format newer than {}); upgrade wrapp", origin, kCatalogFormatVersion);
   }
-  if (peek_format_version(text, origin, "wrapp_format_version", window) > kPackageFormatVersion) {
+  if (found.key == "wrapp_format_version" && found.value > kPackageFormatVersion) {
     fail("{}: written by a newer wrapp (format version newer than {}); upgrade wrapp", origin, kPackageFormatVersion);
   }
   // A catalog file, or a .wrapp file whose embedded catalog is used.

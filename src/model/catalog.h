@@ -65,8 +65,8 @@ struct Catalog {
 
 // Standalone catalog files (`wrapp catalog` output).
 inline constexpr int kCatalogFormatVersion = 1;
-// Accepts a catalog file or a .wrapp file (its embedded catalog). `text` may
-// have spare capacity (see storage::read_all), used as parser padding.
+// Accepts a catalog file or a .wrapp file (its embedded catalog). `window`,
+// when given, is told how far the parse got (mapped files).
 Catalog parse_catalog_file(std::string_view text, std::string_view origin, const TextWindow* window = nullptr);
 std::string serialize_catalog_file(const Catalog& catalog);
 void write_catalog_file(JsonWriter& writer, const Catalog& catalog);

@@ -3,6 +3,7 @@
 // million items costs what its items cost, not a document tree.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -23,9 +24,14 @@ void write_catalog_members(JsonWriter& writer, const Catalog& catalog);
 // which is newer than every version this wrapp knows.
 int64_t read_format_version(JsonReader& reader, std::string_view key);
 
-// The value of top-level `key` in the object `text`, or -1 when absent;
-// scanned before the rest is read, since the version decides how to read.
-int64_t peek_format_version(std::string_view text, std::string_view origin, std::string_view key,
-                            const TextWindow* window = nullptr);
+// The first of `keys` found at the top level of the object `text`, with its
+// value; key "" and value -1 when none is there. Scanned before the rest is
+// read, since the version decides how to read.
+struct FormatVersion {
+  std::string_view key;
+  int64_t value = -1;
+};
+FormatVersion peek_format_version(std::string_view text, std::string_view origin,
+                                  std::initializer_list<std::string_view> keys, const TextWindow* window = nullptr);
 
 }  // namespace wrapp::model

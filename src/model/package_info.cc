@@ -67,7 +67,7 @@ Dependency read_dependency(JsonReader& r) {
 
 PackageInfo PackageInfo::parse(std::string_view text, std::string_view origin, const TextWindow* window) {
   // The version decides how to read the rest, wherever it stands.
-  if (peek_format_version(text, origin, "wrapp_format_version", window) > kPackageFormatVersion) {
+  if (peek_format_version(text, origin, {"wrapp_format_version"}, window).value > kPackageFormatVersion) {
     fail("{}: written by a newer wrapp (format version newer than {}); upgrade wrapp", origin, kPackageFormatVersion);
   }
   if (window && window->restart) window->restart();

@@ -422,9 +422,7 @@ void LocalStorage::copy(const Url& from, const Url& to, const WriteOptions& opti
   if (src.get() < 0) throw_errno("cannot open", from.path(), errno);
   struct stat st;
   if (::fstat(src.get(), &st) != 0) throw_errno("cannot stat", from.path(), errno);
-  WriteOptions opts = options;
-  opts.size_hint = 0;  // copy_file_range and FICLONE want an empty target
-  LocalWriter writer(to.path(), opts);
+  LocalWriter writer(to.path(), options);
   uint64_t size = static_cast<uint64_t>(st.st_size);
   bool cloned = size > 0 && ::ioctl(writer.fd(), FICLONE, src.get()) == 0;
   uint64_t done = cloned ? size : 0;
@@ -463,9 +461,7 @@ bool LocalStorage::link(const Url& from, const Url& to, LinkMode mode, const Wri
   if (mode == LinkMode::kReflink) {
     Fd src(::open(from.path().c_str(), O_RDONLY | O_CLOEXEC));
     if (src.get() < 0) throw_errno("cannot open", from.path(), errno);
-    WriteOptions opts = options;
-    opts.size_hint = 0;
-    LocalWriter writer(to.path(), opts);
+    LocalWriter writer(to.path(), options);
     if (::ioctl(writer.fd(), FICLONE, src.get()) != 0) {
       if (errno == EOPNOTSUPP || errno == EXDEV || errno == EINVAL || errno == ENOTTY) return false;
       throw_errno("cannot clone to", to.path(), errno);

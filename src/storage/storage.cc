@@ -14,11 +14,7 @@ Storage& storage_for(const Url& url) {
 std::optional<std::string> read_all(const Url& url) {
   auto reader = storage_for(url).open_read(url);
   if (!reader) return std::nullopt;
-  // Spare capacity lets the JSON parser use the buffer as its padding
-  // instead of copying a (possibly huge) catalog.
-  std::string out;
-  out.reserve(reader->size() + 64);
-  out.resize(reader->size());
+  std::string out(reader->size(), '\0');
   size_t n = reader->read_at(0, out.data(), out.size());
   out.resize(n);
   return out;
