@@ -83,7 +83,8 @@ int run_command(Cli& cli, const std::function<int(commands::CommandContext&)>& b
     if (!g.hash_cache_file.empty()) {
       cache = model::HashCache::load_async(g.hash_cache_file, [](const std::string& m) { log::warn("{}", m); });
     }
-    commands::CommandContext ctx{scheduler, cache ? &*cache : nullptr, g.dry_run, g.fsync};
+    storage::Resolver resolver({[token = scheduler.token()] { token.throw_if_cancelled(); }});
+    commands::CommandContext ctx{scheduler, resolver, cache ? &*cache : nullptr, g.dry_run, g.fsync};
     auto save_cache = [&] {
       if (cache && !g.dry_run) cache->save(g.hash_cache_file);
     };

@@ -28,7 +28,7 @@ void add_catalog(Cli& cli) {
     if (!ignore_file->empty()) o->ignore_file = *ignore_file;
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
       auto c = commands::catalog(ctx, *o);
-      if (!ctx.dry_run) commands::write_catalog_file(c, *output);
+      if (!ctx.dry_run) commands::write_catalog_file(ctx, c, *output);
       out(fmt::format("{} {} files ({}) into {}\n", ctx.dry_run ? "would catalog" : "cataloged", c.items.size(),
                       exec::format_bytes(c.total_size()), *output));
       return 0;
@@ -51,8 +51,8 @@ void add_diff(Cli& cli) {
   sub->add_flag("--json", *as_json, "Print machine-readable results");
   add_generic_options(*sub, cli.generic);
   sub->callback([&cli, a, b, as_json] {
-    cli.exit_code = run_command(cli, [&](commands::CommandContext&) {
-      auto d = commands::diff(*a, *b);
+    cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
+      auto d = commands::diff(ctx, *a, *b);
       bool same = d.only_in_a.empty() && d.only_in_b.empty() && d.different.empty();
       if (*as_json) {
         json ja = json::array(), jb = json::array(), jd = json::array();
@@ -79,8 +79,8 @@ void add_count(Cli& cli) {
   sub->add_flag("--json", *as_json, "Print machine-readable results");
   add_generic_options(*sub, cli.generic);
   sub->callback([&cli, file, as_json] {
-    cli.exit_code = run_command(cli, [&](commands::CommandContext&) {
-      auto c = commands::count(*file);
+    cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
+      auto c = commands::count(ctx, *file);
       if (*as_json) {
         out(json({{"files", c.files}, {"bytes", c.bytes}, {"folders", c.folders},
                   {"unique_contents", c.unique_contents}, {"unique_bytes", c.unique_bytes},
@@ -146,8 +146,8 @@ void add_cat(Cli& cli) {
   sub->add_option("url", *url, "File to print")->required();
   add_generic_options(*sub, cli.generic);
   sub->callback([&cli, url] {
-    cli.exit_code = run_command(cli, [&](commands::CommandContext&) {
-      commands::cat(*url, stdout);
+    cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
+      commands::cat(ctx, *url, stdout);
       return 0;
     });
   });

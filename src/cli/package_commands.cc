@@ -279,8 +279,8 @@ void add_list_repo(Cli& cli) {
   sub->add_flag("--json", *as_json, "Print machine-readable results");
   add_generic_options(*sub, cli.generic);
   sub->callback([&cli, repo, as_json] {
-    cli.exit_code = run_command(cli, [&](commands::CommandContext&) {
-      auto packages = commands::list_repo(commands::parse_location(*repo));
+    cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
+      auto packages = commands::list_repo(ctx, commands::parse_location(*repo));
       if (*as_json) {
         json arr = json::array();
         for (const auto& p : packages) arr.push_back({{"name", p.name}, {"versions", p.versions}});

@@ -13,8 +13,8 @@ using storage::Url;
 
 model::Catalog catalog(CommandContext& ctx, const CatalogOptions& opt) {
   Url root = parse_location(opt.root_dir);
-  auto ignores = load_ignore_rules(root, opt.ignore_file);
-  auto entries = walk_tree(root, ignores);
+  auto ignores = load_ignore_rules(ctx, root, opt.ignore_file);
+  auto entries = walk_tree(ctx, root, ignores);
   check_packable_names(entries);
   auto& job = ctx.scheduler.sub_job("catalog " + root.display());
   auto result = hash_tree(ctx, root, entries, &job);
@@ -22,28 +22,28 @@ model::Catalog catalog(CommandContext& ctx, const CatalogOptions& opt) {
   return result;
 }
 
-void write_catalog_file(const model::Catalog& catalog, const std::string& output) {
+void write_catalog_file(CommandContext& ctx, const model::Catalog& catalog, const std::string& output) {
   storage::WriteOptions wopts;
   wopts.overwrite = true;
-  write_json(parse_location(output), wopts, [&](JsonWriter& w) { model::write_catalog_file(w, catalog); });
+  write_json(ctx, parse_location(output), wopts, [&](JsonWriter& w) { model::write_catalog_file(w, catalog); });
 }
 
-model::Catalog load_catalog_file(const std::string& location) {
+model::Catalog load_catalog_file(CommandContext& ctx, const std::string& location) {
   Url url = parse_location(location);
   std::string origin = url.display();
-  auto catalog = parse_document<model::Catalog>(url, [&](std::string_view text, const TextWindow* window) {
+  auto catalog = parse_document<model::Catalog>(ctx, url, [&](std::string_view text, const TextWindow* window) {
     return model::parse_catalog_file(text, origin, window);
   });
   if (!catalog) fail("catalog file '{}' not found", origin);
   return std::move(*catalog);
 }
 
-model::CatalogDiff diff(const std::string& a, const std::string& b) {
-  return model::diff_catalogs(load_catalog_file(a), load_catalog_file(b));
+model::CatalogDiff diff(CommandContext& ctx, const std::string& a, const std::string& b) {
+  return model::diff_catalogs(load_catalog_file(ctx, a), load_catalog_file(ctx, b));
 }
 
-CatalogCount count(const std::string& catalog_file) {
-  auto catalog = load_catalog_file(catalog_file);
+CatalogCount count(CommandContext& ctx, const std::string& catalog_file) {
+  auto catalog = load_catalog_file(ctx, catalog_file);
   CatalogCount c;
   std::unordered_set<std::string> hashes, folders;
   for (const auto& item : catalog.items) {

@@ -18,11 +18,11 @@ struct CatalogOptions {
 model::Catalog catalog(CommandContext& ctx, const CatalogOptions& options);
 
 // Writes a catalog file atomically (replacing an existing one).
-void write_catalog_file(const model::Catalog& catalog, const std::string& output);
-model::Catalog load_catalog_file(const std::string& location);
+void write_catalog_file(CommandContext& ctx, const model::Catalog& catalog, const std::string& output);
+model::Catalog load_catalog_file(CommandContext& ctx, const std::string& location);
 
 // Files only in A, only in B, and in both with different content.
-model::CatalogDiff diff(const std::string& catalog_a, const std::string& catalog_b);
+model::CatalogDiff diff(CommandContext& ctx, const std::string& catalog_a, const std::string& catalog_b);
 
 struct CatalogCount {
   size_t files = 0;
@@ -32,6 +32,6 @@ struct CatalogCount {
   size_t duplicate_files = 0;  // files whose content appears earlier in the catalog
   size_t folders = 0;          // distinct parent folders
 };
-CatalogCount count(const std::string& catalog_file);
+CatalogCount count(CommandContext& ctx, const std::string& catalog_file);
 
 }  // namespace wrapp::commands

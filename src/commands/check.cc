@@ -25,9 +25,9 @@ namespace {
 void check_one(CommandContext& ctx, const Url& wrapp_file, bool recursive, std::vector<CheckResult>& out,
                std::set<std::string>& visited) {
   if (!visited.insert(wrapp_file.str()).second) return;
-  auto info = require_package_info(wrapp_file, "package file");
+  auto info = require_package_info(ctx, wrapp_file, "package file");
   Url folder = wrapp_file.parent();
-  auto& store = storage::storage_for(folder);
+  auto& store = ctx.store(folder);
   model::Catalog catalog = info.catalog ? *info.catalog : model::Catalog{};
   size_t base = out.size();
   out.resize(base + catalog.items.size());
@@ -59,7 +59,7 @@ void check_one(CommandContext& ctx, const Url& wrapp_file, bool recursive, std::
   for (const auto& d : info.dependencies) {
     Url repo = d.repository.empty() ? folder.parent().parent().parent() : parse_location(d.repository);
     Url marker = repo_marker_url(repo, d.package, d.version);
-    if (!storage::storage_for(marker).stat(marker)) {
+    if (!ctx.store(marker).stat(marker)) {
       CheckResult r;
       r.package_name = d.package;
       r.version = d.version;

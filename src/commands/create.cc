@@ -44,11 +44,11 @@ std::string parent_dir(std::string_view rel) {
 // name is the re-publish loop (install, edit, create the next version): it is
 // left out and nothing else changes.
 Collected collect_tree(CommandContext& ctx, const CreateOptions& opt, const Url& src, const Url& repo) {
-  auto ignores = load_ignore_rules(src, opt.ignore_file);
+  auto ignores = load_ignore_rules(ctx, src, opt.ignore_file);
   // A repository kept inside the tree it packages is not content.
   std::string repo_inside;
   packages_url(repo).relative_to(src, &repo_inside);
-  auto entries = walk_tree(src, ignores, storage::SymlinkPolicy::kRefuseOutside, repo_inside);
+  auto entries = walk_tree(ctx, src, ignores, storage::SymlinkPolicy::kRefuseOutside, repo_inside);
   check_packable_names(entries);
   std::set<std::string> excluded;
   Collected out;
@@ -67,7 +67,7 @@ Collected collect_tree(CommandContext& ctx, const CreateOptions& opt, const Url&
     std::string dir = parent_dir(e.relative_path);
     if (dir.empty() && base == model::wrapp_file_name(opt.package_name)) continue;
     Url url = src.join(e.relative_path);
-    auto info = require_package_info(url, "package file");
+    auto info = require_package_info(ctx, url, "package file");
     if (!info.catalog) {
       fail("subpackage '{}' at '{}' has no catalog, so its files cannot be told apart from this package's; "
            "install it from a repository or recreate it with 'wrapp new --catalog'",
@@ -132,14 +132,14 @@ Collected collect_tree(CommandContext& ctx, const CreateOptions& opt, const Url&
 
 // --catalog: the source is a catalog file; its items say where the bytes are
 // and what they must hash to (verified while copying).
-Collected collect_catalog(const Url& catalog_url, const std::string& package_name, std::string* root) {
-  auto catalog = load_catalog_file(catalog_url.str());
+Collected collect_catalog(CommandContext& ctx, const Url& catalog_url, const std::string& package_name, std::string* root) {
+  auto catalog = load_catalog_file(ctx, catalog_url.str());
   *root = catalog.root.empty() ? catalog_url.str() : catalog.root;
   check_no_marker_item(catalog, package_name, catalog_url.display());
   Collected out;
   for (const auto& item : catalog.items) {
     Url from = parse_location(catalog.source_of(item));
-    auto info = storage::storage_for(from).stat(from);
+    auto info = ctx.store(from).stat(from);
     if (!info || info->is_dir) fail("'{}' listed in catalog '{}' not found", from.display(), catalog_url.display());
     if (item.size && *item.size != info->size) {
       fail("'{}' has {} bytes but catalog '{}' records {}", from.display(), info->size, catalog_url.display(),
@@ -155,22 +155,22 @@ Collected collect_catalog(const Url& catalog_url, const std::string& package_nam
 // The version whose files the new one most likely shares: the one installed
 // in the source folder (the re-publish loop), else the newest in the
 // repository. nullopt for the first version.
-std::optional<model::PackageInfo> find_base_version(const Url& repo, const std::string& name, const Url& src,
+std::optional<model::PackageInfo> find_base_version(CommandContext& ctx, const Url& repo, const std::string& name, const Url& src,
                                                     bool tree_source) {
   std::vector<std::string> versions;
-  if (storage::storage_for(repo).stat(repo)) {
-    for (const auto& p : list_repo(repo)) {
+  if (ctx.store(repo).stat(repo)) {
+    for (const auto& p : list_repo(ctx, repo)) {
       if (p.name == name) versions = p.versions;
     }
   }
   if (versions.empty()) return std::nullopt;
   std::string base = versions.back();
   if (tree_source) {
-    if (auto installed = read_package_info(src.join(model::wrapp_file_name(name)))) {
+    if (auto installed = read_package_info(ctx, src.join(model::wrapp_file_name(name)))) {
       if (std::find(versions.begin(), versions.end(), installed->version) != versions.end()) base = installed->version;
     }
   }
-  return require_repo_package(repo, name, base);
+  return require_repo_package(ctx, repo, name, base);
 }
 
 CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
@@ -181,7 +181,7 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   Url version = version_url(repo, opt.package_name, opt.version);
   std::string marker_name = model::wrapp_file_name(opt.package_name);
   Url marker = version.join(marker_name);
-  auto& dst_store = storage::storage_for(version);
+  auto& dst_store = ctx.store(version);
 
   // A version folder without its .wrapp is an interrupted create's: its
   // leftovers are cleaned up at the end. A new folder has none to look for.
@@ -193,7 +193,7 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   std::string source_root;
   Collected collected;
   if (opt.catalog) {
-    collected = collect_catalog(src, opt.package_name, &source_root);
+    collected = collect_catalog(ctx, src, opt.package_name, &source_root);
   } else {
     collected = collect_tree(ctx, opt, src, repo);
     source_root = src.str();
@@ -203,7 +203,7 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   // version holds are shared with it instead of copied from the source.
   std::unordered_map<std::string, std::string> earlier;  // hash -> URL of the file in the earlier version
   if (!opt.catalog) {
-    if (auto base = find_base_version(repo, opt.package_name, src, true); base && base->catalog) {
+    if (auto base = find_base_version(ctx, repo, opt.package_name, src, true); base && base->catalog) {
       Url base_version = version_url(repo, opt.package_name, base->version);
       for (const auto& item : base->catalog->items) {
         if (!item.hash.empty()) earlier.emplace(item.hash.str(), base_version.join(item.relative_path).str());
@@ -238,7 +238,7 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   if (folder_existed) {
     model::Catalog planned;  // the paths the version will hold
     for (const auto& f : collected.files) planned.items.push_back({f.relative_path, "", {}, {}});
-    remove_unpublished_leftovers(version, planned);
+    remove_unpublished_leftovers(ctx, version, planned);
   }
   {
     // Every folder once, before the copies: otherwise each first file of a
@@ -288,7 +288,7 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   if (ctx.durable) dst_store.sync(version);
   storage::WriteOptions wopts;
   wopts.read_only = true;
-  write_json(marker, wopts, [&](JsonWriter& w) { package.write(w); });
+  write_json(ctx, marker, wopts, [&](JsonWriter& w) { package.write(w); });
   result.wrapp_file = marker.str();
   return result;
 }

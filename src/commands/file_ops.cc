@@ -74,7 +74,7 @@ std::string stream_and_hash(CommandContext& ctx, storage::Reader& reader, storag
 
 bool cached_hash_matches(CommandContext& ctx, const Url& url, const model::ContentHash& expected) {
   if (!ctx.hash_cache || !url.is_local() || expected.empty()) return false;
-  auto& store = storage::storage_for(url);
+  auto& store = ctx.store(url);
   if (!store.features().stable_identity) return false;
   auto info = store.stat(url);
   if (!info) return false;
@@ -102,7 +102,7 @@ const char* link_mode_name(LinkMode mode) {
 
 model::ContentHash hash_object(CommandContext& ctx, const Url& url, const storage::FileInfo& info,
                         exec::ProgressJob* progress) {
-  auto& store = storage::storage_for(url);
+  auto& store = ctx.store(url);
   bool cacheable = ctx.hash_cache && url.is_local() && store.features().stable_identity;
   if (cacheable) {
     if (auto hit = ctx.hash_cache->lookup(url.path(), info.size, info.mtime_ns, info.inode)) {
@@ -126,14 +126,14 @@ model::ContentHash hash_object(CommandContext& ctx, const Url& url, const storag
 
 void remember_hash(CommandContext& ctx, const Url& url, const model::ContentHash& hash) {
   if (!ctx.hash_cache || !url.is_local() || hash.empty()) return;
-  auto& store = storage::storage_for(url);
+  auto& store = ctx.store(url);
   if (!store.features().stable_identity) return;
   if (auto info = store.stat(url)) ctx.hash_cache->insert(url.path(), info->size, info->mtime_ns, info->inode, hash);
 }
 
 model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& req, exec::ProgressJob* progress) {
-  auto& src_store = storage::storage_for(req.from);
-  auto& dst_store = storage::storage_for(req.to);
+  auto& src_store = ctx.store(req.from);
+  auto& dst_store = ctx.store(req.to);
   bool same_store = &src_store == &dst_store;
   bool known = !req.expected_hash.empty();
 

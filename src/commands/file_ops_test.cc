@@ -53,7 +53,7 @@ class FileOpsTest : public ::testing::Test {
  protected:
   FileOpsTest()
       : scheduler_(exec::SchedulerOptions{.jobs = 8, .file_transfer_jobs = 3, .cpu_threads = 2}),
-        ctx_{scheduler_, &cache_} {}
+        ctx_{scheduler_, resolver_, &cache_} {}
 
   void SetUp() override {
     std::string tmpl = (fs::temp_directory_path() / "wrapp-fileops-XXXXXX").string();
@@ -82,7 +82,7 @@ class FileOpsTest : public ::testing::Test {
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
   storage::FileInfo info(const std::string& rel) {
-    auto i = storage::storage_for(url(rel)).stat(url(rel));
+    auto i = ctx_.store(url(rel)).stat(url(rel));
     EXPECT_TRUE(i) << rel;
     return i.value_or(storage::FileInfo{});
   }
@@ -119,6 +119,7 @@ class FileOpsTest : public ::testing::Test {
 
   exec::Scheduler scheduler_;
   model::HashCache cache_;
+  storage::Resolver resolver_;
   CommandContext ctx_;
   std::string dir_;
 };
@@ -141,7 +142,7 @@ TEST_F(FileOpsTest, HashObjectEqualsFlatHash) {
     std::string rel = "h";
     rel += std::to_string(size);
     write(rel, data);
-    CommandContext no_cache{scheduler_};
+    CommandContext no_cache{scheduler_, resolver_};
     auto& job = scheduler_.sub_job("hash " + rel);
     std::string expected = model::flat_hash(data.data(), data.size());
     EXPECT_EQ(hash_object(no_cache, url(rel), info(rel), &job), expected);
@@ -154,7 +155,7 @@ TEST_F(FileOpsTest, HashObjectEqualsFlatHash) {
 
 TEST_F(FileOpsTest, HashObjectOfALargeFileUsesParallelSegments) {
   write("big", big_data());
-  CommandContext no_cache{scheduler_};
+  CommandContext no_cache{scheduler_, resolver_};
   auto& job = scheduler_.sub_job("hash big");
   EXPECT_EQ(hash_object(no_cache, url("big"), info("big"), &job), big_hash());
   EXPECT_EQ(job.done_bytes(), big_data().size());
@@ -189,7 +190,7 @@ TEST_F(FileOpsTest, HashCacheIsFedThenUsed) {
   EXPECT_EQ(job.done_bytes(), data.size()) << "a cache hit still counts as progress";
 
   // Without the cache the new bytes are hashed (so the check above can fail).
-  CommandContext no_cache{scheduler_};
+  CommandContext no_cache{scheduler_, resolver_};
   EXPECT_EQ(hash_object(no_cache, url("f"), same, nullptr), model::flat_hash(other.data(), other.size()));
 
   if (::geteuid() != 0) {

@@ -15,7 +15,7 @@ using storage::Url;
 
 std::vector<LsItem> ls(CommandContext& ctx, const LsOptions& opt) {
   Url url = parse_location(opt.url);
-  auto& store = storage::storage_for(url);
+  auto& store = ctx.store(url);
   auto info = store.stat(url);
   if (!info) fail("'{}' not found", url.display());
   std::vector<storage::ListEntry> entries;
@@ -28,7 +28,7 @@ std::vector<LsItem> ls(CommandContext& ctx, const LsOptions& opt) {
     options.recursive = opt.recursive;
     options.include_dirs = true;
     options.symlinks = storage::SymlinkPolicy::kSkipOutside;
-    entries = store.list(url, options);
+    entries = storage::list_all(store, url, options);
   }
   std::vector<LsItem> out;
   for (const auto& e : entries) {
@@ -50,9 +50,9 @@ std::vector<LsItem> ls(CommandContext& ctx, const LsOptions& opt) {
   return out;
 }
 
-void cat(const std::string& text, std::FILE* out) {
+void cat(CommandContext& ctx, const std::string& text, std::FILE* out) {
   Url url = parse_location(text);
-  auto reader = storage::storage_for(url).open_read(url);
+  auto reader = ctx.store(url).open_read(url);
   if (!reader) fail("'{}' not found", url.display());
   std::unique_ptr<char[]> buf(new char[1 << 20]);
   for (uint64_t off = 0; off < reader->size();) {
@@ -66,12 +66,13 @@ void cat(const std::string& text, std::FILE* out) {
 
 size_t get(CommandContext& ctx, const GetOptions& opt) {
   Url url = parse_location(opt.url);
-  auto& store = storage::storage_for(url);
+  auto& store = ctx.store(url);
   auto info = store.stat(url);
   if (!info) fail("'{}' not found", url.display());
   std::string name = url.name();
   Url target = parse_location(opt.local_path.value_or(name.empty() ? "." : name));
-  auto& target_store = storage::storage_for(target);
+  auto& target_store = ctx.store(target);
+  // get downloads: its target is a local path by definition.
   if (!target.is_local()) fail("'{}' is not a local path", opt.local_path.value_or(""));
 
   std::vector<std::pair<Url, Url>> copies;  // from, to
@@ -79,7 +80,7 @@ size_t get(CommandContext& ctx, const GetOptions& opt) {
   if (info->is_dir) {
     storage::ListOptions options;
     options.symlinks = storage::SymlinkPolicy::kSkipOutside;
-    for (const auto& e : store.list(url, options)) {
+    for (const auto& e : storage::list_all(store, url, options)) {
       copies.push_back({url.join(e.relative_path), target.join(e.relative_path)});
       sizes.push_back(e.info.size);
     }

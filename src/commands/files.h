@@ -31,7 +31,7 @@ struct LsItem {
 std::vector<LsItem> ls(CommandContext& ctx, const LsOptions& options);
 
 // Streams the object's bytes to `out`.
-void cat(const std::string& url, std::FILE* out);
+void cat(CommandContext& ctx, const std::string& url, std::FILE* out);
 
 struct GetOptions {
   std::string url;

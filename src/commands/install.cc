@@ -9,7 +9,6 @@
 #include "commands/repository.h"
 #include "commands/status.h"
 #include "commands/tree.h"
-#include "storage/local_storage.h"
 #include "storage/storage.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -60,7 +59,10 @@ class Planner {
     p.options = opt;
     p.repo = parse_location(*opt.repo);
     p.dest = parse_location(opt.destination);
-    auto& store = storage::storage_for(p.dest);
+    // Every package of the tree is written beneath the top destination, the
+    // one anchor: links below it are never followed.
+    if (std::string rel; p.dest.relative_to(top_, &rel)) p.dest = top_.join(rel);
+    auto& store = ctx_.store(p.dest);
     if (auto info = store.stat(p.dest); info && !info->is_dir) fail("destination '{}' is a file", p.dest.display());
     std::string key = p.dest.str() + "|" + opt.package_name;
     installing_.insert(key);
@@ -69,7 +71,7 @@ class Planner {
     }
 
     p.marker = p.dest.join(model::wrapp_file_name(opt.package_name));
-    p.installed = read_package_info(p.marker);
+    p.installed = read_package_info(ctx_, p.marker);
     if (p.installed && p.installed->name != opt.package_name) {
       fail("'{}' belongs to package '{}', not '{}'", p.marker.display(), p.installed->name, opt.package_name);
     }
@@ -84,7 +86,7 @@ class Planner {
       p.package = *p.installed;
       p.result.no_op = true;
     } else {
-      p.package = require_repo_package(p.repo, opt.package_name, opt.version);
+      p.package = require_repo_package(ctx_, p.repo, opt.package_name, opt.version);
       Url repo_marker = repo_marker_url(p.repo, opt.package_name, opt.version);
       if (p.package.name != opt.package_name) {
         fail("'{}' names package '{}', expected '{}'", repo_marker.display(), p.package.name, opt.package_name);
@@ -150,10 +152,10 @@ class Planner {
   void drop(PackagePlan& p, const Url& location, const std::string& name) {
     if (installing_.count(location.str() + "|" + name)) return;
     Url marker = location.join(model::wrapp_file_name(name));
-    if (location.is_local() && !storage::stays_inside(marker.path(), top_.path())) {
-      return conflict(location, "subpackage '" + name + "' to remove lies behind a symbolic link leading outside");
+    if (behind_link(ctx_, location)) {
+      return conflict(location, "subpackage '" + name + "' to remove lies behind a symbolic link");
     }
-    auto info = read_package_info(marker);
+    auto info = read_package_info(ctx_, marker);
     if (!info) return;  // already gone
     for (const auto& sub : info->dependencies) {
       drop(p, sub.relative_destination.empty() ? location : location.join(sub.relative_destination), sub.package);
@@ -170,7 +172,7 @@ class Planner {
   void plan_files(PackagePlan& p) {
     const model::Catalog& old_cat = p.installed && p.installed->catalog ? *p.installed->catalog : kEmptyCatalog;
     const model::Catalog& new_cat = p.package.catalog ? *p.package.catalog : kEmptyCatalog;
-    auto& store = storage::storage_for(p.dest);
+    auto& store = ctx_.store(p.dest);
 
     std::vector<std::string> paths;
     paths.reserve(old_cat.items.size() + new_cat.items.size());
@@ -193,8 +195,8 @@ class Planner {
       }
       for (const auto& d : dirs) {
         Url dir = d.empty() ? p.dest : p.dest.join(d);
-        // Against the top destination: a subpackage's own folder may be the link.
-        if (p.dest.is_local() && !storage::stays_inside(dir.path() + "/x", top_.path())) escaping_dirs.insert(d);
+        // Beneath the top destination: a subpackage's own folder may be the link.
+        if (behind_link(ctx_, dir)) escaping_dirs.insert(d);
         if (!new_dirs.count(d)) continue;
         auto info = store.stat(dir);
         if (info && !info->is_dir && !old_cat.find(d)) {
@@ -204,7 +206,7 @@ class Planner {
     }
 
     if (escaping_dirs.count("")) {  // the package's own folder: its marker too would land outside
-      conflict(p.marker, "a symbolic link on its way leads outside the destination");
+      conflict(p.marker, "a symbolic link lies on its way");
     }
     auto& inspect = ctx_.scheduler.sub_job("inspect " + p.dest.display());
     inspect.add_total(paths.size(), 0);
@@ -216,7 +218,7 @@ class Planner {
       inspect.add_done(1, 0);
       size_t slash = path.rfind('/');
       if (escaping_dirs.count(slash == std::string::npos ? std::string() : path.substr(0, slash))) {
-        return conflict(target, "a symbolic link on its way leads outside the destination");
+        return conflict(target, "a symbolic link lies on its way");
       }
       const model::CatalogItem* o = old_cat.find(path);
       const model::CatalogItem* n = new_cat.find(path);
@@ -236,7 +238,7 @@ class Planner {
         if (!n) return;
         storage::ListOptions lo;
         lo.symlinks = storage::SymlinkPolicy::kSkipOutside;
-        for (const auto& e : store.list(target, lo)) {
+        for (const auto& e : storage::list_all(store, target, lo)) {
           std::string inner = path + "/" + e.relative_path;
           if (!old_cat.find(inner) || new_cat.find(inner)) {
             return conflict(target, "a folder is in the way (it holds '" + inner + "', which is not the package's)");
@@ -301,7 +303,7 @@ void remove_package_files(CommandContext& ctx, const DroppedPackage& d, const Ur
       if (!d.keep.count(item.relative_path)) rels.push_back(item.relative_path);
     }
   }
-  auto& store = storage::storage_for(d.location);
+  auto& store = ctx.store(d.location);
   for_each_request(ctx, rels.size(), [&](size_t i) { store.remove(d.location.join(rels[i])); });
   store.remove(d.marker);
   rels.push_back(d.marker.name());
@@ -310,7 +312,7 @@ void remove_package_files(CommandContext& ctx, const DroppedPackage& d, const Ur
     std::string r;
     if (d.location.join(rel).relative_to(parent_dest, &r)) from_parent.push_back(r);
   }
-  remove_emptied_folders(parent_dest, from_parent);
+  remove_emptied_folders(ctx, parent_dest, from_parent);
   log::info("removed {} {} from {} (dropped by the new version)", d.info.name, d.info.version, d.location.display());
 }
 
@@ -325,7 +327,7 @@ void execute(CommandContext& ctx, PackagePlan& p) {
   }
   if (p.result.no_op) return;
 
-  auto& store = storage::storage_for(p.dest);
+  auto& store = ctx.store(p.dest);
   const Plan& plan = p.result.plan;
   auto& progress = ctx.scheduler.sub_job("install " + p.options.package_name + " " + p.options.version);
   std::vector<const PlanAction*> copies;
@@ -341,7 +343,7 @@ void execute(CommandContext& ctx, PackagePlan& p) {
     store.remove(p.dest.join(deleted[i]));
     progress.add_done(1, 0);
   });
-  remove_emptied_folders(p.dest, deleted);
+  remove_emptied_folders(ctx, p.dest, deleted);
   {
     std::set<std::string> folders;  // created once each, before the copies
     for (const auto* a : copies) {
@@ -357,7 +359,7 @@ void execute(CommandContext& ctx, PackagePlan& p) {
   for (const auto* a : copies) {
     Url target = p.dest.join(a->relative_path);
     if (auto info = store.stat(target); info && info->is_dir) {
-      remove_empty_folder_tree(target);
+      remove_empty_folder_tree(ctx, target);
       if (auto still = store.stat(target); still && still->is_dir) {
         fail("'{}' is a folder where the new version has a file, and it still holds entries that are not the "
              "package's (symbolic links, sockets, fifos); remove them and install again",
@@ -395,7 +397,7 @@ void execute(CommandContext& ctx, PackagePlan& p) {
   if (ctx.durable) store.sync(p.dest);
   storage::WriteOptions wopts;
   wopts.overwrite = true;
-  write_json(p.marker, wopts, [&](JsonWriter& w) { marker_info.write(w); });
+  write_json(ctx, p.marker, wopts, [&](JsonWriter& w) { marker_info.write(w); });
   progress.set_finished();
   log::info("installed {} {} into {}", p.options.package_name, p.options.version, p.dest.display());
 }

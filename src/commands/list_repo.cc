@@ -37,8 +37,8 @@ bool natural_less(const std::string& a, const std::string& b) {
   return a < b;
 }
 
-std::vector<RepoPackage> list_repo(const Url& repo) {
-  auto& store = storage::storage_for(repo);
+std::vector<RepoPackage> list_repo(CommandContext& ctx, const Url& repo) {
+  auto& store = ctx.store(repo);
   auto root = store.stat(repo);
   if (!root) fail("repository '{}' not found", repo.display());
   if (!root->is_dir) fail("repository '{}' is a file, not a folder", repo.display());
@@ -48,7 +48,7 @@ std::vector<RepoPackage> list_repo(const Url& repo) {
   options.symlinks = storage::SymlinkPolicy::kSkipOutside;
   // Only <name>/<version>/.<name>.wrapp matters; never descend into content.
   options.descend = [](const std::string& dir) { return std::count(dir.begin(), dir.end(), '/') <= 1; };
-  auto entries = store.list(packages, options);
+  auto entries = storage::list_all(store, packages, options);
   std::vector<RepoPackage> out;
   for (const auto& e : entries) {
     size_t s1 = e.relative_path.find('/');

@@ -1,6 +1,8 @@
 // list-repo: every package and version stored in a repository.
 #pragma once
 
+#include "commands/context.h"
+
 #include <string>
 #include <vector>
 
@@ -16,7 +18,7 @@ struct RepoPackage {
 // Packages sorted by name. Only versions whose .wrapp file exists count: a
 // folder left by an interrupted create or mirror is not a version. A
 // repository without .packages lists nothing.
-std::vector<RepoPackage> list_repo(const storage::Url& repo);
+std::vector<RepoPackage> list_repo(CommandContext& ctx, const storage::Url& repo);
 
 // Natural order: digit runs compare as numbers, the rest bytewise.
 bool natural_less(const std::string& a, const std::string& b);

@@ -27,18 +27,18 @@ MirrorResult mirror(CommandContext& ctx, const MirrorOptions& opt) {
   Url src_repo = parse_location(opt.source_repo);
   Url dst_repo = parse_location(opt.destination_repo);
   if (src_repo == dst_repo) fail("source and destination repository are the same: '{}'", src_repo.display());
-  model::PackageInfo pkg = require_repo_package(src_repo, opt.package_name, opt.version);
+  model::PackageInfo pkg = require_repo_package(ctx, src_repo, opt.package_name, opt.version);
   model::Catalog catalog = pkg.catalog ? *pkg.catalog : model::Catalog{};
   check_no_marker_item(catalog, opt.package_name, repo_marker_url(src_repo, opt.package_name, opt.version).display());
   Url src_version = version_url(src_repo, opt.package_name, opt.version);
   Url dst_version = version_url(dst_repo, opt.package_name, opt.version);
   Url dst_marker = dst_version.join(model::wrapp_file_name(opt.package_name));
-  auto& dst_store = storage::storage_for(dst_version);
+  auto& dst_store = ctx.store(dst_version);
 
   MirrorResult result;
   result.wrapp_file = dst_marker.str();
   result.plan.target = dst_version.str();
-  if (auto existing = read_package_info(dst_marker)) {
+  if (auto existing = read_package_info(ctx, dst_marker)) {
     if (existing->catalog && same_catalog(*existing->catalog, catalog)) {
       result.no_op = true;
       return result;
@@ -68,7 +68,7 @@ MirrorResult mirror(CommandContext& ctx, const MirrorOptions& opt) {
   result.plan.actions = std::move(actions);
   if (ctx.dry_run) return result;
 
-  remove_unpublished_leftovers(dst_version, catalog);
+  remove_unpublished_leftovers(ctx, dst_version, catalog);
   std::vector<const PlanAction*> copies;
   for (const auto& a : result.plan.actions) {
     if (a.kind == PlanAction::Kind::kCopy) copies.push_back(&a);
@@ -102,7 +102,7 @@ MirrorResult mirror(CommandContext& ctx, const MirrorOptions& opt) {
   if (ctx.durable) dst_store.sync(dst_version);
   storage::WriteOptions wopts;
   wopts.read_only = true;
-  write_json(dst_marker, wopts, [&](JsonWriter& w) { out.write(w); });
+  write_json(ctx, dst_marker, wopts, [&](JsonWriter& w) { out.write(w); });
   log::info("mirrored {} {} to {}", opt.package_name, opt.version, dst_repo.display());
   return result;
 }

@@ -12,21 +12,21 @@ std::string new_package(CommandContext& ctx, const NewOptions& opt) {
   model::check_name_and_version(opt.package_name, opt.version);
   Url dest = parse_location(opt.destination);
   Url marker = dest.join(model::wrapp_file_name(opt.package_name));
-  auto& store = storage::storage_for(dest);
+  auto& store = ctx.store(dest);
   if (auto info = store.stat(dest); info && !info->is_dir) fail("'{}' is a file, not a folder", dest.display());
   if (store.stat(marker)) fail("'{}' already exists", marker.display());
   model::PackageInfo info;
   info.name = opt.package_name;
   info.version = opt.version;
   if (opt.create_catalog) {
-    auto ignores = load_ignore_rules(dest, opt.ignore_file);
-    auto entries = walk_tree(dest, ignores);
+    auto ignores = load_ignore_rules(ctx, dest, opt.ignore_file);
+    auto entries = walk_tree(ctx, dest, ignores);
     std::erase_if(entries, [](const storage::ListEntry& e) { return is_wrapp_file_name(base_name(e.relative_path)); });
     check_packable_names(entries);
     info.catalog = hash_tree(ctx, dest, entries, &ctx.scheduler.sub_job("catalog " + dest.display()));
   }
   if (ctx.dry_run) return marker.str();
-  storage::write_all(marker, info.serialize(), {});
+  storage::write_all(store, marker, info.serialize(), {});
   return marker.str();
 }
 

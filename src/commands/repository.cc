@@ -3,7 +3,6 @@
 #include "commands/list_repo.h"
 #include "storage/storage.h"
 #include "util/error.h"
-#include "util/mapped_file.h"
 
 namespace wrapp::commands {
 
@@ -21,49 +20,46 @@ Url repo_marker_url(const Url& repo, const std::string& name, const std::string&
 }
 
 template <typename T>
-std::optional<T> parse_document(const Url& url, const std::function<T(std::string_view, const TextWindow*)>& parse) {
-  if (url.is_local()) {
-    auto mapped = util::MappedFile::open(url.path());
-    if (!mapped) return std::nullopt;
-    TextWindow window{[&](size_t offset) { mapped->release_before(offset); }, [&] { mapped->restart(); }};
-    return parse(mapped->data(), &window);
-  }
-  auto text = storage::read_all(url);
-  if (!text) return std::nullopt;
-  return parse(*text, nullptr);
+std::optional<T> parse_document(CommandContext& ctx, const Url& url,
+                                const std::function<T(std::string_view, const TextWindow*)>& parse) {
+  auto doc = ctx.store(url).read_document(url);
+  if (!doc) return std::nullopt;
+  TextWindow window{[&](size_t offset) { doc->release_before(offset); }, [&] { doc->restart(); }};
+  return parse(doc->text(), &window);
 }
 
 template std::optional<model::PackageInfo> parse_document(
-    const Url&, const std::function<model::PackageInfo(std::string_view, const TextWindow*)>&);
+    CommandContext&, const Url&, const std::function<model::PackageInfo(std::string_view, const TextWindow*)>&);
 template std::optional<model::Catalog> parse_document(
-    const Url&, const std::function<model::Catalog(std::string_view, const TextWindow*)>&);
+    CommandContext&, const Url&, const std::function<model::Catalog(std::string_view, const TextWindow*)>&);
 
-std::optional<model::PackageInfo> read_package_info(const Url& wrapp_file) {
+std::optional<model::PackageInfo> read_package_info(CommandContext& ctx, const Url& wrapp_file) {
   std::string origin = wrapp_file.display();
-  return parse_document<model::PackageInfo>(wrapp_file, [&](std::string_view text, const TextWindow* window) {
+  return parse_document<model::PackageInfo>(ctx, wrapp_file, [&](std::string_view text, const TextWindow* window) {
     return model::PackageInfo::parse(text, origin, window);
   });
 }
 
-model::PackageInfo require_package_info(const Url& wrapp_file, const std::string& what) {
-  auto info = read_package_info(wrapp_file);
-  if (!info) fail("{} '{}' not found", what, wrapp_file.display());
+model::PackageInfo require_package_info(CommandContext& ctx, const Url& wrapp_file, const std::string& what) {
+  auto info = read_package_info(ctx, wrapp_file);
+  if (!info) fail_with(ErrorCode::kNotFound, "{} '{}' not found", what, wrapp_file.display());
   return std::move(*info);
 }
 
-model::PackageInfo require_repo_package(const Url& repo, const std::string& name, const std::string& version) {
+model::PackageInfo require_repo_package(CommandContext& ctx, const Url& repo, const std::string& name,
+                                        const std::string& version) {
   Url marker = repo_marker_url(repo, name, version);
-  auto info = read_package_info(marker);
+  auto info = read_package_info(ctx, marker);
   if (info) return std::move(*info);
   std::string known;
-  for (const auto& pkg : list_repo(repo)) {
+  for (const auto& pkg : list_repo(ctx, repo)) {
     if (pkg.name != name) continue;
     for (const auto& v : pkg.versions) known += (known.empty() ? "" : ", ") + v;
   }
   if (known.empty()) {
-    fail("package '{}' not found in repository '{}'", name, repo.display());
+    fail_with(ErrorCode::kNotFound, "package '{}' not found in repository '{}'", name, repo.display());
   }
-  fail("package '{}' version '{}' not found in repository '{}' (available: {})", name, version, repo.display(),
+  fail_with(ErrorCode::kNotFound, "package '{}' version '{}' not found in repository '{}' (available: {})", name, version, repo.display(),
        known);
 }
 
@@ -72,8 +68,9 @@ void check_no_marker_item(const model::Catalog& catalog, const std::string& pack
   if (catalog.find(marker)) fail("{}: the catalog lists the package file '{}' itself as content", origin, marker);
 }
 
-void write_json(const Url& url, const storage::WriteOptions& options, const std::function<void(JsonWriter&)>& fill) {
-  auto writer = storage::storage_for(url).open_write(url, options);
+void write_json(CommandContext& ctx, const Url& url, const storage::WriteOptions& options,
+                const std::function<void(JsonWriter&)>& fill) {
+  auto writer = ctx.store(url).open_write(url, options);
   uint64_t offset = 0;
   std::string buffer;
   JsonWriter w(buffer, [&](std::string_view chunk) {
@@ -84,6 +81,14 @@ void write_json(const Url& url, const storage::WriteOptions& options, const std:
   buffer.push_back('\n');
   w.flush();
   writer->commit();
+}
+
+void check_package_depth(size_t depth, const Url& wrapp_file) {
+  if (depth > kMaxPackageDepth) {
+    fail_with(ErrorCode::kBadInput,
+              "'{}': package dependencies nest deeper than {} levels (a package that depends on itself?)",
+              wrapp_file.display(), kMaxPackageDepth);
+  }
 }
 
 Url parse_location(const std::string& text) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "commands/context.h"
 #include "model/package_info.h"
 #include "storage/storage.h"
 #include "storage/url.h"
@@ -17,24 +18,24 @@ storage::Url packages_url(const storage::Url& repo);
 storage::Url version_url(const storage::Url& repo, const std::string& name, const std::string& version);
 storage::Url repo_marker_url(const storage::Url& repo, const std::string& name, const std::string& version);
 
-// Runs parse(text, window) on the document at `url`: a local file is mapped
-// (and handed back as the parse moves on), anything else read whole.
+// Runs parse(text, window) on the document at `url` (Storage::read_document:
+// mapped where the backend can, and handed back as the parse moves on).
 // Returns nullopt when the document does not exist.
 template <typename T>
-std::optional<T> parse_document(const storage::Url& url,
+std::optional<T> parse_document(CommandContext& ctx, const storage::Url& url,
                                 const std::function<T(std::string_view, const TextWindow*)>& parse);
 
 // Reads and parses a .wrapp file; nullopt when absent. Parse errors throw
 // FailedCommand naming the file.
-std::optional<model::PackageInfo> read_package_info(const storage::Url& wrapp_file);
+std::optional<model::PackageInfo> read_package_info(CommandContext& ctx, const storage::Url& wrapp_file);
 
 // Like read_package_info, but a missing file is a FailedCommand naming it
 // and `what` ("install marker", "package file").
-model::PackageInfo require_package_info(const storage::Url& wrapp_file, const std::string& what);
+model::PackageInfo require_package_info(CommandContext& ctx, const storage::Url& wrapp_file, const std::string& what);
 
 // Reads the version's .wrapp file or fails with "package 'n' version 'v' not
 // found in repository 'r'" (listing the versions that exist).
-model::PackageInfo require_repo_package(const storage::Url& repo, const std::string& name,
+model::PackageInfo require_repo_package(CommandContext& ctx, const storage::Url& repo, const std::string& name,
                                         const std::string& version);
 
 // Refuses a catalog that lists the package's own .wrapp file as content:
@@ -44,8 +45,15 @@ void check_no_marker_item(const model::Catalog& catalog, const std::string& pack
 // Writes a JSON document produced by `fill` to `url` as it is produced (a
 // megabyte at a time), then a final newline; published on commit as any
 // write. A catalog of a million items never sits in memory as text.
-void write_json(const storage::Url& url, const storage::WriteOptions& options,
+void write_json(CommandContext& ctx, const storage::Url& url, const storage::WriteOptions& options,
                 const std::function<void(JsonWriter&)>& fill);
+
+// How deep package trees may nest (a package, its subpackage, theirs...).
+// Deeper trees are refused (FailedCommand naming the package file): a
+// dependency cycle that no name check catches must end in an error, never
+// in a stack overflow.
+inline constexpr size_t kMaxPackageDepth = 64;
+void check_package_depth(size_t depth, const storage::Url& wrapp_file);
 
 // Parses a URL or path given on the command line or in Python.
 storage::Url parse_location(const std::string& text);

@@ -30,7 +30,7 @@ bool StatusResult::clean() const {
 }
 
 std::vector<StatusEntry> find_modifications(CommandContext& ctx, const Url& location, const model::Catalog& catalog) {
-  auto& store = storage::storage_for(location);
+  auto& store = ctx.store(location);
   std::mutex mu;
   std::vector<StatusEntry> out;
   auto& progress = ctx.scheduler.sub_job("verify " + location.display());
@@ -68,10 +68,11 @@ struct Installed {
 };
 
 // The top package and, recursively, its dependencies, parents first.
-void collect(const Url& top, const Url& wrapp_file, const std::string& location_rel, bool recursive,
-             std::vector<Installed>& out, std::set<std::string>& seen) {
+void collect(CommandContext& ctx, const Url& top, const Url& wrapp_file, const std::string& location_rel,
+             bool recursive, std::vector<Installed>& out, std::set<std::string>& seen, size_t depth = 0) {
   if (!seen.insert(wrapp_file.str()).second) return;  // a package listed twice is reported once
-  auto info = require_package_info(wrapp_file, "package file");
+  check_package_depth(depth, wrapp_file);
+  auto info = require_package_info(ctx, wrapp_file, "package file");
   Installed p;
   p.location_rel = location_rel;
   p.status.package_name = info.name;
@@ -88,7 +89,7 @@ void collect(const Url& top, const Url& wrapp_file, const std::string& location_
                                                       : location_rel + "/" + d.relative_destination;
     Url dep_location = rel.empty() ? top : top.join(rel);
     Url dep_marker = dep_location.join(model::wrapp_file_name(d.package));
-    if (!storage::storage_for(dep_marker).stat(dep_marker)) {
+    if (!ctx.store(dep_marker).stat(dep_marker)) {
       Installed missing;
       missing.location_rel = rel;
       missing.status.package_name = d.package;
@@ -99,7 +100,7 @@ void collect(const Url& top, const Url& wrapp_file, const std::string& location_
       out.push_back(std::move(missing));
       continue;
     }
-    collect(top, dep_marker, rel, recursive, out, seen);
+    collect(ctx, top, dep_marker, rel, recursive, out, seen, depth + 1);
   }
 }
 
@@ -109,7 +110,7 @@ std::string join_rel(const std::string& base, const std::string& rel) { return b
 
 StatusResult status(CommandContext& ctx, const StatusOptions& opt) {
   Url wrapp_file = parse_location(opt.wrapp_file);
-  auto& store = storage::storage_for(wrapp_file);
+  auto& store = ctx.store(wrapp_file);
   if (auto info = store.stat(wrapp_file); info && info->is_dir) {
     fail("'{}' is a folder; pass the package file in it (<folder>/.<package>.wrapp)", wrapp_file.display());
   }
@@ -118,14 +119,14 @@ StatusResult status(CommandContext& ctx, const StatusOptions& opt) {
   // tell whether catalog files changed (no second stat per file), and what
   // it finds beyond the catalogs is "added". It runs while the package files
   // are read.
-  auto ignores = load_ignore_rules(top, opt.ignore_file);
+  auto ignores = load_ignore_rules(ctx, top, opt.ignore_file);
   auto walk = std::async(std::launch::async, [&] {
-    return walk_tree(top, ignores, storage::SymlinkPolicy::kSkipOutside);
+    return walk_tree(ctx, top, ignores, storage::SymlinkPolicy::kSkipOutside);
   });
   std::vector<Installed> packages;
   std::set<std::string> seen;
   try {
-    collect(top, wrapp_file, "", opt.recursive, packages, seen);
+    collect(ctx, top, wrapp_file, "", opt.recursive, packages, seen);
   } catch (...) {
     walk.wait();  // it uses `ignores` and `top`
     throw;

@@ -1,6 +1,5 @@
 #include "commands/tree.h"
 
-#include <unistd.h>
 
 #include <set>
 
@@ -15,22 +14,22 @@ namespace wrapp::commands {
 
 using storage::Url;
 
-model::IgnoreEvaluator load_ignore_rules(const Url& root, const std::optional<std::string>& ignore_file) {
+model::IgnoreEvaluator load_ignore_rules(CommandContext& ctx, const Url& root, const std::optional<std::string>& ignore_file) {
   model::IgnoreEvaluator evaluator;
   if (ignore_file) {
     Url url = parse_location(*ignore_file);
-    auto text = storage::read_all(url);
+    auto text = storage::read_all(ctx.store(url), url);
     if (!text) fail("ignore file '{}' not found", url.display());
     evaluator.add_rules(model::IgnoreRules::parse(*text));
-  } else if (auto text = storage::read_all(root.join(".wrappignore"))) {
+  } else if (auto text = storage::read_all(ctx.store(root), root.join(".wrappignore"))) {
     evaluator.add_rules(model::IgnoreRules::parse(*text));
   }
   return evaluator;
 }
 
-std::vector<storage::ListEntry> walk_tree(const Url& root, const model::IgnoreEvaluator& ignores,
+std::vector<storage::ListEntry> walk_tree(CommandContext& ctx, const Url& root, const model::IgnoreEvaluator& ignores,
                                           storage::SymlinkPolicy symlinks, const std::string& skip_dir) {
-  auto& store = storage::storage_for(root);
+  auto& store = ctx.store(root);
   auto info = store.stat(root);
   if (!info) fail("folder '{}' not found", root.display());
   if (!info->is_dir) fail("'{}' is a file, not a folder", root.display());
@@ -40,7 +39,7 @@ std::vector<storage::ListEntry> walk_tree(const Url& root, const model::IgnoreEv
   options.descend = [&ignores, &skip_dir](const std::string& dir) {
     return dir != skip_dir && !ignores.is_dir_ignored(dir);
   };
-  auto entries = store.list(root, options);
+  auto entries = storage::list_all(store, root, options);
   std::erase_if(entries, [&](const storage::ListEntry& e) { return ignores.is_ignored(e.relative_path, false); });
   return entries;
 }
@@ -81,45 +80,57 @@ model::Catalog hash_tree(CommandContext& ctx, const Url& root, const std::vector
   return catalog;
 }
 
-void remove_emptied_folders(const Url& root, const std::vector<std::string>& removed) {
-  if (!root.is_local()) return;
+void remove_emptied_folders(CommandContext& ctx, const Url& root, const std::vector<std::string>& removed) {
+  auto& store = ctx.store(root);
+  if (!store.features().real_folders) return;
   std::set<std::string, std::greater<>> dirs;  // reverse order: children before parents
   for (const auto& rel : removed) {
     for (size_t slash = rel.rfind('/'); slash != std::string::npos && slash > 0; slash = rel.rfind('/', slash - 1)) {
       if (!dirs.insert(rel.substr(0, slash)).second) break;  // its parents are in already
     }
   }
-  for (const auto& d : dirs) ::rmdir(root.join(d).path().c_str());  // fails harmlessly when not empty
+  for (const auto& d : dirs) store.remove_folder(root.join(d));  // fails harmlessly when not empty
 }
 
-void remove_empty_folder_tree(const Url& dir) {
-  if (!dir.is_local()) return;
+void remove_empty_folder_tree(CommandContext& ctx, const Url& dir) {
+  auto& store = ctx.store(dir);
+  if (!store.features().real_folders) return;
   storage::ListOptions options;
   options.include_dirs = true;
   options.symlinks = storage::SymlinkPolicy::kSkipOutside;
-  auto entries = storage::storage_for(dir).list(dir, options);
+  auto entries = storage::list_all(store, dir, options);
   for (auto it = entries.rbegin(); it != entries.rend(); ++it) {  // children before parents
-    if (it->info.is_dir) ::rmdir(dir.join(it->relative_path).path().c_str());
+    if (it->info.is_dir) store.remove_folder(dir.join(it->relative_path));
   }
-  ::rmdir(dir.path().c_str());
+  store.remove_folder(dir);
 }
 
-void remove_unpublished_leftovers(const Url& version, const model::Catalog& catalog) {
-  auto& store = storage::storage_for(version);
+void remove_unpublished_leftovers(CommandContext& ctx, const Url& version, const model::Catalog& catalog) {
+  auto& store = ctx.store(version);
   storage::ListOptions options;
   options.symlinks = storage::SymlinkPolicy::kSkipOutside;
   std::vector<std::string> removed;
-  for (const auto& e : store.list(version, options)) {
+  for (const auto& e : storage::list_all(store, version, options)) {
     if (catalog.find(e.relative_path)) continue;
     log::info("removing '{}', left over by an interrupted run", version.join(e.relative_path).display());
     store.remove(version.join(e.relative_path));
     removed.push_back(e.relative_path);
   }
-  remove_emptied_folders(version, removed);
+  remove_emptied_folders(ctx, version, removed);
   // A leftover folder where the version needs a file.
   for (const auto& item : catalog.items) {
     Url target = version.join(item.relative_path);
-    if (auto info = store.stat(target); info && info->is_dir) remove_empty_folder_tree(target);
+    if (auto info = store.stat(target); info && info->is_dir) remove_empty_folder_tree(ctx, target);
+  }
+}
+
+bool behind_link(CommandContext& ctx, const Url& url) {
+  try {
+    auto info = ctx.store(url).stat(url);
+    return info && info->is_link;
+  } catch (const FailedCommand& e) {
+    if (e.code() == ErrorCode::kLinkOnPath) return true;
+    throw;
   }
 }
 

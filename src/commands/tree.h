@@ -16,12 +16,12 @@ namespace wrapp::commands {
 // --ignore-file (a path resolved against the working directory, or a URL;
 // missing is an error) or, without one, `<root>/.wrappignore` if present.
 // Sub-folder .wrappignore files have no effect.
-model::IgnoreEvaluator load_ignore_rules(const storage::Url& root, const std::optional<std::string>& ignore_file);
+model::IgnoreEvaluator load_ignore_rules(CommandContext& ctx, const storage::Url& root, const std::optional<std::string>& ignore_file);
 
 // Every file below `root` that the rules keep, sorted by relative path.
 // `skip_dir` (relative to root) is left out entirely: a repository's
 // .packages folder inside the tree being packaged.
-std::vector<storage::ListEntry> walk_tree(const storage::Url& root, const model::IgnoreEvaluator& ignores,
+std::vector<storage::ListEntry> walk_tree(CommandContext& ctx, const storage::Url& root, const model::IgnoreEvaluator& ignores,
                                           storage::SymlinkPolicy symlinks = storage::SymlinkPolicy::kRefuseOutside,
                                           const std::string& skip_dir = "");
 
@@ -40,18 +40,24 @@ model::Catalog hash_tree(CommandContext& ctx, const storage::Url& root, const st
 bool is_wrapp_file_name(std::string_view file_name);
 
 // After deleting files (relative paths below `root`), removes the folders
-// that became empty, deepest first; never `root` itself. Local only: object
-// stores have no folders to leave behind.
-void remove_emptied_folders(const storage::Url& root, const std::vector<std::string>& removed);
+// that became empty, deepest first; never `root` itself. Stores without
+// real folders have none to leave behind.
+void remove_emptied_folders(CommandContext& ctx, const storage::Url& root, const std::vector<std::string>& removed);
 
-// Removes `dir` if it holds nothing but (nested) empty folders. Local only.
-void remove_empty_folder_tree(const storage::Url& dir);
+// Removes `dir` if it holds nothing but (nested) empty folders.
+void remove_empty_folder_tree(CommandContext& ctx, const storage::Url& dir);
 
 // Removes files in an unpublished version folder (no .wrapp yet) that the
 // version will not hold (`catalog`): leftovers of an interrupted create or
 // mirror. Called before copying, so a leftover file where the version needs
 // a folder (or the other way round) is out of the way.
-void remove_unpublished_leftovers(const storage::Url& version, const model::Catalog& catalog);
+void remove_unpublished_leftovers(CommandContext& ctx, const storage::Url& version, const model::Catalog& catalog);
+
+// True when `url` is a symbolic link, or one lies on its way beneath its
+// anchor (storage/url.h). Nothing is ever written or deleted through it:
+// storage refuses that at the moment of the call; planners ask first to
+// report every such path together.
+bool behind_link(CommandContext& ctx, const storage::Url& url);
 
 // Last path segment of a relative path.
 std::string_view base_name(std::string_view relative_path);

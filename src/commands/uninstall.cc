@@ -2,12 +2,10 @@
 
 #include <set>
 
-#include <unistd.h>
 
 #include "commands/file_ops.h"
 #include "commands/repository.h"
 #include "commands/tree.h"
-#include "storage/local_storage.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -24,13 +22,15 @@ struct Installed {
 };
 
 // The package and its subpackages, subpackages first.
-void collect(const Url& location, const std::string& name, std::vector<Installed>& out) {
+void collect(CommandContext& ctx, const Url& location, const std::string& name, std::vector<Installed>& out,
+             size_t depth = 0) {
   Url marker = location.join(model::wrapp_file_name(name));
-  auto info = read_package_info(marker);
+  check_package_depth(depth, marker);
+  auto info = read_package_info(ctx, marker);
   if (!info) fail("package '{}' is not installed in '{}' ('{}' not found)", name, location.display(), marker.display());
   for (const auto& d : info->dependencies) {
     Url sub = d.relative_destination.empty() ? location : location.join(d.relative_destination);
-    if (storage::storage_for(sub).stat(sub.join(model::wrapp_file_name(d.package)))) collect(sub, d.package, out);
+    if (ctx.store(sub).stat(sub.join(model::wrapp_file_name(d.package)))) collect(ctx, sub, d.package, out, depth + 1);
   }
   out.push_back({location, marker, std::move(*info)});
 }
@@ -40,7 +40,7 @@ void collect(const Url& location, const std::string& name, std::vector<Installed
 UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& opt) {
   model::check_name_and_version(opt.package_name, "any");
   Url given = parse_location(opt.install_location);
-  auto& store = storage::storage_for(given);
+  auto& store = ctx.store(given);
   auto given_info = store.stat(given);
   if (!given_info) fail("install location '{}' not found", given.display());
 
@@ -51,7 +51,7 @@ UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& opt) {
     if (given.name() == model::wrapp_file_name(opt.package_name)) {
       location = given.parent();
     } else {
-      auto parent = require_package_info(given, "package file");
+      auto parent = require_package_info(ctx, given, "package file");
       auto it = std::find_if(parent.dependencies.begin(), parent.dependencies.end(),
                              [&](const model::Dependency& d) { return d.package == opt.package_name; });
       if (it == parent.dependencies.end()) {
@@ -63,7 +63,7 @@ UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& opt) {
   }
 
   std::vector<Installed> packages;
-  collect(location, opt.package_name, packages);
+  collect(ctx, location, opt.package_name, packages);
 
   UninstallResult result;
   for (const auto& p : packages) {
@@ -83,22 +83,23 @@ UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& opt) {
          "--force to discard them:{}",
          opt.package_name, location.display(), list);
   }
-  // Never delete through a symbolic link that leads out of the install location.
+  // Never delete through a symbolic link (storage refuses it at the moment
+  // of each delete; asked here first so that nothing is deleted at all).
   for (const auto& p : packages) {
-    if (p.location.is_local() && !storage::stays_inside(p.marker.path(), location.path())) {
-      fail("refusing to uninstall '{}': '{}' lies behind a symbolic link leading outside '{}'", opt.package_name,
-           p.marker.display(), location.display());
+    if (behind_link(ctx, p.location)) {
+      fail_with(ErrorCode::kLinkOnPath, "refusing to uninstall '{}': '{}' lies behind a symbolic link",
+                opt.package_name, p.marker.display());
     }
-    if (!p.location.is_local() || !p.info.catalog) continue;
+    if (!p.info.catalog) continue;
     std::set<std::string> checked;
     for (const auto& item : p.info.catalog->items) {
       size_t slash = item.relative_path.rfind('/');
-      std::string dir = slash == std::string::npos ? "" : item.relative_path.substr(0, slash);
+      if (slash == std::string::npos) continue;
+      std::string dir = item.relative_path.substr(0, slash);
       if (!checked.insert(dir).second) continue;
-      Url file = p.location.join(item.relative_path);
-      if (!storage::stays_inside(file.path(), location.path())) {
-        fail("refusing to uninstall '{}': a symbolic link on the way to '{}' leads outside '{}'", opt.package_name,
-             item.relative_path, location.display());
+      if (behind_link(ctx, p.location.join(dir))) {
+        fail_with(ErrorCode::kLinkOnPath, "refusing to uninstall '{}': a symbolic link lies on the way to '{}'",
+                  opt.package_name, item.relative_path);
       }
     }
   }
@@ -114,7 +115,7 @@ UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& opt) {
     }
     std::atomic<size_t> removed{0};
     for_each_request(ctx, rels.size(), [&](size_t i) {
-      if (storage::storage_for(p.location).remove(p.location.join(rels[i]))) ++removed;
+      if (ctx.store(p.location).remove(p.location.join(rels[i]))) ++removed;
     });
     result.files_removed += removed;
     rels.push_back(p.marker.name());
@@ -122,19 +123,19 @@ UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& opt) {
       std::string top_rel;
       if (p.location.join(rel).relative_to(location, &top_rel)) removed_paths.push_back(top_rel);
     }
-    storage::storage_for(p.marker).remove(p.marker);
+    ctx.store(p.marker).remove(p.marker);
     result.removed.push_back(p.marker.str());
     log::info("uninstalled {} {} from {}", p.info.name, p.info.version, p.location.display());
   }
 
-  remove_emptied_folders(location, removed_paths);
+  remove_emptied_folders(ctx, location, removed_paths);
 
   if (dependency_file) {
-    auto parent = require_package_info(*dependency_file, "package file");
+    auto parent = require_package_info(ctx, *dependency_file, "package file");
     std::erase_if(parent.dependencies, [&](const model::Dependency& d) { return d.package == opt.package_name; });
     storage::WriteOptions wopts;
     wopts.overwrite = true;
-    storage::write_all(*dependency_file, parent.serialize(), wopts);
+    storage::write_all(store, *dependency_file, parent.serialize(), wopts);
   }
   return result;
 }

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "util/error.h"
+#include "util/mapped_file.h"
 
 namespace wrapp::storage {
 namespace {
@@ -28,8 +29,13 @@ FileInfo to_info(const struct stat& st) {
   FileInfo info;
   info.size = S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0;
   info.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  info.ctime_ns = static_cast<int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
   info.inode = st.st_ino;
+  info.device = st.st_dev;
+  info.mode = st.st_mode & 07777;
   info.is_dir = S_ISDIR(st.st_mode);
+  info.is_link = S_ISLNK(st.st_mode);
+  info.is_other = !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode);
   return info;
 }
 
@@ -103,6 +109,11 @@ class LocalReader : public Reader {
  public:
   LocalReader(Fd fd, uint64_t size, std::string path) : fd_(std::move(fd)), size_(size), path_(std::move(path)) {}
   uint64_t size() const override { return size_; }
+  FileInfo info() const override {
+    struct stat st;
+    if (::fstat(fd_.get(), &st) != 0) throw_errno("cannot stat", path_, errno);
+    return to_info(st);
+  }
   size_t read_at(uint64_t offset, void* buf, size_t len) override {
     size_t done = 0;
     while (done < len) {
@@ -386,11 +397,11 @@ std::optional<FileInfo> LocalStorage::stat(const Url& url) {
   return to_info(st);
 }
 
-std::vector<ListEntry> LocalStorage::list(const Url& url, const ListOptions& options) {
+void LocalStorage::list(const Url& url, const ListOptions& options, const ListPage& on_page) {
   auto info = stat(url);
-  if (!info) return {};
+  if (!info) return;
   if (!info->is_dir) fail("'{}' is a file, not a folder", url.path());
-  return Walker(url.path(), options).run();
+  on_page(Walker(url.path(), options).run());
 }
 
 std::unique_ptr<Reader> LocalStorage::open_read(const Url& url) {
@@ -407,11 +418,34 @@ std::unique_ptr<Reader> LocalStorage::open_read(const Url& url) {
   return std::make_unique<LocalReader>(std::move(fd), static_cast<uint64_t>(st.st_size), url.path());
 }
 
+namespace {
+
+class MappedDocument : public Document {
+ public:
+  explicit MappedDocument(util::MappedFile file) : file_(std::move(file)) {}
+  std::string_view text() const override { return file_.data(); }
+  void release_before(size_t offset) override { file_.release_before(offset); }
+  void restart() override { file_.restart(); }
+
+ private:
+  util::MappedFile file_;
+};
+
+}  // namespace
+
+std::unique_ptr<Document> LocalStorage::read_document(const Url& url) {
+  auto mapped = util::MappedFile::open(url.path());
+  if (!mapped) return nullptr;
+  return std::make_unique<MappedDocument>(std::move(*mapped));
+}
+
 std::unique_ptr<Writer> LocalStorage::open_write(const Url& url, const WriteOptions& options) {
   return std::make_unique<LocalWriter>(url.path(), options);
 }
 
-bool LocalStorage::remove(const Url& url) {
+bool LocalStorage::remove_folder(const Url& url) { return ::rmdir(url.path().c_str()) == 0; }
+
+bool LocalStorage::remove(const Url& url, const RemoveOptions&) {
   if (::unlink(url.path().c_str()) == 0) return true;
   if (errno == ENOENT) return false;
   throw_errno("cannot remove", url.path(), errno);

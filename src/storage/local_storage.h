@@ -10,10 +10,12 @@ class LocalStorage : public Storage {
   Features features() const override;
   std::string name() const override { return "local file system"; }
   std::optional<FileInfo> stat(const Url& url) override;
-  std::vector<ListEntry> list(const Url& url, const ListOptions& options) override;
+  void list(const Url& url, const ListOptions& options, const ListPage& on_page) override;
   std::unique_ptr<Reader> open_read(const Url& url) override;
+  std::unique_ptr<Document> read_document(const Url& url) override;
   std::unique_ptr<Writer> open_write(const Url& url, const WriteOptions& options) override;
-  bool remove(const Url& url) override;
+  bool remove(const Url& url, const RemoveOptions& options = {}) override;
+  bool remove_folder(const Url& url) override;
   void copy(const Url& from, const Url& to, const WriteOptions& options) override;
   bool link(const Url& from, const Url& to, LinkMode mode, const WriteOptions& options) override;
   void sync(const Url& root) override;

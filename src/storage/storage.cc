@@ -1,18 +1,72 @@
 #include "storage/storage.h"
 
+#include <algorithm>
+#include <mutex>
+
 #include "storage/local_storage.h"
 #include "util/error.h"
 
 namespace wrapp::storage {
 
-Storage& storage_for(const Url& url) {
-  static LocalStorage local;
-  if (url.scheme() == "file") return local;
-  fail("No storage backend available to handle URL '{}' (supported: local paths and file:// URLs)", url.str());
+std::vector<ListEntry> list_all(Storage& storage, const Url& url, const ListOptions& options) {
+  std::vector<ListEntry> all;
+  storage.list(url, options, [&](std::vector<ListEntry>&& page) {
+    if (all.empty()) {
+      all = std::move(page);
+    } else {
+      all.insert(all.end(), std::make_move_iterator(page.begin()), std::make_move_iterator(page.end()));
+    }
+  });
+  std::sort(all.begin(), all.end(),
+            [](const ListEntry& a, const ListEntry& b) { return a.relative_path < b.relative_path; });
+  return all;
 }
 
-std::optional<std::string> read_all(const Url& url) {
-  auto reader = storage_for(url).open_read(url);
+namespace {
+
+class StringDocument : public Document {
+ public:
+  explicit StringDocument(std::string text) : text_(std::move(text)) {}
+  std::string_view text() const override { return text_; }
+
+ private:
+  std::string text_;
+};
+
+std::mutex resolver_mutex;
+}  // namespace
+
+std::unique_ptr<Document> Storage::read_document(const Url& url) {
+  auto text = read_all(*this, url);
+  if (!text) return nullptr;
+  return std::make_unique<StringDocument>(std::move(*text));
+}
+
+Resolver::Resolver() : Resolver(Options{}) {}
+
+Resolver::Resolver(Options options) : options_(std::move(options)) {
+  backends_["file"] = std::make_shared<LocalStorage>();
+}
+
+Resolver::~Resolver() = default;
+
+Storage& Resolver::for_url(const Url& url) {
+  std::lock_guard lock(resolver_mutex);
+  auto it = backends_.find(url.scheme());
+  if (it == backends_.end()) {
+    fail_with(ErrorCode::kBadInput,
+              "No storage backend available to handle URL '{}' (supported: local paths and file:// URLs)", url.str());
+  }
+  return *it->second;
+}
+
+void Resolver::add(const std::string& scheme, std::shared_ptr<Storage> backend) {
+  std::lock_guard lock(resolver_mutex);
+  backends_[scheme] = std::move(backend);
+}
+
+std::optional<std::string> read_all(Storage& storage, const Url& url) {
+  auto reader = storage.open_read(url);
   if (!reader) return std::nullopt;
   std::string out(reader->size(), '\0');
   size_t n = reader->read_at(0, out.data(), out.size());
@@ -20,10 +74,10 @@ std::optional<std::string> read_all(const Url& url) {
   return out;
 }
 
-void write_all(const Url& url, const std::string& content, const WriteOptions& options) {
+void write_all(Storage& storage, const Url& url, const std::string& content, const WriteOptions& options) {
   WriteOptions opts = options;
   opts.size_hint = content.size();
-  auto writer = storage_for(url).open_write(url, opts);
+  auto writer = storage.open_write(url, opts);
   writer->write_at(0, content.data(), content.size());
   writer->commit();
 }

@@ -3,25 +3,44 @@
 // Modelled on LevelDB's Env: a small set of operations, each with its
 // contract. It is shaped for object stores as much as for disks: there are no
 // folders to create (writing a file makes whatever parents the backend
-// needs), no rename (a Writer publishes its object atomically on commit), and
-// optional capabilities are announced in Features, so commands ask "can you
-// copy server-side?" instead of switching on the backend type.
+// needs), no rename (a Writer publishes its object atomically on commit),
+// conditional writes (create-only, compare-and-swap on an etag) instead of
+// locks held by the OS, and optional capabilities announced in Features, so
+// commands ask "can you copy server-side?" instead of switching on the
+// backend type.
+//
+// Anchors and symbolic links. Every Url remembers its anchor: the part of its
+// path that a user gave (see storage/url.h). What lies beneath the anchor is
+// resolved at the moment of each call, never from an earlier check, and:
+//   - writes, deletes, links and folder creation never follow a symbolic
+//     link beneath the anchor: a link on the way fails the call with
+//     FailedCommand code kLinkOnPath, naming the path; nothing is written;
+//   - stat never follows one either: a link is reported as a link;
+//   - reads (open_read, list) follow a link only when its target stays
+//     beneath the anchor (SymlinkPolicy decides about the others in list).
+// Backends without links (object stores) have nothing to resolve.
 //
 // Thread safety: every method of Storage may be called concurrently from any
 // thread. A Reader or Writer is used by one owner, but read_at / write_at may
 // be called concurrently for disjoint ranges (see Features::parallel_write).
 //
 // Errors: absence is reported by return values as documented per method;
-// every other failure throws StorageError whose message names the URL and the
-// cause. Invalid requests (e.g. a path that escapes its root) throw
-// FailedCommand.
+// every other failure throws StorageError (exit 2) whose message names the
+// URL and the cause. Invalid requests (a path escaping its root, a link on
+// the way, a target that exists) throw FailedCommand (exit 1) with a code.
+//
+// Cancellation: a backend is created by a Resolver for one command and calls
+// the command's cancellation check (Resolver::Options::check_cancelled)
+// between pages, parts and retries, so a Ctrl-C stops long calls.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "storage/url.h"
@@ -29,19 +48,38 @@
 namespace wrapp::storage {
 
 struct Features {
-  bool real_folders = false;      // folders exist on their own (local FS), may be left empty
-  bool server_side_copy = false;  // copy() moves no data through this process
-  bool hardlink = false;          // link(kHardlink) may succeed
-  bool reflink = false;           // link(kReflink) may succeed (decided per file system)
-  bool parallel_write = false;    // Writer::write_at may run concurrently on disjoint ranges
-  bool stable_identity = false;   // FileInfo carries mtime_ns and inode fit for a hash cache
+  bool real_folders = false;        // folders exist on their own (local FS), may be left empty
+  bool server_side_copy = false;    // copy() moves no data through this process
+  bool hardlink = false;            // link(kHardlink) may succeed
+  bool reflink = false;             // link(kReflink) may succeed (decided per file system)
+  bool parallel_write = false;      // Writer::write_at may run concurrently on disjoint ranges
+  bool stable_identity = false;     // FileInfo's identity fields are fit for a hash cache
+  bool conditional_write = false;   // if_match / create-only are atomic against other processes
+  bool object_metadata = false;     // WriteOptions::content_hash is kept and returned by stat/list
+  bool symbolic_links = false;      // the store can hold links (the rules in the header apply)
+  // The most requests this backend wants in flight at once; the scheduler's
+  // request throttle for this store never exceeds it.
+  size_t connections = 64;
 };
 
 struct FileInfo {
   uint64_t size = 0;
   int64_t mtime_ns = 0;  // modification time, nanoseconds since the epoch
+  int64_t ctime_ns = 0;  // status change time (0 where the backend has none)
   uint64_t inode = 0;    // 0 where the backend has none
+  uint64_t device = 0;   // 0 where the backend has none
+  uint32_t mode = 0;     // permission bits (07777), 0 where the backend has none
   bool is_dir = false;
+  bool is_link = false;   // a symbolic link, reported as itself (stat never follows)
+  bool is_other = false;  // a socket, FIFO or device: never package content
+  // Changes whenever the object's content or metadata is replaced: the
+  // compare-and-swap token for WriteOptions::if_match. Empty where unknown.
+  std::string etag;
+  // The sha-256-flat hash stored with the object (Features::object_metadata),
+  // empty when none was stored. Metadata, not proof: verification reads bytes.
+  std::string content_hash;
+
+  bool is_file() const { return !is_dir && !is_link && !is_other; }
 };
 
 struct ListEntry {
@@ -55,6 +93,7 @@ struct ListEntry {
 enum class SymlinkPolicy {
   kRefuseOutside,  // throw FailedCommand naming the link and its target
   kSkipOutside,    // leave such links out of the listing
+  kReportLinks,    // follow none: list every link as itself (is_link), for checks
 };
 
 struct ListOptions {
@@ -64,8 +103,14 @@ struct ListOptions {
   // returning false skips the directory and everything below. May be called
   // concurrently from several threads.
   std::function<bool(const std::string& relative_dir)> descend;
-  bool include_dirs = false;  // also return directory entries
+  bool include_dirs = false;   // also return directory entries
+  bool include_other = false;  // also return sockets, FIFOs and devices (is_other)
 };
+
+// Receives one page of a listing. Pages come in no particular order and
+// entries within a page in no particular order; the callback is called from
+// one thread at a time. Throwing from it stops the listing.
+using ListPage = std::function<void(std::vector<ListEntry>&& page)>;
 
 // Random-access reader of one object.
 class Reader {
@@ -75,6 +120,9 @@ class Reader {
   // Reads up to `len` bytes at `offset`; returns the count, short only at
   // the end of the object. Safe to call concurrently.
   virtual size_t read_at(uint64_t offset, void* buf, size_t len) = 0;
+  // The identity of the object being read, as stat would report it (the
+  // local backend: of the open file, not of whatever the name holds now).
+  virtual FileInfo info() const = 0;
 };
 
 // Writes one new object. Nothing is visible at the target URL until commit();
@@ -85,21 +133,51 @@ class Writer {
   // Writes `len` bytes at `offset`. Without Features::parallel_write, calls
   // must be sequential and offsets increasing.
   virtual void write_at(uint64_t offset, const void* buf, size_t len) = 0;
-  // Publishes the object atomically. When the Writer was opened without
-  // overwrite and the target appeared meanwhile, throws FailedCommand.
+  // Publishes the object atomically. Throws FailedCommand code
+  // kAlreadyExists when the Writer was opened create-only and the target
+  // appeared meanwhile, kPreconditionFailed when if_match no longer holds.
   virtual void commit() = 0;
+};
+
+// A whole object's bytes, for parsing big metadata documents (.wrapp files,
+// catalogs): mapped where the backend can, read into memory otherwise.
+class Document {
+ public:
+  virtual ~Document() = default;
+  virtual std::string_view text() const = 0;
+  // The parser is done with everything before `offset` (a mapping may drop
+  // those pages); restart() announces a new pass from the beginning.
+  virtual void release_before(size_t offset) {}
+  virtual void restart() {}
 };
 
 enum class LinkMode { kHardlink, kReflink };
 
 struct WriteOptions {
-  bool overwrite = false;   // replace an existing object instead of failing
-  bool read_only = false;   // mark the result read-only where the backend can
+  bool overwrite = false;  // replace an existing object instead of failing
+  // Replace only if the current object's etag is this one (compare-and-swap);
+  // implies overwrite. Fails with kPreconditionFailed otherwise.
+  std::string if_match;
+  bool read_only = false;  // clear every write bit of the result where the backend can
+  // Permission bits of the source (0: the backend's default, 0644). The
+  // result keeps the owner's bits and never gets more access than this mode
+  // grants (read_only then clears the write bits).
+  uint32_t mode = 0;
   // The target is not visible to readers yet (a version folder before its
-  // .wrapp exists): write it in place, skipping the temporary name and the
-  // rename. A failed write still removes what it wrote.
+  // .wrapp exists, written under the version's lock): write it in place,
+  // skipping the temporary name and the rename. A failed write still removes
+  // what it wrote.
   bool in_place = false;
-  uint64_t size_hint = 0;   // expected size (object stores pick multipart sizes from it)
+  // Make the object durable before commit returns (fsync of the file and,
+  // after publishing, of its folder), for the files that publish a result.
+  bool durable = false;
+  uint64_t size_hint = 0;    // expected size (object stores pick multipart sizes from it)
+  std::string content_hash;  // stored as metadata where Features::object_metadata
+};
+
+struct RemoveOptions {
+  // Remove only if the current object's etag is this one.
+  std::string if_match;
 };
 
 class Storage {
@@ -110,32 +188,45 @@ class Storage {
   // A human name for messages and progress ("local file system").
   virtual std::string name() const = 0;
 
-  // Returns nullopt when nothing exists at `url`.
+  // Returns nullopt when nothing exists at `url`. Never follows a link
+  // beneath the anchor: a link is reported with is_link.
   virtual std::optional<FileInfo> stat(const Url& url) = 0;
 
-  // Lists files below `url` (which must be a folder or prefix), sorted by
-  // relative_path. A missing folder returns an empty list; a file throws
-  // FailedCommand.
-  virtual std::vector<ListEntry> list(const Url& url, const ListOptions& options) = 0;
+  // Streams the entries below `url` (a folder or prefix) to `on_page`, in
+  // pages. A missing folder lists nothing; a file throws FailedCommand.
+  // Entries that vanish during the listing are left out.
+  virtual void list(const Url& url, const ListOptions& options, const ListPage& on_page) = 0;
 
-  // Opens an existing object; returns nullptr when absent.
+  // Opens an existing regular object; returns nullptr when absent. A folder
+  // throws FailedCommand.
   virtual std::unique_ptr<Reader> open_read(const Url& url) = 0;
 
-  // Starts a new object at `url`. With !overwrite and an existing object,
-  // throws FailedCommand naming the URL.
+  // The whole object for parsing; nullptr when absent. The default reads it
+  // into memory; the local backend maps it.
+  virtual std::unique_ptr<Document> read_document(const Url& url);
+
+  // Starts a new object at `url`. Create-only unless overwrite or if_match:
+  // an existing object throws FailedCommand code kAlreadyExists naming it.
   virtual std::unique_ptr<Writer> open_write(const Url& url, const WriteOptions& options) = 0;
 
-  // Removes one object. Returns false when it was already absent.
-  virtual bool remove(const Url& url) = 0;
+  // Removes one object (a link is removed itself, never followed). Returns
+  // false when it was already absent: removing twice is not an error. A
+  // folder is not removed (see remove_folder).
+  virtual bool remove(const Url& url, const RemoveOptions& options = {}) = 0;
+
+  // Removes the folder at `url` if it is empty; returns whether it did. A
+  // no-op returning false on stores without real folders.
+  virtual bool remove_folder(const Url& url) { return false; }
 
   // Copies `from` to `to` inside this storage without streaming the bytes
   // through the caller (copy_file_range, server-side copy). Only call when
-  // features().server_side_copy. Same overwrite contract as open_write.
+  // features().server_side_copy. Same overwrite contract as open_write. The
+  // source must be a regular object.
   virtual void copy(const Url& from, const Url& to, const WriteOptions& options) = 0;
 
   // Makes `to` share `from`'s data. Returns false when this file system or
   // this pair of locations cannot do it (the caller then copies); throws on
-  // other failures.
+  // other failures. The source must be a regular object, never a link.
   virtual bool link(const Url& from, const Url& to, LinkMode mode, const WriteOptions& options) = 0;
 
   // A hint before many writes: the folders (relative to `root`) the objects
@@ -149,14 +240,41 @@ class Storage {
   virtual void sync(const Url& root) = 0;
 };
 
-// Routes a URL to the backend that serves its scheme. Backends live as long
-// as the process. Throws FailedCommand "No storage backend available to
-// handle URL '...'" for an unknown scheme.
-Storage& storage_for(const Url& url);
+// Every entry below `url`, collected from the pages and sorted by path.
+std::vector<ListEntry> list_all(Storage& storage, const Url& url, const ListOptions& options);
 
-// Small whole-object helpers for metadata files (.wrapp, catalogs).
+// Routes URLs to the backends that serve their schemes. One Resolver serves
+// one command (or one Python context): the backends it creates are bound to
+// that command's cancellation check. Thread-safe.
+class Resolver {
+ public:
+  struct Options {
+    // Throws (wrapp::Cancelled) when the command was cancelled; backends
+    // call it between pages, parts and retries. May be empty.
+    std::function<void()> check_cancelled;
+  };
+
+  Resolver();
+  explicit Resolver(Options options);
+  ~Resolver();
+
+  // The backend for `url`'s scheme. Throws FailedCommand "No storage backend
+  // available to handle URL '...'" for a scheme that this build lacks.
+  Storage& for_url(const Url& url);
+
+  // Serves `scheme` with `backend` from now on (tests: an in-memory store).
+  void add(const std::string& scheme, std::shared_ptr<Storage> backend);
+
+  const Options& options() const { return options_; }
+
+ private:
+  Options options_;
+  std::map<std::string, std::shared_ptr<Storage>> backends_;
+};
+
+// Small whole-object helpers for metadata files (.wrapp, catalogs, locks).
 // read_all returns nullopt when the object is absent.
-std::optional<std::string> read_all(const Url& url);
-void write_all(const Url& url, const std::string& content, const WriteOptions& options);
+std::optional<std::string> read_all(Storage& storage, const Url& url);
+void write_all(Storage& storage, const Url& url, const std::string& content, const WriteOptions& options);
 
 }  // namespace wrapp::storage

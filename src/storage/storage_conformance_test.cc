@@ -82,11 +82,12 @@ StorageBackend local_backend() {
   return {"local", [] { return local_target(std::make_shared<LocalStorage>()); }};
 }
 
-// The process-wide backend that commands reach through storage_for().
+// The backend that commands reach through a Resolver.
 StorageBackend routed_local_backend() {
-  return {"local_storage_for", [] {
+  return {"local_resolver", [] {
+            static Resolver resolver;
             Url probe = Url::from_local_path("/");
-            std::shared_ptr<Storage> routed(&storage_for(probe), [](Storage*) {});
+            std::shared_ptr<Storage> routed(&resolver.for_url(probe), [](Storage*) {});
             return local_target(std::move(routed));
           }};
 }
@@ -137,7 +138,7 @@ class StorageConformance : public ::testing::TestWithParam<StorageBackend> {
   // temporary object was left behind.
   std::vector<std::string> all_files() {
     std::vector<std::string> out;
-    for (const auto& e : s().list(target_.root, ListOptions{})) out.push_back(e.relative_path);
+    for (const auto& e : list_all(s(), target_.root, ListOptions{})) out.push_back(e.relative_path);
     return out;
   }
 
@@ -387,7 +388,7 @@ class StorageConformanceListing : public StorageConformance {
 };
 
 TEST_P(StorageConformanceListing, RecursiveIsSortedWithSizes) {
-  auto entries = s().list(target_.root, ListOptions{});
+  auto entries = list_all(s(), target_.root, ListOptions{});
   std::vector<std::string> expected;
   for (const auto& [p, c] : files_) expected.push_back(p);
   std::sort(expected.begin(), expected.end());
@@ -403,21 +404,21 @@ TEST_P(StorageConformanceListing, RecursiveIsSortedWithSizes) {
 }
 
 TEST_P(StorageConformanceListing, ListOfASubfolderIsRelativeToIt) {
-  EXPECT_EQ(paths(s().list(at("a"), ListOptions{})), (std::vector<std::string>{"1", "2", "sub/3"}));
-  EXPECT_EQ(paths(s().list(at("c/y"), ListOptions{})), (std::vector<std::string>{"z"}));
+  EXPECT_EQ(paths(list_all(s(), at("a"), ListOptions{})), (std::vector<std::string>{"1", "2", "sub/3"}));
+  EXPECT_EQ(paths(list_all(s(), at("c/y"), ListOptions{})), (std::vector<std::string>{"z"}));
 }
 
 TEST_P(StorageConformanceListing, NonRecursive) {
-  EXPECT_EQ(paths(s().list(target_.root, opts(false))),
+  EXPECT_EQ(paths(list_all(s(), target_.root, opts(false))),
             (std::vector<std::string>{"a-b.txt", "aa", "b.txt"}));
 }
 
 TEST_P(StorageConformanceListing, IncludeDirs) {
-  auto top = s().list(target_.root, opts(false, true));
+  auto top = list_all(s(), target_.root, opts(false, true));
   EXPECT_EQ(paths(top), (std::vector<std::string>{"a", "a-b.txt", "aa", "b.txt", "c"}));
   for (const auto& e : top) EXPECT_EQ(e.info.is_dir, e.relative_path == "a" || e.relative_path == "c") << e.relative_path;
 
-  auto all = s().list(target_.root, opts(true, true));
+  auto all = list_all(s(), target_.root, opts(true, true));
   EXPECT_EQ(paths(all), (std::vector<std::string>{"a", "a-b.txt", "a/1", "a/2", "a/sub", "a/sub/3", "aa", "b.txt",
                                                   "c", "c/x", "c/y", "c/y/z"}));
 }
@@ -431,25 +432,25 @@ TEST_P(StorageConformanceListing, DescendPrunes) {
     asked.insert(dir);
     return dir != "a";
   };
-  EXPECT_EQ(paths(s().list(target_.root, options)), (std::vector<std::string>{"a-b.txt", "aa", "b.txt", "c/x", "c/y/z"}));
+  EXPECT_EQ(paths(list_all(s(), target_.root, options)), (std::vector<std::string>{"a-b.txt", "aa", "b.txt", "c/x", "c/y/z"}));
   EXPECT_EQ(asked, (std::set<std::string>{"a", "c", "c/y"}));
 
   // A pruned folder itself is still listed with include_dirs; its content is not.
   options.include_dirs = true;
   options.descend = [](const std::string& dir) { return dir != "c/y"; };
-  EXPECT_EQ(paths(s().list(target_.root, options)),
+  EXPECT_EQ(paths(list_all(s(), target_.root, options)),
             (std::vector<std::string>{"a", "a-b.txt", "a/1", "a/2", "a/sub", "a/sub/3", "aa", "b.txt", "c", "c/x",
                                       "c/y"}));
 }
 
 TEST_P(StorageConformanceListing, MissingFolderIsEmpty) {
-  EXPECT_TRUE(s().list(at("missing"), ListOptions{}).empty());
-  EXPECT_TRUE(s().list(at("missing/deeper"), opts(true, true)).empty());
+  EXPECT_TRUE(list_all(s(), at("missing"), ListOptions{}).empty());
+  EXPECT_TRUE(list_all(s(), at("missing/deeper"), opts(true, true)).empty());
 }
 
 TEST_P(StorageConformanceListing, ListingAFileThrows) {
-  EXPECT_THROW(s().list(at("b.txt"), ListOptions{}), FailedCommand);
-  EXPECT_THROW(s().list(at("a/sub/3"), opts(false)), FailedCommand);
+  EXPECT_THROW(list_all(s(), at("b.txt"), ListOptions{}), FailedCommand);
+  EXPECT_THROW(list_all(s(), at("a/sub/3"), opts(false)), FailedCommand);
 }
 
 TEST_P(StorageConformance, RemoveReportsAbsence) {
@@ -578,7 +579,7 @@ class StorageLocal : public ::testing::Test {
     w->write_at(0, content.data(), content.size());
     w->commit();
   }
-  std::string get(const std::string& rel) { return read_all(at(rel)).value_or("<absent>"); }
+  std::string get(const std::string& rel) { return read_all(store_, at(rel)).value_or("<absent>"); }
   struct stat st(const std::string& rel) {
     struct stat s {};
     EXPECT_EQ(::lstat(path(rel).c_str(), &s), 0) << rel;
@@ -734,7 +735,7 @@ class StorageLocalSymlinks : public StorageLocal {
     ASSERT_EQ(::symlink(target.c_str(), path(rel).c_str()), 0) << rel;
   }
   std::vector<ListEntry> list_tree(SymlinkPolicy policy, bool include_dirs = false) {
-    return store_.list(at("tree"), opts(true, include_dirs, policy));
+    return list_all(store_, at("tree"), opts(true, include_dirs, policy));
   }
   // Asserts that listing refuses and names the link.
   void expect_refused(const std::string& link_rel) {

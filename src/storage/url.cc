@@ -1,5 +1,7 @@
 #include "storage/url.h"
 
+#include <algorithm>
+
 #include <unistd.h>
 
 #include <climits>
@@ -75,6 +77,7 @@ Url Url::from_local_path(std::string_view path) {
   u.scheme_ = "file";
   std::string abs = path.front() == '/' ? std::string(path) : current_directory() + "/" + std::string(path);
   u.path_ = normalize_absolute(abs, path);
+  u.anchor_size_ = u.path_.size();
   return u;
 }
 
@@ -104,6 +107,7 @@ Url Url::parse(std::string_view text) {
   std::string decoded = percent_decode(raw_path, text);
   if (decoded.find('\0') != std::string::npos) fail("malformed URL '{}': contains a NUL byte", text);
   u.path_ = normalize_absolute(decoded, text);
+  u.anchor_size_ = u.path_.size();
   return u;
 }
 
@@ -135,6 +139,25 @@ Url Url::parent() const {
   Url u = *this;
   size_t slash = path_.rfind('/');
   u.path_ = slash == 0 ? "/" : path_.substr(0, slash);
+  u.anchor_size_ = std::min(anchor_size_, u.path_.size());
+  return u;
+}
+
+Url Url::anchor() const {
+  Url u = *this;
+  u.path_ = path_.substr(0, anchor_size_);
+  return u;
+}
+
+std::string Url::beneath_anchor() const {
+  if (path_.size() <= anchor_size_) return "";
+  size_t start = anchor_size_ == 1 ? 1 : anchor_size_ + 1;  // the root "/" has no separator after it
+  return path_.substr(start);
+}
+
+Url Url::anchored() const {
+  Url u = *this;
+  u.anchor_size_ = path_.size();
   return u;
 }
 

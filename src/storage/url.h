@@ -5,6 +5,15 @@
 // against the working directory, "." segments and duplicate slashes are
 // removed, ".." segments are resolved (and refused above the root). The path
 // never ends in "/" except for the root itself.
+//
+// The anchor. A Url remembers how much of its path was given by a user (on
+// the command line, in Python, as a repository recorded in a package file):
+// parse() anchors the whole path, join() keeps the anchor of the Url it
+// extends, and parent() never leaves the anchor below the path. Storage
+// trusts the anchor as it is (a user may point at a symbolic link), but
+// resolves what lies beneath it without following links for writes and
+// deletes (storage/storage.h). So `repo.join(".packages/p/1/x")` can only
+// ever write below the repository the user named.
 #pragma once
 
 #include <string>
@@ -36,6 +45,17 @@ class Url {
   // Last path segment ("" for the root).
   std::string name() const;
 
+  // The anchor's length in path(): path().substr(0, anchor_size()) is the
+  // part a user gave; the rest is resolved without following links.
+  size_t anchor_size() const { return anchor_size_; }
+  // The anchor as a Url of its own.
+  Url anchor() const;
+  // The path beneath the anchor, relative ("" when the Url is its anchor).
+  std::string beneath_anchor() const;
+  // This Url anchored at its whole path: for a location that is itself
+  // given by a user (a dependency's recorded repository).
+  Url anchored() const;
+
   // If this Url is `base` or lies below it, returns the relative path
   // ("" for equal) and true.
   bool relative_to(const Url& base, std::string* relative) const;
@@ -45,13 +65,17 @@ class Url {
   // What a user wants to read in a message: the local path for file URLs.
   std::string display() const;
 
-  bool operator==(const Url&) const = default;
+  // Equal when they name the same object; anchors are not compared.
+  bool operator==(const Url& o) const {
+    return scheme_ == o.scheme_ && authority_ == o.authority_ && path_ == o.path_;
+  }
   bool operator<(const Url& o) const { return str() < o.str(); }
 
  private:
   std::string scheme_;
   std::string authority_;
   std::string path_ = "/";
+  size_t anchor_size_ = 1;
 };
 
 }  // namespace wrapp::storage
