@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "storage/local_storage.h"
+#include "storage/memory/memory_storage.h"
 #include "util/error.h"
 
 namespace wrapp::storage {
@@ -53,11 +54,22 @@ Resolver::~Resolver() = default;
 Storage& Resolver::for_url(const Url& url) {
   std::lock_guard lock(resolver_mutex);
   auto it = backends_.find(url.scheme());
-  if (it == backends_.end()) {
-    fail_with(ErrorCode::kBadInput,
-              "No storage backend available to handle URL '{}' (supported: local paths and file:// URLs)", url.str());
+  if (it != backends_.end()) return *it->second;
+  if (url.scheme() == "mem") {
+    // One in-memory store per NAME (register_memory_store), kept under a
+    // key that no scheme can be, for the life of this Resolver.
+    std::string slot = "mem://" + url.authority();
+    auto found = backends_.find(slot);
+    if (found != backends_.end()) return *found->second;
+    if (auto store = find_memory_store(url.authority())) {
+      backends_[slot] = store;
+      return *store;
+    }
+    fail_with(ErrorCode::kBadInput, "No storage backend available to handle URL '{}' (no in-memory store named '{}')",
+              url.str(), url.authority());
   }
-  return *it->second;
+  fail_with(ErrorCode::kBadInput,
+            "No storage backend available to handle URL '{}' (supported: local paths and file:// URLs)", url.str());
 }
 
 void Resolver::add(const std::string& scheme, std::shared_ptr<Storage> backend) {

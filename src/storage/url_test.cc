@@ -142,6 +142,19 @@ TEST(UrlParse, ObjectStoreUrls) {
   EXPECT_NE(Url::parse("s3://a/k"), Url::parse("gs://a/k"));
 }
 
+// mem://NAME/path: the in-memory stores that tests register by NAME.
+TEST(UrlParse, MemoryStoreUrls) {
+  Url u = Url::parse("mem://test-repo/.packages/p/1/.p.wrapp");
+  EXPECT_EQ(u.scheme(), "mem");
+  EXPECT_EQ(u.authority(), "test-repo");
+  EXPECT_EQ(u.path(), "/.packages/p/1/.p.wrapp");
+  EXPECT_FALSE(u.is_local());
+  EXPECT_EQ(u.str(), "mem://test-repo/.packages/p/1/.p.wrapp");
+  EXPECT_EQ(Url::parse(u.str()), u);
+  EXPECT_EQ(Url::parse("mem://test-repo").join("a/b").str(), "mem://test-repo/a/b");
+  EXPECT_NE(parse_error("mem:///no-name"), "");
+}
+
 TEST(UrlParse, MalformedIsRefusedNamingTheInput) {
   for (const char* bad : {"file://host/x", "file://example.com/etc/passwd", "s3:///x", "s3://", "://x",
                           "file:///bad%zz", "file:///bad%2", "file:///bad%", "s3://b/%g0", ""}) {
