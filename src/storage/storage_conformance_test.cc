@@ -6,7 +6,9 @@
 //
 // Capabilities that are optional (Features) are checked when announced and
 // checked to fail cleanly when not. Local-only behaviour (symbolic links,
-// inodes, file modes) lives in the StorageLocal* suites further down.
+// inodes, file modes) lives in the StorageLocal* suites further down;
+// object-store-only behaviour (pages, folders that are prefixes, sequential
+// writes, injected faults) in storage/memory/memory_storage_test.cc.
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -18,9 +20,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <ostream>
@@ -31,6 +35,7 @@
 #include <vector>
 
 #include "storage/local_storage.h"
+#include "storage/memory/memory_storage.h"
 #include "storage/storage.h"
 #include "storage/url.h"
 #include "util/error.h"
@@ -50,7 +55,14 @@ struct StorageTarget {
 struct StorageBackend {
   std::string name;  // gtest parameter name: [A-Za-z0-9_]
   std::function<StorageTarget()> make;
+  // TODO(local rewrite): the local backend being replaced lacks error codes
+  // on create-only conflicts, etags and if_match; tests of those skip it
+  // (SKIP_ON_OLD_LOCAL). Remove this flag and the skips with the new one.
+  bool old_local = false;
 };
+
+#define SKIP_ON_OLD_LOCAL(feature) \
+  if (GetParam().old_local) GTEST_SKIP() << "TODO(local rewrite): the old local backend lacks " << (feature)
 
 std::string make_temp_dir(const char* tag) {
   std::string tmpl = (fs::temp_directory_path() / (std::string("wrapp-") + tag + "-XXXXXX")).string();
@@ -79,7 +91,7 @@ StorageTarget local_target(std::shared_ptr<Storage> storage) {
 
 // A fresh LocalStorage object per test.
 StorageBackend local_backend() {
-  return {"local", [] { return local_target(std::make_shared<LocalStorage>()); }};
+  return {"local", [] { return local_target(std::make_shared<LocalStorage>()); }, true};
 }
 
 // The backend that commands reach through a Resolver.
@@ -89,6 +101,29 @@ StorageBackend routed_local_backend() {
             Url probe = Url::from_local_path("/");
             std::shared_ptr<Storage> routed(&resolver.for_url(probe), [](Storage*) {});
             return local_target(std::move(routed));
+          },
+          true};
+}
+
+// A fresh in-memory object store per test, with pages of 3 entries so that
+// every listing test crosses page boundaries.
+StorageBackend memory_backend() {
+  return {"memory", [] {
+            auto store = std::make_shared<MemoryStorage>(MemoryStorage::Options{.page_size = 3});
+            return StorageTarget{std::move(store), Url::parse("mem://bucket/conformance"), {}};
+          }};
+}
+
+// The in-memory store that mem://NAME URLs reach through a Resolver (with
+// the default page size).
+StorageBackend routed_memory_backend() {
+  return {"memory_resolver", [] {
+            register_memory_store("conformance");
+            Url root = Url::parse("mem://conformance/root");
+            auto resolver = std::make_shared<Resolver>();
+            // Owns the Resolver, which owns the store it routes to.
+            std::shared_ptr<Storage> routed(resolver, &resolver->for_url(root));
+            return StorageTarget{std::move(routed), root, [] { unregister_memory_store("conformance"); }};
           }};
 }
 
@@ -552,14 +587,274 @@ TEST_P(StorageConformance, ConcurrentWritersOfDifferentObjects) {
   EXPECT_EQ(all_files().size(), 8u);
 }
 
+// -- conditional writes, removal, pages, documents --------------------------
+
+// Runs `action` and expects it to throw FailedCommand with `code`, with a
+// message that names `name`.
+template <typename Action>
+void expect_refusal(Action&& action, ErrorCode code, const std::string& name) {
+  try {
+    action();
+    ADD_FAILURE() << "accepted; expected FailedCommand " << error_code_name(code);
+  } catch (const FailedCommand& e) {
+    EXPECT_EQ(error_code_name(e.code()), std::string(error_code_name(code))) << e.what();
+    EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+  }
+}
+
+// Create-only writes are atomic: of 8 writers that all opened the same new
+// object, exactly one publishes it, and every other commit is refused with
+// kAlreadyExists (so is a later open).
+TEST_P(StorageConformance, CreateOnlyRaceHasExactlyOneWinner) {
+  SKIP_ON_OLD_LOCAL("ErrorCode::kAlreadyExists on create-only conflicts");
+  constexpr int kWriters = 8;
+  std::atomic<int> opened{0};
+  std::vector<std::string> outcome(kWriters);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kWriters; ++t) {
+    threads.emplace_back([&, t] {
+      bool counted = false;
+      try {
+        auto w = s().open_write(at("race/new"), WriteOptions{});
+        std::string data = "writer " + std::to_string(t);
+        w->write_at(0, data.data(), data.size());
+        ++opened;
+        counted = true;
+        // Every writer has opened before any commits.
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (opened.load() < kWriters && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+        w->commit();
+        outcome[t] = "won";
+      } catch (const FailedCommand& e) {
+        if (!counted) ++opened;
+        outcome[t] = error_code_name(e.code());
+      } catch (const std::exception& e) {
+        if (!counted) ++opened;
+        outcome[t] = e.what();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  int winner = -1;
+  for (int t = 0; t < kWriters; ++t) {
+    if (outcome[t] == "won") {
+      EXPECT_EQ(winner, -1) << "two writers published the same new object";
+      winner = t;
+    } else {
+      EXPECT_EQ(outcome[t], "already_exists") << "writer " << t;
+    }
+  }
+  ASSERT_NE(winner, -1) << "no writer published the object";
+  EXPECT_EQ(get("race/new"), "writer " + std::to_string(winner));
+  expect_refusal([&] { s().open_write(at("race/new"), WriteOptions{}); }, ErrorCode::kAlreadyExists, "race/new");
+  EXPECT_EQ(all_files(), std::vector<std::string>{"race/new"});
+}
+
+// if_match replaces exactly the version whose etag it names: a stale etag, or
+// an object that is gone, is refused with kPreconditionFailed, at open or at
+// commit, and changes nothing.
+TEST_P(StorageConformance, IfMatchReplacesOnlyTheVersionItNames) {
+  SKIP_ON_OLD_LOCAL("etags and WriteOptions::if_match");
+  put("obj", "one");
+  std::string e1 = s().stat(at("obj"))->etag;
+  EXPECT_FALSE(e1.empty());
+  EXPECT_EQ(s().stat(at("obj"))->etag, e1) << "the etag changed without a write";
+  put("obj", "two", WriteOptions{.overwrite = true});
+  std::string e2 = s().stat(at("obj"))->etag;
+  EXPECT_NE(e2, e1);
+  EXPECT_EQ(s().open_read(at("obj"))->info().etag, e2);
+
+  expect_refusal([&] { put("obj", "stale", WriteOptions{.if_match = e1}); }, ErrorCode::kPreconditionFailed, "obj");
+  EXPECT_EQ(get("obj"), "two");
+  put("obj", "three", WriteOptions{.if_match = e2});
+  EXPECT_EQ(get("obj"), "three");
+  std::string e3 = s().stat(at("obj"))->etag;
+  EXPECT_NE(e3, e2);
+
+  // The condition holds at open but not at commit.
+  auto w = s().open_write(at("obj"), WriteOptions{.if_match = e3});
+  w->write_at(0, "late", 4);
+  put("obj", "four", WriteOptions{.overwrite = true});
+  expect_refusal([&] { w->commit(); }, ErrorCode::kPreconditionFailed, "obj");
+  w.reset();
+  EXPECT_EQ(get("obj"), "four");
+
+  expect_refusal([&] { put("absent", "x", WriteOptions{.if_match = e3}); }, ErrorCode::kPreconditionFailed, "absent");
+  EXPECT_EQ(s().stat(at("absent")), std::nullopt);
+  EXPECT_EQ(all_files(), std::vector<std::string>{"obj"});
+}
+
+// Compare-and-swap loses no update: 8 threads increment one counter object,
+// each read-modify-write retried on kPreconditionFailed.
+TEST_P(StorageConformance, CompareAndSwapLosesNoUpdate) {
+  SKIP_ON_OLD_LOCAL("etags and WriteOptions::if_match");
+  constexpr int kThreads = 8;
+  constexpr int kIncrements = 25;
+  put("counter", "0");
+  std::atomic<int> errors{0};
+  std::atomic<int> retries{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      try {
+        for (int i = 0; i < kIncrements; ++i) {
+          for (;;) {
+            auto r = s().open_read(at("counter"));
+            std::string etag = r->info().etag;
+            std::string text(r->size(), '\0');
+            text.resize(r->read_at(0, text.data(), text.size()));
+            try {
+              write_all(s(), at("counter"), std::to_string(std::stoi(text) + 1), WriteOptions{.if_match = etag});
+              break;
+            } catch (const FailedCommand& e) {
+              if (e.code() != ErrorCode::kPreconditionFailed) throw;
+              ++retries;
+            }
+          }
+        }
+      } catch (...) {
+        ++errors;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(get("counter"), std::to_string(kThreads * kIncrements)) << retries.load() << " retries";
+}
+
+// Removing is idempotent: of 8 concurrent removals of one object exactly one
+// reports it, and removing what is gone is never an error.
+TEST_P(StorageConformance, RemoveIsIdempotent) {
+  put("once", "x");
+  std::atomic<int> removed{0};
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      try {
+        if (s().remove(at("once"))) ++removed;
+      } catch (...) {
+        ++errors;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(removed.load(), 1);
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_FALSE(s().remove(at("once")));
+  EXPECT_FALSE(s().remove(at("once"), RemoveOptions{.if_match = "some-etag"}));
+  EXPECT_EQ(all_files(), std::vector<std::string>{});
+}
+
+TEST_P(StorageConformance, RemoveWithStaleIfMatchIsRefused) {
+  SKIP_ON_OLD_LOCAL("RemoveOptions::if_match");
+  put("guarded", "v1");
+  std::string e1 = s().stat(at("guarded"))->etag;
+  put("guarded", "v2", WriteOptions{.overwrite = true});
+  std::string e2 = s().stat(at("guarded"))->etag;
+  expect_refusal([&] { s().remove(at("guarded"), RemoveOptions{.if_match = e1}); }, ErrorCode::kPreconditionFailed,
+                 "guarded");
+  EXPECT_EQ(get("guarded"), "v2");
+  EXPECT_TRUE(s().remove(at("guarded"), RemoveOptions{.if_match = e2}));
+  EXPECT_EQ(s().stat(at("guarded")), std::nullopt);
+}
+
+// However a backend cuts a listing into pages, every object comes exactly
+// once: more objects than an object store's default page (1000), in several
+// folders.
+TEST_P(StorageConformance, PagesCoverEveryKeyExactlyOnce) {
+  constexpr int kObjects = 1100;
+  std::set<std::string> expected;
+  for (int i = 0; i < kObjects; ++i) {
+    std::string rel = fmt::format("d{}/f{}", i % 5, i);
+    put(fmt::format("p/{}", rel), std::to_string(i));
+    expected.insert(rel);
+  }
+  std::map<std::string, int> seen;
+  int pages = 0;
+  s().list(at("p"), ListOptions{}, [&](std::vector<ListEntry>&& page) {
+    ++pages;
+    EXPECT_FALSE(page.empty()) << "page " << pages;
+    for (const auto& e : page) ++seen[e.relative_path];
+  });
+  EXPECT_EQ(seen.size(), expected.size());
+  for (const auto& rel : expected) EXPECT_EQ(seen[rel], 1) << rel;
+
+  std::map<std::string, int> folders;
+  s().list(at("p"), opts(false, true), [&](std::vector<ListEntry>&& page) {
+    for (const auto& e : page) {
+      EXPECT_TRUE(e.info.is_dir) << e.relative_path;
+      ++folders[e.relative_path];
+    }
+  });
+  EXPECT_EQ(folders, (std::map<std::string, int>{{"d0", 1}, {"d1", 1}, {"d2", 1}, {"d3", 1}, {"d4", 1}}));
+}
+
+TEST_P(StorageConformance, ReadDocumentHoldsTheWholeObject) {
+  std::string data = pattern(300000, 10);
+  put("doc.json", data);
+  auto doc = s().read_document(at("doc.json"));
+  ASSERT_TRUE(doc);
+  EXPECT_EQ(doc->text(), data);
+  doc->release_before(200000);
+  doc->restart();
+  EXPECT_EQ(doc->text(), data);
+
+  put("empty.json", "");
+  auto empty = s().read_document(at("empty.json"));
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->text(), "");
+
+  EXPECT_EQ(s().read_document(at("absent.json")), nullptr);
+  put("folder/inner", "x");
+  EXPECT_THROW(s().read_document(at("folder")), FailedCommand);
+}
+
+// A folder holding objects (a real one, or a prefix) is reported as such,
+// and is not a file to read.
+TEST_P(StorageConformance, FolderHoldingObjectsIsADirectory) {
+  put("f/g/h.txt", "x");
+  for (const char* dir : {"f", "f/g"}) {
+    auto info = s().stat(at(dir));
+    ASSERT_TRUE(info) << dir;
+    EXPECT_TRUE(info->is_dir) << dir;
+    EXPECT_FALSE(info->is_file()) << dir;
+    EXPECT_THROW(s().open_read(at(dir)), FailedCommand) << dir;
+  }
+  EXPECT_FALSE(s().stat(at("f/g/h.txt"))->is_dir);
+}
+
+// Features::object_metadata: the content hash given to a write comes back
+// from stat, list and readers, and travels with a server-side copy.
+TEST_P(StorageConformance, ContentHashIsKeptAsMetadata) {
+  if (!s().features().object_metadata) GTEST_SKIP() << "backend keeps no object metadata";
+  const std::string hash = "sha256-flat:" + std::string(64, 'a');
+  put("hashed", "bytes", WriteOptions{.content_hash = hash});
+  EXPECT_EQ(s().stat(at("hashed"))->content_hash, hash);
+  EXPECT_EQ(s().open_read(at("hashed"))->info().content_hash, hash);
+  auto listed = list_all(s(), target_.root, ListOptions{});
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].info.content_hash, hash);
+  if (s().features().server_side_copy) {
+    s().copy(at("hashed"), at("copied"), WriteOptions{});
+    EXPECT_EQ(s().stat(at("copied"))->content_hash, hash);
+  }
+  put("hashed", "other bytes", WriteOptions{.overwrite = true});
+  EXPECT_EQ(s().stat(at("hashed"))->content_hash, "") << "a replaced object kept the old object's hash";
+}
+
 std::string backend_name(const ::testing::TestParamInfo<StorageBackend>& info) { return info.param.name; }
 
 // One line per backend. Remote backends (S3, Azure, GCS) return a target with
 // a unique prefix in a test bucket and a cleanup that deletes it.
 INSTANTIATE_TEST_SUITE_P(StorageBackends, StorageConformance,
-                         ::testing::Values(local_backend(), routed_local_backend()), backend_name);
+                         ::testing::Values(local_backend(), routed_local_backend(), memory_backend(),
+                                           routed_memory_backend()),
+                         backend_name);
 INSTANTIATE_TEST_SUITE_P(StorageBackends, StorageConformanceListing,
-                         ::testing::Values(local_backend(), routed_local_backend()), backend_name);
+                         ::testing::Values(local_backend(), routed_local_backend(), memory_backend(),
+                                           routed_memory_backend()),
+                         backend_name);
 
 // ---------------------------------------------------------------------------
 // Local-only behaviour: inodes, file modes, symbolic links.
