@@ -102,16 +102,27 @@ class Lock {
  private:
   Lock(Storage& storage, Url url, LockHolder holder, std::string etag, Options options);
   void heartbeat_loop();
-  bool refresh_locked();  // with mu_ held; false when lost
+  // With mu_ held: rewrites our object with a fresh heartbeat, by
+  // compare-and-swap on etag_. False when it is not ours any more (taken
+  // over or removed); throws on other failures.
+  bool refresh_locked();
+  // With mu_ held: records the first loss (the heartbeat thread then calls
+  // on_lost).
+  void mark_lost_locked(std::string reason);
+  [[noreturn]] void throw_lost() const;
+  int64_t since_last_refresh_ms() const;
 
   Storage& storage_;
   Url url_;
-  LockHolder holder_;
-  std::string etag_;
+  LockHolder holder_;  // heartbeat_ms as acquired; intent as set (under mu_)
+  std::string etag_;   // of the version we wrote last (under mu_)
   Options options_;
   std::atomic<bool> lost_{false};
+  std::string lost_reason_;  // written once, before lost_ is set
   std::atomic<bool> released_{false};
-  std::chrono::steady_clock::time_point last_refresh_;
+  // steady_clock nanoseconds of the last successful write: check() reads it
+  // without waiting for a refresh in progress.
+  std::atomic<int64_t> last_refresh_ns_{0};
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
