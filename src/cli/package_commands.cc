@@ -139,8 +139,9 @@ void add_status(Cli& cli) {
           for (const auto& e : p.entries) j[commands::status_kind_name(e.kind)].push_back(e.relative_path);
           packages.push_back(std::move(j));
         }
-        out(json({{"clean", r.clean()}, {"packages", std::move(packages)}}).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+        out(json({{"clean", r.clean()}, {"install_state", r.install_state}, {"packages", std::move(packages)}}).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
       } else {
+        if (!r.install_state.empty()) out(r.install_state + "\n");
         for (const auto& p : r.packages) {
           if (p.missing_marker) {
             out(fmt::format("{} {}: package file missing: {}\n", p.package_name, p.version,
@@ -202,13 +203,15 @@ void add_check(Cli& cli) {
           arr.push_back({{"package", r.package_name}, {"version", r.version}, {"relative_path", r.relative_path},
                          {"url", r.url}, {"status", commands::check_status_name(r.status)},
                          {"expected_size", r.expected_size}, {"actual_size", r.actual_size},
-                         {"expected_hash", r.expected_hash}, {"actual_hash", r.actual_hash}});
+                         {"expected_hash", r.expected_hash}, {"actual_hash", r.actual_hash}, {"detail", r.detail}});
         } else if (!ok) {
           std::string detail;
           if (r.status == commands::CheckResult::Status::kSizeMismatch) {
             detail = fmt::format(" (expected {} bytes, found {})", r.expected_size, r.actual_size);
           } else if (r.status == commands::CheckResult::Status::kHashMismatch) {
             detail = fmt::format(" (expected {}, found {})", r.expected_hash, r.actual_hash);
+          } else if (!r.detail.empty()) {
+            detail = fmt::format(" ({})", r.detail);
           }
           out(fmt::format("{}: {}{}\n", commands::check_status_name(r.status),
                           commands::parse_location(r.url).display(), detail));

@@ -4,6 +4,7 @@
 
 #include "commands/file_ops.h"
 #include "commands/repository.h"
+#include "commands/tree.h"
 #include "util/error.h"
 
 namespace wrapp::commands {
@@ -16,11 +17,47 @@ const char* check_status_name(CheckResult::Status s) {
     case CheckResult::Status::kMissing: return "missing";
     case CheckResult::Status::kSizeMismatch: return "size_mismatch";
     case CheckResult::Status::kHashMismatch: return "hash_mismatch";
+    case CheckResult::Status::kUnreadable: return "unreadable";
+    case CheckResult::Status::kNotAFile: return "not_a_file";
+    case CheckResult::Status::kStray: return "stray";
   }
   return "?";
 }
 
 namespace {
+
+// Entries of a repository version folder that the version does not hold:
+// nothing but the catalog's files and the package file belongs there.
+void report_strays(CommandContext& ctx, const Url& folder, const model::PackageInfo& info,
+                   const model::Catalog& catalog, std::vector<CheckResult>& out) {
+  storage::ListOptions options;
+  options.symlinks = storage::SymlinkPolicy::kReportLinks;
+  options.include_other = true;
+  options.include_dirs = true;
+  std::string marker = model::wrapp_file_name(info.name);
+  for (const auto& e : storage::list_all(ctx.store(folder), folder, options)) {
+    std::string_view name = base_name(e.relative_path);
+    const char* what = nullptr;
+    if (e.info.is_dir) {
+      if (name == ".packages") what = "a nested .packages folder";
+    } else if (e.info.is_link) {
+      if (!catalog.find(e.relative_path)) what = "a symbolic link";
+    } else if (e.info.is_other) {
+      if (!catalog.find(e.relative_path)) what = "a special file";
+    } else if (e.relative_path != marker && !catalog.find(e.relative_path)) {
+      what = "a file that is not in the catalog";
+    }
+    if (!what) continue;
+    CheckResult r;
+    r.package_name = info.name;
+    r.version = info.version;
+    r.relative_path = e.relative_path;
+    r.url = folder.join(e.relative_path).str();
+    r.status = CheckResult::Status::kStray;
+    r.detail = what;
+    out.push_back(std::move(r));
+  }
+}
 
 void check_one(CommandContext& ctx, const Url& wrapp_file, bool recursive, std::vector<CheckResult>& out,
                std::set<std::string>& visited) {
@@ -43,18 +80,28 @@ void check_one(CommandContext& ctx, const Url& wrapp_file, bool recursive, std::
     r.url = url.str();
     r.expected_size = item.size.value_or(0);
     r.expected_hash = item.hash.str();
-    auto st = store.stat(url);
-    if (!st || st->is_dir) {
-      r.status = CheckResult::Status::kMissing;
-    } else if (r.actual_size = st->size; item.size && *item.size != st->size) {
-      r.status = CheckResult::Status::kSizeMismatch;
-    } else {
-      r.actual_hash = hash_object(ctx, url, *st, &progress).str();
-      if (!item.hash.empty() && r.actual_hash != item.hash) r.status = CheckResult::Status::kHashMismatch;
+    try {
+      auto st = store.stat(url);
+      if (!st) {
+        r.status = CheckResult::Status::kMissing;
+      } else if (!st->is_file()) {
+        r.status = CheckResult::Status::kNotAFile;
+        r.detail = st->is_link ? "a symbolic link" : st->is_dir ? "a folder" : "a special file";
+      } else if (r.actual_size = st->size; item.size && *item.size != st->size) {
+        r.status = CheckResult::Status::kSizeMismatch;
+      } else {
+        r.actual_hash = hash_object(ctx, url, *st, &progress).str();
+        if (!item.hash.empty() && r.actual_hash != item.hash) r.status = CheckResult::Status::kHashMismatch;
+      }
+    } catch (const Error& e) {
+      if (dynamic_cast<const Cancelled*>(&e)) throw;
+      r.status = e.code() == ErrorCode::kLinkOnPath ? CheckResult::Status::kNotAFile : CheckResult::Status::kUnreadable;
+      r.detail = e.what();
     }
     progress.add_done(1, 0);
-  });
+  }, &store);
   progress.set_finished();
+  if (folder.parent().parent().name() == ".packages") report_strays(ctx, folder, info, catalog, out);
   if (!recursive) return;
   for (const auto& d : info.dependencies) {
     Url repo = d.repository.empty() ? folder.parent().parent().parent() : parse_location(d.repository);

@@ -15,7 +15,16 @@ struct CheckOptions {
 };
 
 struct CheckResult {
-  enum class Status { kOk, kMissing, kSizeMismatch, kHashMismatch };
+  enum class Status {
+    kOk,
+    kMissing,
+    kSizeMismatch,
+    kHashMismatch,
+    kUnreadable,  // could not be read (detail: the cause); the check goes on
+    kNotAFile,    // a symbolic link, folder or special file where a file belongs
+    kStray,       // in a repository version folder but not in its catalog (a
+                  // leftover, a link, a nested .packages): detail says which
+  };
   std::string package_name;
   std::string version;
   std::string relative_path;
@@ -25,14 +34,19 @@ struct CheckResult {
   uint64_t actual_size = 0;
   std::string expected_hash;
   std::string actual_hash;
+  std::string detail;  // for kUnreadable, kNotAFile and kStray
 };
 
-const char* check_status_name(CheckResult::Status status);  // "ok" | "missing" | "size_mismatch" | "hash_mismatch"
+// "ok" | "missing" | "size_mismatch" | "hash_mismatch" | "unreadable" | "not_a_file" | "stray"
+const char* check_status_name(CheckResult::Status status);
 
-// One result per catalog item, sorted by path (dependencies after). Files are
-// resolved next to the .wrapp file, so a repository that was moved or copied
-// is checked where it is now. Hashes are computed from the bytes unless a
-// hash cache was given.
+// One result per catalog item, sorted by path (dependencies after), then, for
+// a .wrapp file in a repository version folder, one per entry of that folder
+// that the version does not hold (stray files, symbolic links, nested
+// .packages folders). Files are resolved next to the .wrapp file, so a
+// repository that was moved or copied is checked where it is now. Hashes are
+// computed from the bytes unless a hash cache was given. An unreadable file
+// is reported and the check goes on.
 std::vector<CheckResult> check_package_content(CommandContext& ctx, const CheckOptions& options);
 
 }  // namespace wrapp::commands

@@ -9,6 +9,7 @@
 #include "commands/catalog.h"
 #include "commands/file_ops.h"
 #include "commands/list_repo.h"
+#include "commands/publish.h"
 #include "commands/repository.h"
 #include "commands/status.h"
 #include "commands/tree.h"
@@ -46,9 +47,11 @@ std::string parent_dir(std::string_view rel) {
 Collected collect_tree(CommandContext& ctx, const CreateOptions& opt, const Url& src, const Url& repo) {
   auto ignores = load_ignore_rules(ctx, src, opt.ignore_file);
   // A repository kept inside the tree it packages is not content.
-  std::string repo_inside;
-  packages_url(repo).relative_to(src, &repo_inside);
-  auto entries = walk_tree(ctx, src, ignores, storage::SymlinkPolicy::kRefuseOutside, repo_inside);
+  std::vector<std::string> skip;
+  for (const char* folder : {".packages", ".wrapp-locks"}) {
+    if (std::string inside; repo.join(folder).relative_to(src, &inside)) skip.push_back(inside);
+  }
+  auto entries = walk_tree(ctx, src, ignores, storage::SymlinkPolicy::kRefuseOutside, skip);
   check_packable_names(entries);
   std::set<std::string> excluded;
   Collected out;
@@ -122,8 +125,8 @@ Collected collect_tree(CommandContext& ctx, const CreateOptions& opt, const Url&
   for (const auto& e : entries) {
     if (excluded.count(e.relative_path)) continue;
     SourceFile f{e.relative_path, src.join(e.relative_path), e.info, ""};
-    if (ctx.hash_cache) {
-      if (auto hit = ctx.hash_cache->lookup(f.url.path(), e.info.size, e.info.mtime_ns, e.info.inode)) f.hash = *hit;
+    if (ctx.hash_cache && ctx.store(src).features().stable_identity) {
+      if (auto hit = ctx.hash_cache->lookup(f.url.path(), stamp_of(e.info))) f.hash = *hit;
     }
     out.files.push_back(std::move(f));
   }
@@ -148,6 +151,34 @@ Collected collect_catalog(CommandContext& ctx, const Url& catalog_url, const std
     out.files.push_back({item.relative_path, from, *info, item.hash});
   }
   return out;
+}
+
+// Clones `from` (a file of an earlier version) to `to` copy-on-write, then
+// reads the clone back: true when it holds `hash`. False (and nothing left
+// at `to`) when the store cannot clone here or the earlier file was damaged.
+bool clone_verified(CommandContext& ctx, const Url& from, const Url& to, const model::ContentHash& hash,
+                    uint32_t mode) {
+  auto& store = ctx.store(to);
+  storage::WriteOptions wopts;
+  wopts.in_place = true;  // unpublished, and the version's lock keeps other writers out
+  wopts.read_only = true;
+  wopts.mode = mode;
+  if (!store.link(from, to, storage::LinkMode::kReflink, wopts)) return false;
+  CommandContext verify = ctx;
+  verify.hash_cache = nullptr;  // the bytes themselves, never a remembered hash
+  auto info = store.stat(to);
+  if (info && info->is_file() && hash_object(verify, to, *info, nullptr) == hash) return true;
+  log::warn("'{}' does not hold the bytes its version records; copying from the source instead", from.display());
+  store.remove(to);
+  return false;
+}
+
+// The path of a repository file's URL below the repository (plans carry
+// URLs as text; writes and clones resolve them beneath the repository).
+std::string relative_in_repo(const Url& repo, const std::string& url_text) {
+  std::string rel;
+  if (!parse_location(url_text).relative_to(repo, &rel)) fail("'{}' is not in repository '{}'", url_text, repo.display());
+  return rel;
 }
 
 }  // namespace
@@ -178,18 +209,19 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   Url src = parse_location(opt.source);
   if (!opt.repo) fail("no repository given: pass --repo (the folder or URL that holds .packages)");
   Url repo = parse_location(*opt.repo);
-  Url version = version_url(repo, opt.package_name, opt.version);
-  std::string marker_name = model::wrapp_file_name(opt.package_name);
-  Url marker = version.join(marker_name);
-  auto& dst_store = ctx.store(version);
 
-  // A version folder without its .wrapp is an interrupted create's: its
-  // leftovers are cleaned up at the end. A new folder has none to look for.
-  bool folder_existed = dst_store.stat(version).has_value();
-  if (dst_store.stat(marker)) {
-    fail("package '{}' version '{}' already exists in repository '{}'; versions are immutable, use a new version",
-         opt.package_name, opt.version, repo.display());
+  // The lock first, then the marker: a version another writer is writing,
+  // or has published, is never touched.
+  VersionPublisher publisher(ctx, repo, opt.package_name, opt.version,
+                             "create " + opt.package_name + " " + opt.version);
+  const Url& version = publisher.version_folder();
+  if (publisher.published()) {
+    fail_with(ErrorCode::kAlreadyExists,
+              "package '{}' version '{}' already exists in repository '{}'; versions are immutable, use a new "
+              "version",
+              opt.package_name, opt.version, repo.display());
   }
+  auto& dst_store = ctx.store(version);
   std::string source_root;
   Collected collected;
   if (opt.catalog) {
@@ -200,9 +232,13 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   }
 
   // Files whose hash is already known (hash cache) and that an earlier
-  // version holds are shared with it instead of copied from the source.
+  // version holds are cloned from it (copy-on-write) instead of copied from
+  // the source, where the file system can clone; the clone is read back and
+  // verified, since the earlier version's file may have been damaged (else
+  // the file is copied from the source after all). Never a hard link: one
+  // in-place edit would then damage every version sharing the inode.
   std::unordered_map<std::string, std::string> earlier;  // hash -> URL of the file in the earlier version
-  if (!opt.catalog) {
+  if (!opt.catalog && ctx.hash_cache && dst_store.features().reflink) {
     if (auto base = find_base_version(ctx, repo, opt.package_name, src, true); base && base->catalog) {
       Url base_version = version_url(repo, opt.package_name, base->version);
       for (const auto& item : base->catalog->items) {
@@ -235,11 +271,12 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   for (const auto& f : collected.files) total_bytes += f.info.size;
   progress.add_total(collected.files.size(), total_bytes);
 
-  if (folder_existed) {
-    model::Catalog planned;  // the paths the version will hold
-    for (const auto& f : collected.files) planned.items.push_back({f.relative_path, "", {}, {}});
-    remove_unpublished_leftovers(ctx, version, planned);
-  }
+  // What an interrupted create left: kept where its bytes verify against a
+  // hash known for the source (the hash cache), replaced otherwise.
+  std::vector<VersionPublisher::PlannedFile> planned;
+  planned.reserve(collected.files.size());
+  for (const auto& f : collected.files) planned.push_back({f.relative_path, f.info.size, f.hash});
+  std::vector<bool> done = publisher.resume(planned);
   {
     // Every folder once, before the copies: otherwise each first file of a
     // folder finds it missing, and concurrent workers race to create it.
@@ -256,40 +293,51 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   items.resize(collected.files.size());
   for_each_transfer(ctx, collected.files.size(), [&](size_t i) {
     const auto& f = collected.files[i];
+    if (done[i]) {
+      items[i] = {f.relative_path, "", f.hash, f.info.size};
+      progress.add_done(1, f.info.size);
+      return;
+    }
     const PlanAction& action = result.plan.actions[i];
+    Url to = version.join(f.relative_path);
+    if (action.kind == PlanAction::Kind::kReuse && clone_verified(ctx, repo.join(relative_in_repo(repo, action.from)),
+                                                                  to, f.hash, f.info.mode)) {
+      items[i] = {f.relative_path, "", f.hash, f.info.size};
+      progress.add_done(1, f.info.size);
+      return;
+    }
     CopyRequest req;
-    req.from = action.kind == PlanAction::Kind::kReuse ? parse_location(action.from) : f.url;
-    // Sharing read-only repository files between versions is safe: nothing
-    // ever writes into a published version.
-    if (action.kind == PlanAction::Kind::kReuse) req.link = LinkMode::kHardlink;
-    req.to = version.join(f.relative_path);
+    req.from = f.url;
+    // A catalog's hashes were computed earlier: the bytes are verified while
+    // they pass. From a folder, the hash is computed from the very bytes
+    // written, never taken from the hash cache: a file rewritten since it was
+    // cached must not be published under its old hash.
+    if (opt.catalog) req.expected_hash = f.hash;
+    req.to = to;
     req.size = f.info.size;
-    req.expected_hash = f.hash;
-    // A catalog's hashes were computed earlier: verify the bytes still match.
-    req.need_hash = opt.catalog;
-    // Only an interrupted create's folder can hold files to replace; the
-    // version is unpublished until its .wrapp exists.
-    req.write.overwrite = folder_existed;
-    req.write.in_place = true;
-    // Not remembered: every version would add an entry per file to the
-    // cache (a hard-linked file has a new path each time).
-    req.remember_target_hash = false;
+    req.need_hash = true;
+    req.write.in_place = true;  // unpublished, and the version's lock keeps other writers out
+    req.write.overwrite = false;
     req.write.read_only = true;  // frozen: protects hard-linked installs too
+    req.write.mode = f.info.mode;
+    // Not remembered: every version would add an entry per file to the
+    // cache.
+    req.remember_target_hash = false;
     model::ContentHash hash = copy_object(ctx, req, &progress);
-    if (f.hash.empty() && f.url.is_local()) {
-      // Remember the source's hash for the next create of this tree.
-      if (ctx.hash_cache) ctx.hash_cache->insert(f.url.path(), f.info.size, f.info.mtime_ns, f.info.inode, hash);
+    if (f.hash.empty() && !opt.catalog && ctx.hash_cache &&
+        ctx.store(f.url).features().stable_identity) {
+      // Remember the source's hash for the next create of this tree, if the
+      // source still is what was copied.
+      if (auto now = ctx.store(f.url).stat(f.url); now && stamp_of(*now) == stamp_of(f.info)) {
+        ctx.hash_cache->insert(f.url.path(), stamp_of(f.info), hash);
+      }
     }
     items[i] = {f.relative_path, "", hash, f.info.size};  // source: root/relative_path
     progress.add_done(1, 0);
-  });
+  }, &dst_store);
   package.catalog->sort_and_check(src.display());
-
-  if (ctx.durable) dst_store.sync(version);
-  storage::WriteOptions wopts;
-  wopts.read_only = true;
-  write_json(ctx, marker, wopts, [&](JsonWriter& w) { package.write(w); });
-  result.wrapp_file = marker.str();
+  publisher.publish(package);
+  result.wrapp_file = publisher.marker().str();
   return result;
 }
 

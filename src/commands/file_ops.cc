@@ -73,12 +73,12 @@ std::string stream_and_hash(CommandContext& ctx, storage::Reader& reader, storag
 }
 
 bool cached_hash_matches(CommandContext& ctx, const Url& url, const model::ContentHash& expected) {
-  if (!ctx.hash_cache || !url.is_local() || expected.empty()) return false;
+  if (!ctx.hash_cache || expected.empty()) return false;
   auto& store = ctx.store(url);
   if (!store.features().stable_identity) return false;
   auto info = store.stat(url);
-  if (!info) return false;
-  auto hit = ctx.hash_cache->lookup(url.path(), info->size, info->mtime_ns, info->inode);
+  if (!info || !info->is_file()) return false;
+  auto hit = ctx.hash_cache->lookup(url.path(), stamp_of(*info));
   return hit && *hit == expected;
 }
 
@@ -100,12 +100,16 @@ const char* link_mode_name(LinkMode mode) {
   return "?";
 }
 
+model::FileStamp stamp_of(const storage::FileInfo& info) {
+  return {info.size, info.mtime_ns, info.ctime_ns, info.inode};
+}
+
 model::ContentHash hash_object(CommandContext& ctx, const Url& url, const storage::FileInfo& info,
                         exec::ProgressJob* progress) {
   auto& store = ctx.store(url);
-  bool cacheable = ctx.hash_cache && url.is_local() && store.features().stable_identity;
+  bool cacheable = ctx.hash_cache && store.features().stable_identity;
   if (cacheable) {
-    if (auto hit = ctx.hash_cache->lookup(url.path(), info.size, info.mtime_ns, info.inode)) {
+    if (auto hit = ctx.hash_cache->lookup(url.path(), stamp_of(info))) {
       if (progress) progress->add_done(0, info.size);
       return *hit;
     }
@@ -117,18 +121,16 @@ model::ContentHash hash_object(CommandContext& ctx, const Url& url, const storag
   if (cacheable) {
     // Re-stat: only cache what we know matches the bytes we hashed.
     auto now = store.stat(url);
-    if (now && now->size == info.size && now->mtime_ns == info.mtime_ns && now->inode == info.inode) {
-      ctx.hash_cache->insert(url.path(), info.size, info.mtime_ns, info.inode, hash);
-    }
+    if (now && stamp_of(*now) == stamp_of(info)) ctx.hash_cache->insert(url.path(), stamp_of(info), hash);
   }
   return hash;
 }
 
 void remember_hash(CommandContext& ctx, const Url& url, const model::ContentHash& hash) {
-  if (!ctx.hash_cache || !url.is_local() || hash.empty()) return;
+  if (!ctx.hash_cache || hash.empty()) return;
   auto& store = ctx.store(url);
   if (!store.features().stable_identity) return;
-  if (auto info = store.stat(url)) ctx.hash_cache->insert(url.path(), info->size, info->mtime_ns, info->inode, hash);
+  if (auto info = store.stat(url); info && info->is_file()) ctx.hash_cache->insert(url.path(), stamp_of(*info), hash);
 }
 
 model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& req, exec::ProgressJob* progress) {
@@ -148,10 +150,17 @@ model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& req, exec
   }
   // A verification the hash cache already vouches for: the source is
   // unchanged (size, mtime, inode) since it was hashed to the expected value.
-  bool verified = !req.need_hash || cached_hash_matches(ctx, req.from, req.expected_hash);
+  bool verified = !req.need_hash || (req.trust_hash_cache && cached_hash_matches(ctx, req.from, req.expected_hash));
+  auto with_mode = [&](uint32_t source_mode) {
+    storage::WriteOptions w = req.write;
+    if (w.mode == 0 && source_mode != 0) w.mode = source_mode | (req.owner_writable ? 0200 : 0);
+    return w;
+  };
   if (same_store && known && verified) {
     if (dst_store.features().server_side_copy) {
-      dst_store.copy(req.from, req.to, req.write);
+      auto source = src_store.stat(req.from);
+      if (!source || !source->is_file()) fail("'{}' not found", req.from.display());
+      dst_store.copy(req.from, req.to, with_mode(source->mode));
       if (progress) progress->add_done(0, req.size);
       if (req.remember_target_hash) remember_hash(ctx, req.to, req.expected_hash);
       return req.expected_hash;
@@ -163,7 +172,7 @@ model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& req, exec
   if (reader->size() != req.size) {
     fail("'{}' has {} bytes, expected {}", req.from.display(), reader->size(), req.size);
   }
-  storage::WriteOptions wopts = req.write;
+  storage::WriteOptions wopts = with_mode(reader->info().mode);
   wopts.size_hint = req.size;
   auto writer = dst_store.open_write(req.to, wopts);
   std::string hash =
@@ -181,17 +190,26 @@ namespace {
 
 // A fixed number of workers pull indices from a shared counter, so a million
 // items cost a handful of queued tasks, not a million.
-void run_workers(CommandContext& ctx, size_t n, exec::Throttle& throttle, const std::function<void(size_t)>& fn) {
+void run_workers(CommandContext& ctx, size_t n, exec::Throttle& throttle, const std::function<void(size_t)>& fn,
+                 storage::Storage* store) {
   if (n == 0) return;
   auto token = ctx.scheduler.token().child();
   std::atomic<size_t> next{0};
+  exec::Throttle* connections = nullptr;
   size_t workers = std::min(n, throttle.limit());
+  if (store) {
+    auto features = store->features();
+    connections = &ctx.scheduler.connections(store->name(), features.connections);
+    workers = std::min(workers, connections->limit());
+  }
   exec::TaskGroup group(ctx.scheduler.io_pool(), token);
   for (size_t w = 0; w < workers; ++w) {
     group.spawn([&] {
       for (size_t i = next++; i < n; i = next++) {
         token.throw_if_cancelled();
         auto slot = throttle.acquire(token);
+        exec::Throttle::Slot connection;
+        if (connections) connection = connections->acquire(token);
         fn(i);
       }
     });
@@ -201,12 +219,14 @@ void run_workers(CommandContext& ctx, size_t n, exec::Throttle& throttle, const 
 
 }  // namespace
 
-void for_each_transfer(CommandContext& ctx, size_t n, const std::function<void(size_t)>& fn) {
-  run_workers(ctx, n, ctx.scheduler.transfers(), fn);
+void for_each_transfer(CommandContext& ctx, size_t n, const std::function<void(size_t)>& fn,
+                       storage::Storage* store) {
+  run_workers(ctx, n, ctx.scheduler.transfers(), fn, store);
 }
 
-void for_each_request(CommandContext& ctx, size_t n, const std::function<void(size_t)>& fn) {
-  run_workers(ctx, n, ctx.scheduler.requests(), fn);
+void for_each_request(CommandContext& ctx, size_t n, const std::function<void(size_t)>& fn,
+                      storage::Storage* store) {
+  run_workers(ctx, n, ctx.scheduler.requests(), fn, store);
 }
 
 }  // namespace wrapp::commands

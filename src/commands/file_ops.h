@@ -27,6 +27,9 @@ enum class LinkMode {
 LinkMode parse_link_mode(const std::string& text);  // "copy" | "hardlink" | "reflink"
 const char* link_mode_name(LinkMode mode);
 
+// The hash cache's view of a file's identity.
+model::FileStamp stamp_of(const storage::FileInfo& info);
+
 // The content hash of `url`, whose stat is `info`. Local files consult the
 // hash cache first and feed it afterwards. Adds the bytes read to `progress`.
 model::ContentHash hash_object(CommandContext& ctx, const storage::Url& url, const storage::FileInfo& info,
@@ -40,10 +43,18 @@ struct CopyRequest {
   // copy is verified against it, and a mismatch fails naming the file.
   model::ContentHash expected_hash;
   // Verify expected_hash by streaming and hashing, even when a server-side
-  // copy exists, unless the hash cache vouches for the source (unchanged
-  // size, mtime and inode since it was hashed to that value). Links
-  // (LinkMode) share the source's bytes and are never streamed.
+  // copy exists. Links (LinkMode) share the source's bytes and are never
+  // streamed.
   bool need_hash = false;
+  // ...unless the hash cache vouches for the source (unchanged size, mtime,
+  // ctime and inode since it was hashed to that value). Only for copies
+  // that publish nothing (install): a version is only ever written from
+  // bytes read while writing it.
+  bool trust_hash_cache = false;
+  // The result's permission bits: WriteOptions::mode when set, else the
+  // source's (the owner's bits kept, never more access than the source
+  // had), plus the owner's write bit for working copies.
+  bool owner_writable = false;
   LinkMode link = LinkMode::kCopy;
   storage::WriteOptions write;
   // Record the target's hash in the hash cache (one more stat), so status
@@ -60,11 +71,15 @@ model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& request, 
 void remember_hash(CommandContext& ctx, const storage::Url& url, const model::ContentHash& hash);
 
 // Runs fn(i) for i in [0, n) on the I/O pool, each under a file-transfer
-// slot. The first failure cancels the rest and is rethrown.
-void for_each_transfer(CommandContext& ctx, size_t n, const std::function<void(size_t)>& fn);
+// slot, and under a connection slot of `store` when given (its
+// Features::connections, shared by every command on this scheduler). The
+// first failure cancels the rest and is rethrown.
+void for_each_transfer(CommandContext& ctx, size_t n, const std::function<void(size_t)>& fn,
+                       storage::Storage* store = nullptr);
 
 // Runs fn(i) for i in [0, n) on the I/O pool under a storage-request slot
-// (metadata work: stat, remove).
-void for_each_request(CommandContext& ctx, size_t n, const std::function<void(size_t)>& fn);
+// (metadata work: stat, remove), and a connection slot of `store`.
+void for_each_request(CommandContext& ctx, size_t n, const std::function<void(size_t)>& fn,
+                      storage::Storage* store = nullptr);
 
 }  // namespace wrapp::commands

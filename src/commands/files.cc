@@ -107,6 +107,7 @@ size_t get(CommandContext& ctx, const GetOptions& opt) {
     req.to = copies[i].second;
     req.size = sizes[i];
     req.write.overwrite = true;  // existing files were refused above unless --overwrite
+    req.owner_writable = true;
     copy_object(ctx, req, &progress);
     progress.add_done(1, 0);
   });

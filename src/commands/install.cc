@@ -6,6 +6,8 @@
 #include <set>
 #include <unordered_set>
 
+#include "commands/install_lock.h"
+#include "commands/publish.h"
 #include "commands/repository.h"
 #include "commands/status.h"
 #include "commands/tree.h"
@@ -46,22 +48,29 @@ struct PackagePlan {
   InstallResult result;
   std::vector<PackagePlan> dependencies;
   std::vector<DroppedPackage> dropped;
+  std::string location;  // relative to the top destination
+  // The catalog of the version an interrupted install was writing here: its
+  // files are the package's own, not user modifications.
+  std::optional<model::Catalog> interrupted;
 };
 
 class Planner {
  public:
-  explicit Planner(CommandContext& ctx, const Url& top) : ctx_(ctx), top_(top) {}
+  Planner(CommandContext& ctx, const Url& top, const InstallIntent* interrupted)
+      : ctx_(ctx), top_(top), interrupted_(interrupted) {}
 
-  PackagePlan plan(const InstallOptions& opt, std::set<std::string>& visiting) {
+  PackagePlan plan(const InstallOptions& opt, std::set<std::string>& visiting, size_t depth = 0) {
     model::check_name_and_version(opt.package_name, opt.version);
     if (!opt.repo) fail("no repository given: pass --repo (the folder or URL that holds .packages)");
     PackagePlan p;
     p.options = opt;
     p.repo = parse_location(*opt.repo);
     p.dest = parse_location(opt.destination);
+    check_package_depth(depth, p.dest.join(model::wrapp_file_name(opt.package_name)));
     // Every package of the tree is written beneath the top destination, the
     // one anchor: links below it are never followed.
-    if (std::string rel; p.dest.relative_to(top_, &rel)) p.dest = top_.join(rel);
+    if (p.dest.relative_to(top_, &p.location)) p.dest = top_.join(p.location);
+    if (interrupted_) p.interrupted = interrupted_catalog(ctx_, *interrupted_, p.location, opt.package_name);
     auto& store = ctx_.store(p.dest);
     if (auto info = store.stat(p.dest); info && !info->is_dir) fail("destination '{}' is a file", p.dest.display());
     std::string key = p.dest.str() + "|" + opt.package_name;
@@ -101,7 +110,7 @@ class Planner {
       sub.version = dep.version;
       sub.destination = (dep.relative_destination.empty() ? p.dest : p.dest.join(dep.relative_destination)).str();
       sub.repo = dep.repository.empty() ? p.repo.str() : dep.repository;
-      p.dependencies.push_back(plan(sub, visiting));
+      p.dependencies.push_back(plan(sub, visiting, depth + 1));
     }
     if (!p.result.no_op) plan_files(p);
     visiting.erase(key);
@@ -132,6 +141,7 @@ class Planner {
   // unmodified (stat, and hash only where the hash cache cannot vouch).
   bool intact(const PackagePlan& p) {
     if (!p.installed || p.installed->version != p.options.version || !p.installed->catalog) return false;
+    if (p.interrupted) return false;  // files of the interrupted version may lie beside it
     return find_modifications(ctx_, p.dest, *p.installed->catalog).empty();
   }
 
@@ -149,16 +159,20 @@ class Planner {
 
   // Plans removing an installed package and, first, its own subpackages;
   // never one that the new tree installs at that very place.
-  void drop(PackagePlan& p, const Url& location, const std::string& name) {
+  void drop(PackagePlan& p, const Url& location, const std::string& name, size_t depth = 0) {
     if (installing_.count(location.str() + "|" + name)) return;
     Url marker = location.join(model::wrapp_file_name(name));
+    check_package_depth(depth, marker);
+    // A dropped package reached twice (a dependency on itself) is removed once.
+    if (!dropping_.insert(location.str() + "|" + name).second) return;
     if (behind_link(ctx_, location)) {
       return conflict(location, "subpackage '" + name + "' to remove lies behind a symbolic link");
     }
     auto info = read_package_info(ctx_, marker);
     if (!info) return;  // already gone
     for (const auto& sub : info->dependencies) {
-      drop(p, sub.relative_destination.empty() ? location : location.join(sub.relative_destination), sub.package);
+      drop(p, sub.relative_destination.empty() ? location : location.join(sub.relative_destination), sub.package,
+           depth + 1);
     }
     model::Catalog catalog = info->catalog ? *info->catalog : model::Catalog{};
     for (const auto& m : find_modifications(ctx_, location, catalog)) {
@@ -172,12 +186,14 @@ class Planner {
   void plan_files(PackagePlan& p) {
     const model::Catalog& old_cat = p.installed && p.installed->catalog ? *p.installed->catalog : kEmptyCatalog;
     const model::Catalog& new_cat = p.package.catalog ? *p.package.catalog : kEmptyCatalog;
+    const model::Catalog& mid_cat = p.interrupted ? *p.interrupted : kEmptyCatalog;
     auto& store = ctx_.store(p.dest);
 
     std::vector<std::string> paths;
-    paths.reserve(old_cat.items.size() + new_cat.items.size());
+    paths.reserve(old_cat.items.size() + new_cat.items.size() + mid_cat.items.size());
     for (const auto& i : old_cat.items) paths.push_back(i.relative_path);
     for (const auto& i : new_cat.items) paths.push_back(i.relative_path);
+    for (const auto& i : mid_cat.items) paths.push_back(i.relative_path);
     std::sort(paths.begin(), paths.end());
     paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
 
@@ -222,13 +238,16 @@ class Planner {
       }
       const model::CatalogItem* o = old_cat.find(path);
       const model::CatalogItem* n = new_cat.find(path);
+      const model::CatalogItem* k = p.interrupted ? mid_cat.find(path) : nullptr;
       auto copy = [&] {
         actions[i] = {PlanAction::Kind::kCopy, path, p.source_version.join(path).str(), n->size.value_or(0), n->hash};
         planned[i] = 1;
       };
       auto info = store.stat(target);
       if (!info) {
-        if (o && n) return conflict(target, "missing (a package file was deleted)");
+        // The interrupted install deleted the files its version drops.
+        bool deleted_by_interrupted = p.interrupted && !k;
+        if (o && n && !deleted_by_interrupted) return conflict(target, "missing (a package file was deleted)");
         if (n) copy();
         return;  // dropped by the new version and already gone
       }
@@ -256,7 +275,9 @@ class Planner {
         planned[i] = 1;
         return;
       }
-      if (o && o->size == info->size && current_hash() == o->hash) {
+      bool package_content = (o && o->size == info->size && current_hash() == o->hash) ||
+                             (k && k->size == info->size && current_hash() == k->hash);
+      if (package_content) {
         if (n) {
           copy();
         } else {
@@ -265,7 +286,7 @@ class Planner {
         }
         return;
       }
-      conflict(target, o ? "modified" : "not part of the package; install would overwrite it");
+      conflict(target, o || k ? "modified" : "not part of the package; install would overwrite it");
     });
     inspect.set_finished();
 
@@ -279,19 +300,27 @@ class Planner {
 
   CommandContext& ctx_;
   Url top_;
+  const InstallIntent* interrupted_;
   std::set<std::string> installing_;  // "<destination URL>|<name>" of every package of the new tree
+  std::set<std::string> dropping_;    // the same, of every package planned for removal
   std::mutex mu_;
   std::vector<Conflict> conflicts_;
 };
 
-std::string describe_conflicts(const InstallOptions& opt, const Url& dest, std::vector<Conflict> conflicts) {
+// The error for a refused install: the message lists every conflict, and
+// the payload carries them as "<path>: <reason>", one each.
+[[noreturn]] void fail_with_conflicts(const InstallOptions& opt, const Url& dest, std::vector<Conflict> conflicts) {
   std::sort(conflicts.begin(), conflicts.end(), [](const Conflict& a, const Conflict& b) { return a.path < b.path; });
   std::string out = fmt::format(
       "cannot install '{}' {} into '{}': {} conflicting path(s); nothing was changed. Keep local changes with "
       "'wrapp create', or discard them (wrapp uninstall --force) and install again:",
       opt.package_name, opt.version, dest.display(), conflicts.size());
-  for (const auto& c : conflicts) out += fmt::format("\n  {}: {}", c.path, c.reason);
-  return out;
+  std::vector<std::string> payload;
+  for (const auto& c : conflicts) {
+    payload.push_back(c.path + ": " + c.reason);
+    out += "\n  " + payload.back();
+  }
+  throw FailedCommand(out, ErrorCode::kConflict, std::move(payload));
 }
 
 // Removes a dropped subpackage's files and marker, and the folders that
@@ -304,7 +333,7 @@ void remove_package_files(CommandContext& ctx, const DroppedPackage& d, const Ur
     }
   }
   auto& store = ctx.store(d.location);
-  for_each_request(ctx, rels.size(), [&](size_t i) { store.remove(d.location.join(rels[i])); });
+  for_each_request(ctx, rels.size(), [&](size_t i) { store.remove(d.location.join(rels[i])); }, &store);
   store.remove(d.marker);
   rels.push_back(d.marker.name());
   std::vector<std::string> from_parent;
@@ -342,7 +371,7 @@ void execute(CommandContext& ctx, PackagePlan& p) {
   for_each_request(ctx, deleted.size(), [&](size_t i) {
     store.remove(p.dest.join(deleted[i]));
     progress.add_done(1, 0);
-  });
+  }, &store);
   remove_emptied_folders(ctx, p.dest, deleted);
   {
     std::set<std::string> folders;  // created once each, before the copies
@@ -379,10 +408,12 @@ void execute(CommandContext& ctx, PackagePlan& p) {
     // damaged repository file is refused, never installed and never
     // remembered as intact in the hash cache.
     req.need_hash = true;
+    req.trust_hash_cache = true;  // a working copy, not a version: see CopyRequest
+    req.owner_writable = true;    // the user's working file, with the package's other mode bits
     req.write.overwrite = true;  // replaces the installed version's file, checked unmodified in the plan
     copy_object(ctx, req, &progress);
     progress.add_done(1, 0);
-  });
+  }, &store);
 
   model::PackageInfo marker_info = p.package;
   marker_info.repository = p.repo.str();
@@ -397,6 +428,7 @@ void execute(CommandContext& ctx, PackagePlan& p) {
   if (ctx.durable) store.sync(p.dest);
   storage::WriteOptions wopts;
   wopts.overwrite = true;
+  wopts.durable = ctx.durable;
   write_json(ctx, p.marker, wopts, [&](JsonWriter& w) { marker_info.write(w); });
   progress.set_finished();
   log::info("installed {} {} into {}", p.options.package_name, p.options.version, p.dest.display());
@@ -456,19 +488,74 @@ void keep_files_held_elsewhere(PackagePlan& root) {
   prune(root);
 }
 
+// What install is about to change, for the lock: a later run reads it if
+// this one is killed.
+void collect_intent(const PackagePlan& p, InstallIntent& intent) {
+  if (!p.result.no_op) intent.packages.push_back({p.location, p.options.package_name, p.options.version, p.repo.str()});
+  for (const auto& d : p.dependencies) collect_intent(d, intent);
+}
+
+}  // namespace
+
+namespace {
+
+// Runs the install (the lock is held), and leaves no folder behind when the
+// destination did not exist and nothing was installed.
+InstallResult install_locked(CommandContext& ctx, const InstallOptions& opt, const Url& top,
+                             std::unique_ptr<storage::Lock>& lock, const std::optional<InstallIntent>& interrupted);
+
 }  // namespace
 
 InstallResult install(CommandContext& ctx, const InstallOptions& opt) {
   Url top = parse_location(opt.destination);
-  Planner planner(ctx, top);
+  refuse_inside_packages(top, "install destination");
+  auto& store = ctx.store(top);
+  auto existing = store.stat(top);
+  if (existing && !existing->is_dir) fail_with(ErrorCode::kBadInput, "destination '{}' is a file", top.display());
+  std::optional<InstallIntent> interrupted;
+  auto lock = take_install_lock(ctx, top, "install " + opt.package_name + " " + opt.version, &interrupted);
+  try {
+    return install_locked(ctx, opt, top, lock, interrupted);
+  } catch (...) {
+    if (lock) lock->release();
+    // The lock made the folder; a failed first install leaves none. Removed
+    // through its parent, and only if empty.
+    if (!existing && lock) store.remove_folder(top.parent().join(top.name()));
+    throw;
+  }
+}
+
+namespace {
+
+InstallResult install_locked(CommandContext& ctx, const InstallOptions& opt, const Url& top,
+                             std::unique_ptr<storage::Lock>& lock, const std::optional<InstallIntent>& interrupted) {
+  Planner planner(ctx, top, interrupted ? &*interrupted : nullptr);
   std::set<std::string> visiting;
   PackagePlan plan = planner.plan(opt, visiting);
   planner.plan_drops(plan);
   keep_files_held_elsewhere(plan);
-  if (!planner.conflicts().empty()) fail("{}", describe_conflicts(opt, top, std::move(planner.conflicts())));
+  if (!planner.conflicts().empty()) fail_with_conflicts(opt, top, std::move(planner.conflicts()));
   if (ctx.dry_run) return planned_result(plan);
+  if (lock) {
+    InstallIntent intent;
+    collect_intent(plan, intent);
+    // The interrupted run's entries stay until this one succeeds: its files
+    // are still to be recognised if this run is killed too.
+    if (interrupted) {
+      for (const auto& e : interrupted->packages) {
+        if (!intent.find(e.location, e.name)) intent.packages.push_back(e);
+      }
+    }
+    lock->set_intent(intent.to_json());
+  }
   execute(ctx, plan);
+  if (lock) {
+    lock->check();
+    lock->release();
+  }
   return std::move(plan.result);
 }
+
+}  // namespace
 
 }  // namespace wrapp::commands

@@ -1,6 +1,7 @@
 #include "commands/mirror.h"
 
 #include "commands/file_ops.h"
+#include "commands/publish.h"
 #include "commands/repository.h"
 #include "commands/tree.h"
 #include "util/error.h"
@@ -20,6 +21,94 @@ bool same_catalog(const model::Catalog& a, const model::Catalog& b) {
   return true;
 }
 
+// One action per catalog item: keep where `verified(i)`, else copy from the
+// source version.
+void plan_keep_or_copy(const model::Catalog& catalog, const std::function<bool(size_t)>& verified,
+                       const Url& src_version, Plan& plan) {
+  for (size_t i = 0; i < catalog.items.size(); ++i) {
+    const auto& item = catalog.items[i];
+    if (verified(i)) {
+      plan.actions.push_back({PlanAction::Kind::kKeep, item.relative_path, "", item.size.value_or(0), item.hash});
+    } else {
+      plan.actions.push_back({PlanAction::Kind::kCopy, item.relative_path, src_version.join(item.relative_path).str(),
+                              item.size.value_or(0), item.hash});
+    }
+  }
+}
+
+// Copies the plan's kCopy actions from the source version, verifying every
+// byte against the catalog while it passes. `replace` publishes each file
+// atomically over a damaged one (a new object: installs hard-linked to the
+// damaged file keep theirs); otherwise files are written in place into the
+// unpublished folder.
+void copy_files(CommandContext& ctx, const MirrorOptions& opt, const Plan& plan, const Url& src_version,
+                const Url& dst_version, bool replace) {
+  std::vector<const PlanAction*> copies;
+  for (const auto& a : plan.actions) {
+    if (a.kind == PlanAction::Kind::kCopy) copies.push_back(&a);
+  }
+  auto& progress = ctx.scheduler.sub_job("mirror " + opt.package_name + " " + opt.version);
+  progress.add_total(copies.size(), plan.bytes(PlanAction::Kind::kCopy));
+  for_each_transfer(ctx, copies.size(), [&](size_t i) {
+    const PlanAction& a = *copies[i];
+    CopyRequest req;
+    req.from = src_version.join(a.relative_path);
+    req.to = dst_version.join(a.relative_path);
+    req.size = a.size;
+    req.expected_hash = a.hash;
+    req.need_hash = true;  // verify the bytes against the catalog while they pass
+    req.write.overwrite = replace;
+    req.write.in_place = !replace;  // unpublished, and the version's lock keeps other writers out
+    req.remember_target_hash = false;  // see create: the cache would grow by a file per version
+    req.write.read_only = true;
+    copy_object(ctx, req, &progress);
+    progress.add_done(1, 0);
+  }, &ctx.store(dst_version));
+  progress.set_finished();
+}
+
+// --resume over a published version: verify every file, and replace those
+// that are missing or damaged from the source (whose bytes verify).
+void repair(CommandContext& ctx, const MirrorOptions& opt, const model::Catalog& catalog, const Url& src_version,
+            const Url& dst_version, MirrorResult& result) {
+  auto& store = ctx.store(dst_version);
+  CommandContext verify = ctx;
+  verify.hash_cache = nullptr;  // a repair reads the bytes
+  auto& job = ctx.scheduler.sub_job("verify " + dst_version.display());
+  job.add_total(catalog.items.size(), catalog.total_size());
+  std::vector<char> good(catalog.items.size(), 0);
+  for_each_transfer(ctx, catalog.items.size(), [&](size_t i) {
+    const auto& item = catalog.items[i];
+    Url to = dst_version.join(item.relative_path);
+    auto info = store.stat(to);
+    if (info && info->is_file() && item.size == info->size && hash_object(verify, to, *info, &job) == item.hash) {
+      good[i] = 1;
+    }
+    job.add_done(1, 0);
+  });
+  job.set_finished();
+  plan_keep_or_copy(catalog, [&](size_t i) { return good[i] != 0; }, src_version, result.plan);
+  size_t bad = result.plan.count(PlanAction::Kind::kCopy);
+  result.no_op = bad == 0;
+  if (ctx.dry_run || bad == 0) return;
+  for (const auto& a : result.plan.actions) {
+    if (a.kind != PlanAction::Kind::kCopy) continue;
+    Url to = dst_version.join(a.relative_path);
+    // A link or folder where the file belongs is removed first (never
+    // followed); a damaged file is replaced atomically.
+    if (auto info = store.stat(to); info && !info->is_file()) {
+      if (info->is_dir) {
+        remove_empty_folder_tree(ctx, to);
+      } else {
+        store.remove(to);
+      }
+    }
+  }
+  copy_files(ctx, opt, result.plan, src_version, dst_version, /*replace=*/true);
+  log::warn("repaired {} damaged or missing file(s) of {} {} in {}", bad, opt.package_name, opt.version,
+            dst_version.display());
+}
+
 }  // namespace
 
 MirrorResult mirror(CommandContext& ctx, const MirrorOptions& opt) {
@@ -31,66 +120,39 @@ MirrorResult mirror(CommandContext& ctx, const MirrorOptions& opt) {
   model::Catalog catalog = pkg.catalog ? *pkg.catalog : model::Catalog{};
   check_no_marker_item(catalog, opt.package_name, repo_marker_url(src_repo, opt.package_name, opt.version).display());
   Url src_version = version_url(src_repo, opt.package_name, opt.version);
-  Url dst_version = version_url(dst_repo, opt.package_name, opt.version);
-  Url dst_marker = dst_version.join(model::wrapp_file_name(opt.package_name));
-  auto& dst_store = ctx.store(dst_version);
 
+  // The lock first, then the marker (publish.h).
+  VersionPublisher publisher(ctx, dst_repo, opt.package_name, opt.version,
+                             "mirror " + opt.package_name + " " + opt.version);
+  const Url& dst_version = publisher.version_folder();
   MirrorResult result;
-  result.wrapp_file = dst_marker.str();
+  result.wrapp_file = publisher.marker().str();
   result.plan.target = dst_version.str();
-  if (auto existing = read_package_info(ctx, dst_marker)) {
-    if (existing->catalog && same_catalog(*existing->catalog, catalog)) {
+  if (const auto& existing = publisher.published()) {
+    if (!existing->catalog || !same_catalog(*existing->catalog, catalog)) {
+      fail_with(ErrorCode::kAlreadyExists,
+                "package '{}' version '{}' already exists in '{}' with different content; versions are immutable",
+                opt.package_name, opt.version, dst_repo.display());
+    }
+    if (!opt.resume) {
       result.no_op = true;
       return result;
     }
-    fail("package '{}' version '{}' already exists in '{}' with different content; versions are immutable",
-         opt.package_name, opt.version, dst_repo.display());
+    repair(ctx, opt, catalog, src_version, dst_version, result);
+    return result;
   }
 
-  auto& plan_job = ctx.scheduler.sub_job("plan mirror");
-  std::vector<PlanAction> actions(catalog.items.size());
-  for_each_transfer(ctx, opt.resume ? catalog.items.size() : 0, [&](size_t i) {
-    const auto& item = catalog.items[i];
-    Url to = dst_version.join(item.relative_path);
-    auto info = dst_store.stat(to);
-    if (info && !info->is_dir && item.size == info->size && hash_object(ctx, to, *info, &plan_job) == item.hash) {
-      actions[i] = {PlanAction::Kind::kKeep, item.relative_path, "", info->size, item.hash};
-    }
-  });
-  plan_job.set_finished();
-  for (size_t i = 0; i < catalog.items.size(); ++i) {
-    const auto& item = catalog.items[i];
-    if (actions[i].relative_path.empty()) {
-      actions[i] = {PlanAction::Kind::kCopy, item.relative_path, src_version.join(item.relative_path).str(),
-                    item.size.value_or(0), item.hash};
-    }
-  }
-  result.plan.actions = std::move(actions);
+  std::vector<VersionPublisher::PlannedFile> planned;
+  planned.reserve(catalog.items.size());
+  for (const auto& item : catalog.items) planned.push_back({item.relative_path, item.size.value_or(0), item.hash});
+  // What an interrupted mirror left is verified, with or without --resume:
+  // taking over a version folder never trusts a file it did not check.
+  std::vector<bool> done(catalog.items.size(), false);
+  if (!ctx.dry_run) done = publisher.resume(planned);
+  plan_keep_or_copy(catalog, [&](size_t i) { return done[i]; }, src_version, result.plan);
   if (ctx.dry_run) return result;
 
-  remove_unpublished_leftovers(ctx, dst_version, catalog);
-  std::vector<const PlanAction*> copies;
-  for (const auto& a : result.plan.actions) {
-    if (a.kind == PlanAction::Kind::kCopy) copies.push_back(&a);
-  }
-  auto& progress = ctx.scheduler.sub_job("mirror " + opt.package_name + " " + opt.version);
-  progress.add_total(copies.size(), result.plan.bytes(PlanAction::Kind::kCopy));
-  for_each_transfer(ctx, copies.size(), [&](size_t i) {
-    const PlanAction& a = *copies[i];
-    CopyRequest req;
-    req.from = src_version.join(a.relative_path);
-    req.to = dst_version.join(a.relative_path);
-    req.size = a.size;
-    req.expected_hash = a.hash;
-    req.need_hash = true;  // verify the bytes against the catalog while they pass
-    req.write.overwrite = true;
-    req.write.in_place = true;  // unpublished until the .wrapp is written
-    req.remember_target_hash = false;  // see create: the cache would grow by a file per version
-    req.write.read_only = true;
-    copy_object(ctx, req, &progress);
-    progress.add_done(1, 0);
-  });
-  progress.set_finished();
+  copy_files(ctx, opt, result.plan, src_version, dst_version, /*replace=*/false);
 
   model::PackageInfo out = pkg;
   out.repository = src_repo.str();
@@ -99,10 +161,7 @@ MirrorResult mirror(CommandContext& ctx, const MirrorOptions& opt) {
   for (const auto& item : catalog.items) {
     out.catalog->items.push_back({item.relative_path, "", item.hash, item.size});  // source: the mirrored file
   }
-  if (ctx.durable) dst_store.sync(dst_version);
-  storage::WriteOptions wopts;
-  wopts.read_only = true;
-  write_json(ctx, dst_marker, wopts, [&](JsonWriter& w) { out.write(w); });
+  publisher.publish(out);
   log::info("mirrored {} {} to {}", opt.package_name, opt.version, dst_repo.display());
   return result;
 }

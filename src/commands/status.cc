@@ -1,5 +1,6 @@
 #include "commands/status.h"
 
+#include <chrono>
 #include <algorithm>
 #include <future>
 #include <optional>
@@ -8,6 +9,7 @@
 #include <unordered_set>
 
 #include "commands/file_ops.h"
+#include "commands/install_lock.h"
 #include "commands/repository.h"
 #include "commands/tree.h"
 #include "util/error.h"
@@ -26,7 +28,7 @@ const char* status_kind_name(StatusEntry::Kind kind) {
 }
 
 bool StatusResult::clean() const {
-  return std::all_of(packages.begin(), packages.end(), [](const PackageStatus& p) { return p.clean(); });
+  return install_state.empty() && std::all_of(packages.begin(), packages.end(), [](const PackageStatus& p) { return p.clean(); });
 }
 
 std::vector<StatusEntry> find_modifications(CommandContext& ctx, const Url& location, const model::Catalog& catalog) {
@@ -165,7 +167,7 @@ StatusResult status(CommandContext& ctx, const StatusOptions& opt) {
   progress.add_total(checks.size(), 0);
   std::mutex mu;
   std::string top_prefix = top.path() == "/" ? "/" : top.path() + "/";
-  bool cache_usable = ctx.hash_cache && top.is_local();
+  bool cache_usable = ctx.hash_cache && store.features().stable_identity;
   for_each_transfer(ctx, checks.size(), [&](size_t i) {
     const Check& c = checks[i];
     std::string rel = join_rel(c.package->location_rel, c.item->relative_path);
@@ -183,7 +185,7 @@ StatusResult status(CommandContext& ctx, const StatusOptions& opt) {
     } else if (!c.item->hash.empty()) {
       // The common case, a cache hit, without building a Url.
       std::optional<model::ContentHash> known;
-      if (cache_usable) known = ctx.hash_cache->lookup(top_prefix + rel, info->size, info->mtime_ns, info->inode);
+      if (cache_usable) known = ctx.hash_cache->lookup(top_prefix + rel, stamp_of(*info));
       if (!known) known = hash_object(ctx, top.join(rel), *info, &progress);
       if (*known != c.item->hash) kind = StatusEntry::Kind::kModified;
     }
@@ -237,6 +239,19 @@ StatusResult status(CommandContext& ctx, const StatusOptions& opt) {
     std::sort(p.status.entries.begin(), p.status.entries.end(),
               [](const StatusEntry& a, const StatusEntry& b) { return a.relative_path < b.relative_path; });
     result.packages.push_back(std::move(p.status));
+  }
+  Url lock_url = install_lock_url(top);
+  if (auto holder = storage::Lock::read(ctx.store(lock_url), lock_url)) {
+    auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch()).count();
+    if (holder->is_dead() || holder->is_expired(now_ms)) {
+      result.install_state = fmt::format(
+          "interrupted: '{}' was stopped before it finished ({}); run it again, install the previous version, or "
+          "'wrapp uninstall --force' to finish",
+          holder->purpose, holder->describe());
+    } else {
+      result.install_state = fmt::format("in progress: '{}' ({})", holder->purpose, holder->describe());
+    }
   }
   return result;
 }

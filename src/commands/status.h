@@ -35,6 +35,10 @@ struct PackageStatus {
 
 struct StatusResult {
   std::vector<PackageStatus> packages;  // the top package first, then subpackages depth-first
+  // "" when no install holds or left the location's lock; otherwise one line
+  // naming an install in progress, or one that was interrupted and how to
+  // finish it (install_lock.h).
+  std::string install_state;
   bool clean() const;
 };
 

@@ -1,6 +1,7 @@
 #include "commands/tree.h"
 
 
+#include <algorithm>
 #include <set>
 
 #include "commands/file_ops.h"
@@ -28,7 +29,8 @@ model::IgnoreEvaluator load_ignore_rules(CommandContext& ctx, const Url& root, c
 }
 
 std::vector<storage::ListEntry> walk_tree(CommandContext& ctx, const Url& root, const model::IgnoreEvaluator& ignores,
-                                          storage::SymlinkPolicy symlinks, const std::string& skip_dir) {
+                                          storage::SymlinkPolicy symlinks,
+                                          const std::vector<std::string>& skip_dirs) {
   auto& store = ctx.store(root);
   auto info = store.stat(root);
   if (!info) fail("folder '{}' not found", root.display());
@@ -36,11 +38,13 @@ std::vector<storage::ListEntry> walk_tree(CommandContext& ctx, const Url& root, 
   storage::ListOptions options;
   options.recursive = true;
   options.symlinks = symlinks;
-  options.descend = [&ignores, &skip_dir](const std::string& dir) {
-    return dir != skip_dir && !ignores.is_dir_ignored(dir);
+  options.descend = [&ignores, &skip_dirs](const std::string& dir) {
+    return std::find(skip_dirs.begin(), skip_dirs.end(), dir) == skip_dirs.end() && !ignores.is_dir_ignored(dir);
   };
   auto entries = storage::list_all(store, root, options);
-  std::erase_if(entries, [&](const storage::ListEntry& e) { return ignores.is_ignored(e.relative_path, false); });
+  std::erase_if(entries, [&](const storage::ListEntry& e) {
+    return is_wrapp_work_file(base_name(e.relative_path)) || ignores.is_ignored(e.relative_path, false);
+  });
   return entries;
 }
 
@@ -137,6 +141,10 @@ bool behind_link(CommandContext& ctx, const Url& url) {
 std::string_view base_name(std::string_view rel) {
   size_t slash = rel.rfind('/');
   return slash == std::string_view::npos ? rel : rel.substr(slash + 1);
+}
+
+bool is_wrapp_work_file(std::string_view name) {
+  return name == ".wrapp-install.lock" || name.starts_with(".wrapp-partial-");
 }
 
 bool is_wrapp_file_name(std::string_view name) {

@@ -19,11 +19,12 @@ namespace wrapp::commands {
 model::IgnoreEvaluator load_ignore_rules(CommandContext& ctx, const storage::Url& root, const std::optional<std::string>& ignore_file);
 
 // Every file below `root` that the rules keep, sorted by relative path.
-// `skip_dir` (relative to root) is left out entirely: a repository's
-// .packages folder inside the tree being packaged.
-std::vector<storage::ListEntry> walk_tree(CommandContext& ctx, const storage::Url& root, const model::IgnoreEvaluator& ignores,
+// `skip_dirs` (relative to root) are left out entirely: a repository's
+// .packages and .wrapp-locks folders inside the tree being packaged.
+std::vector<storage::ListEntry> walk_tree(CommandContext& ctx, const storage::Url& root,
+                                          const model::IgnoreEvaluator& ignores,
                                           storage::SymlinkPolicy symlinks = storage::SymlinkPolicy::kRefuseOutside,
-                                          const std::string& skip_dir = "");
+                                          const std::vector<std::string>& skip_dirs = {});
 
 // Refuses (FailedCommand, listing them) file names that a catalog cannot
 // carry or an install could not write back: control characters,
@@ -58,6 +59,10 @@ void remove_unpublished_leftovers(CommandContext& ctx, const storage::Url& versi
 // storage refuses that at the moment of the call; planners ask first to
 // report every such path together.
 bool behind_link(CommandContext& ctx, const storage::Url& url);
+
+// True for wrapp's own working files in a tree: an install's lock and the
+// temporary names of writes in flight. Never content, never "added".
+bool is_wrapp_work_file(std::string_view file_name);
 
 // Last path segment of a relative path.
 std::string_view base_name(std::string_view relative_path);

@@ -4,6 +4,7 @@
 
 
 #include "commands/file_ops.h"
+#include "commands/install_lock.h"
 #include "commands/repository.h"
 #include "commands/tree.h"
 #include "util/error.h"
@@ -19,18 +20,32 @@ struct Installed {
   Url location;
   Url marker;
   model::PackageInfo info;
+  // The catalog of the version an interrupted install was writing here.
+  std::optional<model::Catalog> interrupted = std::nullopt;
 };
+
+// True when the file at `rel` holds what the interrupted install wrote
+// there: the package's own content, not a user's change.
+bool holds_interrupted_content(CommandContext& ctx, const Installed& p, const std::string& rel) {
+  if (!p.interrupted) return false;
+  const auto* item = p.interrupted->find(rel);
+  if (!item) return false;
+  Url url = p.location.join(rel);
+  auto info = ctx.store(url).stat(url);
+  return info && info->is_file() && item->size == info->size && hash_object(ctx, url, *info, nullptr) == item->hash;
+}
 
 // The package and its subpackages, subpackages first.
 void collect(CommandContext& ctx, const Url& location, const std::string& name, std::vector<Installed>& out,
-             size_t depth = 0) {
+             std::set<std::string>& seen, size_t depth = 0) {
   Url marker = location.join(model::wrapp_file_name(name));
   check_package_depth(depth, marker);
+  if (!seen.insert(marker.str()).second) return;  // a dependency on itself: removed once
   auto info = read_package_info(ctx, marker);
   if (!info) fail("package '{}' is not installed in '{}' ('{}' not found)", name, location.display(), marker.display());
   for (const auto& d : info->dependencies) {
     Url sub = d.relative_destination.empty() ? location : location.join(d.relative_destination);
-    if (ctx.store(sub).stat(sub.join(model::wrapp_file_name(d.package)))) collect(ctx, sub, d.package, out, depth + 1);
+    if (ctx.store(sub).stat(sub.join(model::wrapp_file_name(d.package)))) collect(ctx, sub, d.package, out, seen, depth + 1);
   }
   out.push_back({location, marker, std::move(*info)});
 }
@@ -62,13 +77,25 @@ UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& opt) {
     }
   }
 
+  // One writer per install location (install_lock.h); an install killed
+  // here leaves files of the version it was writing, which go too.
+  std::optional<InstallIntent> interrupted;
+  auto lock = take_install_lock(ctx, location, "uninstall " + opt.package_name, &interrupted);
   std::vector<Installed> packages;
-  collect(ctx, location, opt.package_name, packages);
+  std::set<std::string> seen;
+  collect(ctx, location, opt.package_name, packages, seen);
+  if (interrupted) {
+    for (auto& p : packages) {
+      std::string rel;
+      if (p.location.relative_to(location, &rel)) p.interrupted = interrupted_catalog(ctx, *interrupted, rel, p.info.name);
+    }
+  }
 
   UninstallResult result;
   for (const auto& p : packages) {
     model::Catalog catalog = p.info.catalog ? *p.info.catalog : model::Catalog{};
     for (auto& m : find_modifications(ctx, p.location, catalog)) {
+      if (m.kind == StatusEntry::Kind::kModified && holds_interrupted_content(ctx, p, m.relative_path)) continue;
       std::string rel;
       p.location.join(m.relative_path).relative_to(location, &rel);
       result.modified.push_back({m.kind, rel});
@@ -78,10 +105,15 @@ UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& opt) {
                              [](const StatusEntry& e) { return e.kind == StatusEntry::Kind::kModified; });
   if (changed && !opt.force) {
     std::string list;
-    for (const auto& m : result.modified) list += fmt::format("\n  {}: {}", m.relative_path, status_kind_name(m.kind));
-    fail("'{}' in '{}' has local modifications that uninstall would lose; keep them with 'wrapp create', or pass "
-         "--force to discard them:{}",
-         opt.package_name, location.display(), list);
+    std::vector<std::string> payload;
+    for (const auto& m : result.modified) {
+      payload.push_back(fmt::format("{}: {}", m.relative_path, status_kind_name(m.kind)));
+      list += "\n  " + payload.back();
+    }
+    throw FailedCommand(fmt::format("'{}' in '{}' has local modifications that uninstall would lose; keep them with "
+                                    "'wrapp create', or pass --force to discard them:{}",
+                                    opt.package_name, location.display(), list),
+                        ErrorCode::kModified, std::move(payload));
   }
   // Never delete through a symbolic link (storage refuses it at the moment
   // of each delete; asked here first so that nothing is deleted at all).
@@ -104,6 +136,7 @@ UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& opt) {
     }
   }
   if (ctx.dry_run) return result;
+  if (lock) lock->check();
 
   // Everything removed, relative to `location`: subpackage folders that end
   // up empty go too, the install location itself stays.
@@ -112,6 +145,14 @@ UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& opt) {
     std::vector<std::string> rels;
     if (p.info.catalog) {
       for (const auto& item : p.info.catalog->items) rels.push_back(item.relative_path);
+    }
+    if (p.interrupted) {
+      // Files only the interrupted version has: removed when they are its
+      // own (or with --force, which discards changes anyway).
+      for (const auto& item : p.interrupted->items) {
+        if (p.info.catalog && p.info.catalog->find(item.relative_path)) continue;
+        if (opt.force || holds_interrupted_content(ctx, p, item.relative_path)) rels.push_back(item.relative_path);
+      }
     }
     std::atomic<size_t> removed{0};
     for_each_request(ctx, rels.size(), [&](size_t i) {
@@ -137,6 +178,7 @@ UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& opt) {
     wopts.overwrite = true;
     storage::write_all(store, *dependency_file, parent.serialize(), wopts);
   }
+  if (lock) lock->release();
   return result;
 }
 

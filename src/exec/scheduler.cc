@@ -47,3 +47,14 @@ Scheduler::~Scheduler() {
 }
 
 }  // namespace wrapp::exec
+
+namespace wrapp::exec {
+
+Throttle& Scheduler::connections(const std::string& resource, size_t limit) {
+  std::lock_guard lock(connections_mu_);
+  auto& slot = connections_[resource];
+  if (!slot) slot = std::make_unique<Throttle>("connections to " + resource, std::max<size_t>(1, limit));
+  return *slot;
+}
+
+}  // namespace wrapp::exec

@@ -10,7 +10,9 @@
 
 #include <cstddef>
 #include <cstdio>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "exec/cancellation.h"
@@ -45,6 +47,11 @@ class Scheduler {
   ThreadPool& cpu_pool() { return *cpu_pool_; }  // hashing; cpu_threads threads
   Throttle& transfers() { return transfers_; }   // acquire before opening a file to copy
   Throttle& requests() { return requests_; }     // acquire around one storage request
+  // The throttle of one storage resource (a backend: "local file system",
+  // an S3 endpoint), created with `limit` slots on first use: every command
+  // sharing this scheduler stays within the connections the backend asked
+  // for (storage::Features::connections).
+  Throttle& connections(const std::string& resource, size_t limit);
 
   // The command's token: cancelled by Ctrl-C (if the CLI installed the
   // handler with it) or by the first failing task of a group using it.
@@ -64,6 +71,8 @@ class Scheduler {
   ProgressJob root_;
   Throttle transfers_;
   Throttle requests_;
+  std::mutex connections_mu_;
+  std::map<std::string, std::unique_ptr<Throttle>> connections_;
   std::unique_ptr<ProgressPrinter> printer_;
   std::unique_ptr<ThreadPool> cpu_pool_;
   std::unique_ptr<ThreadPool> io_pool_;

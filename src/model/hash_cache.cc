@@ -23,9 +23,7 @@ namespace {
 constexpr size_t kShards = 64;
 
 struct Entry {
-  uint64_t size = 0;
-  int64_t mtime_ns = 0;
-  uint64_t inode = 0;
+  FileStamp stamp;
   Digest value{};  // the hash, stored binary (see format_hash / parse_hash)
   bool operator==(const Entry&) const = default;
 };
@@ -49,11 +47,13 @@ void append_entry(std::string& out, const std::string& path, const Entry& e) {
   static constexpr char kHex[] = "0123456789abcdef";
   append_json_escaped(out, path);  // checked valid UTF-8 by the caller
   out += ": {\"size\": ";
-  append_int(out, e.size);
+  append_int(out, e.stamp.size);
   out += ", \"mtime_ns\": ";
-  append_int(out, e.mtime_ns);
+  append_int(out, e.stamp.mtime_ns);
+  out += ", \"ctime_ns\": ";
+  append_int(out, e.stamp.ctime_ns);
   out += ", \"inode\": ";
-  append_int(out, e.inode);
+  append_int(out, e.stamp.inode);
   out += ", \"hash\": \"";
   out += kHashPrefix;
   char hex[64];
@@ -99,7 +99,7 @@ bool read_entry(JsonReader& r, Entry& e) {
     return false;
   }
   r.begin_object();
-  bool ok = true, has_size = false, has_mtime = false, has_inode = false, has_hash = false;
+  bool ok = true, has_size = false, has_mtime = false, has_ctime = false, has_inode = false, has_hash = false;
   std::string key, text;
   while (r.next_key(key)) {
     if (key == "size" || key == "inode") {
@@ -108,18 +108,19 @@ bool read_entry(JsonReader& r, Entry& e) {
         r.skip_value();
         ok = false;
       } else if (key == "size") {
-        e.size = u;
+        e.stamp.size = u;
         has_size = true;
       } else {
-        e.inode = u;
+        e.stamp.inode = u;
         has_inode = true;
       }
-    } else if (key == "mtime_ns") {
-      if (!r.read_int64(e.mtime_ns)) {
+    } else if (key == "mtime_ns" || key == "ctime_ns") {
+      bool is_mtime = key == "mtime_ns";
+      if (!r.read_int64(is_mtime ? e.stamp.mtime_ns : e.stamp.ctime_ns)) {
         r.skip_value();
         ok = false;
       } else {
-        has_mtime = true;
+        (is_mtime ? has_mtime : has_ctime) = true;
       }
     } else if (key == "hash") {
       std::optional<Digest> d;
@@ -139,7 +140,7 @@ bool read_entry(JsonReader& r, Entry& e) {
       r.skip_value();  // fields of a later version: ignored
     }
   }
-  return ok && has_size && has_mtime && has_inode && has_hash;
+  return ok && has_size && has_mtime && has_ctime && has_inode && has_hash;
 }
 
 bool looks_like_pickle(std::string_view text) {
@@ -273,8 +274,7 @@ HashCache HashCache::load_async(const std::string& path, std::function<void(cons
   return cache;
 }
 
-std::optional<ContentHash> HashCache::lookup(const std::string& abs_path, uint64_t size,
-                                             int64_t mtime_ns, uint64_t inode) const {
+std::optional<ContentHash> HashCache::lookup(const std::string& abs_path, const FileStamp& stamp) const {
   state_->wait();
   Shard& shard = state_->shard_for(abs_path);
   Digest value;
@@ -283,17 +283,16 @@ std::optional<ContentHash> HashCache::lookup(const std::string& abs_path, uint64
     auto it = shard.map.find(abs_path);
     if (it == shard.map.end()) return std::nullopt;
     const Entry& e = it->second;
-    if (e.size != size || e.mtime_ns != mtime_ns || e.inode != inode) return std::nullopt;
+    if (e.stamp != stamp) return std::nullopt;
     value = e.value;
   }
   return ContentHash(value);
 }
 
-void HashCache::insert(const std::string& abs_path, uint64_t size, int64_t mtime_ns, uint64_t inode,
-                       const ContentHash& hash) {
+void HashCache::insert(const std::string& abs_path, const FileStamp& stamp, const ContentHash& hash) {
   if (hash.empty()) fail("no hash given for '{}'", abs_path);
   state_->wait();
-  Entry entry{size, mtime_ns, inode, hash.digest()};
+  Entry entry{stamp, hash.digest()};
   Shard& shard = state_->shard_for(abs_path);
   {
     std::lock_guard lock(shard.mu);

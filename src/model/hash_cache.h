@@ -1,22 +1,27 @@
 // A persistent cache of file content hashes, so unchanged local files are not
 // hashed again.
 //
-// Keyed by absolute local path. An entry records the file's size, mtime (int64
-// nanoseconds since the epoch) and inode at the time it was hashed; the cached
-// hash is reused ONLY when all three still match.
+// Keyed by absolute local path. An entry records the file's stamp at the time
+// it was hashed: size, mtime and ctime (int64 nanoseconds since the epoch) and
+// inode; the cached hash is reused ONLY when all four still match. The ctime
+// matters: a file rewritten in place with its mtime set back (touch -d, a
+// restore tool, an edit within one timestamp tick) still changes its ctime,
+// which no user can set.
 //
 // File format (JSON, UTF-8), schema-versioned:
 //
 //   {"format": "wrapp-hash-cache",
 //    "version": 1,
-//    "entries": {"/abs/path": {"size": 1, "mtime_ns": 1, "inode": 1,
+//    "entries": {"/abs/path": {"size": 1, "mtime_ns": 1, "ctime_ns": 1, "inode": 1,
 //                              "hash": "sha-256-flat;1048576;<64 hex>"}, ...}}
 //
 //   format   must be exactly "wrapp-hash-cache"; anything else is foreign.
 //   version  1. A file of any other version (e.g. written by a newer wrapp)
 //            is not trusted and is replaced on the next save.
 //   entries  object keyed by absolute path. size and inode are unsigned
-//            64-bit integers, mtime_ns a signed 64-bit integer, hash must pass
+//            64-bit integers, mtime_ns and ctime_ns signed 64-bit integers
+//            (an entry without ctime_ns, from an older wrapp, never matches
+//            and is dropped on load), hash must pass
 //            is_valid_hash(). Entries that are malformed or carry an invalid
 //            hash are dropped on load; unknown fields (top level or in an
 //            entry) are ignored. The order of entries is unspecified.
@@ -50,6 +55,15 @@ namespace wrapp::model {
 inline constexpr std::string_view kHashCacheFormat = "wrapp-hash-cache";
 inline constexpr int kHashCacheVersion = 1;
 
+// What identifies one state of a file's content on a disk.
+struct FileStamp {
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  int64_t ctime_ns = 0;
+  uint64_t inode = 0;
+  bool operator==(const FileStamp&) const = default;
+};
+
 class HashCache {
  public:
   // Loads `path`. Absent file -> empty, clean cache. A corrupt, foreign
@@ -69,17 +83,15 @@ class HashCache {
   HashCache(HashCache&&) noexcept;
   HashCache& operator=(HashCache&&) noexcept;
 
-  // The cached hash if an entry for abs_path exists and its size, mtime_ns
-  // and inode all equal the given ones.
-  std::optional<ContentHash> lookup(const std::string& abs_path, uint64_t size, int64_t mtime_ns,
-                                    uint64_t inode) const;
+  // The cached hash if an entry for abs_path exists and its stamp equals
+  // the given one.
+  std::optional<ContentHash> lookup(const std::string& abs_path, const FileStamp& stamp) const;
 
   // Adds or replaces the entry for abs_path. Throws FailedCommand if `hash`
   // is not a valid hash string. Marks the cache dirty unless the same entry
   // was already present.
   // (A hash string converts to ContentHash, which refuses invalid text.)
-  void insert(const std::string& abs_path, uint64_t size, int64_t mtime_ns, uint64_t inode,
-              const ContentHash& hash);
+  void insert(const std::string& abs_path, const FileStamp& stamp, const ContentHash& hash);
 
   // Writes the cache to `path` atomically (util::write_file_atomically) if it
   // was modified since load or the last save (dirty()), or always if force.

@@ -61,7 +61,7 @@ TEST_F(HashCacheTest, EmptyCache) {
   HashCache c;
   EXPECT_EQ(c.size(), 0u);
   EXPECT_FALSE(c.dirty());
-  EXPECT_FALSE(c.lookup("/a", 1, 2, 3).has_value());
+  EXPECT_FALSE(c.lookup("/a", {1, 2, 2, 3}).has_value());
   HashCache back = HashCache::from_json(c.to_json());
   EXPECT_EQ(back.size(), 0u);
   auto doc = nlohmann::json::parse(c.to_json());
@@ -75,11 +75,10 @@ TEST_F(HashCacheTest, RoundTripThroughJson) {
   const std::vector<std::string> paths = {"/plain/file.usd", "/with space/ü nicode/日本.usda",
                                           "/quote\"back\\slash", "/ctrl\n\t\x01/x"};
   for (size_t i = 0; i < paths.size(); ++i) {
-    c.insert(paths[i], 100 + i, -5 + static_cast<int64_t>(i) * 1'000'000'007LL, 7000 + i,
-             hash_of(paths[i]));
+    c.insert(paths[i], {100 + i, -5 + static_cast<int64_t>(i) * 1'000'000'007LL, -5 + static_cast<int64_t>(i) * 1'000'000'007LL, 7000 + i}, hash_of(paths[i]));
   }
-  c.insert("/big", UINT64_MAX, INT64_MAX, UINT64_MAX, hash_of("big"));
-  c.insert("/neg", 0, INT64_MIN, 0, hash_of(""));
+  c.insert("/big", {UINT64_MAX, INT64_MAX, INT64_MAX, UINT64_MAX}, hash_of("big"));
+  c.insert("/neg", {0, INT64_MIN, INT64_MIN, 0}, hash_of(""));
   EXPECT_TRUE(c.dirty());
   std::string text = c.to_json();
   EXPECT_NO_THROW(nlohmann::json::parse(text));  // a standard JSON parser agrees
@@ -87,43 +86,43 @@ TEST_F(HashCacheTest, RoundTripThroughJson) {
   EXPECT_FALSE(back.dirty());
   EXPECT_EQ(back.size(), paths.size() + 2);
   for (size_t i = 0; i < paths.size(); ++i) {
-    EXPECT_EQ(back.lookup(paths[i], 100 + i, -5 + static_cast<int64_t>(i) * 1'000'000'007LL, 7000 + i),
+    EXPECT_EQ(back.lookup(paths[i], {100 + i, -5 + static_cast<int64_t>(i) * 1'000'000'007LL, -5 + static_cast<int64_t>(i) * 1'000'000'007LL, 7000 + i}),
               hash_of(paths[i]))
         << paths[i];
   }
-  EXPECT_EQ(back.lookup("/big", UINT64_MAX, INT64_MAX, UINT64_MAX), hash_of("big"));
-  EXPECT_EQ(back.lookup("/neg", 0, INT64_MIN, 0), hash_of(""));
+  EXPECT_EQ(back.lookup("/big", {UINT64_MAX, INT64_MAX, INT64_MAX, UINT64_MAX}), hash_of("big"));
+  EXPECT_EQ(back.lookup("/neg", {0, INT64_MIN, INT64_MIN, 0}), hash_of(""));
 }
 
 TEST_F(HashCacheTest, RoundTripThroughFile) {
   HashCache c;
-  c.insert("/a/b", 1, 2, 3, hash_of("a"));
+  c.insert("/a/b", {1, 2, 2, 3}, hash_of("a"));
   c.save(cache_path_);
   EXPECT_FALSE(c.dirty());
   HashCache back = load();
   EXPECT_TRUE(warnings_.empty());
   EXPECT_FALSE(back.dirty());
   EXPECT_EQ(back.size(), 1u);
-  EXPECT_EQ(back.lookup("/a/b", 1, 2, 3), hash_of("a"));
+  EXPECT_EQ(back.lookup("/a/b", {1, 2, 2, 3}), hash_of("a"));
 }
 
 TEST_F(HashCacheTest, LoadAsyncGivesTheSameCache) {
   HashCache c;
-  for (int i = 0; i < 1000; ++i) c.insert("/f" + std::to_string(i), i, i * 7, i * 13, hash_of(std::to_string(i)));
+  for (int i = 0; i < 1000; ++i) c.insert("/f" + std::to_string(i), {i, i * 7, i * 7, i * 13}, hash_of(std::to_string(i)));
   c.save(cache_path_);
   std::vector<std::string> warnings;
   HashCache a = HashCache::load_async(cache_path_, [&](const std::string& m) { warnings.push_back(m); });
   HashCache moved = std::move(a);  // the background load fills the moved-to cache
   EXPECT_EQ(moved.size(), 1000u);
   for (int i = 0; i < 1000; i += 99) {
-    EXPECT_EQ(moved.lookup("/f" + std::to_string(i), i, i * 7, i * 13), ContentHash(hash_of(std::to_string(i))));
+    EXPECT_EQ(moved.lookup("/f" + std::to_string(i), {i, i * 7, i * 7, i * 13}), ContentHash(hash_of(std::to_string(i))));
   }
   EXPECT_FALSE(moved.dirty());
   EXPECT_TRUE(warnings.empty());
   // A foreign file stays untouched through the async path too.
   write("not json");
   HashCache f = HashCache::load_async(cache_path_, [&](const std::string& m) { warnings.push_back(m); });
-  f.insert("/x", 1, 1, 1, hash_of("x"));
+  f.insert("/x", {1, 1, 1, 1}, hash_of("x"));
   f.save(cache_path_);
   EXPECT_EQ(warnings.size(), 1u);
   EXPECT_EQ(*util::read_file(cache_path_), "not json");
@@ -131,21 +130,22 @@ TEST_F(HashCacheTest, LoadAsyncGivesTheSameCache) {
 
 TEST_F(HashCacheTest, MismatchOnSizeMtimeOrInode) {
   HashCache c;
-  c.insert("/f", 10, 20, 30, hash_of("f"));
-  EXPECT_EQ(c.lookup("/f", 10, 20, 30), hash_of("f"));
-  EXPECT_FALSE(c.lookup("/f", 11, 20, 30).has_value()) << "size";
-  EXPECT_FALSE(c.lookup("/f", 10, 21, 30).has_value()) << "mtime_ns";
-  EXPECT_FALSE(c.lookup("/f", 10, 20, 31).has_value()) << "inode";
-  EXPECT_FALSE(c.lookup("/g", 10, 20, 30).has_value()) << "path";
+  c.insert("/f", {10, 20, 20, 30}, hash_of("f"));
+  EXPECT_EQ(c.lookup("/f", {10, 20, 20, 30}), hash_of("f"));
+  EXPECT_FALSE(c.lookup("/f", {11, 20, 20, 30}).has_value()) << "size";
+  EXPECT_FALSE(c.lookup("/f", {10, 21, 20, 30}).has_value()) << "mtime_ns";
+  EXPECT_FALSE(c.lookup("/f", {10, 20, 21, 30}).has_value()) << "ctime_ns: rewritten with its mtime set back";
+  EXPECT_FALSE(c.lookup("/f", {10, 20, 20, 31}).has_value()) << "inode";
+  EXPECT_FALSE(c.lookup("/g", {10, 20, 20, 30}).has_value()) << "path";
   // Replacing an entry replaces the identity too.
-  c.insert("/f", 10, 25, 30, hash_of("f2"));
-  EXPECT_FALSE(c.lookup("/f", 10, 20, 30).has_value());
-  EXPECT_EQ(c.lookup("/f", 10, 25, 30), hash_of("f2"));
+  c.insert("/f", {10, 25, 25, 30}, hash_of("f2"));
+  EXPECT_FALSE(c.lookup("/f", {10, 20, 20, 30}).has_value());
+  EXPECT_EQ(c.lookup("/f", {10, 25, 25, 30}), hash_of("f2"));
 }
 
 TEST_F(HashCacheTest, InsertRejectsInvalidHash) {
   HashCache c;
-  EXPECT_THROW(c.insert("/f", 1, 1, 1, "sha-256-flat;1048576;abc"), FailedCommand);
+  EXPECT_THROW(c.insert("/f", {1, 1, 1, 1}, "sha-256-flat;1048576;abc"), FailedCommand);
   EXPECT_EQ(c.size(), 0u);
   EXPECT_FALSE(c.dirty());
 }
@@ -153,11 +153,11 @@ TEST_F(HashCacheTest, InsertRejectsInvalidHash) {
 TEST_F(HashCacheTest, DirtyTracking) {
   HashCache c;
   EXPECT_FALSE(c.dirty());
-  c.insert("/f", 1, 1, 1, hash_of("x"));
+  c.insert("/f", {1, 1, 1, 1}, hash_of("x"));
   EXPECT_TRUE(c.dirty());
   c.save(cache_path_);
   EXPECT_FALSE(c.dirty());
-  c.insert("/f", 1, 1, 1, hash_of("x"));  // identical: no change
+  c.insert("/f", {1, 1, 1, 1}, hash_of("x"));  // identical: no change
   EXPECT_FALSE(c.dirty());
 
   HashCache loaded = load();
@@ -199,7 +199,7 @@ TEST_F(HashCacheTest, ForeignFileIsLeftUntouched) {
   HashCache c = load();
   ASSERT_EQ(warnings_.size(), 1u);
   EXPECT_NE(warnings_[0].find("left untouched"), std::string::npos) << warnings_[0];
-  c.insert("/a", 1, 1, 1, hash_of("x"));
+  c.insert("/a", {1, 1, 1, 1}, hash_of("x"));
   c.save(cache_path_);
   std::ifstream in(cache_path_);
   std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -210,7 +210,7 @@ TEST_F(HashCacheTest, ForeignJsonIgnored) {
   const std::string h = hash_of("x");
   for (const std::string& foreign : std::vector<std::string>{
            "{\"format\": \"something-else\", \"version\": 1, \"entries\": {}}",
-           "{\"version\": 1, \"entries\": {\"/a\": {\"size\": 1, \"mtime_ns\": 1, \"inode\": 1, \"hash\": \"" + h + "\"}}}",
+           "{\"version\": 1, \"entries\": {\"/a\": {\"size\": 1, \"mtime_ns\": 1, \"ctime_ns\": 1, \"inode\": 1, \"hash\": \"" + h + "\"}}}",
            "{\"format\": \"wrapp-hash-cache\", \"entries\": {}}",
            "{\"format\": \"wrapp-hash-cache\", \"version\": 1}",
            "{\"format\": \"wrapp-hash-cache\", \"version\": 1, \"entries\": []}",
@@ -229,10 +229,10 @@ TEST_F(HashCacheTest, ForeignJsonIgnored) {
 TEST_F(HashCacheTest, NewerVersionIgnored) {
   const std::string h = hash_of("x");
   write("{\"format\": \"wrapp-hash-cache\", \"version\": 2, \"entries\": {\"/a\": "
-        "{\"size\": 1, \"mtime_ns\": 1, \"inode\": 1, \"hash\": \"" + h + "\"}}}");
+        "{\"size\": 1, \"mtime_ns\": 1, \"ctime_ns\": 1, \"inode\": 1, \"hash\": \"" + h + "\"}}}");
   HashCache c = load();
   EXPECT_EQ(c.size(), 0u);
-  EXPECT_FALSE(c.lookup("/a", 1, 1, 1).has_value());
+  EXPECT_FALSE(c.lookup("/a", {1, 1, 1, 1}).has_value());
   ASSERT_EQ(warnings_.size(), 1u);
   EXPECT_NE(warnings_[0].find("version 2"), std::string::npos) << warnings_[0];
   EXPECT_NE(warnings_[0].find(cache_path_), std::string::npos) << warnings_[0];
@@ -252,7 +252,7 @@ TEST_F(HashCacheTest, PickleIgnoredWithWarning) {
     EXPECT_NE(warnings_[0].find("left untouched"), std::string::npos) << warnings_[0];
     EXPECT_NE(warnings_[0].find(cache_path_), std::string::npos) << warnings_[0];
     // Rejected, not converted: the legacy file stays as it is.
-    c.insert("/a", 1, 1, 1, hash_of("x"));
+    c.insert("/a", {1, 1, 1, 1}, hash_of("x"));
     c.save(cache_path_);
     HashCache again = load();
     ASSERT_EQ(warnings_.size(), 1u);
@@ -271,49 +271,49 @@ TEST_F(HashCacheTest, UnreadableFileIgnoredWithWarning) {
 TEST_F(HashCacheTest, InvalidEntriesDropped) {
   const std::string h = hash_of("x");
   std::string text = "{\"format\": \"wrapp-hash-cache\", \"version\": 1, \"extra\": {\"a\": [1, {}]}, \"entries\": {"
-                     "\"/good\": {\"size\": 1, \"mtime_ns\": -2, \"inode\": 3, \"hash\": \"" + h + "\", \"note\": [1]},"
-                     "\"/upper\": {\"size\": 1, \"mtime_ns\": 2, \"inode\": 3, \"hash\": \"" + h.substr(0, h.size() - 1) + "A\"},"
-                     "\"/short\": {\"size\": 1, \"mtime_ns\": 2, \"inode\": 3, \"hash\": \"sha-256-flat;1048576;00\"},"
-                     "\"/nohash\": {\"size\": 1, \"mtime_ns\": 2, \"inode\": 3},"
-                     "\"/negsize\": {\"size\": -1, \"mtime_ns\": 2, \"inode\": 3, \"hash\": \"" + h + "\"},"
-                     "\"/float\": {\"size\": 1.5, \"mtime_ns\": 2, \"inode\": 3, \"hash\": \"" + h + "\"},"
-                     "\"/strsize\": {\"size\": \"1\", \"mtime_ns\": 2, \"inode\": 3, \"hash\": \"" + h + "\"},"
-                     "\"/bigmtime\": {\"size\": 1, \"mtime_ns\": 9223372036854775808, \"inode\": 3, \"hash\": \"" + h + "\"},"
-                     "\"/objhash\": {\"size\": 1, \"mtime_ns\": 2, \"inode\": 3, \"hash\": {\"x\": 1}},"
+                     "\"/good\": {\"size\": 1, \"mtime_ns\": -2, \"ctime_ns\": -2, \"inode\": 3, \"hash\": \"" + h + "\", \"note\": [1]},"
+                     "\"/upper\": {\"size\": 1, \"mtime_ns\": 2, \"ctime_ns\": 2, \"inode\": 3, \"hash\": \"" + h.substr(0, h.size() - 1) + "A\"},"
+                     "\"/short\": {\"size\": 1, \"mtime_ns\": 2, \"ctime_ns\": 2, \"inode\": 3, \"hash\": \"sha-256-flat;1048576;00\"},"
+                     "\"/nohash\": {\"size\": 1, \"mtime_ns\": 2, \"ctime_ns\": 2, \"inode\": 3},"
+                     "\"/negsize\": {\"size\": -1, \"mtime_ns\": 2, \"ctime_ns\": 2, \"inode\": 3, \"hash\": \"" + h + "\"},"
+                     "\"/float\": {\"size\": 1.5, \"mtime_ns\": 2, \"ctime_ns\": 2, \"inode\": 3, \"hash\": \"" + h + "\"},"
+                     "\"/strsize\": {\"size\": \"1\", \"mtime_ns\": 2, \"ctime_ns\": 2, \"inode\": 3, \"hash\": \"" + h + "\"},"
+                     "\"/bigmtime\": {\"size\": 1, \"mtime_ns\": 9223372036854775808, \"ctime_ns\": 2, \"inode\": 3, \"hash\": \"" + h + "\"},"
+                     "\"/objhash\": {\"size\": 1, \"mtime_ns\": 2, \"ctime_ns\": 2, \"inode\": 3, \"hash\": {\"x\": 1}},"
                      "\"/array\": [1, 2],"
                      "\"/scalar\": 5,"
-                     "\"/good2\": {\"hash\": \"" + h + "\", \"inode\": 0, \"mtime_ns\": 0, \"size\": 0}"
+                     "\"/good2\": {\"hash\": \"" + h + "\", \"inode\": 0, \"mtime_ns\": 0, \"ctime_ns\": 0, \"size\": 0}"
                      "}}";
   HashCache c = HashCache::from_json(text);
   EXPECT_EQ(c.size(), 2u);
-  EXPECT_EQ(c.lookup("/good", 1, -2, 3), h);
-  EXPECT_EQ(c.lookup("/good2", 0, 0, 0), h);
+  EXPECT_EQ(c.lookup("/good", {1, -2, -2, 3}), h);
+  EXPECT_EQ(c.lookup("/good2", {0, 0, 0, 0}), h);
 }
 
 TEST_F(HashCacheTest, FieldOrderAtTopLevelDoesNotMatter) {
   const std::string h = hash_of("x");
   HashCache c = HashCache::from_json(
-      "{\"entries\": {\"/a\": {\"size\": 1, \"mtime_ns\": 1, \"inode\": 1, \"hash\": \"" + h +
+      "{\"entries\": {\"/a\": {\"size\": 1, \"mtime_ns\": 1, \"ctime_ns\": 1, \"inode\": 1, \"hash\": \"" + h +
       "\"}}, \"version\": 1, \"format\": \"wrapp-hash-cache\"}");
-  EXPECT_EQ(c.lookup("/a", 1, 1, 1), h);
+  EXPECT_EQ(c.lookup("/a", {1, 1, 1, 1}), h);
 }
 
 TEST_F(HashCacheTest, NonUtf8PathsAreNotSaved) {
   HashCache c;
-  c.insert("/ok", 1, 1, 1, hash_of("a"));
-  c.insert(std::string("/bad\xff\xfe"), 1, 1, 1, hash_of("b"));
-  c.insert(std::string("/overlong\xc0\xaf"), 1, 1, 1, hash_of("b"));
-  c.insert(std::string("/surrogate\xed\xa0\x80"), 1, 1, 1, hash_of("b"));
+  c.insert("/ok", {1, 1, 1, 1}, hash_of("a"));
+  c.insert(std::string("/bad\xff\xfe"), {1, 1, 1, 1}, hash_of("b"));
+  c.insert(std::string("/overlong\xc0\xaf"), {1, 1, 1, 1}, hash_of("b"));
+  c.insert(std::string("/surrogate\xed\xa0\x80"), {1, 1, 1, 1}, hash_of("b"));
   HashCache back = HashCache::from_json(c.to_json());
   EXPECT_EQ(back.size(), 1u);
-  EXPECT_EQ(back.lookup("/ok", 1, 1, 1), hash_of("a"));
+  EXPECT_EQ(back.lookup("/ok", {1, 1, 1, 1}), hash_of("a"));
 }
 
 TEST_F(HashCacheTest, AtomicSaveLeavesNoTempFiles) {
   HashCache c;
-  for (int i = 0; i < 100; ++i) c.insert("/f" + std::to_string(i), i, i, i, hash_of(std::to_string(i)));
+  for (int i = 0; i < 100; ++i) c.insert("/f" + std::to_string(i), {i, i, i, i}, hash_of(std::to_string(i)));
   c.save(cache_path_);
-  c.insert("/another", 1, 1, 1, hash_of("x"));
+  c.insert("/another", {1, 1, 1, 1}, hash_of("x"));
   c.save(cache_path_);
   c.save(cache_path_, /*force=*/true);
   EXPECT_EQ(names(), std::vector<std::string>{"hash_cache.json"});
@@ -322,7 +322,7 @@ TEST_F(HashCacheTest, AtomicSaveLeavesNoTempFiles) {
 
 TEST_F(HashCacheTest, SaveFailureKeepsDirtyAndThrowsStorageError) {
   HashCache c;
-  c.insert("/f", 1, 1, 1, hash_of("x"));
+  c.insert("/f", {1, 1, 1, 1}, hash_of("x"));
   EXPECT_THROW(c.save(dir_ + "/missing-dir/cache.json"), StorageError);
   EXPECT_TRUE(c.dirty());
   EXPECT_TRUE(names().empty());
@@ -340,16 +340,16 @@ TEST_F(HashCacheTest, ConcurrentInsertAndLookup) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
         std::string own = "/t" + std::to_string(t) + "/f" + std::to_string(i);
-        c.insert(own, i, t, i, hashes[i % 16]);
-        if (c.lookup(own, i, t, i) != hashes[i % 16]) ++wrong;
+        c.insert(own, {i, t, t, i}, hashes[i % 16]);
+        if (c.lookup(own, {i, t, t, i}) != hashes[i % 16]) ++wrong;
         // Shared paths, written by everyone with the same value.
         std::string shared = "/shared/" + std::to_string(i % 50);
-        c.insert(shared, 1, 1, 1, hashes[0]);
-        auto got = c.lookup(shared, 1, 1, 1);
+        c.insert(shared, {1, 1, 1, 1}, hashes[0]);
+        auto got = c.lookup(shared, {1, 1, 1, 1});
         if (got != hashes[0]) ++wrong;
         // Read another thread's entries (may or may not exist yet).
         std::string other = "/t" + std::to_string((t + 1) % kThreads) + "/f" + std::to_string(i);
-        auto o = c.lookup(other, i, (t + 1) % kThreads, i);
+        auto o = c.lookup(other, {i, (t + 1) % kThreads, (t + 1) % kThreads, i});
         if (o && *o != hashes[i % 16]) ++wrong;
         if (i % 500 == 0) (void)c.to_json();
       }
@@ -368,7 +368,7 @@ TEST_F(HashCacheTest, LargeCacheLoadsAndSavesQuickly) {
   HashCache c;
   const std::string h = hash_of("x");
   for (int i = 0; i < kN; ++i) {
-    c.insert("/some/reasonably/long/folder/name/file_" + std::to_string(i) + ".usd", i, i * 1000LL, i, h);
+    c.insert("/some/reasonably/long/folder/name/file_" + std::to_string(i) + ".usd", {i, i * 1000LL, i * 1000LL, i}, h);
   }
   auto t0 = std::chrono::steady_clock::now();
   c.save(cache_path_);
@@ -376,18 +376,18 @@ TEST_F(HashCacheTest, LargeCacheLoadsAndSavesQuickly) {
   auto elapsed = std::chrono::steady_clock::now() - t0;
   EXPECT_TRUE(warnings_.empty());
   EXPECT_EQ(back.size(), static_cast<size_t>(kN));
-  EXPECT_EQ(back.lookup("/some/reasonably/long/folder/name/file_12345.usd", 12345, 12345000LL, 12345), h);
+  EXPECT_EQ(back.lookup("/some/reasonably/long/folder/name/file_12345.usd", {12345, 12345000LL, 12345000LL, 12345}), h);
   EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count(), 5000);
 }
 
 TEST_F(HashCacheTest, MoveKeepsEntries) {
   HashCache a;
-  a.insert("/m", 1, 2, 3, hash_of("m"));
+  a.insert("/m", {1, 2, 2, 3}, hash_of("m"));
   HashCache b = std::move(a);
-  EXPECT_EQ(b.lookup("/m", 1, 2, 3), hash_of("m"));
+  EXPECT_EQ(b.lookup("/m", {1, 2, 2, 3}), hash_of("m"));
   HashCache c;
   c = std::move(b);
-  EXPECT_EQ(c.lookup("/m", 1, 2, 3), hash_of("m"));
+  EXPECT_EQ(c.lookup("/m", {1, 2, 2, 3}), hash_of("m"));
 }
 
 }  // namespace

@@ -392,7 +392,10 @@ def test_create_from_stale_catalog_is_refused(wrapp, tmp_path):
 # Next versions share unchanged files with the earlier one
 
 
-def test_next_version_shares_unchanged_files_with_the_previous_one(wrapp, tmp_path):
+def test_next_version_never_shares_inodes_with_the_previous_one(wrapp, tmp_path):
+    # Unchanged files are cloned copy-on-write where the file system can (and
+    # read back to verify), copied elsewhere: never hard-linked, so an edit of
+    # one version's file can never reach another version.
     src = write_tree(tmp_path / "src", {"same.bin": os.urandom(300_000), "sub/same.txt": "s", "edit.txt": "v1"})
     repo = tmp_path / "repo"
     cache = tmp_path / "hashes.json"
@@ -403,13 +406,28 @@ def test_next_version_shares_unchanged_files_with_the_previous_one(wrapp, tmp_pa
     assert "reuse   same.bin" in r.stdout and "copy    edit.txt" in r.stdout, str(r)
     assert wrapp("create", "p", "2", src, "--repo", repo, "--hcf", cache).returncode == 0
     v1, v2 = version_dir(repo, "p", "1"), version_dir(repo, "p", "2")
-    for shared in ["same.bin", "sub/same.txt"]:
-        assert (v1 / shared).stat().st_ino == (v2 / shared).stat().st_ino, shared
-    assert (v1 / "edit.txt").stat().st_ino != (v2 / "edit.txt").stat().st_ino
+    for path in ["same.bin", "sub/same.txt", "edit.txt"]:
+        assert (v1 / path).stat().st_ino != (v2 / path).stat().st_ino, path
+    assert (v2 / "same.bin").read_bytes() == (src / "same.bin").read_bytes()
     assert (v2 / "edit.txt").read_text() == "v2 edited"
     assert (v1 / "edit.txt").read_text() == "v1"
     assert wrapp("check", repo_wrapp(repo, "p", "2")).returncode == 0
     assert wrapp("check", repo_wrapp(repo, "p", "1")).returncode == 0
+
+
+def test_a_damaged_earlier_version_is_not_cloned_into_the_next(wrapp, tmp_path):
+    data = os.urandom(300_000)
+    src = write_tree(tmp_path / "src", {"same.bin": data})
+    repo = tmp_path / "repo"
+    cache = tmp_path / "hashes.json"
+    assert wrapp("create", "p", "1", src, "--repo", repo, "--hcf", cache).returncode == 0
+    damaged = version_dir(repo, "p", "1") / "same.bin"
+    damaged.chmod(0o644)
+    with open(damaged, "r+b") as f:
+        f.write(b"X" * 100)
+    assert wrapp("create", "p", "2", src, "--repo", repo, "--hcf", cache).returncode == 0
+    assert (version_dir(repo, "p", "2") / "same.bin").read_bytes() == data
+    assert wrapp("check", repo_wrapp(repo, "p", "2")).returncode == 0
 
 
 def test_without_known_hashes_the_next_version_copies(wrapp, tmp_path):
