@@ -4,6 +4,7 @@
 
 #include "commands/publish.h"
 #include "commands/repository.h"
+#include "commands/tree.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -42,6 +43,25 @@ const InstallIntent::Entry* InstallIntent::find(const std::string& location, con
   return nullptr;
 }
 
+namespace {
+
+// A killed writer may leave a temporary name behind (the instant between
+// naming a finished temporary file and renaming it over its target). Only
+// wrapp's own names are removed, links are listed as themselves and never
+// followed.
+void remove_partial_writes(CommandContext& ctx, const Url& location) {
+  auto& store = ctx.store(location);
+  storage::ListOptions options;
+  options.symlinks = storage::SymlinkPolicy::kReportLinks;
+  for (const auto& e : storage::list_all(store, location, options)) {
+    if (!e.info.is_file() || !base_name(e.relative_path).starts_with(".wrapp-partial-")) continue;
+    log::info("removing '{}', left by an interrupted write", location.join(e.relative_path).display());
+    store.remove(location.join(e.relative_path));
+  }
+}
+
+}  // namespace
+
 std::unique_ptr<storage::Lock> take_install_lock(CommandContext& ctx, const Url& location, const std::string& purpose,
                                                  std::optional<InstallIntent>* interrupted) {
   if (ctx.dry_run) return nullptr;
@@ -51,6 +71,7 @@ std::unique_ptr<storage::Lock> take_install_lock(CommandContext& ctx, const Url&
   if (previous) {
     log::warn("'{}': {} was interrupted ({}); finishing from where it stopped", location.display(),
               previous->purpose, previous->describe());
+    remove_partial_writes(ctx, location);
     if (!previous->intent.empty() && interrupted) {
       try {
         *interrupted = InstallIntent::parse(previous->intent, url.display());

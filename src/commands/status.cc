@@ -2,13 +2,13 @@
 
 #include <chrono>
 #include <algorithm>
-#include <future>
 #include <optional>
 #include <mutex>
 #include <set>
 #include <unordered_set>
 
 #include "commands/file_ops.h"
+#include "exec/task_group.h"
 #include "commands/install_lock.h"
 #include "commands/repository.h"
 #include "commands/tree.h"
@@ -122,19 +122,26 @@ StatusResult status(CommandContext& ctx, const StatusOptions& opt) {
   // it finds beyond the catalogs is "added". It runs while the package files
   // are read.
   auto ignores = load_ignore_rules(ctx, top, opt.ignore_file);
-  auto walk = std::async(std::launch::async, [&] {
-    return walk_tree(ctx, top, ignores, storage::SymlinkPolicy::kSkipOutside);
-  });
+  // On the scheduler's io pool, under the command's token: a Ctrl-C stops
+  // it with the rest (the walk checks cancellation between folders).
+  std::vector<storage::ListEntry> entries;
   std::vector<Installed> packages;
-  std::set<std::string> seen;
-  try {
-    collect(ctx, top, wrapp_file, "", opt.recursive, packages, seen);
-  } catch (...) {
-    walk.wait();  // it uses `ignores` and `top`
-    throw;
+  {
+    exec::TaskGroup group(ctx.scheduler.io_pool(), ctx.scheduler.token().child());
+    group.spawn([&] { entries = walk_tree(ctx, top, ignores, storage::SymlinkPolicy::kSkipOutside); });
+    std::set<std::string> seen;
+    try {
+      collect(ctx, top, wrapp_file, "", opt.recursive, packages, seen);
+    } catch (...) {
+      group.token().cancel();
+      try {
+        group.wait();  // the walk uses `ignores` and `top`
+      } catch (...) {
+      }
+      throw;  // the package file's error is the one to report
+    }
+    group.wait();
   }
-
-  auto entries = walk.get();
 
   // Modified and missing: each package against its own catalog.
   struct Check {
