@@ -30,7 +30,7 @@
 #include <utility>
 #include <vector>
 
-#include "storage/local_storage.h"
+#include "storage/local/backend.h"
 #include "storage/storage.h"
 #include "storage/url.h"
 #include "util/error.h"
@@ -716,7 +716,7 @@ TEST_F(StorageLocal, UncommittedWriterLeavesNoTempFileInTheFolder) {
 }
 
 TEST_F(StorageLocal, OpenReadOfAFolderThrows) {
-  make_directories(path("d"));
+  fs::create_directories(path("d"));
   EXPECT_THROW(store_.open_read(at("d")), Error);
 }
 
@@ -726,7 +726,7 @@ class StorageLocalSymlinks : public StorageLocal {
  protected:
   void SetUp() override {
     StorageLocal::SetUp();
-    make_directories(path("tree/sub"));
+    fs::create_directories(path("tree/sub"));
     put("tree/file.txt", "12345");
     put("tree/sub/inner", "inner");
     put("outside.txt", "outside content");
@@ -811,8 +811,8 @@ TEST_F(StorageLocalSymlinks, LinkToAnAncestorFolderIsALoop) {
 TEST_F(StorageLocalSymlinks, MutuallyPointingFolderLinksAreALoop) {
   // tree/a/to_b -> ../b and tree/b/to_a -> ../a: neither link points to a
   // folder that contains it, yet following both never ends (a/to_b/to_a/...).
-  make_directories(path("tree/a"));
-  make_directories(path("tree/b"));
+  fs::create_directories(path("tree/a"));
+  fs::create_directories(path("tree/b"));
   put("tree/a/fa", "a");
   put("tree/b/fb", "b");
   symlink("../b", "tree/a/to_b");
@@ -844,13 +844,22 @@ TEST_F(StorageLocalSymlinks, LinkToTheListedRootIsALoop) {
   EXPECT_EQ(list_tree(SymlinkPolicy::kSkipOutside).size(), 2u);
 }
 
-TEST_F(StorageLocalSymlinks, StatFollowsLinksAndDanglingIsAbsent) {
+// stat never follows a link beneath the anchor (storage/storage.h): it
+// reports the link itself, so that planners see a link where one is and
+// nothing is ever written through it. (It used to follow links, and call a
+// dangling one absent.) Reads still follow links that stay inside.
+TEST_F(StorageLocalSymlinks, StatReportsLinksAsThemselves) {
   symlink("file.txt", "tree/link");
   symlink("nowhere", "tree/dangling");
   auto info = store_.stat(at("tree/link"));
   ASSERT_TRUE(info);
-  EXPECT_EQ(info->size, 5u);
-  EXPECT_EQ(store_.stat(at("tree/dangling")), std::nullopt);
+  EXPECT_TRUE(info->is_link);
+  EXPECT_FALSE(info->is_file());
+  EXPECT_EQ(info->inode, st("tree/link").st_ino);
+  auto dangling = store_.stat(at("tree/dangling"));
+  ASSERT_TRUE(dangling);
+  EXPECT_TRUE(dangling->is_link);
+  EXPECT_EQ(get("tree/link"), "12345");
   EXPECT_EQ(store_.open_read(at("tree/dangling")), nullptr);
 }
 
