@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include "storage/local_storage.h"
+#include "storage/local/backend.h"
 #include "storage/memory/memory_storage.h"
 #include "util/error.h"
 
@@ -130,12 +130,6 @@ class LockTest : public ::testing::TestWithParam<std::string> {
   std::function<void(const std::string&)> fault_;
 };
 
-// TODO(local rewrite): the old LocalStorage reports create-only conflicts
-// without ErrorCode::kAlreadyExists and has no etags or if_match; remove
-// these skips when the new local backend lands.
-#define SKIP_ON_OLD_LOCAL(feature) \
-  if (GetParam() == "local") GTEST_SKIP() << "TODO(local rewrite): the old local backend lacks " << (feature)
-
 // Expects `action` to throw FailedCommand with `code`; returns its message.
 template <typename Action>
 std::string failure(Action&& action, ErrorCode code) {
@@ -173,7 +167,6 @@ TEST_P(LockTest, AcquireWritesTheHolder) {
 }
 
 TEST_P(LockTest, SecondAcquireWhileHeldIsLocked) {
-  SKIP_ON_OLD_LOCAL("ErrorCode::kAlreadyExists on create-only conflicts");
   auto lock = Lock::acquire(*store_, url_, options(1h, 90s));
   std::string message = failure([&] { Lock::acquire(*store_, url_, options()); }, ErrorCode::kLocked);
   EXPECT_NE(message.find(url_.display()), std::string::npos) << message;
@@ -185,7 +178,6 @@ TEST_P(LockTest, SecondAcquireWhileHeldIsLocked) {
 }
 
 TEST_P(LockTest, LiveHolderOnAnotherHostIsRespected) {
-  SKIP_ON_OLD_LOCAL("ErrorCode::kAlreadyExists on create-only conflicts");
   put(lock_document(1, "build-agent-7", now_ms(), 60000));
   std::string message = failure([&] { Lock::acquire(*store_, url_, options()); }, ErrorCode::kLocked);
   EXPECT_NE(message.find("pid 1 on host 'build-agent-7'"), std::string::npos) << message;
@@ -193,7 +185,6 @@ TEST_P(LockTest, LiveHolderOnAnotherHostIsRespected) {
 }
 
 TEST_P(LockTest, DeadHolderIsTakenOverAndHandedBack) {
-  SKIP_ON_OLD_LOCAL("etags and WriteOptions::if_match");
   int64_t pid = dead_pid();
   put(lock_document(pid, hostname(), now_ms(), 3600000, R"({"step": "copy", "done": 12})"));
   std::optional<LockHolder> previous;
@@ -206,7 +197,6 @@ TEST_P(LockTest, DeadHolderIsTakenOverAndHandedBack) {
 }
 
 TEST_P(LockTest, ExpiredHolderIsTakenOver) {
-  SKIP_ON_OLD_LOCAL("etags and WriteOptions::if_match");
   put(lock_document(1, "build-agent-7", now_ms() - 600000, 1000));
   std::optional<LockHolder> previous;
   auto lock = Lock::acquire(*store_, url_, options(), &previous);
@@ -218,7 +208,6 @@ TEST_P(LockTest, ExpiredHolderIsTakenOver) {
 // Of 8 writers taking over one stale lock, exactly one wins; on the memory
 // store all of them first reach their compare-and-swap with the same etag.
 TEST_P(LockTest, RacingTakeoversHaveExactlyOneWinner) {
-  SKIP_ON_OLD_LOCAL("etags and WriteOptions::if_match");
   constexpr int kWriters = 8;
   put(lock_document(dead_pid(), hostname(), now_ms(), 3600000));
   std::atomic<int> at_commit{0};
@@ -257,7 +246,6 @@ TEST_P(LockTest, RacingTakeoversHaveExactlyOneWinner) {
 }
 
 TEST_P(LockTest, ReplacedLockIsLostOnceAndReleaseLeavesTheNewHolder) {
-  SKIP_ON_OLD_LOCAL("WriteOptions::if_match (a refresh would overwrite the new holder)");
   constexpr auto kRefresh = 100ms;
   std::atomic<int> lost_calls{0};
   Lock::Options o = options(kRefresh, 60s);
@@ -281,7 +269,6 @@ TEST_P(LockTest, ReplacedLockIsLostOnceAndReleaseLeavesTheNewHolder) {
 }
 
 TEST_P(LockTest, ReleaseAfterTakeoverLeavesTheNewHolder) {
-  SKIP_ON_OLD_LOCAL("etags and WriteOptions::if_match");
   // The first holder stalls: its heartbeat would come only after its expiry.
   auto stalled = Lock::acquire(*store_, url_, options(1h, 50ms));
   std::this_thread::sleep_for(120ms);
@@ -373,7 +360,6 @@ TEST_P(LockTest, ForeignDocumentsAreRefusedNamingThem) {
 }
 
 TEST_P(LockTest, AcquireRefusesAForeignDocument) {
-  SKIP_ON_OLD_LOCAL("ErrorCode::kAlreadyExists on create-only conflicts");
   put("{\"hello\": \"world\"}");
   std::string message = failure([&] { Lock::acquire(*store_, url_, options()); }, ErrorCode::kBadInput);
   EXPECT_NE(message.find(url_.display()), std::string::npos) << message;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <mutex>
 
-#include "storage/local_storage.h"
+#include "storage/local/backend.h"
 #include "storage/memory/memory_storage.h"
 #include "util/error.h"
 
@@ -46,7 +46,7 @@ std::unique_ptr<Document> Storage::read_document(const Url& url) {
 Resolver::Resolver() : Resolver(Options{}) {}
 
 Resolver::Resolver(Options options) : options_(std::move(options)) {
-  backends_["file"] = std::make_shared<LocalStorage>();
+  backends_["file"] = std::make_shared<LocalStorage>(options_.check_cancelled);
 }
 
 Resolver::~Resolver() = default;

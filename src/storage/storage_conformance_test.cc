@@ -11,7 +11,9 @@
 // writes, injected faults) in storage/memory/memory_storage_test.cc.
 #include <fcntl.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -24,6 +26,9 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <optional>
+#include <iterator>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -34,7 +39,7 @@
 #include <utility>
 #include <vector>
 
-#include "storage/local_storage.h"
+#include "storage/local/backend.h"
 #include "storage/memory/memory_storage.h"
 #include "storage/storage.h"
 #include "storage/url.h"
@@ -55,14 +60,7 @@ struct StorageTarget {
 struct StorageBackend {
   std::string name;  // gtest parameter name: [A-Za-z0-9_]
   std::function<StorageTarget()> make;
-  // TODO(local rewrite): the local backend being replaced lacks error codes
-  // on create-only conflicts, etags and if_match; tests of those skip it
-  // (SKIP_ON_OLD_LOCAL). Remove this flag and the skips with the new one.
-  bool old_local = false;
 };
-
-#define SKIP_ON_OLD_LOCAL(feature) \
-  if (GetParam().old_local) GTEST_SKIP() << "TODO(local rewrite): the old local backend lacks " << (feature)
 
 std::string make_temp_dir(const char* tag) {
   std::string tmpl = (fs::temp_directory_path() / (std::string("wrapp-") + tag + "-XXXXXX")).string();
@@ -91,7 +89,14 @@ StorageTarget local_target(std::shared_ptr<Storage> storage) {
 
 // A fresh LocalStorage object per test.
 StorageBackend local_backend() {
-  return {"local", [] { return local_target(std::make_shared<LocalStorage>()); }, true};
+  return {"local", [] { return local_target(std::make_shared<LocalStorage>()); }};
+}
+
+// The same, resolving paths with the component walk that stands in where
+// openat2 is missing or filtered.
+StorageBackend local_walk_backend() {
+  return {"local_walk",
+          [] { return local_target(std::make_shared<LocalStorage>(std::function<void()>{}, local::Method::kWalk)); }};
 }
 
 // The backend that commands reach through a Resolver.
@@ -101,8 +106,7 @@ StorageBackend routed_local_backend() {
             Url probe = Url::from_local_path("/");
             std::shared_ptr<Storage> routed(&resolver.for_url(probe), [](Storage*) {});
             return local_target(std::move(routed));
-          },
-          true};
+          }};
 }
 
 // A fresh in-memory object store per test, with pages of 3 entries so that
@@ -606,7 +610,6 @@ void expect_refusal(Action&& action, ErrorCode code, const std::string& name) {
 // object, exactly one publishes it, and every other commit is refused with
 // kAlreadyExists (so is a later open).
 TEST_P(StorageConformance, CreateOnlyRaceHasExactlyOneWinner) {
-  SKIP_ON_OLD_LOCAL("ErrorCode::kAlreadyExists on create-only conflicts");
   constexpr int kWriters = 8;
   std::atomic<int> opened{0};
   std::vector<std::string> outcome(kWriters);
@@ -654,7 +657,6 @@ TEST_P(StorageConformance, CreateOnlyRaceHasExactlyOneWinner) {
 // an object that is gone, is refused with kPreconditionFailed, at open or at
 // commit, and changes nothing.
 TEST_P(StorageConformance, IfMatchReplacesOnlyTheVersionItNames) {
-  SKIP_ON_OLD_LOCAL("etags and WriteOptions::if_match");
   put("obj", "one");
   std::string e1 = s().stat(at("obj"))->etag;
   EXPECT_FALSE(e1.empty());
@@ -687,7 +689,6 @@ TEST_P(StorageConformance, IfMatchReplacesOnlyTheVersionItNames) {
 // Compare-and-swap loses no update: 8 threads increment one counter object,
 // each read-modify-write retried on kPreconditionFailed.
 TEST_P(StorageConformance, CompareAndSwapLosesNoUpdate) {
-  SKIP_ON_OLD_LOCAL("etags and WriteOptions::if_match");
   constexpr int kThreads = 8;
   constexpr int kIncrements = 25;
   put("counter", "0");
@@ -747,7 +748,6 @@ TEST_P(StorageConformance, RemoveIsIdempotent) {
 }
 
 TEST_P(StorageConformance, RemoveWithStaleIfMatchIsRefused) {
-  SKIP_ON_OLD_LOCAL("RemoveOptions::if_match");
   put("guarded", "v1");
   std::string e1 = s().stat(at("guarded"))->etag;
   put("guarded", "v2", WriteOptions{.overwrite = true});
@@ -843,23 +843,103 @@ TEST_P(StorageConformance, ContentHashIsKeptAsMetadata) {
   EXPECT_EQ(s().stat(at("hashed"))->content_hash, "") << "a replaced object kept the old object's hash";
 }
 
+// The error a call throws: its code, and its message in the failure.
+template <typename Fn>
+std::optional<ErrorCode> error_code_of(Fn&& fn, std::string* message = nullptr) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    if (message) *message = e.what();
+    return e.code();
+  }
+  return std::nullopt;
+}
+
+TEST_P(StorageConformance, EtagChangesWhenTheObjectIsReplaced) {
+  put("e", "one");
+  auto first = s().stat(at("e"));
+  ASSERT_TRUE(first);
+  if (first->etag.empty()) GTEST_SKIP() << "backend reports no etag";
+  put("e", "two", WriteOptions{.overwrite = true});  // same size
+  auto second = s().stat(at("e"));
+  ASSERT_TRUE(second);
+  EXPECT_NE(first->etag, second->etag);
+  EXPECT_EQ(s().stat(at("e"))->etag, second->etag) << "an unchanged object keeps its etag";
+  // Removed and made again at once (a local file may get the freed inode
+  // number back, with the same size and, on coarse clocks, the same times).
+  ASSERT_TRUE(s().remove(at("e")));
+  put("e", "two");
+  EXPECT_NE(s().stat(at("e"))->etag, second->etag);
+  second = s().stat(at("e"));
+  // A Reader reports the identity of what it reads, as stat does.
+  auto r = s().open_read(at("e"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->info().etag, second->etag);
+  EXPECT_EQ(r->info().size, 3u);
+}
+
+TEST_P(StorageConformance, IfMatchIsCheckedWhenTheWriterCommits) {
+  if (!s().features().conditional_write) GTEST_SKIP() << "backend has no conditional writes";
+  put("cas", "v1");
+  auto w = s().open_write(at("cas"), WriteOptions{.if_match = s().stat(at("cas"))->etag});
+  w->write_at(0, "mine", 4);
+  put("cas", "someone else's", WriteOptions{.overwrite = true});
+  EXPECT_EQ(error_code_of([&] { w->commit(); }), ErrorCode::kPreconditionFailed);
+  w.reset();
+  EXPECT_EQ(get("cas"), "someone else's");
+  EXPECT_EQ(all_files(), std::vector<std::string>{"cas"}) << "a failed commit left a temporary object";
+}
+
+TEST_P(StorageConformance, RemoveFolderOnlyWhenEmpty) {
+  put("d/sub/f", "x");
+  if (!s().features().real_folders) {
+    EXPECT_FALSE(s().remove_folder(at("d/sub")));
+    return;
+  }
+  EXPECT_FALSE(s().remove_folder(at("d/sub")));  // not empty
+  EXPECT_FALSE(s().remove_folder(at("never")));  // absent
+  EXPECT_FALSE(s().remove_folder(at("d/sub/f")));  // a file
+  EXPECT_EQ(get("d/sub/f"), "x");
+  EXPECT_TRUE(s().remove(at("d/sub/f")));
+  EXPECT_TRUE(s().remove_folder(at("d/sub")));
+  EXPECT_EQ(s().stat(at("d/sub")), std::nullopt);
+  EXPECT_TRUE(s().remove_folder(at("d")));
+  EXPECT_FALSE(s().remove_folder(at("d")));
+}
+
+TEST_P(StorageConformance, DurableWritesCommit) {
+  put("d/new", "durable", WriteOptions{.durable = true});
+  put("d/new", "durable again", WriteOptions{.overwrite = true, .durable = true});
+  put("d/cas", "v1", WriteOptions{.durable = true});
+  if (s().features().conditional_write) {
+    put("d/cas", "v2", WriteOptions{.if_match = s().stat(at("d/cas"))->etag, .durable = true});
+  }
+  put("v/in-place", "in place", WriteOptions{.in_place = true, .durable = true});
+  if (s().features().server_side_copy) s().copy(at("d/new"), at("d/copy"), WriteOptions{.durable = true});
+  EXPECT_EQ(get("d/new"), "durable again");
+  EXPECT_EQ(get("v/in-place"), "in place");
+  if (s().features().server_side_copy) EXPECT_EQ(get("d/copy"), "durable again");
+}
+
 std::string backend_name(const ::testing::TestParamInfo<StorageBackend>& info) { return info.param.name; }
 
 // One line per backend. Remote backends (S3, Azure, GCS) return a target with
 // a unique prefix in a test bucket and a cleanup that deletes it.
 INSTANTIATE_TEST_SUITE_P(StorageBackends, StorageConformance,
-                         ::testing::Values(local_backend(), routed_local_backend(), memory_backend(),
+                         ::testing::Values(local_backend(), local_walk_backend(), routed_local_backend(), memory_backend(),
                                            routed_memory_backend()),
                          backend_name);
 INSTANTIATE_TEST_SUITE_P(StorageBackends, StorageConformanceListing,
-                         ::testing::Values(local_backend(), routed_local_backend(), memory_backend(),
+                         ::testing::Values(local_backend(), local_walk_backend(), routed_local_backend(), memory_backend(),
                                            routed_memory_backend()),
                          backend_name);
 
 // ---------------------------------------------------------------------------
 // Local-only behaviour: inodes, file modes, symbolic links.
 
-class StorageLocal : public ::testing::Test {
+// Every local test runs twice: resolving paths with openat2, and with the
+// component walk that stands in where openat2 is missing or filtered.
+class StorageLocal : public ::testing::TestWithParam<local::Method> {
  protected:
   void SetUp() override {
     dir_ = make_temp_dir("local");
@@ -886,22 +966,30 @@ class StorageLocal : public ::testing::Test {
     std::sort(out.begin(), out.end());
     return out;
   }
+  void symlink(const std::string& target, const std::string& rel) {
+    ASSERT_EQ(::symlink(target.c_str(), path(rel).c_str()), 0) << rel;
+  }
 
-  LocalStorage store_;
+  LocalStorage store_{std::function<void()>{}, GetParam()};
   std::string dir_;
   Url root_;
 };
 
-TEST_F(StorageLocal, FeaturesOfTheLocalFileSystem) {
+TEST_P(StorageLocal, FeaturesOfTheLocalFileSystem) {
   Features f = store_.features();
   EXPECT_TRUE(f.real_folders);
   EXPECT_TRUE(f.server_side_copy);
   EXPECT_TRUE(f.hardlink);
   EXPECT_TRUE(f.parallel_write);
   EXPECT_TRUE(f.stable_identity);
+  EXPECT_TRUE(f.reflink);
+  EXPECT_TRUE(f.conditional_write);
+  EXPECT_TRUE(f.symbolic_links);
+  EXPECT_FALSE(f.object_metadata);
+  EXPECT_EQ(f.connections, 64u);
 }
 
-TEST_F(StorageLocal, StatReportsIdentity) {
+TEST_P(StorageLocal, StatReportsIdentity) {
   put("f", "hello");
   auto info = store_.stat(at("f"));
   ASSERT_TRUE(info);
@@ -914,7 +1002,7 @@ TEST_F(StorageLocal, StatReportsIdentity) {
   EXPECT_TRUE(dir->is_dir);
 }
 
-TEST_F(StorageLocal, HardlinkSharesTheInode) {
+TEST_P(StorageLocal, HardlinkSharesTheInode) {
   put("orig", "shared bytes");
   ASSERT_TRUE(store_.link(at("orig"), at("sub/hard"), LinkMode::kHardlink, WriteOptions{}));
   EXPECT_EQ(st("orig").st_ino, st("sub/hard").st_ino);
@@ -922,7 +1010,7 @@ TEST_F(StorageLocal, HardlinkSharesTheInode) {
   EXPECT_EQ(get("sub/hard"), "shared bytes");
 }
 
-TEST_F(StorageLocal, HardlinkHonoursOverwrite) {
+TEST_P(StorageLocal, HardlinkHonoursOverwrite) {
   put("orig", "new");
   put("target", "old");
   EXPECT_THROW(store_.link(at("orig"), at("target"), LinkMode::kHardlink, WriteOptions{}), FailedCommand);
@@ -933,7 +1021,7 @@ TEST_F(StorageLocal, HardlinkHonoursOverwrite) {
   EXPECT_EQ(dir_names(""), (std::vector<std::string>{"orig", "target"}));
 }
 
-TEST_F(StorageLocal, HardlinkOverwriteOfAnExistingLinkLeavesNoTempFile) {
+TEST_P(StorageLocal, HardlinkOverwriteOfAnExistingLinkLeavesNoTempFile) {
   // Re-installing with --link hardlink over a previous hardlink install:
   // the target already is the same inode as the source.
   put("orig", "shared");
@@ -944,7 +1032,7 @@ TEST_F(StorageLocal, HardlinkOverwriteOfAnExistingLinkLeavesNoTempFile) {
   EXPECT_EQ(dir_names(""), (std::vector<std::string>{"orig", "target"}));
 }
 
-TEST_F(StorageLocal, ReflinkClonesOrDeclinesCleanly) {
+TEST_P(StorageLocal, ReflinkClonesOrDeclinesCleanly) {
   std::string data(200000, 'r');
   put("orig", data);
   bool cloned = false;
@@ -959,7 +1047,7 @@ TEST_F(StorageLocal, ReflinkClonesOrDeclinesCleanly) {
   }
 }
 
-TEST_F(StorageLocal, HardlinkAcrossFileSystemsReturnsFalse) {
+TEST_P(StorageLocal, HardlinkAcrossFileSystemsReturnsFalse) {
   // /dev/shm is a tmpfs on most Linux systems; skip when it is the same
   // file system as the temp dir or does not exist.
   struct stat shm {}, tmp {};
@@ -982,7 +1070,7 @@ TEST_F(StorageLocal, HardlinkAcrossFileSystemsReturnsFalse) {
   fs::remove_all(other, ec);
 }
 
-TEST_F(StorageLocal, ReadOnlyClearsWriteBits) {
+TEST_P(StorageLocal, ReadOnlyClearsWriteBits) {
   put("ro", "x", WriteOptions{.read_only = true});
   EXPECT_EQ(st("ro").st_mode & 0222, 0u);
   put("rw", "x");
@@ -993,7 +1081,7 @@ TEST_F(StorageLocal, ReadOnlyClearsWriteBits) {
   EXPECT_EQ(get("ro-copy"), "copy me");
 }
 
-TEST_F(StorageLocal, NoPartialFilesAfterCommitFailure) {
+TEST_P(StorageLocal, NoPartialFilesAfterCommitFailure) {
   auto w = store_.open_write(at("t"), WriteOptions{});
   w->write_at(0, "abc", 3);
   put("t", "other");
@@ -1002,7 +1090,7 @@ TEST_F(StorageLocal, NoPartialFilesAfterCommitFailure) {
   EXPECT_EQ(dir_names(""), std::vector<std::string>{"t"});
 }
 
-TEST_F(StorageLocal, UncommittedWriterLeavesNoTempFileInTheFolder) {
+TEST_P(StorageLocal, UncommittedWriterLeavesNoTempFileInTheFolder) {
   auto w = store_.open_write(at("pending"), WriteOptions{});
   w->write_at(0, "abc", 3);
   EXPECT_EQ(::access(path("pending").c_str(), F_OK), -1);
@@ -1010,8 +1098,8 @@ TEST_F(StorageLocal, UncommittedWriterLeavesNoTempFileInTheFolder) {
   EXPECT_TRUE(fs::is_empty(dir_));
 }
 
-TEST_F(StorageLocal, OpenReadOfAFolderThrows) {
-  make_directories(path("d"));
+TEST_P(StorageLocal, OpenReadOfAFolderThrows) {
+  fs::create_directories(path("d"));
   EXPECT_THROW(store_.open_read(at("d")), Error);
 }
 
@@ -1021,13 +1109,10 @@ class StorageLocalSymlinks : public StorageLocal {
  protected:
   void SetUp() override {
     StorageLocal::SetUp();
-    make_directories(path("tree/sub"));
+    fs::create_directories(path("tree/sub"));
     put("tree/file.txt", "12345");
     put("tree/sub/inner", "inner");
     put("outside.txt", "outside content");
-  }
-  void symlink(const std::string& target, const std::string& rel) {
-    ASSERT_EQ(::symlink(target.c_str(), path(rel).c_str()), 0) << rel;
   }
   std::vector<ListEntry> list_tree(SymlinkPolicy policy, bool include_dirs = false) {
     return list_all(store_, at("tree"), opts(true, include_dirs, policy));
@@ -1043,7 +1128,7 @@ class StorageLocalSymlinks : public StorageLocal {
   }
 };
 
-TEST_F(StorageLocalSymlinks, LinkToAFileInsideIsListedAsThatFile) {
+TEST_P(StorageLocalSymlinks, LinkToAFileInsideIsListedAsThatFile) {
   symlink("file.txt", "tree/link");
   symlink("../file.txt", "tree/sub/uplink");
   for (auto policy : {SymlinkPolicy::kRefuseOutside, SymlinkPolicy::kSkipOutside}) {
@@ -1060,7 +1145,7 @@ TEST_F(StorageLocalSymlinks, LinkToAFileInsideIsListedAsThatFile) {
   }
 }
 
-TEST_F(StorageLocalSymlinks, LinkToAFolderInsideIsFollowed) {
+TEST_P(StorageLocalSymlinks, LinkToAFolderInsideIsFollowed) {
   symlink("sub", "tree/alias");
   auto entries = list_tree(SymlinkPolicy::kRefuseOutside, true);
   std::vector<std::string> names;
@@ -1069,7 +1154,7 @@ TEST_F(StorageLocalSymlinks, LinkToAFolderInsideIsFollowed) {
   EXPECT_TRUE(entries[0].info.is_dir);
 }
 
-TEST_F(StorageLocalSymlinks, LinkOutsideIsRefusedOrSkipped) {
+TEST_P(StorageLocalSymlinks, LinkOutsideIsRefusedOrSkipped) {
   symlink("../../outside.txt", "tree/sub/escape");
   ASSERT_TRUE(fs::exists(path("tree/sub/escape"))) << "the link must resolve, to an outside file";
   expect_refused("escape");
@@ -1079,13 +1164,13 @@ TEST_F(StorageLocalSymlinks, LinkOutsideIsRefusedOrSkipped) {
   EXPECT_EQ(names, (std::vector<std::string>{"file.txt", "sub/inner"}));
 }
 
-TEST_F(StorageLocalSymlinks, AbsoluteLinkOutsideIsRefused) {
+TEST_P(StorageLocalSymlinks, AbsoluteLinkOutsideIsRefused) {
   symlink(path("outside.txt"), "tree/abs");
   expect_refused("abs");
   EXPECT_EQ(list_tree(SymlinkPolicy::kSkipOutside).size(), 2u);
 }
 
-TEST_F(StorageLocalSymlinks, BrokenLinkIsRefusedOrSkipped) {
+TEST_P(StorageLocalSymlinks, BrokenLinkIsRefusedOrSkipped) {
   symlink("does-not-exist", "tree/broken");
   expect_refused("broken");
   auto entries = list_tree(SymlinkPolicy::kSkipOutside);
@@ -1094,7 +1179,7 @@ TEST_F(StorageLocalSymlinks, BrokenLinkIsRefusedOrSkipped) {
   EXPECT_EQ(names, (std::vector<std::string>{"file.txt", "sub/inner"}));
 }
 
-TEST_F(StorageLocalSymlinks, LinkToAnAncestorFolderIsALoop) {
+TEST_P(StorageLocalSymlinks, LinkToAnAncestorFolderIsALoop) {
   symlink("..", "tree/sub/up");
   expect_refused("up");
   auto entries = list_tree(SymlinkPolicy::kSkipOutside, true);
@@ -1103,11 +1188,11 @@ TEST_F(StorageLocalSymlinks, LinkToAnAncestorFolderIsALoop) {
   EXPECT_EQ(names, (std::vector<std::string>{"file.txt", "sub", "sub/inner"}));
 }
 
-TEST_F(StorageLocalSymlinks, MutuallyPointingFolderLinksAreALoop) {
+TEST_P(StorageLocalSymlinks, MutuallyPointingFolderLinksAreALoop) {
   // tree/a/to_b -> ../b and tree/b/to_a -> ../a: neither link points to a
   // folder that contains it, yet following both never ends (a/to_b/to_a/...).
-  make_directories(path("tree/a"));
-  make_directories(path("tree/b"));
+  fs::create_directories(path("tree/a"));
+  fs::create_directories(path("tree/b"));
   put("tree/a/fa", "a");
   put("tree/b/fb", "b");
   symlink("../b", "tree/a/to_b");
@@ -1133,21 +1218,464 @@ TEST_F(StorageLocalSymlinks, MutuallyPointingFolderLinksAreALoop) {
   }
 }
 
-TEST_F(StorageLocalSymlinks, LinkToTheListedRootIsALoop) {
+TEST_P(StorageLocalSymlinks, LinkToTheListedRootIsALoop) {
   symlink(".", "tree/self");
   expect_refused("self");
   EXPECT_EQ(list_tree(SymlinkPolicy::kSkipOutside).size(), 2u);
 }
 
-TEST_F(StorageLocalSymlinks, StatFollowsLinksAndDanglingIsAbsent) {
+// stat never follows a link beneath the anchor (storage/storage.h): it
+// reports the link itself, so that planners see a link where one is and
+// nothing is ever written through it. (It used to follow links, and call a
+// dangling one absent.) Reads still follow links that stay inside.
+TEST_P(StorageLocalSymlinks, StatReportsLinksAsThemselves) {
   symlink("file.txt", "tree/link");
   symlink("nowhere", "tree/dangling");
   auto info = store_.stat(at("tree/link"));
   ASSERT_TRUE(info);
-  EXPECT_EQ(info->size, 5u);
-  EXPECT_EQ(store_.stat(at("tree/dangling")), std::nullopt);
+  EXPECT_TRUE(info->is_link);
+  EXPECT_FALSE(info->is_file());
+  EXPECT_EQ(info->inode, st("tree/link").st_ino);
+  auto dangling = store_.stat(at("tree/dangling"));
+  ASSERT_TRUE(dangling);
+  EXPECT_TRUE(dangling->is_link);
+  EXPECT_EQ(get("tree/link"), "12345");
   EXPECT_EQ(store_.open_read(at("tree/dangling")), nullptr);
 }
+
+TEST_P(StorageLocalSymlinks, ReportLinksListsEveryLinkAsItself) {
+  symlink("file.txt", "tree/link");
+  symlink("sub", "tree/alias");
+  symlink("../../outside.txt", "tree/sub/escape");
+  symlink("nowhere", "tree/broken");
+  auto entries = list_tree(SymlinkPolicy::kReportLinks, true);
+  std::vector<std::string> names;
+  for (const auto& e : entries) names.push_back(e.relative_path);
+  // Nothing is followed: no "alias/inner", and no link is refused.
+  EXPECT_EQ(names, (std::vector<std::string>{"alias", "broken", "file.txt", "link", "sub", "sub/escape",
+                                             "sub/inner"}));
+  for (const auto& e : entries) {
+    bool link = e.relative_path == "alias" || e.relative_path == "broken" || e.relative_path == "link" ||
+                e.relative_path == "sub/escape";
+    EXPECT_EQ(e.info.is_link, link) << e.relative_path;
+    EXPECT_EQ(e.info.is_dir, e.relative_path == "sub") << e.relative_path;
+  }
+}
+
+TEST_P(StorageLocalSymlinks, AbsoluteLinkInsideIsTreatedAsLeaving) {
+  // Reads resolve beneath the folder they start from, where an absolute
+  // link leads out by definition; the walk judges links the same way, so
+  // that every file it lists can be read.
+  symlink(path("tree/file.txt"), "tree/abs-inside");
+  expect_refused("abs-inside");
+  EXPECT_EQ(list_tree(SymlinkPolicy::kSkipOutside).size(), 2u);
+  EXPECT_EQ(error_code_of([&] { get("tree/abs-inside"); }), ErrorCode::kLinkOnPath);
+}
+
+TEST_P(StorageLocal, StatFillsEveryField) {
+  put("f", "hello", WriteOptions{.mode = 0640});
+  auto info = store_.stat(at("f"));
+  ASSERT_TRUE(info);
+  struct stat s = st("f");
+  EXPECT_EQ(info->device, s.st_dev);
+  EXPECT_EQ(info->inode, s.st_ino);
+  EXPECT_EQ(info->mode, 0640u);
+  EXPECT_EQ(info->ctime_ns, static_cast<int64_t>(s.st_ctim.tv_sec) * 1000000000 + s.st_ctim.tv_nsec);
+  EXPECT_TRUE(info->is_file());
+  EXPECT_FALSE(info->is_link);
+  EXPECT_FALSE(info->is_other);
+  // The documented etag: "<dev>-<ino>-<size>-<mtime_ns>-<ctime_ns>".
+  EXPECT_EQ(info->etag, std::to_string(s.st_dev) + "-" + std::to_string(s.st_ino) + "-5-" +
+                            std::to_string(info->mtime_ns) + "-" + std::to_string(info->ctime_ns));
+  // Reader::info() describes the open file, and lists carry the same.
+  auto reader = store_.open_read(at("f"));
+  ASSERT_TRUE(reader);
+  EXPECT_EQ(reader->info().etag, info->etag);
+  auto listed = list_all(store_, root_, ListOptions{});
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].info.etag, info->etag);
+  // The reader keeps describing the file it opened after the name moves on
+  // (whose etag changed too: losing its name changed its ctime).
+  put("f", "other!", WriteOptions{.overwrite = true});
+  EXPECT_EQ(reader->info().inode, info->inode);
+  EXPECT_EQ(reader->info().size, 5u);
+  EXPECT_NE(store_.stat(at("f"))->etag, info->etag);
+}
+
+// WriteOptions::mode is the source's permission bits: the owner's bits
+// (the executable bit) are kept, nobody gets more than the source granted,
+// read_only clears the write bits, and the umask plays no part.
+TEST_P(StorageLocal, ModesKeepTheOwnersBitsAndNeverWiden) {
+  struct Case {
+    uint32_t mode;
+    bool read_only;
+    mode_t expected;
+  };
+  std::vector<Case> cases = {{0, false, 0644},    {0, true, 0444},     {0755, false, 0755}, {0755, true, 0555},
+                             {0600, false, 0600}, {0600, true, 0400},  {0700, false, 0700}, {04755, false, 0755},
+                             {0664, false, 0664}};
+  mode_t old_umask = ::umask(077);
+  put("src", "source");
+  int n = 0;
+  for (const auto& c : cases) {
+    SCOPED_TRACE(fmt::format("mode {:o}, read_only {}", c.mode, c.read_only));
+    WriteOptions o{.read_only = c.read_only, .mode = c.mode};
+    std::string tag = std::to_string(n++);
+    put("new-" + tag, "x", o);
+    EXPECT_EQ(st("new-" + tag).st_mode & 07777, c.expected);
+    put("new-" + tag, "y", WriteOptions{.overwrite = true, .read_only = c.read_only, .mode = c.mode});
+    EXPECT_EQ(st("new-" + tag).st_mode & 07777, c.expected);
+    WriteOptions in_place = o;
+    in_place.in_place = true;
+    put("in-place-" + tag, "x", in_place);
+    EXPECT_EQ(st("in-place-" + tag).st_mode & 07777, c.expected);
+    store_.copy(at("src"), at("copy-" + tag), o);
+    EXPECT_EQ(st("copy-" + tag).st_mode & 07777, c.expected);
+  }
+  ::umask(old_umask);
+}
+
+TEST_P(StorageLocal, WritersPublishFromUnnamedFiles) {
+  int probe = ::open(dir_.c_str(), O_TMPFILE | O_WRONLY, 0600);
+  if (probe < 0) GTEST_SKIP() << "no O_TMPFILE here: named temporary files are used";
+  ::close(probe);
+  put("existing", "old");
+  // While being written, a new object and a replacement have no name at
+  // all: there is nothing a killed process could leave behind.
+  auto fresh = store_.open_write(at("fresh"), WriteOptions{});
+  auto replacement = store_.open_write(at("existing"), WriteOptions{.overwrite = true});
+  fresh->write_at(0, "new", 3);
+  replacement->write_at(0, "new", 3);
+  EXPECT_EQ(dir_names(""), std::vector<std::string>{"existing"});
+  fresh->commit();
+  replacement->commit();
+  EXPECT_EQ(dir_names(""), (std::vector<std::string>{"existing", "fresh"}));
+  EXPECT_EQ(get("existing"), "new");
+}
+
+TEST_P(StorageLocal, AKilledWriterLeavesNothingBehind) {
+  put("existing", "old");
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto fresh = store_.open_write(at("sub/fresh"), WriteOptions{});
+    auto replacement = store_.open_write(at("existing"), WriteOptions{.overwrite = true});
+    fresh->write_at(0, "partial", 7);
+    replacement->write_at(0, "partial", 7);
+    ::kill(::getpid(), SIGKILL);
+    ::_exit(1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  int probe = ::open(dir_.c_str(), O_TMPFILE | O_WRONLY, 0600);
+  if (probe < 0) GTEST_SKIP() << "no O_TMPFILE here: a killed writer leaves its named temporary file";
+  ::close(probe);
+  EXPECT_EQ(dir_names(""), (std::vector<std::string>{"existing", "sub"}));
+  EXPECT_TRUE(dir_names("sub").empty());
+  EXPECT_EQ(get("existing"), "old");
+}
+
+TEST_P(StorageLocal, AFailedConditionalCommitLeavesNoTemporaryName) {
+  put("t", "v1");
+  std::string stale = store_.stat(at("t"))->etag;
+  put("t", "v2", WriteOptions{.overwrite = true});
+  auto w = store_.open_write(at("t"), WriteOptions{.if_match = stale});
+  w->write_at(0, "v3", 2);
+  EXPECT_EQ(error_code_of([&] { w->commit(); }), ErrorCode::kPreconditionFailed);
+  w.reset();
+  EXPECT_EQ(dir_names(""), std::vector<std::string>{"t"});
+  EXPECT_EQ(get("t"), "v2");
+}
+
+TEST_P(StorageLocal, OtherFilesAreListedOnlyWhenAsked) {
+  fs::create_directories(path("tree"));
+  put("tree/file", "x");
+  ASSERT_EQ(::mkfifo(path("tree/fifo").c_str(), 0600), 0);
+  auto plain = list_all(store_, at("tree"), ListOptions{});
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_EQ(plain[0].relative_path, "file");
+  ListOptions with_other;
+  with_other.include_other = true;
+  auto all = list_all(store_, at("tree"), with_other);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].relative_path, "fifo");
+  EXPECT_TRUE(all[0].info.is_other);
+  EXPECT_FALSE(all[0].info.is_file());
+  EXPECT_TRUE(store_.stat(at("tree/fifo"))->is_other);
+  // Reading a FIFO is refused at once instead of waiting for a writer.
+  EXPECT_THROW(store_.open_read(at("tree/fifo")), FailedCommand);
+  EXPECT_THROW(store_.read_document(at("tree/fifo")), FailedCommand);
+}
+
+TEST_P(StorageLocal, ListPagesHoldAtMostAThousandEntries) {
+  for (int i = 0; i < 2500; ++i) put("many/" + std::to_string(i), "");
+  std::vector<size_t> sizes;
+  size_t total = 0;
+  store_.list(at("many"), ListOptions{}, [&](std::vector<ListEntry>&& page) {
+    sizes.push_back(page.size());
+    total += page.size();
+  });
+  EXPECT_EQ(total, 2500u);
+  EXPECT_GE(sizes.size(), 3u);
+  for (size_t n : sizes) EXPECT_LE(n, 1000u);
+}
+
+TEST_P(StorageLocal, ReadDocumentOfAFolderThrows) {
+  fs::create_directories(path("d"));
+  EXPECT_THROW(store_.read_document(at("d")), FailedCommand);
+}
+
+TEST(StorageLocalCancellation, TheWalkChecksForCancellationBetweenFolders) {
+  std::string dir = make_temp_dir("cancel");
+  for (int i = 0; i < 20; ++i) fs::create_directories(dir + "/d" + std::to_string(i) + "/inner");
+  std::atomic<int> checks{0};
+  auto check = [&] {
+    if (++checks > 5) throw Cancelled();
+  };
+  LocalStorage store(check);
+  EXPECT_THROW(list_all(store, Url::from_local_path(dir), ListOptions{}), Cancelled);
+  EXPECT_GE(checks.load(), 6);
+  // Commands reach the backend through their Resolver, which hands it the
+  // command's check.
+  checks = 0;
+  Resolver resolver(Resolver::Options{check});
+  Url url = Url::from_local_path(dir);
+  EXPECT_THROW(list_all(resolver.for_url(url), url, ListOptions{}), Cancelled);
+  remove_tree(dir);
+}
+
+// -- links beneath the anchor ------------------------------------------------
+//
+// The anchor is the folder the test gives (root_). Beneath it, "out" is a
+// link to a folder outside, "in" a link to the folder "real" inside. No
+// write, remove, link or folder creation may pass through either, and
+// nothing outside may change.
+
+class StorageLocalLinks : public StorageLocal {
+ protected:
+  void SetUp() override {
+    StorageLocal::SetUp();
+    outside_ = make_temp_dir("outside");
+    write_file(outside_ + "/victim", "precious");
+    fs::create_directories(outside_ + "/empty");
+    fs::create_directories(path("real/empty"));
+    put("real/file", "inside");
+    put("src", "source bytes");
+    symlink(outside_, "out");
+    symlink("real", "in");
+    before_ = snapshot(outside_);
+  }
+  void TearDown() override {
+    EXPECT_EQ(snapshot(outside_), before_) << "something outside the anchor changed";
+    remove_tree(outside_);
+    StorageLocal::TearDown();
+  }
+
+  static void write_file(const std::string& p, const std::string& text) {
+    std::ofstream out(p);
+    out << text;
+  }
+  // Every entry below `dir`: its content, "<dir>" or "-> target".
+  static std::map<std::string, std::string> snapshot(const std::string& dir) {
+    std::map<std::string, std::string> out;
+    for (const auto& e : fs::recursive_directory_iterator(dir)) {
+      std::string rel = fs::relative(e.path(), dir).string();
+      if (e.is_symlink()) {
+        out[rel] = "-> " + fs::read_symlink(e.path()).string();
+      } else if (e.is_directory()) {
+        out[rel] = "<dir>";
+      } else {
+        std::ifstream in(e.path());
+        out[rel] = std::string(std::istreambuf_iterator<char>(in), {});
+      }
+    }
+    return out;
+  }
+  // `fn` must throw FailedCommand kLinkOnPath naming `rel` and the link.
+  void expect_refused(const std::function<void()>& fn, const std::string& rel) {
+    SCOPED_TRACE(rel);
+    std::string message;
+    EXPECT_EQ(error_code_of(fn, &message), ErrorCode::kLinkOnPath) << message;
+    EXPECT_NE(message.find(rel), std::string::npos) << message;
+    EXPECT_NE(message.find("symbolic link"), std::string::npos) << message;
+  }
+
+  std::string outside_;
+  std::map<std::string, std::string> before_;
+};
+
+TEST_P(StorageLocalLinks, WritesThroughAFolderLinkAreRefused) {
+  std::vector<WriteOptions> modes = {WriteOptions{}, WriteOptions{.overwrite = true},
+                                     WriteOptions{.in_place = true}, WriteOptions{.overwrite = true, .in_place = true},
+                                     WriteOptions{.if_match = "0-0-0-0-0"}};
+  // Links that lead out and links that stay inside alike: writes never
+  // follow a link beneath the anchor.
+  for (std::string target : {"out/victim", "out/new", "out/new-folder/deeper/file", "in/file", "in/new"}) {
+    for (const auto& o : modes) {
+      expect_refused([&] { put(target, "overwritten", o); }, target);
+    }
+  }
+  EXPECT_EQ(get("real/file"), "inside");
+  EXPECT_EQ(dir_names("real"), (std::vector<std::string>{"empty", "file"}));
+}
+
+TEST_P(StorageLocalLinks, CopiesAndLinksIntoAFolderLinkAreRefused) {
+  for (std::string target : {"out/victim", "out/new", "in/new"}) {
+    expect_refused([&] { store_.copy(at("src"), at(target), WriteOptions{.overwrite = true}); }, target);
+    expect_refused([&] { store_.link(at("src"), at(target), LinkMode::kHardlink, WriteOptions{.overwrite = true}); },
+                   target);
+    expect_refused([&] { store_.link(at("src"), at(target), LinkMode::kReflink, WriteOptions{.overwrite = true}); },
+                   target);
+  }
+  EXPECT_EQ(st("src").st_nlink, 1u);
+  EXPECT_EQ(dir_names("real"), (std::vector<std::string>{"empty", "file"}));
+}
+
+TEST_P(StorageLocalLinks, RemovesAndFoldersThroughAFolderLinkAreRefused) {
+  expect_refused([&] { store_.remove(at("out/victim")); }, "out/victim");
+  expect_refused([&] { store_.remove(at("in/file")); }, "in/file");
+  expect_refused([&] { store_.remove(at("out/victim"), RemoveOptions{.if_match = "x"}); }, "out/victim");
+  expect_refused([&] { store_.remove_folder(at("out/empty")); }, "out/empty");
+  expect_refused([&] { store_.remove_folder(at("in/empty")); }, "in/empty");
+  expect_refused([&] { store_.prepare_folders(root_, {"a", "out/made", "out/made/deeper"}); }, "out");
+  expect_refused([&] { store_.prepare_folders(at("out"), {"made"}); }, "out");
+  expect_refused([&] { store_.prepare_folders(at("in/made"), {"x"}); }, "in");
+  EXPECT_EQ(get("real/file"), "inside");
+  EXPECT_EQ(dir_names("real"), (std::vector<std::string>{"empty", "file"}));
+}
+
+TEST_P(StorageLocalLinks, StatNeverFollowsALink) {
+  auto out = store_.stat(at("out"));
+  ASSERT_TRUE(out);
+  EXPECT_TRUE(out->is_link);
+  EXPECT_FALSE(out->is_dir);
+  EXPECT_TRUE(store_.stat(at("in"))->is_link);
+  expect_refused([&] { store_.stat(at("out/victim")); }, "out/victim");
+  expect_refused([&] { store_.stat(at("in/file")); }, "in/file");
+  expect_refused([&] { store_.stat(at("in/absent")); }, "in/absent");
+}
+
+TEST_P(StorageLocalLinks, AFinalLinkIsRemovedItselfNeverItsTarget) {
+  symlink(outside_ + "/victim", "to-victim");
+  symlink("real/file", "to-file");
+  EXPECT_TRUE(store_.remove(at("to-victim")));
+  EXPECT_TRUE(store_.remove(at("to-file")));
+  EXPECT_EQ(get("real/file"), "inside");
+  EXPECT_FALSE(store_.remove_folder(at("out")));  // a link to a folder is not a folder
+  EXPECT_TRUE(fs::is_symlink(path("out")));
+  EXPECT_TRUE(store_.remove(at("out")));  // removes the link; the folder it named stays
+  EXPECT_FALSE(fs::exists(fs::symlink_status(path("out"))));
+  EXPECT_EQ(dir_names(""), (std::vector<std::string>{"in", "real", "src"}));
+}
+
+TEST_P(StorageLocalLinks, AWriteOverAFinalLinkReplacesTheLinkNotItsTarget) {
+  symlink(outside_ + "/victim", "planted");
+  // Create-only, in place or not: something exists there.
+  EXPECT_EQ(error_code_of([&] { put("planted", "x"); }), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(error_code_of([&] { put("planted", "x", WriteOptions{.in_place = true}); }), ErrorCode::kAlreadyExists);
+  EXPECT_TRUE(fs::is_symlink(path("planted")));
+  // Overwriting replaces the link by a file of its own.
+  put("planted", "mine", WriteOptions{.overwrite = true});
+  EXPECT_FALSE(fs::is_symlink(path("planted")));
+  EXPECT_EQ(get("planted"), "mine");
+  symlink(outside_ + "/victim", "planted-in-place");
+  put("planted-in-place", "mine too", WriteOptions{.overwrite = true, .in_place = true});
+  EXPECT_FALSE(fs::is_symlink(path("planted-in-place")));
+  EXPECT_EQ(get("planted-in-place"), "mine too");
+}
+
+TEST_P(StorageLocalLinks, HardLinkingASymbolicLinkIsRefused) {
+  // A symbolic link in a repository version, hard-linked into an install,
+  // would be a link there too: the user's next edit would write outside.
+  symlink(outside_ + "/victim", "version-link");
+  symlink("real/file", "version-inside-link");
+  for (std::string from : {"version-link", "version-inside-link"}) {
+    std::string message;
+    EXPECT_EQ(error_code_of([&] { store_.link(at(from), at("install/" + from), LinkMode::kHardlink, {}); },
+                            &message),
+              ErrorCode::kLinkOnPath)
+        << message;
+    EXPECT_NE(message.find(from), std::string::npos) << message;
+    EXPECT_NE(message.find("symbolic link"), std::string::npos) << message;
+    EXPECT_FALSE(fs::exists(fs::symlink_status(path("install/" + from))));
+  }
+  expect_refused([&] { store_.link(at("in/file"), at("install/x"), LinkMode::kHardlink, {}); }, "in/file");
+  // Copies and clones read: a link that stays inside gives its bytes.
+  store_.copy(at("version-inside-link"), at("install/copy"), WriteOptions{});
+  EXPECT_EQ(get("install/copy"), "inside");
+  EXPECT_FALSE(fs::is_symlink(path("install/copy")));
+  expect_refused([&] { store_.copy(at("version-link"), at("install/copy2"), WriteOptions{}); }, "version-link");
+  expect_refused([&] { store_.link(at("version-link"), at("install/clone"), LinkMode::kReflink, {}); },
+                 "version-link");
+}
+
+TEST_P(StorageLocalLinks, AFolderSwappedForALinkIsCaughtAtTheNextCall) {
+  put("swap/a", "1");
+  ASSERT_TRUE(store_.stat(at("swap"))->is_dir);
+  // Between two calls, the checked folder becomes a link leading out.
+  fs::rename(path("swap"), path("swap-was"));
+  symlink(outside_, "swap");
+  expect_refused([&] { put("swap/victim", "overwritten", WriteOptions{.overwrite = true}); }, "swap/victim");
+  expect_refused([&] { put("swap/b", "new"); }, "swap/b");
+  expect_refused([&] { store_.remove(at("swap/victim")); }, "swap/victim");
+  expect_refused([&] { store_.stat(at("swap/victim")); }, "swap/victim");
+  expect_refused([&] { store_.prepare_folders(at("swap"), {"sub"}); }, "swap");
+}
+
+TEST_P(StorageLocalLinks, MissingFoldersAreNeverMadeThroughALink) {
+  expect_refused([&] { put("out/new/sub/file", "x"); }, "out/new/sub/file");
+  expect_refused([&] { put("in/new/sub/file", "x"); }, "in/new/sub/file");
+  EXPECT_FALSE(fs::exists(path("real/new")));
+}
+
+TEST_P(StorageLocalLinks, TheAnchorItselfMayBeALink) {
+  // A user may name a link: it is the anchor, followed like any path given.
+  Url anchor = Url::from_local_path(path("in"));
+  store_.prepare_folders(anchor, {"x"});
+  auto w = store_.open_write(anchor.join("x/y"), WriteOptions{});
+  w->write_at(0, "via the anchor", 14);
+  w->commit();
+  EXPECT_EQ(get("real/x/y"), "via the anchor");
+  EXPECT_EQ(read_all(store_, anchor.join("x/y")).value_or("<absent>"), "via the anchor");
+  EXPECT_TRUE(store_.stat(anchor)->is_dir);
+  EXPECT_TRUE(store_.stat(anchor.join("x/y"))->is_file());
+  EXPECT_EQ(list_all(store_, anchor, ListOptions{}).size(), 2u);  // file, x/y
+  EXPECT_TRUE(store_.remove(anchor.join("x/y")));
+  EXPECT_TRUE(store_.remove_folder(anchor.join("x")));
+  // And an anchor below a link: the whole path was given.
+  Url deep = Url::from_local_path(path("in/empty"));
+  auto w2 = store_.open_write(deep.join("z"), WriteOptions{});
+  w2->commit();
+  EXPECT_TRUE(fs::exists(path("real/empty/z")));
+}
+
+TEST_P(StorageLocalLinks, ReadsFollowOnlyLinksThatStayBeneathTheAnchor) {
+  EXPECT_EQ(get("in/file"), "inside");
+  auto doc = store_.read_document(at("in/file"));
+  ASSERT_TRUE(doc);
+  EXPECT_EQ(doc->text(), "inside");
+  symlink("../file", "real/empty/up");  // leaves a folder, stays beneath the anchor
+  EXPECT_EQ(get("real/empty/up"), "inside");
+  expect_refused([&] { store_.open_read(at("out/victim")); }, "out/victim");
+  expect_refused([&] { store_.read_document(at("out/victim")); }, "out/victim");
+  symlink(path("real/file"), "absolute");  // absolute links leave by definition
+  expect_refused([&] { store_.open_read(at("absolute")); }, "absolute");
+  // Listing the folder behind a link that leads out is refused likewise.
+  EXPECT_EQ(error_code_of([&] { list_all(store_, at("out"), ListOptions{}); }), ErrorCode::kLinkOnPath);
+  EXPECT_EQ(list_all(store_, at("in"), ListOptions{}).size(), 2u);  // file, empty/up
+}
+
+std::string method_name(const ::testing::TestParamInfo<local::Method>& info) {
+  return info.param == local::Method::kAuto ? "openat2" : "walk";
+}
+
+INSTANTIATE_TEST_SUITE_P(Resolution, StorageLocal, ::testing::Values(local::Method::kAuto, local::Method::kWalk),
+                         method_name);
+INSTANTIATE_TEST_SUITE_P(Resolution, StorageLocalSymlinks,
+                         ::testing::Values(local::Method::kAuto, local::Method::kWalk), method_name);
+INSTANTIATE_TEST_SUITE_P(Resolution, StorageLocalLinks, ::testing::Values(local::Method::kAuto, local::Method::kWalk),
+                         method_name);
 
 }  // namespace
 }  // namespace wrapp::storage

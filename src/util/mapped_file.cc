@@ -12,33 +12,33 @@
 namespace wrapp::util {
 
 std::optional<MappedFile> MappedFile::open(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);  // O_NONBLOCK: a FIFO must not hang us
   if (fd < 0) {
     if (errno == ENOENT) return std::nullopt;
     throw_errno("cannot open", path, errno);
   }
+  try {
+    MappedFile mapped = open_fd(fd, path);
+    ::close(fd);  // the mapping keeps the file
+    return mapped;
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+}
+
+MappedFile MappedFile::open_fd(int fd, const std::string& name) {
   struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    int err = errno;
-    ::close(fd);
-    throw_errno("cannot stat", path, err);
-  }
-  if (S_ISDIR(st.st_mode)) {
-    ::close(fd);
-    fail("'{}' is a folder, not a file", path);
-  }
+  if (::fstat(fd, &st) != 0) throw_errno("cannot stat", name, errno);
+  if (S_ISDIR(st.st_mode)) fail("'{}' is a folder, not a file", name);
+  if (!S_ISREG(st.st_mode)) fail("'{}' is not a regular file", name);
   size_t size = static_cast<size_t>(st.st_size);
   void* base = nullptr;
   if (size > 0) {
     base = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (base == MAP_FAILED) {
-      int err = errno;
-      ::close(fd);
-      throw_errno("cannot map", path, err);
-    }
+    if (base == MAP_FAILED) throw_errno("cannot map", name, errno);
     ::madvise(base, size, MADV_SEQUENTIAL);
   }
-  ::close(fd);  // the mapping keeps the file
   return MappedFile(base, size);
 }
 

@@ -2,6 +2,12 @@
 // .wrapp files, the hash cache) without a heap copy of their text. Pages
 // already parsed can be handed back, so a parse touches at most a window of
 // the file at a time instead of its whole size.
+//
+// A mapping is only as stable as the file under it: if another program
+// truncates the file in place while it is mapped, touching the pages past
+// the new end raises SIGBUS. wrapp itself only ever replaces these files by
+// rename (the mapping keeps the old inode), so the risk is limited to other
+// programs writing into them in place.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +22,11 @@ class MappedFile {
   // nullopt when the file does not exist; FailedCommand for a folder;
   // StorageError on other failures.
   static std::optional<MappedFile> open(const std::string& path);
+  // Maps the file open at `fd` (which stays the caller's; the mapping keeps
+  // the file after it is closed). `name_for_messages` names it in errors.
+  // FailedCommand for a folder or anything else that is not a regular file;
+  // StorageError on other failures.
+  static MappedFile open_fd(int fd, const std::string& name_for_messages);
 
   MappedFile(MappedFile&& other) noexcept;
   MappedFile& operator=(MappedFile&& other) noexcept;

@@ -1,0 +1,324 @@
+#include "storage/local/writer.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <ctime>
+
+#include "storage/local/file_info.h"
+#include "util/error.h"
+
+namespace wrapp::storage::local {
+namespace {
+
+bool conditional(const WriteOptions& o) { return !o.if_match.empty(); }
+bool replaces(const WriteOptions& o) { return o.overwrite || conditional(o); }
+
+[[noreturn]] void already_exists(const std::string& display) {
+  fail_with(ErrorCode::kAlreadyExists, "'{}' already exists", display);
+}
+
+std::string temp_name(const std::string& name) {
+  static std::atomic<uint64_t> counter{0};
+  return ".wrapp-partial-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" + name.substr(0, 64);
+}
+
+// Holds flock(LOCK_EX) on a folder while a conditional publish checks and
+// publishes. Each writer opened its own descriptor of the folder, so
+// threads of one process exclude each other as other processes do.
+class FolderLock {
+ public:
+  FolderLock(int dir, bool take, const std::string& display) : dir_(take ? dir : -1) {
+    while (dir_ >= 0 && ::flock(dir_, LOCK_EX) != 0) {
+      if (errno != EINTR) throw_errno("cannot lock the folder of", display, errno);
+    }
+  }
+  ~FolderLock() {
+    if (dir_ >= 0) ::flock(dir_, LOCK_UN);
+  }
+  FolderLock(const FolderLock&) = delete;
+  FolderLock& operator=(const FolderLock&) = delete;
+
+ private:
+  int dir_;
+};
+
+// Throws kPreconditionFailed unless the object at `place` has `etag`.
+void check_etag(const Place& place, const std::string& etag) {
+  struct stat st;
+  if (::fstatat(place.dir.get(), place.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno != ENOENT) throw_errno("cannot stat", place.display, errno);
+    fail_with(ErrorCode::kPreconditionFailed, "'{}' was removed since it was read (expected etag {})", place.display,
+              etag);
+  }
+  std::string now = etag_of(st);
+  if (now != etag) {
+    fail_with(ErrorCode::kPreconditionFailed, "'{}' changed since it was read (etag {}, expected {})",
+              place.display, now, etag);
+  }
+}
+
+void sync_folder(const Place& place) {
+  if (::fsync(place.dir.get()) != 0) throw_errno("cannot sync the folder of", place.display, errno);
+}
+
+// Gives a file a name in `place`'s folder with linkat(dir, path, ..., flags):
+// an O_TMPFILE file through /proc/self/fd, or an existing file.
+struct LinkSource {
+  int dir;
+  std::string path;
+  int flags;
+  const struct stat* expected;  // the inode the new name must be (hard links), or nullptr
+  std::string display;          // the source, for messages
+};
+
+// True when the name `name` of `dir` is the inode `expected` describes.
+bool is_inode(int dir, const std::string& name, const struct stat& expected) {
+  struct stat st;
+  return ::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_ino == expected.st_ino &&
+         st.st_dev == expected.st_dev;
+}
+
+// Links `src` as `name`; 0 or the errno of linkat. A hard link that turns
+// out not to be the expected inode is removed and refused.
+int link_as(const LinkSource& src, const Place& place, const std::string& name) {
+  if (::linkat(src.dir, src.path.c_str(), place.dir.get(), name.c_str(), src.flags) != 0) return errno;
+  if (src.expected && !is_inode(place.dir.get(), name, *src.expected)) {
+    ::unlinkat(place.dir.get(), name.c_str(), 0);
+    fail("'{}' was replaced while being linked to '{}'; nothing was linked", src.display, place.display);
+  }
+  return 0;
+}
+
+// Links `src` under a fresh temporary name in the target's folder.
+int link_as_temp(const LinkSource& src, const Place& place, std::string* temp) {
+  for (int attempt = 0;; ++attempt) {
+    *temp = temp_name(place.name);
+    int err = link_as(src, place, *temp);
+    if (err != EEXIST || attempt == 100) return err;
+  }
+}
+
+// Errors that mean "this file system cannot link these two": the caller
+// copies instead.
+bool cannot_link(int err) { return err == EXDEV || err == EPERM || err == EMLINK || err == EOPNOTSUPP; }
+
+// Publishes `src` at `place` (see writer.h). Returns 0, or the errno of the
+// first linkat when it failed with an error cannot_link() accepts and
+// `may_decline` (hard links); throws on everything else.
+int publish_link(const LinkSource& src, const Place& place, const WriteOptions& o, bool may_decline) {
+  auto failed = [&](int err) {
+    if (may_decline && cannot_link(err)) return err;
+    throw_errno("cannot publish", place.display, err);
+  };
+  {
+    FolderLock lock(place.dir.get(), !replaces(o) || conditional(o), place.display);
+    if (conditional(o)) check_etag(place, o.if_match);
+    if (!replaces(o)) {
+      int err = link_as(src, place, place.name);
+      if (err == EEXIST) already_exists(place.display);
+      if (err != 0) return failed(err);
+    } else {
+      std::string temp;
+      if (int err = link_as_temp(src, place, &temp)) return failed(err);
+      if (::renameat(place.dir.get(), temp.c_str(), place.dir.get(), place.name.c_str()) != 0) {
+        int err = errno;
+        ::unlinkat(place.dir.get(), temp.c_str(), 0);
+        throw_errno("cannot publish", place.display, err);
+      }
+      // rename() of two names of one inode does nothing: the target already
+      // was this very file (a hard link made before); drop the extra name.
+      if (src.expected) ::unlinkat(place.dir.get(), temp.c_str(), 0);
+    }
+  }
+  if (o.durable) sync_folder(place);
+  return 0;
+}
+
+// Removes what stands at `place` before an in-place overwrite (a read-only
+// leftover, or a link: the link itself goes, never its target).
+void unlink_existing(const Place& place) {
+  if (::unlinkat(place.dir.get(), place.name.c_str(), 0) == 0 || errno == ENOENT) return;
+  if (errno == EISDIR) fail("'{}' is a folder, not a file", place.display);
+  throw_errno("cannot replace", place.display, errno);
+}
+
+// Conditional publishes stamp the file with a nanosecond mtime: the etag
+// of a file that replaces another must differ from every earlier etag,
+// even where the new file reuses a freed inode number, has the same size,
+// and the file system keeps coarse (jiffy) change times.
+void stamp_mtime(int fd, const std::string& display) {
+  struct timespec times[2];
+  times[0].tv_sec = 0;
+  times[0].tv_nsec = UTIME_OMIT;
+  ::clock_gettime(CLOCK_REALTIME, &times[1]);
+  if (::futimens(fd, times) != 0) throw_errno("cannot set the time of", display, errno);
+}
+
+}  // namespace
+
+mode_t result_mode(const WriteOptions& options) {
+  mode_t mode = (options.mode ? options.mode : 0644) & 0777;
+  if (options.read_only) mode &= ~0222;
+  return mode;
+}
+
+LocalWriter::LocalWriter(Place place, const WriteOptions& options) : place_(std::move(place)), options_(options) {
+  int dir = place_.dir.get();
+  const char* name = place_.name.c_str();
+  if (!replaces(options_)) {
+    struct stat st;
+    if (::fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0) already_exists(place_.display);
+  }
+  // A conditional write must replace atomically: never in place.
+  if (options_.in_place && !conditional(options_)) {
+    kind_ = Kind::kInPlace;
+    if (options_.overwrite) unlink_existing(place_);
+    // O_EXCL: a name that appeared meanwhile (a link included) is not ours.
+    fd_.reset(::openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!fd_.valid()) {
+      done_ = true;  // nothing of ours to remove
+      if (errno == EEXIST) already_exists(place_.display);
+      throw_errno("cannot create", place_.display, errno);
+    }
+  } else {
+    if (have_proc_fd()) fd_.reset(::openat(dir, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
+    if (!fd_.valid()) {
+      // No O_TMPFILE here (EOPNOTSUPP; EISDIR before Linux 3.11): a named
+      // temporary file, removed on failure.
+      kind_ = Kind::kNamedTemp;
+      for (int attempt = 0; !fd_.valid() && attempt < 100; ++attempt) {
+        temp_ = temp_name(place_.name);
+        fd_.reset(::openat(dir, temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+        if (!fd_.valid() && errno != EEXIST) break;
+      }
+      if (!fd_.valid()) {
+        done_ = true;
+        throw_errno("cannot create", place_.display, errno);
+      }
+    }
+  }
+  // fchmod, unlike open's mode, ignores the umask; the descriptor keeps
+  // its write access whatever the mode.
+  if (::fchmod(fd_.get(), result_mode(options_)) != 0) {
+    int err = errno;
+    abandon();
+    throw_errno("cannot set the mode of", place_.display, err);
+  }
+}
+
+LocalWriter::~LocalWriter() { abandon(); }
+
+void LocalWriter::abandon() noexcept {
+  if (!done_) {
+    if (kind_ == Kind::kNamedTemp) {
+      ::unlinkat(place_.dir.get(), temp_.c_str(), 0);
+    } else if (kind_ == Kind::kInPlace) {
+      // Only the file this Writer made, not one that replaced it meanwhile.
+      struct stat ours;
+      if (::fstat(fd_.get(), &ours) == 0 && is_inode(place_.dir.get(), place_.name, ours)) {
+        ::unlinkat(place_.dir.get(), place_.name.c_str(), 0);
+      }
+    }
+    // An O_TMPFILE file has no name: closing it frees it.
+  }
+  done_ = true;
+  fd_.reset();
+}
+
+void LocalWriter::write_at(uint64_t offset, const void* buf, size_t len) {
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = ::pwrite(fd_.get(), static_cast<const char*>(buf) + done, len - done,
+                         static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_errno("cannot write", place_.display, errno);
+    }
+    done += static_cast<size_t>(n);
+  }
+}
+
+void LocalWriter::commit() {
+  if (done_) fail("'{}': the writer was already committed or discarded", place_.display);
+  if (options_.durable && ::fsync(fd_.get()) != 0) throw_errno("cannot sync", place_.display, errno);
+  if (kind_ != Kind::kInPlace && (conditional(options_) || !options_.overwrite)) {
+    stamp_mtime(fd_.get(), place_.display);
+  }
+  switch (kind_) {
+    case Kind::kInPlace:
+      if (::close(fd_.release()) != 0) throw_errno("cannot write", place_.display, errno);
+      done_ = true;
+      if (options_.durable) sync_folder(place_);
+      return;
+    case Kind::kTmpFile:
+      publish_link({AT_FDCWD, "/proc/self/fd/" + std::to_string(fd_.get()), AT_SYMLINK_FOLLOW, nullptr, ""},
+                   place_, options_, false);
+      done_ = true;
+      fd_.reset();
+      return;
+    case Kind::kNamedTemp: {
+      // Closed first: some file systems report write errors only here.
+      if (::close(fd_.release()) != 0) throw_errno("cannot write", place_.display, errno);
+      if (replaces(options_)) {
+        FolderLock lock(place_.dir.get(), conditional(options_), place_.display);
+        if (conditional(options_)) check_etag(place_, options_.if_match);
+        if (::renameat(place_.dir.get(), temp_.c_str(), place_.dir.get(), place_.name.c_str()) != 0) {
+          throw_errno("cannot publish", place_.display, errno);
+        }
+      } else {
+        FolderLock lock(place_.dir.get(), true, place_.display);
+        int rc = ::renameat2(place_.dir.get(), temp_.c_str(), place_.dir.get(), place_.name.c_str(),
+                             RENAME_NOREPLACE);
+        if (rc != 0 && (errno == EINVAL || errno == ENOSYS)) {  // no RENAME_NOREPLACE here: link + unlink
+          rc = ::linkat(place_.dir.get(), temp_.c_str(), place_.dir.get(), place_.name.c_str(), 0);
+          if (rc == 0) ::unlinkat(place_.dir.get(), temp_.c_str(), 0);
+        }
+        if (rc != 0) {
+          if (errno == EEXIST) already_exists(place_.display);
+          throw_errno("cannot publish", place_.display, errno);
+        }
+      }
+      done_ = true;
+      if (options_.durable) sync_folder(place_);
+      return;
+    }
+  }
+}
+
+bool publish_hard_link(const Place& source, const struct stat& source_stat, Place& target,
+                       const WriteOptions& options) {
+  LinkSource src{source.dir.get(), source.name, 0, &source_stat, source.display};
+  if (options.in_place && !conditional(options)) {
+    if (options.overwrite) unlink_existing(target);
+    int err = link_as(src, target, target.name);
+    if (err == EEXIST) already_exists(target.display);
+    if (err != 0 && cannot_link(err)) return false;
+    if (err != 0) throw_errno("cannot link", target.display, err);
+    if (options.durable) sync_folder(target);
+    return true;
+  }
+  return publish_link(src, target, options, true) == 0;
+}
+
+bool remove_file(const Place& place, const std::string& if_match) {
+  FolderLock lock(place.dir.get(), !if_match.empty(), place.display);
+  if (!if_match.empty()) {
+    struct stat st;
+    if (::fstatat(place.dir.get(), place.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) return false;
+      throw_errno("cannot stat", place.display, errno);
+    }
+    check_etag(place, if_match);
+  }
+  if (::unlinkat(place.dir.get(), place.name.c_str(), 0) == 0) return true;
+  if (errno == ENOENT) return false;
+  if (errno == EISDIR) fail("cannot remove '{}': it is a folder, not a file", place.display);
+  throw_errno("cannot remove", place.display, errno);
+}
+
+}  // namespace wrapp::storage::local
