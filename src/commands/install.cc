@@ -275,13 +275,17 @@ class Planner {
         planned[i] = 1;
         return;
       }
-      bool package_content = (o && o->size == info->size && current_hash() == o->hash) ||
-                             (k && k->size == info->size && current_hash() == k->hash);
-      if (package_content) {
+      // The package's own content: the installed version's, or what an
+      // interrupted install wrote (a file only that version has: no `o`).
+      auto holds = [&](const model::CatalogItem* item) {
+        return item && item->size == info->size && current_hash() == item->hash;
+      };
+      const model::CatalogItem* own = holds(o) ? o : holds(k) ? k : nullptr;
+      if (own) {
         if (n) {
           copy();
         } else {
-          actions[i] = {PlanAction::Kind::kDelete, path, "", info->size, o->hash};
+          actions[i] = {PlanAction::Kind::kDelete, path, "", info->size, own->hash};
           planned[i] = 1;
         }
         return;
