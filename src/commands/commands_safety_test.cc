@@ -307,20 +307,11 @@ TEST_P(Safety, ConcurrentInstallsIntoOneFolderNeverMix) {
 // uninstall --force.
 TEST_P(Safety, FailedUpdateIsFinishedByRunningItAgain) { expect_finished_by_running_it_again(interrupted_update()); }
 
-#define SKIP_FAILED_INSTALL_FORGETS_ITS_INTENT()                                                                 \
-  GTEST_SKIP() << "BUG: install releases its install lock, and with it the intent, when it fails with an error " \
-                  "(install.cc, install(): the catch releases the lock); only a killed install leaves the "       \
-                  "intent. After an update 1 -> 2 that failed half-way, installing 1 again is refused as a "      \
-                  "conflict (a.txt: modified, dir/c.txt: missing), and uninstall --force leaves new/f.txt, a "    \
-                  "file only version 2 has, behind as if it were the user's"
-
 TEST_P(Safety, FailedUpdateIsUndoneByInstallingTheOldVersion) {
-  SKIP_FAILED_INSTALL_FORGETS_ITS_INTENT();
   expect_undone_by_installing_the_old_version(interrupted_update());
 }
 
 TEST_P(Safety, FailedUpdateIsRemovedByUninstallForce) {
-  SKIP_FAILED_INSTALL_FORGETS_ITS_INTENT();
   expect_removed_by_uninstall_force(interrupted_update());
 }
 

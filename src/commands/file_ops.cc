@@ -119,9 +119,10 @@ model::ContentHash hash_object(CommandContext& ctx, const Url& url, const storag
   if (reader->size() != info.size) fail("'{}' changed size while being read", url.display());
   std::string hash = stream_and_hash(ctx, *reader, nullptr, false, url, progress);
   if (cacheable) {
-    // Re-stat: only cache what we know matches the bytes we hashed.
-    auto now = store.stat(url);
-    if (now && stamp_of(*now) == stamp_of(info)) ctx.hash_cache->insert(url.path(), stamp_of(info), hash);
+    // Only cache what we know matches the bytes we hashed: the stamp of the
+    // open file now (not of whatever the name holds, which may lie behind a
+    // link the walk followed) must still be the one it had before.
+    if (stamp_of(reader->info()) == stamp_of(info)) ctx.hash_cache->insert(url.path(), stamp_of(info), hash);
   }
   return hash;
 }

@@ -212,7 +212,10 @@ class Planner {
       for (const auto& d : dirs) {
         Url dir = d.empty() ? p.dest : p.dest.join(d);
         // Beneath the top destination: a subpackage's own folder may be the link.
-        if (behind_link(ctx_, dir)) escaping_dirs.insert(d);
+        if (behind_link(ctx_, dir)) {
+          escaping_dirs.insert(d);
+          continue;
+        }
         if (!new_dirs.count(d)) continue;
         auto info = store.stat(dir);
         if (info && !info->is_dir && !old_cat.find(d)) {
@@ -521,10 +524,17 @@ InstallResult install(CommandContext& ctx, const InstallOptions& opt) {
   try {
     return install_locked(ctx, opt, top, lock, interrupted);
   } catch (...) {
-    if (lock) lock->release();
+    if (!lock) throw;
+    if (interrupted || !lock->holder().intent.empty()) {
+      // Files may have changed: the intent stays for the next run, which
+      // takes over at once and finishes, goes back or uninstalls cleanly.
+      lock->abandon();
+      throw;
+    }
+    lock->release();
     // The lock made the folder; a failed first install leaves none. Removed
     // through its parent, and only if empty.
-    if (!existing && lock) store.remove_folder(top.parent().join(top.name()));
+    if (!existing) store.remove_folder(top.parent().join(top.name()));
     throw;
   }
 }

@@ -72,6 +72,9 @@ std::unique_ptr<storage::Lock> take_install_lock(CommandContext& ctx, const Url&
     log::warn("'{}': {} was interrupted ({}); finishing from where it stopped", location.display(),
               previous->purpose, previous->describe());
     remove_partial_writes(ctx, location);
+    // Kept in our lock until this command succeeds: if it fails or is killed
+    // too, the next one still knows what was left unfinished.
+    if (!previous->intent.empty()) lock->set_intent(previous->intent);
     if (!previous->intent.empty() && interrupted) {
       try {
         *interrupted = InstallIntent::parse(previous->intent, url.display());

@@ -45,8 +45,10 @@ struct InstallIntent {
 };
 
 // Takes the install lock of `location` (not on a dry run: returns nullptr).
-// When a dead or expired holder is taken over, `interrupted` receives its
-// intent.
+// When a dead, abandoned or expired holder is taken over, `interrupted`
+// receives its intent, and the new lock carries it on until the command
+// ends: release() it on success, abandon() it when the command fails after
+// changing files or while an interrupted intent is unfinished.
 std::unique_ptr<storage::Lock> take_install_lock(CommandContext& ctx, const storage::Url& location,
                                                  const std::string& purpose,
                                                  std::optional<InstallIntent>* interrupted);

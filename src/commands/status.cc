@@ -251,7 +251,7 @@ StatusResult status(CommandContext& ctx, const StatusOptions& opt) {
   if (auto holder = storage::Lock::read(ctx.store(lock_url), lock_url)) {
     auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::system_clock::now().time_since_epoch()).count();
-    if (holder->is_dead() || holder->is_expired(now_ms)) {
+    if (holder->is_stale(now_ms)) {
       result.install_state = fmt::format(
           "interrupted: '{}' was stopped before it finished ({}); run it again, install the previous version, or "
           "'wrapp uninstall --force' to finish",

@@ -81,6 +81,16 @@ UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& opt) {
   // here leaves files of the version it was writing, which go too.
   std::optional<InstallIntent> interrupted;
   auto lock = take_install_lock(ctx, location, "uninstall " + opt.package_name, &interrupted);
+  // A failure while an interrupted install's intent is unfinished keeps it
+  // for the next run (install_lock.h); otherwise the lock is released.
+  struct AbandonOnFailure {
+    storage::Lock* lock;
+    bool keep;
+    int uncaught = std::uncaught_exceptions();
+    ~AbandonOnFailure() {
+      if (lock && keep && std::uncaught_exceptions() > uncaught) lock->abandon();
+    }
+  } abandon_on_failure{lock.get(), interrupted.has_value()};
   std::vector<Installed> packages;
   std::set<std::string> seen;
   collect(ctx, location, opt.package_name, packages, seen);

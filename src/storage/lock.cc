@@ -121,6 +121,10 @@ std::string to_json(const LockHolder& h) {
   number("heartbeat_ms", h.heartbeat_ms);
   number("expiry_ms", h.expiry_ms);
   text("token", h.token);
+  if (h.abandoned) {
+    w.key("abandoned");
+    w.boolean(true);
+  }
   w.key("intent");
   if (h.intent.empty()) {
     w.null();
@@ -178,6 +182,8 @@ LockHolder parse_lock(std::string_view text, const Url& url) {
         has_expiry = true;
       } else if (key == "token") {
         h.token = r.read_string();
+      } else if (key == "abandoned") {
+        h.abandoned = r.read_bool();
       } else if (key == "intent") {
         h.intent = r.try_null() ? std::string() : std::string(r.skip_value());
       } else {
@@ -314,7 +320,7 @@ std::unique_ptr<Lock> Lock::acquire(Storage& storage, const Url& url, Options op
       stale = read_snapshot(storage, url);
       if (!stale) continue;  // released meanwhile
       const LockHolder& holder = stale->holder;
-      stale_dead = holder.is_dead();
+      stale_dead = holder.is_dead() || holder.abandoned;
       if (!stale_dead && !holder.is_expired(wall_ms())) throw locked_error(url, holder);
       if (stale->etag.empty()) {
         fail_with(ErrorCode::kLocked,
@@ -337,7 +343,7 @@ std::unique_ptr<Lock> Lock::acquire(Storage& storage, const Url& url, Options op
     if (!mine || mine->holder.token != self.token) continue;  // replaced at once: decide again
     if (stale) {
       log::warn("took over the lock '{}' from {}, which is {}", url.display(), stale->holder.describe(),
-                stale_dead ? "gone" : "expired");
+                stale->holder.abandoned ? "abandoned" : stale_dead ? "gone" : "expired");
       if (previous) *previous = stale->holder;
     }
     return std::unique_ptr<Lock>(new Lock(storage, url, std::move(self), std::move(mine->etag), std::move(options)));
@@ -485,6 +491,25 @@ void Lock::release() {
     // Otherwise it is someone else's now: theirs to remove.
   } catch (const std::exception& e) {
     log::warn("cannot release the lock '{}': {}", url_.display(), e.what());
+  }
+}
+
+void Lock::abandon() {
+  if (released_.exchange(true)) return;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (heartbeat_.joinable() && heartbeat_.get_id() != std::this_thread::get_id()) heartbeat_.join();
+  std::lock_guard lock(mu_);
+  if (lost_.load()) return;  // someone else's now
+  holder_.abandoned = true;
+  try {
+    if (!refresh_locked()) return;  // taken over meanwhile: theirs
+  } catch (const std::exception& e) {
+    // Not marked: the lock expires by itself, and its intent is still there.
+    log::warn("cannot mark the lock '{}' abandoned: {}", url_.display(), e.what());
   }
 }
 

@@ -46,6 +46,9 @@ struct LockHolder {
   int64_t expiry_ms = 0;       // stale when heartbeat_ms + expiry_ms < now
   std::string token;           // random: tells our lock from a successor's
   std::string intent;          // JSON text chosen by the command ("" = none)
+  // The holder stopped without finishing (its command failed part-way) and
+  // left its intent for the next writer: stale at once, like a dead holder.
+  bool abandoned = false;
 
   // One line for messages: "pid 123 on host 'h' (create p 1, since 12:00:01,
   // last heartbeat 3 s ago)".
@@ -54,6 +57,8 @@ struct LockHolder {
   // process with its pid and start time exists.
   bool is_dead() const;
   bool is_expired(int64_t now_ms) const;
+  // Dead, abandoned, or expired at `now_ms`: the next writer takes over.
+  bool is_stale(int64_t now_ms) const { return abandoned || is_dead() || is_expired(now_ms); }
 };
 
 class Lock {
@@ -95,6 +100,13 @@ class Lock {
 
   // Removes the lock object if it is still ours. Idempotent.
   void release();
+
+  // Stops holding the lock but leaves the object, marked abandoned, with its
+  // intent: for a command that failed part-way, so that the next writer
+  // takes over at once and knows what was left unfinished (even within this
+  // same process, whose pid is still alive). Idempotent; after release() it
+  // does nothing.
+  void abandon();
 
   const LockHolder& holder() const { return holder_; }
   const Url& url() const { return url_; }

@@ -196,6 +196,27 @@ TEST_P(LockTest, DeadHolderIsTakenOverAndHandedBack) {
   EXPECT_EQ(Lock::read(*store_, url_)->token, lock->holder().token);
 }
 
+// A command that failed part-way abandons its lock: the object stays with
+// its intent, and the next writer of this very process (whose pid is alive)
+// takes it over at once.
+TEST_P(LockTest, AbandonedLockIsTakenOverAtOnceWithItsIntent) {
+  auto first = Lock::acquire(*store_, url_, options());
+  first->set_intent(R"({"installing": 2})");
+  first->abandon();
+  auto left = Lock::read(*store_, url_);
+  ASSERT_TRUE(left);
+  EXPECT_TRUE(left->abandoned);
+  EXPECT_FALSE(left->is_dead()) << "the same process: only the mark makes it stale";
+  std::optional<LockHolder> previous;
+  auto second = Lock::acquire(*store_, url_, options(), &previous);
+  ASSERT_TRUE(previous);
+  EXPECT_EQ(previous->token, first->holder().token);
+  EXPECT_EQ(previous->intent, R"({"installing": 2})");
+  EXPECT_FALSE(Lock::read(*store_, url_)->abandoned);
+  first->release();  // after abandon: does nothing, the second holder keeps it
+  EXPECT_EQ(Lock::read(*store_, url_)->token, second->holder().token);
+}
+
 TEST_P(LockTest, ExpiredHolderIsTakenOver) {
   put(lock_document(1, "build-agent-7", now_ms() - 600000, 1000));
   std::optional<LockHolder> previous;

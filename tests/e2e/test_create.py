@@ -461,3 +461,16 @@ def test_catalog_with_bare_path_source_paths(wrapp, tmp_path):
     r = wrapp("create", "p", "1", catalog, "--catalog", "--repo", repo)
     assert r.returncode == 0, str(r)
     assert (version_dir(repo, "p", "1") / "a b").read_text() == "literal percent"
+
+
+def test_hash_cache_with_a_folder_link_inside_the_tree(wrapp, tmp_path):
+    # Reads follow links that stay in the tree, stat never does: caching the
+    # hash of a file reached through such a link must not fail the create.
+    src = write_tree(tmp_path / "src", {"real/f.txt": "x"})
+    (src / "alias").symlink_to("real")
+    repo, cache = tmp_path / "repo", tmp_path / "hashes.json"
+    for version in ["1", "2"]:
+        r = wrapp("create", "p", version, src, "--repo", repo, "--hcf", cache)
+        assert r.returncode == 0, str(r)
+        assert wrapp("check", repo_wrapp(repo, "p", version)).returncode == 0
+    assert (version_dir(repo, "p", "2") / "alias" / "f.txt").read_text() == "x"
