@@ -48,9 +48,11 @@ def kill_points(spawn, seed, duration, prepare):
             n += 1
             r = spawn(*args, *SERIAL_ARGS, env=SERIAL_ENV).signal_after(delay, signal.SIGKILL, once=once)
             if r.returncode == -signal.SIGKILL:
+                how = f"killed {delay:.3f} s after it began"
                 break
+            how = f"ended before its kill, three times (the last {delay:.3f} s after it began)"
             delay /= 2
-        yield context, f"{args[0]} killed {delay:.3f} s after it began (unkilled: {duration:.3f} s in all)"
+        yield context, f"{args[0]} {how} (unkilled: {duration:.3f} s in all)"
 
 
 def assert_absent_or_clean(wrapp, repo, name, version, what):

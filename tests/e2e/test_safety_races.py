@@ -165,19 +165,22 @@ def test_concurrent_mirrors_of_one_version_publish_it_once(spawn, wrapp, tmp_pat
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
 def test_a_mirror_stopped_after_another_published_leaves_the_version_whole(spawn, wrapp, tmp_path,
                                                                            big_mirror_source, sig):
-    dst = tmp_path / "mirror"
-    a = start_serial(spawn, "mirror", "p", "1", big_mirror_source, dst)
-    wait_until(version_writer_started(dst, "p", "1"), proc=a)
-    time.sleep(random.Random(int(sig)).uniform(0.02, 0.08))
-    b = start_serial(spawn, "mirror", "p", "1", big_mirror_source, dst)
-    ra = a.finish()
-    assert ra.returncode == 0, str(ra)
-    b.send(sig)  # if it still runs: the version is published by now
-    rb = b.finish()
-    assert rb.returncode in (0, -signal.SIGKILL, 130) or lost_to_a_lock(rb), str(rb)
-    check = wrapp("check", repo_wrapp(dst, "p", "1"))
-    assert check.returncode == 0, f"the published version was damaged by the stopped mirror\n{check}"
-    assert version_contents(dst, "p", "1") == digests(big_files(42))
+    rng = random.Random(int(sig))
+    for round_ in range(3):
+        dst = tmp_path / f"mirror{round_}"
+        a = start_serial(spawn, "mirror", "p", "1", big_mirror_source, dst)
+        wait_until(version_writer_started(dst, "p", "1"), proc=a)
+        time.sleep(rng.uniform(0.02, 0.08))
+        b = start_serial(spawn, "mirror", "p", "1", big_mirror_source, dst)
+        ra = a.finish()
+        what = f"round {round_}"
+        assert ra.returncode == 0, f"{what}\n{ra}"
+        b.send(sig)  # if it still runs: the version is published by now
+        rb = b.finish()
+        assert rb.returncode in (0, -signal.SIGKILL, 130) or lost_to_a_lock(rb), f"{what}\n{rb}"
+        check = wrapp("check", repo_wrapp(dst, "p", "1"))
+        assert check.returncode == 0, f"{what}: the published version was damaged by the stopped mirror\n{check}"
+        assert version_contents(dst, "p", "1") == digests(big_files(42)), what
 
 
 # ---------------------------------------------------------------------------------------------
