@@ -3,13 +3,17 @@
 `wrapp(*args, cwd=..., env=..., binary=False, progress=False)` runs the binary given by $WRAPP_BIN
 (default: build/wrapp relative to the repository root) with `--progress-report off` appended
 (for subcommands) and returns Result(returncode, stdout, stderr). The working directory defaults
-to the test's tmp_path.
+to the test's tmp_path. `spawn(*args, ...)` starts the same command in the background and returns a
+helpers.Running (signal it, wait for it).
+
+Markers: `race` (concurrent writers) and `kill` (processes killed part-way); for example
+`pytest -m "not kill"` leaves the kill tests out.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
+import shutil
 import sys
 from pathlib import Path
 
@@ -18,29 +22,20 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from helpers import (  # noqa: E402
-    BIG_SIZE, COMMANDS, Result, random_bytes, read_json, repo_wrapp, wrapp_bin, write_tree,
+    BIG_SIZE, Running, random_bytes, read_json, repo_wrapp, run_wrapp, update_versions, wrapp_bin, write_tree,
 )
-
-_SCRUBBED_ENV = ("WRAPP_JOBS", "WRAPP_LOG_FILE", "WRAPP_HASH_CACHE_FILE")
 
 
 def pytest_configure(config):
+    config.addinivalue_line("markers", "race: concurrent wrapp processes writing the same version or folder")
+    config.addinivalue_line("markers", "kill: wrapp processes killed (SIGKILL) part-way, then run again")
     b = wrapp_bin()
     if not os.access(b, os.X_OK):
         raise pytest.UsageError(f"wrapp binary not found or not executable: {b} (set WRAPP_BIN)")
 
 
 def _run(args, cwd, env=None, binary=False, progress=False, timeout=120):
-    args = [str(a) for a in args]
-    cmd = [wrapp_bin(), *args]
-    if not progress and args and args[0] in COMMANDS and "--progress-report" not in args:
-        cmd += ["--progress-report", "off"]
-    full_env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
-    if env:
-        full_env.update(env)
-    p = subprocess.run(cmd, cwd=str(cwd), env=full_env, capture_output=True, timeout=timeout)
-    out = p.stdout if binary else p.stdout.decode("utf-8", errors="replace")
-    return Result(p.returncode, out, p.stderr.decode("utf-8", errors="replace"))
+    return run_wrapp(args, cwd, env, binary, progress, timeout)
 
 
 @pytest.fixture
@@ -59,6 +54,23 @@ def wrapp_raw(tmp_path):
         return _run(args, cwd if cwd is not None else tmp_path, env, progress=True)
 
     return run
+
+
+@pytest.fixture
+def spawn(tmp_path):
+    """spawn(*args, cwd=None, env=None) -> Running: wrapp started in the background (see helpers.Running).
+
+    Processes still running when the test ends are killed (each by its own pid)."""
+    started = []
+
+    def start(*args, cwd=None, env=None):
+        proc = Running(args, cwd if cwd is not None else tmp_path, env)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.stop()
 
 
 @pytest.fixture
@@ -115,6 +127,20 @@ def publish_and_install(wrapp, publish, tmp_path):
         return repo, dest
 
     return do
+
+
+@pytest.fixture(scope="module")
+def update_repo(tmp_path_factory):
+    """(repo, versions): p 1 and p 2 of helpers.update_versions(), published once per module. Tests
+    install from it and must not change it."""
+    root = tmp_path_factory.mktemp("update-repo")
+    versions = update_versions()
+    for version, files in versions.items():
+        src = write_tree(root / f"src-{version}", files)
+        r = run_wrapp(["create", "p", version, src, "--repo", root / "repo"], root)
+        assert r.returncode == 0, str(r)
+        shutil.rmtree(src)
+    return root / "repo", versions
 
 
 @pytest.fixture
