@@ -40,7 +40,12 @@ void collect(CommandContext& ctx, const Url& location, const std::string& name, 
              std::set<std::string>& seen, size_t depth = 0) {
   Url marker = location.join(model::wrapp_file_name(name));
   check_package_depth(depth, marker);
-  if (!seen.insert(marker.str()).second) return;  // a dependency on itself: removed once
+  if (!seen.insert(marker.str()).second) {
+    fail_with(ErrorCode::kBadInput,
+              "package '{}' in '{}' is reached twice through its dependencies (a package that depends on itself?); "
+              "nothing was removed",
+              name, location.display());
+  }
   auto info = read_package_info(ctx, marker);
   if (!info) fail("package '{}' is not installed in '{}' ('{}' not found)", name, location.display(), marker.display());
   for (const auto& d : info->dependencies) {
