@@ -5,6 +5,7 @@
 
 #include "exec/progress_printer.h"
 #include "exec/scheduler.h"
+#include "exec/task_group.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -83,7 +84,12 @@ int run_command(Cli& cli, const std::function<int(commands::CommandContext&)>& b
     if (!g.hash_cache_file.empty()) {
       cache = model::HashCache::load_async(g.hash_cache_file, [](const std::string& m) { log::warn("{}", m); });
     }
-    storage::Resolver resolver({[token = scheduler.token()] { token.throw_if_cancelled(); }});
+    storage::Resolver resolver({[token = scheduler.token()] { token.throw_if_cancelled(); },
+                                [&scheduler](size_t workers, const std::function<void()>& work) {
+                                  exec::TaskGroup group(scheduler.io_pool(), scheduler.token().child());
+                                  for (size_t i = 0; i < workers; ++i) group.spawn(work);
+                                  group.wait();
+                                }});
     commands::CommandContext ctx{scheduler, resolver, cache ? &*cache : nullptr, g.dry_run, g.fsync};
     auto save_cache = [&] {
       if (cache && !g.dry_run) cache->save(g.hash_cache_file);

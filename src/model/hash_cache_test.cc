@@ -108,14 +108,14 @@ TEST_F(HashCacheTest, RoundTripThroughFile) {
 
 TEST_F(HashCacheTest, LoadAsyncGivesTheSameCache) {
   HashCache c;
-  for (int i = 0; i < 1000; ++i) c.insert("/f" + std::to_string(i), {i, i * 7, i * 7, i * 13}, hash_of(std::to_string(i)));
+  for (uint64_t i = 0; i < 1000; ++i) c.insert("/f" + std::to_string(i), {i, int64_t(i * 7), int64_t(i * 7), i * 13}, hash_of(std::to_string(i)));
   c.save(cache_path_);
   std::vector<std::string> warnings;
   HashCache a = HashCache::load_async(cache_path_, [&](const std::string& m) { warnings.push_back(m); });
   HashCache moved = std::move(a);  // the background load fills the moved-to cache
   EXPECT_EQ(moved.size(), 1000u);
-  for (int i = 0; i < 1000; i += 99) {
-    EXPECT_EQ(moved.lookup("/f" + std::to_string(i), {i, i * 7, i * 7, i * 13}), ContentHash(hash_of(std::to_string(i))));
+  for (uint64_t i = 0; i < 1000; i += 99) {
+    EXPECT_EQ(moved.lookup("/f" + std::to_string(i), {i, int64_t(i * 7), int64_t(i * 7), i * 13}), ContentHash(hash_of(std::to_string(i))));
   }
   EXPECT_FALSE(moved.dirty());
   EXPECT_TRUE(warnings.empty());
@@ -311,7 +311,7 @@ TEST_F(HashCacheTest, NonUtf8PathsAreNotSaved) {
 
 TEST_F(HashCacheTest, AtomicSaveLeavesNoTempFiles) {
   HashCache c;
-  for (int i = 0; i < 100; ++i) c.insert("/f" + std::to_string(i), {i, i, i, i}, hash_of(std::to_string(i)));
+  for (int i = 0; i < 100; ++i) c.insert("/f" + std::to_string(i), {uint64_t(i), i, i, uint64_t(i)}, hash_of(std::to_string(i)));
   c.save(cache_path_);
   c.insert("/another", {1, 1, 1, 1}, hash_of("x"));
   c.save(cache_path_);
@@ -340,8 +340,8 @@ TEST_F(HashCacheTest, ConcurrentInsertAndLookup) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
         std::string own = "/t" + std::to_string(t) + "/f" + std::to_string(i);
-        c.insert(own, {i, t, t, i}, hashes[i % 16]);
-        if (c.lookup(own, {i, t, t, i}) != hashes[i % 16]) ++wrong;
+        c.insert(own, {uint64_t(i), t, t, uint64_t(i)}, hashes[i % 16]);
+        if (c.lookup(own, {uint64_t(i), t, t, uint64_t(i)}) != hashes[i % 16]) ++wrong;
         // Shared paths, written by everyone with the same value.
         std::string shared = "/shared/" + std::to_string(i % 50);
         c.insert(shared, {1, 1, 1, 1}, hashes[0]);

@@ -46,7 +46,8 @@ std::unique_ptr<Document> Storage::read_document(const Url& url) {
 Resolver::Resolver() : Resolver(Options{}) {}
 
 Resolver::Resolver(Options options) : options_(std::move(options)) {
-  backends_["file"] = std::make_shared<LocalStorage>(options_.check_cancelled);
+  backends_["file"] = std::make_shared<LocalStorage>(options_.check_cancelled, local::Method::kAuto,
+                                                     options_.run_workers);
 }
 
 Resolver::~Resolver() = default;

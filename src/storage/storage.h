@@ -252,6 +252,11 @@ class Resolver {
     // Throws (wrapp::Cancelled) when the command was cancelled; backends
     // call it between pages, parts and retries. May be empty.
     std::function<void()> check_cancelled;
+    // Runs `work` on `workers` threads of the command's io pool and returns
+    // when every call has returned (rethrowing the first exception), so a
+    // backend's parallel work (a directory walk) runs on the scheduler's
+    // pools and within its limits. Empty: the backend starts its own.
+    std::function<void(size_t workers, const std::function<void()>& work)> run_workers;
   };
 
   Resolver();

@@ -77,8 +77,8 @@ class LocalDocument : public Document {
 
 }  // namespace
 
-LocalStorage::LocalStorage(std::function<void()> check_cancelled, local::Method method)
-    : check_cancelled_(std::move(check_cancelled)), paths_(method) {}
+LocalStorage::LocalStorage(std::function<void()> check_cancelled, local::Method method, RunWorkers run_workers)
+    : check_cancelled_(std::move(check_cancelled)), run_workers_(std::move(run_workers)), paths_(method) {}
 
 Features LocalStorage::features() const {
   Features f;
@@ -111,7 +111,7 @@ void LocalStorage::list(const Url& url, const ListOptions& options, const ListPa
   if (!S_ISDIR(st.st_mode)) fail("'{}' is a file, not a folder", url.display());
   Fd dir(::openat(fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir.valid()) throw_errno("cannot list", url.display(), errno);
-  local::walk(std::move(dir), url.display(), options, on_page, check_cancelled_, paths_.method());
+  local::walk(std::move(dir), url.display(), options, on_page, check_cancelled_, paths_.method(), run_workers_);
 }
 
 Fd LocalStorage::open_regular(const Url& url, struct stat* st) const {

@@ -21,9 +21,12 @@ class LocalStorage : public Storage {
  public:
   // `check_cancelled` (may be empty) runs between the folders of a listing
   // and throws to stop it. `method` forces the component walk instead of
-  // openat2 (tests run every contract both ways).
+  // openat2 (tests run every contract both ways). `run_workers` (may be
+  // empty) runs a walk's workers on the command's threads
+  // (Resolver::Options::run_workers).
+  using RunWorkers = std::function<void(size_t workers, const std::function<void()>& work)>;
   explicit LocalStorage(std::function<void()> check_cancelled = {},
-                        local::Method method = local::Method::kAuto);
+                        local::Method method = local::Method::kAuto, RunWorkers run_workers = {});
 
   Features features() const override;
   std::string name() const override { return "local file system"; }
@@ -45,6 +48,7 @@ class LocalStorage : public Storage {
   local::Fd open_regular(const Url& url, struct ::stat* st) const;
 
   std::function<void()> check_cancelled_;
+  RunWorkers run_workers_;
   local::PathResolver paths_;
 };
 

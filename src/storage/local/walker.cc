@@ -50,12 +50,14 @@ class Walker {
 
  public:
   Walker(Fd root, const std::string& display, const ListOptions& options, const ListPage& on_page,
-         const std::function<void()>& check_cancelled, Method method)
+         const std::function<void()>& check_cancelled, Method method,
+         const std::function<void(size_t, const std::function<void()>&)>& run_workers)
       : root_(std::move(root)),
         display_(display),
         options_(options),
         on_page_(on_page),
         check_cancelled_(check_cancelled),
+        run_workers_(run_workers),
         method_(method) {}
 
   void run() {
@@ -71,6 +73,10 @@ class Walker {
     size_t n_threads = options_.recursive ? std::min<size_t>(8, std::max(2u, std::thread::hardware_concurrency() * 2)) : 1;
     if (n_threads == 1) {
       work();
+    } else if (run_workers_) {
+      // Each worker leaves when no folder is left and none is being read,
+      // so workers that start late (a busy pool) simply find nothing to do.
+      run_workers_(n_threads, [this] { work(); });
     } else {
       std::vector<std::thread> threads;
       for (size_t i = 0; i < n_threads; ++i) threads.emplace_back([this] { work(); });
@@ -237,6 +243,7 @@ class Walker {
   const ListOptions& options_;
   const ListPage& on_page_;
   const std::function<void()>& check_cancelled_;
+  const std::function<void(size_t, const std::function<void()>&)>& run_workers_;
   Method method_;
 
   std::mutex mu_;  // guards the fields below
@@ -251,8 +258,9 @@ class Walker {
 }  // namespace
 
 void walk(Fd root, const std::string& display, const ListOptions& options, const ListPage& on_page,
-          const std::function<void()>& check_cancelled, Method method) {
-  Walker(std::move(root), display, options, on_page, check_cancelled, method).run();
+          const std::function<void()>& check_cancelled, Method method,
+          const std::function<void(size_t, const std::function<void()>&)>& run_workers) {
+  Walker(std::move(root), display, options, on_page, check_cancelled, method, run_workers).run();
 }
 
 }  // namespace wrapp::storage::local

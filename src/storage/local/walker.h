@@ -21,9 +21,12 @@ namespace wrapp::storage::local {
 // Lists the folder open at `root` (O_RDONLY | O_DIRECTORY), which is
 // `display` in messages, delivering pages of at most kListPageSize entries
 // to `on_page` from one thread at a time. `check_cancelled` (may be empty)
-// runs before each folder is read.
+// runs before each folder is read. `run_workers` (may be empty) runs the
+// walk's workers on threads the caller lends (the command's io pool);
+// without it the walk starts its own.
 void walk(Fd root, const std::string& display, const ListOptions& options, const ListPage& on_page,
-          const std::function<void()>& check_cancelled, Method method);
+          const std::function<void()>& check_cancelled, Method method,
+          const std::function<void(size_t, const std::function<void()>&)>& run_workers = {});
 
 inline constexpr size_t kListPageSize = 1000;
 
