@@ -349,7 +349,7 @@ TEST_F(HashCacheTest, ConcurrentInsertAndLookup) {
         if (got != hashes[0]) ++wrong;
         // Read another thread's entries (may or may not exist yet).
         std::string other = "/t" + std::to_string((t + 1) % kThreads) + "/f" + std::to_string(i);
-        auto o = c.lookup(other, {i, (t + 1) % kThreads, (t + 1) % kThreads, i});
+        auto o = c.lookup(other, {uint64_t(i), (t + 1) % kThreads, (t + 1) % kThreads, uint64_t(i)});
         if (o && *o != hashes[i % 16]) ++wrong;
         if (i % 500 == 0) (void)c.to_json();
       }
@@ -368,7 +368,7 @@ TEST_F(HashCacheTest, LargeCacheLoadsAndSavesQuickly) {
   HashCache c;
   const std::string h = hash_of("x");
   for (int i = 0; i < kN; ++i) {
-    c.insert("/some/reasonably/long/folder/name/file_" + std::to_string(i) + ".usd", {i, i * 1000LL, i * 1000LL, i}, h);
+    c.insert("/some/reasonably/long/folder/name/file_" + std::to_string(i) + ".usd", {uint64_t(i), i * 1000LL, i * 1000LL, uint64_t(i)}, h);
   }
   auto t0 = std::chrono::steady_clock::now();
   c.save(cache_path_);
