@@ -180,6 +180,24 @@ TEST_P(Lifecycle, MirrorCopiesOnceAndRefusesOtherContent) {
   EXPECT_EQ(contents(version_folder(repo3, "1")), v2_files());
 }
 
+// Where the store keeps object metadata, every mirrored object carries the
+// hash its catalog records for it.
+TEST_P(Lifecycle, MirroredObjectsCarryTheirHashAsMetadata) {
+  Url repo1 = root("repo1"), repo2 = root("repo2");
+  publish_both(root(), repo1);
+  mirror_pkg(repo1, repo2, "1");
+  if (!store(repo2).features().object_metadata) GTEST_SKIP() << "this store keeps no object metadata";
+  Session s;
+  auto info = read_package_info(s.ctx, repo_marker_url(repo2, kPkg, "1"));
+  ASSERT_TRUE(info && info->catalog);
+  for (const auto& item : info->catalog->items) {
+    Url object = version_folder(repo2, "1").join(item.relative_path);
+    auto st = store(object).stat(object);
+    ASSERT_TRUE(st) << item.relative_path;
+    EXPECT_EQ(st->content_hash, item.hash.str()) << item.relative_path;
+  }
+}
+
 TEST_P(Lifecycle, MirrorResumeRepairsAPublishedVersion) {
   Url repo1 = root("repo1"), repo2 = root("repo2");
   publish_both(root(), repo1);

@@ -161,7 +161,9 @@ model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& req, exec
     if (dst_store.features().server_side_copy) {
       auto source = src_store.stat(req.from);
       if (!source || !source->is_file()) fail("'{}' not found", req.from.display());
-      dst_store.copy(req.from, req.to, with_mode(source->mode));
+      auto wopts = with_mode(source->mode);
+      wopts.content_hash = req.expected_hash.str();
+      dst_store.copy(req.from, req.to, wopts);
       if (progress) progress->add_done(0, req.size);
       if (req.remember_target_hash) remember_hash(ctx, req.to, req.expected_hash);
       return req.expected_hash;
@@ -175,6 +177,9 @@ model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& req, exec
   }
   storage::WriteOptions wopts = with_mode(reader->info().mode);
   wopts.size_hint = req.size;
+  // Kept with the object where the store keeps metadata (a hint for
+  // readers, never proof: verification reads the bytes).
+  if (known) wopts.content_hash = req.expected_hash.str();
   auto writer = dst_store.open_write(req.to, wopts);
   std::string hash =
       stream_and_hash(ctx, *reader, writer.get(), dst_store.features().parallel_write, req.from, progress);

@@ -72,8 +72,6 @@ size_t get(CommandContext& ctx, const GetOptions& opt) {
   std::string name = url.name();
   Url target = parse_location(opt.local_path.value_or(name.empty() ? "." : name));
   auto& target_store = ctx.store(target);
-  // get downloads: its target is a local path by definition.
-  if (!target.is_local()) fail("'{}' is not a local path", opt.local_path.value_or(""));
 
   std::vector<std::pair<Url, Url>> copies;  // from, to
   std::vector<uint64_t> sizes;
