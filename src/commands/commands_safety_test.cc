@@ -336,6 +336,63 @@ TEST_P(Safety, KilledUpdateIsRemovedByUninstallForce) {
   expect_removed_by_uninstall_force(killed_update());
 }
 
+// An update that adds a subpackage and fails part-way, then undone by
+// installing the old version: what it wrote for the subpackage goes too,
+// whether the subpackage got as far as its marker or not.
+class SubpackageUpdate : public Safety {
+ protected:
+  // pkg 3: the files of `parent` plus lib 1 installed at lib/.
+  Interrupted update_adding_lib(const Files& parent, const Url& fail_from, const std::string& fail_to) {
+    Interrupted at{faulty("repo"), root("work")};
+    publish_both(faulty(), at.repo);
+    put_tree(faulty("libsrc"), lib_files());
+    {
+      Session s;
+      CreateOptions o{"lib", "1", faulty("libsrc").str()};
+      o.repo = at.repo.str();
+      create(s.ctx, o);
+    }
+    put_tree(faulty("src3"), parent);
+    {
+      Session s;
+      InstallOptions o{"lib", "1", faulty("src3/lib").str(), at.repo.str()};
+      install(s.ctx, o);
+    }
+    create_pkg(faulty("src3"), at.repo, "3");
+    install_pkg(at.repo, at.dest, "1");
+    put(at.dest.join("mine.txt"), "mine\n");
+    fail_copy(fail_from, at.dest.join(fail_to));
+    EXPECT_THROW(install_pkg(at.repo, at.dest, "3", {.transfers = 1}), StorageError);
+    clear_faults();
+    EXPECT_EQ(installed_version(at.dest), "1");
+    return at;
+  }
+  static const Files& lib_files() {
+    static const Files files{{"l.txt", "lib\n"}, {"m/n.txt", "nested\n"}};
+    return files;
+  }
+};
+
+TEST_P(SubpackageUpdate, SubpackageWithoutItsMarkerIsRemovedByGoingBack) {
+  auto at = update_adding_lib(v1_files(), version_folder(faulty("repo"), "1").parent().parent().join("lib/1/m/n.txt"),
+                              "lib/m/n.txt");
+  EXPECT_EQ(get(at.dest.join("lib/l.txt")), "lib\n") << "the failure came too early to test anything";
+  EXPECT_FALSE(exists(at.dest.join("lib/.lib.wrapp")));
+  install_pkg(at.repo, at.dest, "1");
+  EXPECT_EQ(contents(at.dest), with_mine(v1_files()));
+  EXPECT_EQ(status_lines(at.dest), Paths{"added mine.txt"});
+}
+
+TEST_P(SubpackageUpdate, SubpackageWithItsMarkerIsRemovedByGoingBack) {
+  auto at = update_adding_lib(v2_files(), version_folder(faulty("repo"), "3").join("z.txt"), "z.txt");
+  EXPECT_TRUE(exists(at.dest.join("lib/.lib.wrapp"))) << "lib is installed before its parent's files";
+  install_pkg(at.repo, at.dest, "1");
+  EXPECT_EQ(contents(at.dest), with_mine(v1_files()));
+  EXPECT_EQ(status_lines(at.dest), Paths{"added mine.txt"});
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SubpackageUpdate, ::testing::Values("local", "memory"), backend_name);
+
 // (7) A package that depends on itself at "" is refused or handled, never
 // a crash or an endless recursion, and a refused install writes nothing.
 TEST_P(Safety, PackageDependingOnItselfNeverRecursesForever) {

@@ -126,6 +126,44 @@ class Planner {
     if (p.installed) plan_dropped(p);
   }
 
+  // Packages a killed or failed install was installing at places where the
+  // new tree installs nothing (a subpackage the interrupted version added):
+  // what it wrote there goes, as for a dropped subpackage. If it got as far
+  // as its marker, that marker's catalog says what; otherwise the catalog of
+  // the version it was installing, and only files that still hold that
+  // version's bytes are removed (modified ones conflict).
+  void plan_interrupted_leftovers(PackagePlan& top) {
+    if (!interrupted_) return;
+    for (const auto& e : interrupted_->packages) {
+      Url location = e.location.empty() ? top_ : top_.join(e.location);
+      std::string key = location.str() + "|" + e.name;
+      if (installing_.count(key) || dropping_.count(key)) continue;
+      if (behind_link(ctx_, location)) {
+        conflict(location, "package '" + e.name + "' left by an interrupted install lies behind a symbolic link");
+        continue;
+      }
+      Url marker = location.join(model::wrapp_file_name(e.name));
+      if (ctx_.store(marker).stat(marker)) {
+        drop(top, location, e.name);
+        continue;
+      }
+      auto catalog = interrupted_catalog(ctx_, *interrupted_, e.location, e.name);
+      if (!catalog) continue;
+      dropping_.insert(key);
+      model::PackageInfo info;
+      info.name = e.name;
+      info.version = e.version;
+      info.catalog = std::move(*catalog);
+      for (const auto& m : find_modifications(ctx_, location, *info.catalog)) {
+        if (m.kind == StatusEntry::Kind::kModified) {
+          conflict(location.join(m.relative_path),
+                   "modified (written by an interrupted install of '" + e.name + "', which this version lacks)");
+        }
+      }
+      top.dropped.push_back({location, marker, std::move(info)});
+    }
+  }
+
  private:
   std::string shown(const Url& url) const {
     std::string rel;
@@ -547,6 +585,7 @@ InstallResult install_locked(CommandContext& ctx, const InstallOptions& opt, con
   std::set<std::string> visiting;
   PackagePlan plan = planner.plan(opt, visiting);
   planner.plan_drops(plan);
+  planner.plan_interrupted_leftovers(plan);
   keep_files_held_elsewhere(plan);
   if (!planner.conflicts().empty()) fail_with_conflicts(opt, top, std::move(planner.conflicts()));
   if (ctx.dry_run) return planned_result(plan);
