@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "util/error.h"
 
@@ -14,7 +15,10 @@ namespace wrapp::util {
 std::optional<MappedFile> MappedFile::open(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ENOENT) return std::nullopt;
+    // As the storage layer: a path through a file is a path to nothing.
+    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+    // A name no file can have is bad input (exit 1), not an I/O failure.
+    if (errno == ENAMETOOLONG) fail("cannot open '{}': {}", shorten_for_message(path), std::strerror(errno));
     throw_errno("cannot open", path, errno);
   }
   struct stat st;
@@ -25,7 +29,7 @@ std::optional<MappedFile> MappedFile::open(const std::string& path) {
   }
   if (S_ISDIR(st.st_mode)) {
     ::close(fd);
-    fail("'{}' is a folder, not a file", path);
+    fail("'{}' is a folder, not a file", shorten_for_message(path));
   }
   size_t size = static_cast<size_t>(st.st_size);
   void* base = nullptr;
