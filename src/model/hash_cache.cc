@@ -165,7 +165,7 @@ HashCache HashCache::load(const std::string& path,
   } catch (const Error& e) {
     warn(fmt::format("ignoring hash cache '{}': cannot read it ({}); it is left untouched and no cache is kept "
                      "this run",
-                     path, e.what()));
+                     shorten_for_message(path), e.what()));
     HashCache cache;
     cache.state_->save_blocked = true;  // what we cannot read we must not overwrite
     return cache;
@@ -173,7 +173,7 @@ HashCache HashCache::load(const std::string& path,
   if (!mapped) return HashCache();
   std::string_view text = mapped->data();
   auto unusable = [&](const std::string& why, bool replace) {
-    warn(fmt::format("ignoring hash cache '{}': {}; {}", path, why,
+    warn(fmt::format("ignoring hash cache '{}': {}; {}", shorten_for_message(path), why,
                      replace ? "it will be replaced" : "it is left untouched and no cache is kept this run"));
     HashCache cache;
     cache.state_->dirty = replace;
@@ -224,7 +224,8 @@ HashCache HashCache::parse(std::string_view text, const TextWindow* window) {
       if (r.peek() != JsonReader::Type::kString) fail("invalid hash cache: \"format\" is not a string");
       r.read_string(value);
       if (value != kHashCacheFormat) {
-        fail("invalid hash cache: foreign format \"{}\" (expected \"{}\")", value, kHashCacheFormat);
+        fail("invalid hash cache: foreign format \"{}\" (expected \"{}\")", shorten_for_message(value),
+             kHashCacheFormat);
       }
     } else if (key == "version") {
       saw_version = true;
@@ -291,7 +292,7 @@ std::optional<ContentHash> HashCache::lookup(const std::string& abs_path, uint64
 
 void HashCache::insert(const std::string& abs_path, uint64_t size, int64_t mtime_ns, uint64_t inode,
                        const ContentHash& hash) {
-  if (hash.empty()) fail("no hash given for '{}'", abs_path);
+  if (hash.empty()) fail("no hash given for '{}'", shorten_for_message(abs_path));
   state_->wait();
   Entry entry{size, mtime_ns, inode, hash.digest()};
   Shard& shard = state_->shard_for(abs_path);
