@@ -306,6 +306,14 @@ std::vector<std::string_view> split_pattern(std::string_view p) {
 
 std::optional<Rule> compile_rule(std::string_view line) {
   Rule r;
+  if (line.size() > kMaxIgnorePatternBytes) {
+    // No path component or path of a file system is that long: such a line
+    // is garbage (a binary file given as rules, say). Like any malformed
+    // pattern it never matches, and it is not compiled, nor kept whole.
+    r.pattern = std::string(line.substr(0, 64)) + "...";
+    r.never = true;
+    return r;
+  }
   r.pattern = std::string(line);
   std::string_view p = line;
   if (!p.empty() && p.front() == '!') {
@@ -378,22 +386,49 @@ class PathParts {
   size_t n_ = 0;
 };
 
+// Whole-path match of an anchored pattern with "**" components, without
+// backtracking: every way the "**"s can split the path is followed at once
+// (live[i]: segments [0, i) have matched the parts read so far), so a
+// pattern like "**/a/**/a/**/a/**/b" costs O(segments x parts), never
+// exponential time.
 bool match_segments(const Segment* seg, size_t m, const std::string_view* parts, size_t n) {
-  while (m > 0) {
-    if (seg->kind == Segment::Kind::kDoubleStar) {
-      if (m == 1) return n >= 1;  // trailing "/**": everything inside, not the dir itself
-      for (size_t k = 0; k <= n; ++k) {
-        if (match_segments(seg + 1, m - 1, parts + k, n - k)) return true;
-      }
-      return false;
-    }
-    if (n == 0 || !seg->matches(*parts)) return false;
-    ++seg;
-    --m;
-    ++parts;
-    --n;
+  constexpr size_t kInline = 64;
+  std::array<char, 2 * kInline> inline_buffer{};
+  std::vector<char> heap_buffer;
+  char* live = inline_buffer.data();
+  if (m + 1 > kInline) {
+    heap_buffer.assign(2 * (m + 1), 0);
+    live = heap_buffer.data();
   }
-  return n == 0;
+  char* next = live + (m + 1);
+  auto is_double_star = [&](size_t i) { return seg[i].kind == Segment::Kind::kDoubleStar; };
+  // A "**" that is not last also matches zero components.
+  auto close = [&](char* state) {
+    for (size_t i = 0; i + 1 < m; ++i) {
+      if (state[i] && is_double_star(i)) state[i + 1] = 1;
+    }
+  };
+  live[0] = 1;
+  close(live);
+  for (size_t k = 0; k < n; ++k) {
+    std::fill(next, next + m + 1, 0);
+    bool any = false;
+    for (size_t i = 0; i < m; ++i) {
+      if (!live[i]) continue;
+      if (is_double_star(i)) {
+        next[i] = 1;  // it takes this component too
+        if (i + 1 == m) next[m] = 1;  // trailing "/**": one component or more, not the dir itself
+        any = true;
+      } else if (seg[i].matches(parts[k])) {
+        next[i + 1] = 1;
+        any = true;
+      }
+    }
+    if (!any) return false;
+    close(next);
+    std::swap(live, next);
+  }
+  return live[m] != 0;
 }
 
 bool rule_matches(const Rule& r, const std::string_view* parts, size_t n, bool is_dir) {
@@ -417,13 +452,9 @@ bool rule_matches(const Rule& r, const std::string_view* parts, size_t n, bool i
 IgnoreRules::Match verdict(const std::vector<Rule>& rules, const ignore_detail::RuleIndex& index,
                            const std::string_view* parts, size_t n, bool is_dir) {
   const unsigned char last = static_cast<unsigned char>(parts[n - 1].back());
-  for (const std::uint32_t* it = index.begin(last), *end = index.end(last); it != end; ++it) {
-    const Rule& r = rules[*it];
-    if (rule_matches(r, parts, n, is_dir)) {
-      return r.negated ? IgnoreRules::Match::kIncluded : IgnoreRules::Match::kIgnored;
-    }
-  }
-  return IgnoreRules::Match::kNone;
+  std::int64_t id = index.find(last, [&](std::uint32_t i) { return rule_matches(rules[i], parts, n, is_dir); });
+  if (id < 0) return IgnoreRules::Match::kNone;
+  return rules[static_cast<size_t>(id)].negated ? IgnoreRules::Match::kIncluded : IgnoreRules::Match::kIgnored;
 }
 
 // The bytes a component matched by `r` can end with.
@@ -488,8 +519,18 @@ bool Segment::matches(std::string_view text) const {
 void RuleIndex::build(const std::vector<Rule>& rules) {
   std::vector<ByteSet> sets;
   sets.reserve(rules.size());
-  for (const Rule& r : rules) sets.push_back(last_bytes(r));
   ids_.clear();
+  any_.clear();
+  for (const Rule& r : rules) {
+    sets.push_back(last_bytes(r));
+    size_t count = 0;
+    for (std::uint64_t word : sets.back().bits) count += static_cast<size_t>(__builtin_popcountll(word));
+    if (count > kMaxIndexedBytes) {
+      any_.push_back(static_cast<std::uint32_t>(sets.size() - 1));
+      sets.back() = ByteSet{};  // listed once, not under each byte
+    }
+  }
+  std::reverse(any_.begin(), any_.end());
   for (int c = 0; c < 256; ++c) {
     offsets_[c] = static_cast<std::uint32_t>(ids_.size());
     for (size_t i = rules.size(); i-- > 0;) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -380,6 +381,122 @@ TEST(IgnoreDoubleStarTest, OtherDoubleStarsActLikeStar) {
   EXPECT_EQ(m("**", "a/b/c"), Match::kIgnored);
   EXPECT_EQ(m("\\**", "*x"), Match::kIgnored);
   EXPECT_EQ(m("\\**", "x"), Match::kNone);
+}
+
+// Reference for anchored patterns made of literal, "*" and "**" components:
+// the plain recursive definition (exponential, fine for small cases).
+bool reference_match(const std::vector<std::string>& segs, size_t i, const std::vector<std::string>& parts,
+                     size_t k) {
+  if (i == segs.size()) return k == parts.size();
+  if (segs[i] == "**") {
+    if (i + 1 == segs.size()) return parts.size() - k >= 1;  // trailing: one component or more
+    for (size_t j = k; j <= parts.size(); ++j) {
+      if (reference_match(segs, i + 1, parts, j)) return true;
+    }
+    return false;
+  }
+  if (k == parts.size()) return false;
+  return (segs[i] == "*" || segs[i] == parts[k]) && reference_match(segs, i + 1, parts, k + 1);
+}
+
+TEST(IgnoreDoubleStarTest, AgreesWithTheRecursiveDefinition) {
+  // Every pattern of 2..4 components from {a, b, *, **} against every path
+  // of 1..5 components from {a, b}.
+  const std::vector<std::string> atoms = {"a", "b", "*", "**"};
+  std::vector<std::vector<std::string>> paths;
+  for (size_t len = 1; len <= 5; ++len) {
+    for (size_t bits = 0; bits < (size_t{1} << len); ++bits) {
+      std::vector<std::string> p;
+      for (size_t i = 0; i < len; ++i) p.push_back((bits >> i) & 1 ? "b" : "a");
+      paths.push_back(p);
+    }
+  }
+  size_t checked = 0;
+  for (size_t len = 2; len <= 4; ++len) {
+    size_t combos = 1;
+    for (size_t i = 0; i < len; ++i) combos *= atoms.size();
+    for (size_t c = 0; c < combos; ++c) {
+      std::vector<std::string> segs;
+      std::string pattern;
+      for (size_t i = 0, x = c; i < len; ++i, x /= atoms.size()) {
+        segs.push_back(atoms[x % atoms.size()]);
+        pattern += (i ? "/" : "") + segs.back();
+      }
+      IgnoreRules rules = IgnoreRules::parse(pattern);
+      for (const auto& p : paths) {
+        std::string path;
+        for (size_t i = 0; i < p.size(); ++i) path += (i ? "/" : "") + p[i];
+        bool expected = reference_match(segs, 0, p, 0);
+        ASSERT_EQ(rules.match(path, false) == Match::kIgnored, expected) << pattern << " vs " << path;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 10000u);
+}
+
+// Hostile patterns finish in well under a second. A backtracking matcher
+// needs about C(400, 20) steps for the "**" case and never finishes.
+TEST(IgnoreHostileTest, ManyDoubleStarsAgainstADeepPathAreQuick) {
+  std::string pattern;
+  for (int i = 0; i < 20; ++i) pattern += "**/a/";
+  pattern += "**/b";
+  std::string deep;
+  for (int i = 0; i < 400; ++i) deep += "a/";
+  auto start = std::chrono::steady_clock::now();
+  IgnoreRules rules = IgnoreRules::parse(pattern);
+  EXPECT_EQ(rules.match(deep + "c", false), Match::kNone);
+  EXPECT_EQ(rules.match(deep + "b", false), Match::kIgnored);
+  IgnoreEvaluator e = evaluator(pattern + "\n" + pattern + "/**\n");
+  EXPECT_FALSE(e.is_ignored(deep + "c"));  // every parent folder is tried too
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
+TEST(IgnoreHostileTest, ManyStarsAgainstALongNameAreQuick) {
+  std::string name(100000, 'a');
+  auto start = std::chrono::steady_clock::now();
+  for (const char* pattern : {"a*a*a*a*a*a*a*a*a*b", "*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b",
+                              "a*a*a*a*a*a*a*a*a*b/x", "**/*a*a*a*a*a*a*a*a*a*[b]"}) {
+    SCOPED_TRACE(pattern);
+    EXPECT_EQ(m(pattern, name), Match::kNone);
+    EXPECT_EQ(m(pattern, "d/" + name), Match::kNone);
+  }
+  EXPECT_EQ(m("a*a*a*a*a*a*a*a*a*b", name + "b"), Match::kIgnored);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
+TEST(IgnoreHostileTest, OverlongPatternsNeverMatch) {
+  std::string at_bound(kMaxIgnorePatternBytes, 'n');
+  EXPECT_EQ(m(at_bound, at_bound), Match::kIgnored);
+  std::string over(kMaxIgnorePatternBytes + 1, 'n');
+  EXPECT_EQ(m(over, over), Match::kNone);
+  // Even one that would match everything; the lines around still count.
+  std::string stars(1 << 20, '*');
+  IgnoreRules r = IgnoreRules::parse("keep.me\n" + stars + "\n*.tmp\n");
+  EXPECT_EQ(r.size(), 3u);
+  EXPECT_EQ(r.match("x.bin", false), Match::kNone);
+  EXPECT_EQ(r.match("keep.me", false), Match::kIgnored);
+  EXPECT_EQ(r.match("x.tmp", false), Match::kIgnored);
+  EXPECT_LT(r.pattern(1).size(), 100u);  // not kept whole
+}
+
+TEST(IgnoreHostileTest, RulesWithAnyLastByteKeepTheirOrder) {
+  // "*", "*[!x]" and "?" can end in most any byte: they sit in the index
+  // once, merged with the per-byte lists in rule order.
+  EXPECT_EQ(m("*.tmp\n!*\n", "a.tmp"), Match::kIncluded);
+  EXPECT_EQ(m("!*\n*.tmp\n", "a.tmp"), Match::kIgnored);
+  EXPECT_EQ(m("*.tmp\n!*[!x]\n", "a.tmp"), Match::kIncluded);
+  EXPECT_EQ(m("!*[!x]\n*.tmp\n!a.tm?\n", "a.tmp"), Match::kIncluded);
+  EXPECT_EQ(m("!*[!x]\n*.tmp\n!a.tm?\nx\n", "a.tmp"), Match::kIncluded);
+  EXPECT_EQ(m("!*[!x]\n*.tmp\n!a.tm?\n*p\n", "a.tmp"), Match::kIgnored);
+  // A big file of such rules: the index grows with the rules, not 256 times.
+  std::string many;
+  for (int i = 0; i < 200000; ++i) many += "*[!x]" + std::to_string(i % 10) + "*\n";
+  IgnoreRules r = IgnoreRules::parse(many + "!keep\n");
+  EXPECT_EQ(r.size(), 200001u);
+  EXPECT_EQ(r.match("keep", false), Match::kIncluded);
+  EXPECT_EQ(r.match("a5b", false), Match::kIgnored);
+  EXPECT_EQ(r.match("x5b", false), Match::kNone);
 }
 
 // ---------------------------------------------------------------------------
