@@ -18,13 +18,16 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from helpers import (  # noqa: E402
-    BIG_SIZE, COMMANDS, Result, random_bytes, read_json, repo_wrapp, wrapp_bin, write_tree,
+    BIG_SIZE, COMMANDS, Result, fail_on_sanitizer_report, random_bytes, read_json, repo_wrapp, wrapp_bin,
+    write_tree,
 )
 
 _SCRUBBED_ENV = ("WRAPP_JOBS", "WRAPP_LOG_FILE", "WRAPP_HASH_CACHE_FILE")
 
 
 def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "race: exercises concurrency; also run against the ThreadSanitizer build (build-tsan)")
     b = wrapp_bin()
     if not os.access(b, os.X_OK):
         raise pytest.UsageError(f"wrapp binary not found or not executable: {b} (set WRAPP_BIN)")
@@ -40,7 +43,9 @@ def _run(args, cwd, env=None, binary=False, progress=False, timeout=120):
         full_env.update(env)
     p = subprocess.run(cmd, cwd=str(cwd), env=full_env, capture_output=True, timeout=timeout)
     out = p.stdout if binary else p.stdout.decode("utf-8", errors="replace")
-    return Result(p.returncode, out, p.stderr.decode("utf-8", errors="replace"))
+    err = p.stderr.decode("utf-8", errors="replace")
+    fail_on_sanitizer_report(cmd, err)
+    return Result(p.returncode, out, err)
 
 
 @pytest.fixture

@@ -6,9 +6,12 @@ import hashlib
 import json
 import os
 import random
+import re
 import stat
 from pathlib import Path
 from typing import Mapping, NamedTuple, Union
+
+import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHUNK = 1 << 20
@@ -31,6 +34,18 @@ def wrapp_bin() -> str:
     if not p.is_absolute():
         p = REPO_ROOT / p
     return str(p)
+
+
+# What a sanitizer prints when it finds a bug (build-asan, build-tsan). An ASan report exits 1 by
+# default, like bad input: the report, not the exit code, tells them apart.
+_SANITIZER_REPORTS = re.compile(
+    r"^==\d+==ERROR: (Address|Leak)Sanitizer|^WARNING: ThreadSanitizer:|: runtime error: ", re.MULTILINE)
+
+
+def fail_on_sanitizer_report(cmd, stderr: str) -> None:
+    """Fails the running test when a run's stderr holds a sanitizer report."""
+    if _SANITIZER_REPORTS.search(stderr):
+        pytest.fail(f"sanitizer report from {[str(c) for c in cmd[:4]]}...:\n{stderr[:20000]}")
 
 
 class Result(NamedTuple):
