@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Installs every dependency, builds in release mode and puts `wrapp` on PATH.
-# Safe to run again: each step is idempotent.
+# Installs every dependency, builds in release mode and puts `wrapp` on PATH;
+# then builds what test.sh also runs: the unit tests and the CLI with
+# ASan+UBSan (build-asan) and with TSan (build-tsan), and the libFuzzer
+# targets (build-fuzz). See docs/fuzzing.md.
+# Safe to run again: each step is idempotent (and incremental).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -12,6 +15,8 @@ DEBIAN_PACKAGES=(
   libssl-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev
   python3 python3-pip
+  clang libclang-rt-14-dev  # the fuzz targets: clang++ -fsanitize=fuzzer
+  llvm                      # llvm-symbolizer: sanitizer reports with file and line
 )
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
@@ -25,7 +30,21 @@ fi
 # Python test tools, pinned.
 python3 -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
-cmake --build build --parallel "$(nproc)"
+# ccache, when the machine has it, makes a rebuild cheap (not needed).
+LAUNCHER=()
+if command -v ccache >/dev/null; then LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+configure() { cmake -S . -G Ninja "${LAUNCHER[@]}" "$@" >/dev/null; }
+build() { echo "building $*"; cmake --build "$@" --parallel "$(nproc)"; }
+
+configure -B build -DCMAKE_BUILD_TYPE=Release
+build build
 $SUDO cmake --install build --prefix /usr/local
 echo "wrapp installed: $(command -v wrapp)"
+
+# Only the CLI and the unit tests: what test.sh runs under the sanitizers.
+configure -B build-asan -DCMAKE_BUILD_TYPE=Debug -DWRAPP_SANITIZE=address,undefined
+build build-asan --target wrapp wrapp_tests
+configure -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DWRAPP_SANITIZE=thread
+build build-tsan --target wrapp wrapp_tests
+configure -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ -DWRAPP_FUZZ=ON
+build build-fuzz --target fuzzers

@@ -1,7 +1,12 @@
 #include "cli/app.h"
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <iostream>
+
+#include <unistd.h>
 
 #include "exec/progress_printer.h"
 #include "exec/scheduler.h"
@@ -17,12 +22,70 @@ namespace {
 // display is gone, so a progress line never lands in the middle of them.
 std::string* g_pending_output = nullptr;
 
+// The first error writing standard output (0: none yet).
+int g_stdout_errno = 0;
+
+void note_stdout_error(int err) {
+  if (g_stdout_errno == 0) g_stdout_errno = err ? err : EIO;
+}
+
 void write_stdout(const std::string& text) {
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
+  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0) {
+    note_stdout_error(errno);
+  }
+}
+
+// The stream of content_stream(): straight to file descriptor 1, and every
+// failure's cause kept, even where the writer ignores it.
+std::FILE* g_content_stream = nullptr;
+
+ssize_t write_content(void*, const char* data, size_t size) {
+  for (size_t done = 0; done < size;) {
+    ssize_t n = ::write(STDOUT_FILENO, data + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      note_stdout_error(n < 0 ? errno : EIO);
+      return 0;  // fopencookie(3): 0 on error, never negative
+    }
+    done += static_cast<size_t>(n);
+  }
+  return static_cast<ssize_t>(size);
 }
 
 }  // namespace
+
+std::FILE* content_stream() {
+  if (!g_content_stream) {
+    std::fflush(stdout);
+    g_content_stream = fopencookie(nullptr, "w", cookie_io_functions_t{nullptr, write_content, nullptr, nullptr});
+    if (!g_content_stream) throw_errno("cannot open", "standard output", errno);
+  }
+  return g_content_stream;
+}
+
+int finish_stdout(int code) {
+  // Whatever wrote to stdout (results, `cat`, CLI11's help through
+  // std::cout): a failure is in the stream's error flag and shows again
+  // on the last flush, or at the latest on close.
+  if (g_content_stream) {
+    if (std::fclose(g_content_stream) != 0) note_stdout_error(errno);
+    g_content_stream = nullptr;
+  }
+  errno = 0;
+  std::cout.flush();
+  bool failed = g_stdout_errno != 0 || !std::cout.good() || std::ferror(stdout);
+  if (std::fflush(stdout) != 0) failed = true;
+  int err = g_stdout_errno ? g_stdout_errno : errno;
+  if (std::fclose(stdout) != 0 && !failed) {
+    failed = true;
+    err = errno;
+  }
+  if (!failed) return code;
+  log::error("cannot write to standard output: {}", std::strerror(err ? err : EIO));
+  return code < 2 ? 2 : code;
+}
+
+std::string capped_message(std::string_view message) { return shorten_for_message(message, kMaxMessageBytes); }
 
 void out(const std::string& text) {
   if (g_pending_output) {
@@ -114,13 +177,13 @@ int run_command(Cli& cli, const std::function<int(commands::CommandContext&)>& b
                           cache ? fmt::format(", hash cache: {} entries", cache->size()) : "");
     }
   } catch (const Error& e) {
-    log::error("{}", e.what());
+    log::error("{}", capped_message(e.what()));
     code = e.exit_code();
   } catch (const std::bad_alloc&) {
     log::error("out of memory");
     code = 2;
   } catch (const std::exception& e) {
-    log::error("unexpected failure: {}", e.what());
+    log::error("unexpected failure: {}", capped_message(e.what()));
     code = 2;
   }
   g_pending_output = nullptr;

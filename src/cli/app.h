@@ -2,10 +2,12 @@
 // No logic of its own beyond translating options and results.
 #pragma once
 
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
@@ -54,5 +56,17 @@ void add_version_command(Cli& cli);
 
 // Prints to stdout (results); messages go through util/log.h to stderr.
 void out(const std::string& text);
+
+// Standard output for a command's content (`cat`): unbuffered by stdio
+// beyond one write, and every failure's cause is kept for finish_stdout().
+std::FILE* content_stream();
+
+// At the very end: flushes and closes stdout. When anything written there
+// was lost (disk full, closed pipe end, ...) prints "cannot write to standard
+// output: <cause>" and returns at least 2 (an I/O failure); else `code`.
+int finish_stdout(int code);
+
+// An error message as the command line prints it: at most kMaxMessageBytes.
+std::string capped_message(std::string_view message);
 
 }  // namespace wrapp::cli

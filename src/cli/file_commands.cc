@@ -147,7 +147,7 @@ void add_cat(Cli& cli) {
   add_generic_options(*sub, cli.generic);
   sub->callback([&cli, url] {
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
-      commands::cat(ctx, *url, stdout);
+      commands::cat(ctx, *url, content_stream());
       return 0;
     });
   });

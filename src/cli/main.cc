@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "cli/app.h"
+#include "util/error.h"
 
 #ifndef WRAPP_VERSION
 #define WRAPP_VERSION "dev"
@@ -33,17 +34,23 @@ int main(int argc, char** argv) {
   wrapp::cli::add_file_commands(registry);
   registry["version"] = wrapp::cli::add_version_command;
   for (const auto& [name, add] : registry) add(cli);
+  // A command line error quotes the argument: never a huge one whole.
+  cli.app.failure_message([](const CLI::App* app, const CLI::Error& e) {
+    return wrapp::shorten_for_message(CLI::FailureMessage::simple(app, e), 4096);
+  });
+  int code = 0;
   try {
     cli.app.parse(argc, argv);
+    code = cli.exit_code;
   } catch (const CLI::CallForHelp& e) {
-    return cli.app.exit(e);
+    code = cli.app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
-    return cli.app.exit(e);
+    code = cli.app.exit(e);
   } catch (const CLI::Success& e) {
-    return cli.app.exit(e);
+    code = cli.app.exit(e);
   } catch (const CLI::ParseError& e) {
     cli.app.exit(e);
-    return 1;  // bad command line: a failed precondition, like any bad input
+    code = 1;  // bad command line: a failed precondition, like any bad input
   }
-  return cli.exit_code;
+  return wrapp::cli::finish_stdout(code);
 }

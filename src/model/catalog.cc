@@ -20,7 +20,8 @@ void Catalog::sort_and_check(std::string_view origin) {
             [](const CatalogItem& a, const CatalogItem& b) { return a.relative_path < b.relative_path; });
   for (size_t i = 1; i < items.size(); ++i) {
     if (items[i].relative_path == items[i - 1].relative_path) {
-      fail("{}: the path '{}' is listed twice", origin, items[i].relative_path);
+      fail("{}: the path '{}' is listed twice", shorten_for_message(origin),
+           shorten_for_message(items[i].relative_path));
     }
   }
   // "a" and "a/b" cannot both be files. Sorted order does not put them next
@@ -29,7 +30,8 @@ void Catalog::sort_and_check(std::string_view origin) {
     const std::string& p = item.relative_path;
     for (size_t slash = p.find('/'); slash != std::string::npos; slash = p.find('/', slash + 1)) {
       if (find(std::string_view(p).substr(0, slash))) {
-        fail("{}: '{}' is listed as a file and as a folder (of '{}')", origin, p.substr(0, slash), p);
+        fail("{}: '{}' is listed as a file and as a folder (of '{}')", shorten_for_message(origin),
+             shorten_for_message(p.substr(0, slash)), shorten_for_message(p));
       }
     }
   }
@@ -134,7 +136,9 @@ CatalogItem read_item(JsonReader& r, const Catalog* root_known) {
       r.read_string(text);
       if (!text.empty()) {
         auto digest = parse_hash(text);
-        if (!digest) fail("{}: a catalog item has a hash in an unknown format: '{}'", origin, text);
+        if (!digest) {
+          fail("{}: a catalog item has a hash in an unknown format: '{}'", origin, shorten_for_message(text));
+        }
         item.hash = ContentHash(*digest);
       }
     } else if (key == "size") {
@@ -147,11 +151,10 @@ CatalogItem read_item(JsonReader& r, const Catalog* root_known) {
     }
   }
   if (!has_path) fail("{}: a catalog item has no 'relative_path'", origin);
-  if (has_source && !(root_known && root_known->is_derived(source, item.relative_path))) item.source_path = source;
-  if (!is_safe_relative_path(item.relative_path)) {
-    fail("{}: refusing unsafe path '{}' (absolute, '..', empty segment, backslash or control character)", origin,
-         item.relative_path);
+  if (std::string_view problem = relative_path_problem(item.relative_path); !problem.empty()) {
+    fail("{}: refusing unsafe path '{}' ({})", origin, shorten_for_message(item.relative_path), problem);
   }
+  if (has_source && !(root_known && root_known->is_derived(source, item.relative_path))) item.source_path = source;
   return item;
 }
 
@@ -252,18 +255,19 @@ json Catalog::to_json() const {
 Catalog parse_catalog_file(std::string_view text, std::string_view origin, const TextWindow* window) {
   // One scan for either version key: both writers put it first, so this
   // stops at once instead of reading a whole catalog for a key it lacks.
-  auto found = peek_format_version(text, origin, {"wrapp_catalog_version", "wrapp_format_version"}, window);
+  JsonReader r(text, origin);
+  const std::string& where = r.origin();
+  auto found = peek_format_version(text, where, {"wrapp_catalog_version", "wrapp_format_version"}, window);
   if (found.key == "wrapp_catalog_version" && found.value > kCatalogFormatVersion) {
-    fail("{}: written by a newer wrapp (catalog format newer than {}); upgrade wrapp", origin, kCatalogFormatVersion);
+    fail("{}: written by a newer wrapp (catalog format newer than {}); upgrade wrapp", where, kCatalogFormatVersion);
   }
   if (found.key == "wrapp_format_version" && found.value > kPackageFormatVersion) {
-    fail("{}: written by a newer wrapp (format version newer than {}); upgrade wrapp", origin, kPackageFormatVersion);
+    fail("{}: written by a newer wrapp (format version newer than {}); upgrade wrapp", where, kPackageFormatVersion);
   }
   // A catalog file, or a .wrapp file whose embedded catalog is used.
   if (window && window->restart) window->restart();
-  JsonReader r(text, origin);
   r.use_window(window);
-  if (r.peek() != JsonReader::Type::kObject) fail("{}: not a catalog (expected a JSON object)", origin);
+  if (r.peek() != JsonReader::Type::kObject) fail("{}: not a catalog (expected a JSON object)", where);
   r.begin_object();
   Catalog c, nested;
   bool has_items = false, has_nested = false;
@@ -280,7 +284,7 @@ Catalog parse_catalog_file(std::string_view text, std::string_view origin, const
   }
   r.expect_end();
   if (has_nested) return nested;
-  finish_catalog(c, has_items, origin);
+  finish_catalog(c, has_items, where);
   return c;
 }
 

@@ -8,6 +8,7 @@
 
 #include "model/hash.h"
 #include "util/error.h"
+#include "util/test_data.h"
 
 namespace wrapp::model {
 namespace {
@@ -288,6 +289,70 @@ TEST(CatalogFile, AcceptsAWrappDocumentAndUsesItsCatalog) {
   // Its catalog is validated like any other.
   wrapp["catalog"] = catalog_json({item("../escape", "a")});
   EXPECT_NE(parse_file_error(wrapp.dump(), ".pkg.wrapp").find(".pkg.wrapp"), std::string::npos);
+}
+
+TEST(CatalogFile, DeepNestingIsRefusedEverywhere) {
+  const std::string head = R"({"wrapp_catalog_version": 1, "root": "file:///r", )";
+  for (bool objects : {false, true}) {
+    std::string deep = testing::nested_json(100000, objects);
+    for (std::string text : {head + "\"items\": [], \"tags\": " + deep + "}",
+                             R"({"tags": )" + deep + ", \"items\": []}",  // before the version
+                             head + "\"items\": [{\"relative_path\": \"a\", \"checkpoint\": " + deep + "}]}",
+                             head + "\"catalog\": {\"items\": [], \"x\": " + deep + "}}",
+                             testing::nested_json(100000, true)}) {
+      SCOPED_TRACE(text.substr(0, 90));
+      std::string msg = parse_file_error(text, "/d/deep.json");
+      EXPECT_EQ(msg.substr(0, 37), "/d/deep.json: not valid JSON at byte ") << msg;
+      EXPECT_NE(msg.find(": nested deeper than 256 levels"), std::string::npos) << msg;
+    }
+  }
+  // A top-level array is refused for what it is before its depth matters.
+  EXPECT_EQ(parse_file_error(testing::nested_json(100000, false), "/d/deep.json"),
+            "/d/deep.json: not a catalog (expected a JSON object)");
+}
+
+TEST(CatalogFile, NestingUpToTheBoundIsAccepted) {
+  // Top-level object, items list, item object: 3 levels; 253 more fit.
+  for (bool objects : {false, true}) {
+    json j = catalog_json({item("a", "a")});
+    j["items"][0]["checkpoint"] = json::parse(testing::nested_json(253, objects));
+    EXPECT_EQ(parse_file_error(j.dump()), "");
+    j["items"][0]["checkpoint"] = json::parse(testing::nested_json(254, objects));
+    EXPECT_NE(parse_file_error(j.dump()).find("nested deeper than 256 levels"), std::string::npos);
+  }
+}
+
+TEST(CatalogFile, OverlongPathsAndSegmentsAreRefused) {
+  std::string at_bound;  // 16 segments of 254 bytes and one of 16: 4096 bytes
+  for (int i = 0; i < 16; ++i) at_bound += std::string(254, 'a' + i) + "/";
+  at_bound += std::string(16, 'z');
+  ASSERT_EQ(at_bound.size(), 4096u);
+  EXPECT_EQ(parse_file_error(catalog_json({item(at_bound, "1")}).dump()), "");
+  for (auto [path, cause] : {std::pair{at_bound + "y", "a path longer than 4096 bytes"},
+                             std::pair{std::string(5000, 'p'), "a path longer than 4096 bytes"},
+                             std::pair{std::string(1 << 20, 'p'), "a path longer than 4096 bytes"},
+                             std::pair{"dir/" + std::string(256, 's'), "a segment longer than 255 bytes"}}) {
+    SCOPED_TRACE(path.size());
+    std::string msg = parse_file_error(catalog_json({item("ok", "1"), item(path, "2")}).dump(), "/c/long.json");
+    EXPECT_EQ(msg.substr(0, 14), "/c/long.json: ") << msg.substr(0, 200);
+    EXPECT_NE(msg.find(cause), std::string::npos) << msg.substr(0, 200);
+    EXPECT_LT(msg.size(), 1200u);  // the path is not echoed whole
+  }
+}
+
+TEST(CatalogFile, MessagesDoNotEchoHugeValues) {
+  json j = catalog_json({item("a", "a")});
+  j["items"][0]["hash"] = "sha-256-flat;1048576;" + std::string(1 << 20, 'f');
+  std::string msg = parse_file_error(j.dump(), "/c/hash.json");
+  EXPECT_NE(msg.find("/c/hash.json: a catalog item has a hash in an unknown format"), std::string::npos) << msg;
+  EXPECT_LT(msg.size(), 1200u);
+  std::string long_origin(1 << 20, 'o');
+  msg = parse_file_error("{", long_origin);
+  EXPECT_NE(msg.find("not valid JSON"), std::string::npos);
+  EXPECT_LT(msg.size(), 1200u);
+  msg = parse_file_error(catalog_json({item("a", "a"), item("a", "a")}).dump(), long_origin);
+  EXPECT_NE(msg.find("is listed twice"), std::string::npos);
+  EXPECT_LT(msg.size(), 1200u);
 }
 
 TEST(CatalogDiff, IdenticalCatalogsHaveNoDifferences) {

@@ -177,7 +177,9 @@ std::string flat_hash_from_chunk_digests(const std::vector<Digest>& chunk_digest
 ContentHash::ContentHash(std::string_view text) {
   if (text.empty()) return;
   auto value = parse_hash(text);
-  if (!value) fail("'{}' is not a content hash of the form sha-256-flat;1048576;<64 lowercase hex>", text);
+  if (!value) {
+    fail("'{}' is not a content hash of the form sha-256-flat;1048576;<64 lowercase hex>", shorten_for_message(text));
+  }
   value_ = *value;
   set_ = true;
 }

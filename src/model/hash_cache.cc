@@ -166,7 +166,7 @@ HashCache HashCache::load(const std::string& path,
   } catch (const Error& e) {
     warn(fmt::format("ignoring hash cache '{}': cannot read it ({}); it is left untouched and no cache is kept "
                      "this run",
-                     path, e.what()));
+                     shorten_for_message(path), e.what()));
     HashCache cache;
     cache.state_->save_blocked = true;  // what we cannot read we must not overwrite
     return cache;
@@ -174,7 +174,7 @@ HashCache HashCache::load(const std::string& path,
   if (!mapped) return HashCache();
   std::string_view text = mapped->data();
   auto unusable = [&](const std::string& why, bool replace) {
-    warn(fmt::format("ignoring hash cache '{}': {}; {}", path, why,
+    warn(fmt::format("ignoring hash cache '{}': {}; {}", shorten_for_message(path), why,
                      replace ? "it will be replaced" : "it is left untouched and no cache is kept this run"));
     HashCache cache;
     cache.state_->dirty = replace;
@@ -195,7 +195,7 @@ HashCache HashCache::load(const std::string& path,
     bool blank = text.find_first_not_of(" \t\r\n") == std::string::npos;
     bool ours = blank || text.substr(0, 256).find(std::string("\"") + std::string(kHashCacheFormat) + "\"") !=
                 std::string::npos;
-    bool newer = std::string_view(e.what()).find("newer") != std::string_view::npos;
+    bool newer = e.code() == ErrorCode::kNewerFormat;
     return unusable(e.what(), ours && !newer);
   }
 }
@@ -225,7 +225,8 @@ HashCache HashCache::parse(std::string_view text, const TextWindow* window) {
       if (r.peek() != JsonReader::Type::kString) fail("invalid hash cache: \"format\" is not a string");
       r.read_string(value);
       if (value != kHashCacheFormat) {
-        fail("invalid hash cache: foreign format \"{}\" (expected \"{}\")", value, kHashCacheFormat);
+        fail("invalid hash cache: foreign format \"{}\" (expected \"{}\")", shorten_for_message(value),
+             kHashCacheFormat);
       }
     } else if (key == "version") {
       saw_version = true;
@@ -233,7 +234,8 @@ HashCache HashCache::parse(std::string_view text, const TextWindow* window) {
       int64_t i;
       if (r.read_uint64(u)) {
         if (u > static_cast<uint64_t>(kHashCacheVersion)) {
-          fail("invalid hash cache: version {} is newer than this wrapp supports ({})", u, kHashCacheVersion);
+          fail_with(ErrorCode::kNewerFormat, "invalid hash cache: version {} is newer than this wrapp supports ({})", u,
+                    kHashCacheVersion);
         }
         if (u != static_cast<uint64_t>(kHashCacheVersion)) fail("invalid hash cache: unsupported version {}", u);
       } else if (r.read_int64(i)) {
@@ -290,7 +292,7 @@ std::optional<ContentHash> HashCache::lookup(const std::string& abs_path, const 
 }
 
 void HashCache::insert(const std::string& abs_path, const FileStamp& stamp, const ContentHash& hash) {
-  if (hash.empty()) fail("no hash given for '{}'", abs_path);
+  if (hash.empty()) fail("no hash given for '{}'", shorten_for_message(abs_path));
   state_->wait();
   Entry entry{stamp, hash.digest()};
   Shard& shard = state_->shard_for(abs_path);

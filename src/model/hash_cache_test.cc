@@ -19,6 +19,7 @@
 #include "model/hash.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/test_data.h"
 
 namespace wrapp::model {
 namespace {
@@ -288,6 +289,51 @@ TEST_F(HashCacheTest, InvalidEntriesDropped) {
   EXPECT_EQ(c.size(), 2u);
   EXPECT_EQ(c.lookup("/good", {1, -2, -2, 3}), h);
   EXPECT_EQ(c.lookup("/good2", {0, 0, 0, 0}), h);
+}
+
+TEST_F(HashCacheTest, DeepNestingIsRefusedAndTheFileNotTrusted) {
+  const std::string head = R"({"format": "wrapp-hash-cache", "version": 1, )";
+  for (bool objects : {false, true}) {
+    std::string deep = testing::nested_json(100000, objects);
+    for (std::string text : {head + "\"entries\": {}, \"later\": " + deep + "}",
+                             head + "\"entries\": {\"/a\": " + deep + "}}",
+                             head + "\"entries\": {\"/a\": {\"size\": 1, \"x\": " + deep + "}}}",
+                             testing::nested_json(100000, true), testing::nested_json(100000, false)}) {
+      SCOPED_TRACE(text.substr(0, 90));
+      try {
+        HashCache::from_json(text);
+        ADD_FAILURE() << "accepted";
+      } catch (const FailedCommand& e) {
+        std::string m = e.what();
+        EXPECT_NE(m.find("invalid hash cache"), std::string::npos) << m;
+        // A top-level array is refused for being one, before any nesting.
+        if (text[0] != '[') {
+          EXPECT_NE(m.find("nested deeper than 256 levels"), std::string::npos) << m;
+        }
+      }
+      // Loaded from a file: a warning naming the file, an empty cache.
+      write(text);
+      HashCache c = load();
+      EXPECT_EQ(c.size(), 0u);
+      ASSERT_EQ(warnings_.size(), 1u);
+      EXPECT_NE(warnings_[0].find(cache_path_), std::string::npos) << warnings_[0];
+      EXPECT_LT(warnings_[0].size(), 1500u);
+    }
+  }
+}
+
+TEST_F(HashCacheTest, NestingUpToTheBoundIsAccepted) {
+  // Top-level object, entries object, entry object: 3 levels; 253 more fit.
+  std::string h = hash_of("x");
+  for (size_t inner : {size_t{253}, size_t{254}}) {
+    std::string text = R"({"format": "wrapp-hash-cache", "version": 1, "entries": {"/a": {"size": 1, "mtime_ns": 2, "ctime_ns": 2, )"
+                       R"("inode": 3, "hash": ")" + h + "\", \"x\": " + testing::nested_json(inner, false) + "}}}";
+    if (inner == 253) {
+      EXPECT_EQ(HashCache::from_json(text).lookup("/a", {1, 2, 2, 3}), ContentHash(h));
+    } else {
+      EXPECT_THROW(HashCache::from_json(text), FailedCommand);
+    }
+  }
 }
 
 TEST_F(HashCacheTest, FieldOrderAtTopLevelDoesNotMatter) {

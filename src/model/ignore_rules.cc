@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <unordered_map>
 #include <utility>
 
 namespace wrapp::model {
@@ -16,6 +17,9 @@ namespace {
 
 constexpr size_t npos = std::string_view::npos;
 constexpr std::string_view kAutoPngSuffix = ".auto.png";
+// Paths deeper than this share the matching of "**" rules among their
+// parent folders (see PrefixMatches).
+constexpr size_t kSharedPrefixDepth = 16;
 
 // ---------------------------------------------------------------------------
 // Character classes ("[...]"), following git's wildmatch.c.
@@ -306,6 +310,14 @@ std::vector<std::string_view> split_pattern(std::string_view p) {
 
 std::optional<Rule> compile_rule(std::string_view line) {
   Rule r;
+  if (line.size() > kMaxIgnorePatternBytes) {
+    // No path component or path of a file system is that long: such a line
+    // is garbage (a binary file given as rules, say). Like any malformed
+    // pattern it never matches, and it is not compiled, nor kept whole.
+    r.pattern = std::string(line.substr(0, 64)) + "...";
+    r.never = true;
+    return r;
+  }
   r.pattern = std::string(line);
   std::string_view p = line;
   if (!p.empty() && p.front() == '!') {
@@ -378,25 +390,81 @@ class PathParts {
   size_t n_ = 0;
 };
 
-bool match_segments(const Segment* seg, size_t m, const std::string_view* parts, size_t n) {
-  while (m > 0) {
-    if (seg->kind == Segment::Kind::kDoubleStar) {
-      if (m == 1) return n >= 1;  // trailing "/**": everything inside, not the dir itself
-      for (size_t k = 0; k <= n; ++k) {
-        if (match_segments(seg + 1, m - 1, parts + k, n - k)) return true;
-      }
-      return false;
-    }
-    if (n == 0 || !seg->matches(*parts)) return false;
-    ++seg;
-    --m;
-    ++parts;
-    --n;
+// Whole-path match of an anchored pattern with "**" components, without
+// backtracking: every way the "**"s can split the path is followed at once
+// (live[i]: segments [0, i) have matched the parts read so far), so a
+// pattern like "**/a/**/a/**/a/**/b" costs O(segments x parts), never
+// exponential time. With `prefixes` (n + 1 zeroed bytes), also records for
+// every k whether the first k parts match: one pass answers for every
+// parent folder of the path.
+bool match_segments(const Segment* seg, size_t m, const std::string_view* parts, size_t n,
+                    char* prefixes = nullptr) {
+  constexpr size_t kInline = 64;
+  std::array<char, 2 * kInline> inline_buffer{};
+  std::vector<char> heap_buffer;
+  char* live = inline_buffer.data();
+  if (m + 1 > kInline) {
+    heap_buffer.assign(2 * (m + 1), 0);
+    live = heap_buffer.data();
   }
-  return n == 0;
+  char* next = live + (m + 1);
+  auto is_double_star = [&](size_t i) { return seg[i].kind == Segment::Kind::kDoubleStar; };
+  // A "**" that is not last also matches zero components.
+  auto close = [&](char* state) {
+    for (size_t i = 0; i + 1 < m; ++i) {
+      if (state[i] && is_double_star(i)) state[i + 1] = 1;
+    }
+  };
+  live[0] = 1;
+  close(live);
+  for (size_t k = 0; k < n; ++k) {
+    std::fill(next, next + m + 1, 0);
+    bool any = false;
+    for (size_t i = 0; i < m; ++i) {
+      if (!live[i]) continue;
+      if (is_double_star(i)) {
+        next[i] = 1;  // it takes this component too
+        if (i + 1 == m) next[m] = 1;  // trailing "/**": one component or more, not the dir itself
+        any = true;
+      } else if (seg[i].matches(parts[k])) {
+        next[i + 1] = 1;
+        any = true;
+      }
+    }
+    if (!any) return false;
+    close(next);
+    std::swap(live, next);
+    if (prefixes) prefixes[k + 1] = live[m];
+  }
+  return live[m] != 0;
 }
 
-bool rule_matches(const Rule& r, const std::string_view* parts, size_t n, bool is_dir) {
+// The prefix matches of the "**" rules for one deep path, computed on first
+// use: the evaluator asks about the path and each of its parent folders,
+// which would cost O(segments x parts^2) one by one.
+class PrefixMatches {
+ public:
+  PrefixMatches(const std::string_view* parts, size_t n) : parts_(parts), n_(n) {}
+  // Whether rule `id` (anchored, with "**") matches the first k parts.
+  bool matches(const Rule& r, std::uint32_t id, size_t k) {
+    auto [it, added] = memo_.try_emplace(id);
+    if (added) {
+      it->second.assign(n_ + 1, 0);
+      match_segments(r.segments.data(), r.segments.size(), parts_, n_, it->second.data());
+    }
+    return it->second[k] != 0;
+  }
+
+ private:
+  const std::string_view* parts_;
+  size_t n_;
+  std::unordered_map<std::uint32_t, std::vector<char>> memo_;
+};
+
+// `prefixes`, when given, holds the whole path of which these are the first
+// n parts.
+bool rule_matches(const Rule& r, std::uint32_t id, const std::string_view* parts, size_t n, bool is_dir,
+                  PrefixMatches* prefixes) {
   if (r.never || (r.dir_only && !is_dir)) return false;
   if (!r.anchored) return r.basename.matches(parts[n - 1]);
   if (r.has_double_star) {
@@ -404,6 +472,7 @@ bool rule_matches(const Rule& r, const std::string_view* parts, size_t n, bool i
     // Cheap reject on the last component before backtracking over "**".
     const Segment& last = r.segments.back();
     if (last.kind != Segment::Kind::kDoubleStar && !last.matches(parts[n - 1])) return false;
+    if (prefixes) return prefixes->matches(r, id, n);
     return match_segments(r.segments.data(), r.segments.size(), parts, n);
   }
   if (r.segments.size() != n) return false;
@@ -415,15 +484,13 @@ bool rule_matches(const Rule& r, const std::string_view* parts, size_t n, bool i
 }
 
 IgnoreRules::Match verdict(const std::vector<Rule>& rules, const ignore_detail::RuleIndex& index,
-                           const std::string_view* parts, size_t n, bool is_dir) {
+                           const std::string_view* parts, size_t n, bool is_dir,
+                           PrefixMatches* prefixes = nullptr) {
   const unsigned char last = static_cast<unsigned char>(parts[n - 1].back());
-  for (const std::uint32_t* it = index.begin(last), *end = index.end(last); it != end; ++it) {
-    const Rule& r = rules[*it];
-    if (rule_matches(r, parts, n, is_dir)) {
-      return r.negated ? IgnoreRules::Match::kIncluded : IgnoreRules::Match::kIgnored;
-    }
-  }
-  return IgnoreRules::Match::kNone;
+  std::int64_t id =
+      index.find(last, [&](std::uint32_t i) { return rule_matches(rules[i], i, parts, n, is_dir, prefixes); });
+  if (id < 0) return IgnoreRules::Match::kNone;
+  return rules[static_cast<size_t>(id)].negated ? IgnoreRules::Match::kIncluded : IgnoreRules::Match::kIgnored;
 }
 
 // The bytes a component matched by `r` can end with.
@@ -488,8 +555,18 @@ bool Segment::matches(std::string_view text) const {
 void RuleIndex::build(const std::vector<Rule>& rules) {
   std::vector<ByteSet> sets;
   sets.reserve(rules.size());
-  for (const Rule& r : rules) sets.push_back(last_bytes(r));
   ids_.clear();
+  any_.clear();
+  for (const Rule& r : rules) {
+    sets.push_back(last_bytes(r));
+    size_t count = 0;
+    for (std::uint64_t word : sets.back().bits) count += static_cast<size_t>(__builtin_popcountll(word));
+    if (count > kMaxIndexedBytes) {
+      any_.push_back(static_cast<std::uint32_t>(sets.size() - 1));
+      sets.back() = ByteSet{};  // listed once, not under each byte
+    }
+  }
+  std::reverse(any_.begin(), any_.end());
   for (int c = 0; c < 256; ++c) {
     offsets_[c] = static_cast<std::uint32_t>(ids_.size());
     for (size_t i = rules.size(); i-- > 0;) {
@@ -539,10 +616,15 @@ bool IgnoreEvaluator::is_ignored(std::string_view relative_path, bool is_dir) co
   const std::string_view* p = parts.data();
   if (!is_dir && p[n - 1].ends_with(kAutoPngSuffix)) return true;
   if (!any_ignoring_rule_) return false;
-  if (verdict(rules_, index_, p, n, is_dir) == IgnoreRules::Match::kIgnored) return true;
+  // Deep paths share one pass of each "**" rule among all their parents;
+  // shallow ones (nearly all) are cheaper without the bookkeeping.
+  std::optional<PrefixMatches> shared;
+  if (n > kSharedPrefixDepth) shared.emplace(p, n);
+  PrefixMatches* prefixes = shared ? &*shared : nullptr;
+  if (verdict(rules_, index_, p, n, is_dir, prefixes) == IgnoreRules::Match::kIgnored) return true;
   // git cannot re-include a path whose parent directory is excluded.
   for (size_t k = 1; k < n; ++k) {
-    if (verdict(rules_, index_, p, k, /*is_dir=*/true) == IgnoreRules::Match::kIgnored) return true;
+    if (verdict(rules_, index_, p, k, /*is_dir=*/true, prefixes) == IgnoreRules::Match::kIgnored) return true;
   }
   return false;
 }

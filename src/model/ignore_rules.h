@@ -27,6 +27,10 @@
 //
 // Paths passed in are relative to the root, use '/', and have no leading
 // slash (a stray leading or trailing '/' is tolerated and dropped).
+//
+// Bounded: a pattern longer than kMaxIgnorePatternBytes never matches (and
+// is not compiled); matching a path costs at most O(pattern x path) per rule
+// (no backtracking over "*" or "**"), whatever the pattern.
 #pragma once
 
 #include <array>
@@ -37,6 +41,9 @@
 #include <vector>
 
 namespace wrapp::model {
+
+// Longer than any path a file system holds (PATH_MAX).
+inline constexpr size_t kMaxIgnorePatternBytes = 4096;
 
 namespace ignore_detail {
 
@@ -88,18 +95,32 @@ struct Rule {
 };
 
 // Candidate rules by the last byte of the component being matched: a rule
-// whose pattern must end in a given byte (".thumbs", "*.tmp", "*.sw[op]") is
-// listed only under that byte; others under every byte. Lists are in
-// descending rule order, so the first match is the last matching rule.
+// whose pattern must end in one of a few bytes (".thumbs", "*.tmp",
+// "*.sw[op]") is listed only under those bytes; others ("*", "*[!a]") once,
+// in a list for every byte, so the index costs at most kMaxIndexedBytes
+// entries a rule. Lists are in descending rule order, so the first match is
+// the last matching rule.
 class RuleIndex {
  public:
+  static constexpr size_t kMaxIndexedBytes = 16;
   void build(const std::vector<Rule>& rules);
-  const std::uint32_t* begin(unsigned char last) const { return ids_.data() + offsets_[last]; }
-  const std::uint32_t* end(unsigned char last) const { return ids_.data() + offsets_[last + 1]; }
+  // Calls fn(rule id) for every candidate of `last`, in descending order,
+  // until it returns true; returns the id it stopped at, or -1.
+  template <typename Fn>
+  std::int64_t find(unsigned char last, Fn fn) const {
+    const std::uint32_t *a = ids_.data() + offsets_[last], *a_end = ids_.data() + offsets_[last + 1];
+    const std::uint32_t *b = any_.data(), *b_end = any_.data() + any_.size();
+    while (a != a_end || b != b_end) {
+      std::uint32_t id = (b == b_end || (a != a_end && *a > *b)) ? *a++ : *b++;
+      if (fn(id)) return id;
+    }
+    return -1;
+  }
 
  private:
   std::array<std::uint32_t, 257> offsets_{};
   std::vector<std::uint32_t> ids_;
+  std::vector<std::uint32_t> any_;  // rules whose last byte can be most anything
 };
 
 }  // namespace ignore_detail

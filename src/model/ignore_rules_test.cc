@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -380,6 +381,171 @@ TEST(IgnoreDoubleStarTest, OtherDoubleStarsActLikeStar) {
   EXPECT_EQ(m("**", "a/b/c"), Match::kIgnored);
   EXPECT_EQ(m("\\**", "*x"), Match::kIgnored);
   EXPECT_EQ(m("\\**", "x"), Match::kNone);
+}
+
+// Reference for anchored patterns made of literal, "*" and "**" components:
+// the plain recursive definition (exponential, fine for small cases).
+bool reference_match(const std::vector<std::string>& segs, size_t i, const std::vector<std::string>& parts,
+                     size_t k) {
+  if (i == segs.size()) return k == parts.size();
+  if (segs[i] == "**") {
+    if (i + 1 == segs.size()) return parts.size() - k >= 1;  // trailing: one component or more
+    for (size_t j = k; j <= parts.size(); ++j) {
+      if (reference_match(segs, i + 1, parts, j)) return true;
+    }
+    return false;
+  }
+  if (k == parts.size()) return false;
+  return (segs[i] == "*" || segs[i] == parts[k]) && reference_match(segs, i + 1, parts, k + 1);
+}
+
+TEST(IgnoreDoubleStarTest, AgreesWithTheRecursiveDefinition) {
+  // Every pattern of 2..4 components from {a, b, *, **} against every path
+  // of 1..5 components from {a, b}.
+  const std::vector<std::string> atoms = {"a", "b", "*", "**"};
+  std::vector<std::vector<std::string>> paths;
+  for (size_t len = 1; len <= 5; ++len) {
+    for (size_t bits = 0; bits < (size_t{1} << len); ++bits) {
+      std::vector<std::string> p;
+      for (size_t i = 0; i < len; ++i) p.push_back((bits >> i) & 1 ? "b" : "a");
+      paths.push_back(p);
+    }
+  }
+  size_t checked = 0;
+  for (size_t len = 2; len <= 4; ++len) {
+    size_t combos = 1;
+    for (size_t i = 0; i < len; ++i) combos *= atoms.size();
+    for (size_t c = 0; c < combos; ++c) {
+      std::vector<std::string> segs;
+      std::string pattern;
+      for (size_t i = 0, x = c; i < len; ++i, x /= atoms.size()) {
+        segs.push_back(atoms[x % atoms.size()]);
+        pattern += (i ? "/" : "") + segs.back();
+      }
+      IgnoreRules rules = IgnoreRules::parse(pattern);
+      for (const auto& p : paths) {
+        std::string path;
+        for (size_t i = 0; i < p.size(); ++i) path += (i ? "/" : "") + p[i];
+        bool expected = reference_match(segs, 0, p, 0);
+        ASSERT_EQ(rules.match(path, false) == Match::kIgnored, expected) << pattern << " vs " << path;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 10000u);
+}
+
+// Hostile patterns finish in well under a second. A backtracking matcher
+// needs about C(400, 20) steps for the "**" case and never finishes.
+TEST(IgnoreHostileTest, ManyDoubleStarsAgainstADeepPathAreQuick) {
+  std::string pattern;
+  for (int i = 0; i < 20; ++i) pattern += "**/a/";
+  pattern += "**/b";
+  std::string deep;
+  for (int i = 0; i < 400; ++i) deep += "a/";
+  auto start = std::chrono::steady_clock::now();
+  IgnoreRules rules = IgnoreRules::parse(pattern);
+  EXPECT_EQ(rules.match(deep + "c", false), Match::kNone);
+  EXPECT_EQ(rules.match(deep + "b", false), Match::kIgnored);
+  IgnoreEvaluator e = evaluator(pattern + "\n" + pattern + "/**\n");
+  EXPECT_FALSE(e.is_ignored(deep + "c"));  // every parent folder is tried too
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
+TEST(IgnoreHostileTest, DeepPathsShareTheMatchingOfTheirParents) {
+  // The evaluator asks about a path and every parent folder; past 16
+  // levels one pass of each "**" rule answers for all of them. The answers
+  // are those of the rules asked one prefix at a time.
+  std::vector<std::string> rule_sets = {"a/**/b/\n", "**/x/**/y\n", "a/**/a/**/a/**/b\n!a/**/c/**\n",
+                                        "**/d7/**/\n", "z/**\n**/q\n!**/q/**\n"};
+  std::vector<std::string> names = {"a", "b", "c", "x", "y", "q", "d7"};
+  for (const std::string& text : rule_sets) {
+    IgnoreRules rules = IgnoreRules::parse(text);
+    IgnoreEvaluator e = evaluator(text);
+    for (int seed = 0; seed < 200; ++seed) {
+      std::vector<std::string> parts;
+      unsigned x = static_cast<unsigned>(seed) * 2654435761u + 1;
+      size_t depth = 17 + seed % 30;
+      std::string path;
+      for (size_t i = 0; i < depth; ++i) {
+        x = x * 1103515245u + 12345u;
+        path += (i ? "/" : "") + names[(x >> 16) % names.size()];
+      }
+      // Expected: the path itself, or any parent folder, is ignored.
+      bool expected = rules.match(path, false) == Match::kIgnored;
+      for (size_t slash = path.find('/'); !expected && slash != std::string::npos; slash = path.find('/', slash + 1)) {
+        expected = rules.match(path.substr(0, slash), true) == Match::kIgnored;
+      }
+      ASSERT_EQ(e.is_ignored(path), expected) << text << " vs " << path;
+    }
+  }
+}
+
+TEST(IgnoreHostileTest, ManyDoubleStarsAgainstAPathAtTheLengthBoundAreQuick) {
+  // A 2000-component path (4000 bytes) against a pattern of 800 "**/a"
+  // and a last "*" that every component passes, so no cheap rejection: it
+  // can only fail at the end (no "c" folder), for the path and each of its
+  // 2000 parent folders. One by one, about 1.6e9 steps; shared, 1.6e6.
+  std::string pattern;
+  for (int i = 0; i < 800; ++i) pattern += "**/a/";
+  pattern += "**/c/*";
+  std::string path;
+  for (int i = 0; i < 2000; ++i) path += "a/";
+  path += "x";
+  auto start = std::chrono::steady_clock::now();
+  IgnoreEvaluator e = evaluator(pattern + "\n");
+  EXPECT_FALSE(e.is_ignored(path));
+  EXPECT_TRUE(e.is_ignored("a/" + path.substr(0, path.size() - 1) + "c/x"));
+  // Under 0.1 s optimised, 12 s one by one; the bound leaves room for the
+  // sanitizer builds.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+}
+
+TEST(IgnoreHostileTest, ManyStarsAgainstALongNameAreQuick) {
+  std::string name(100000, 'a');
+  auto start = std::chrono::steady_clock::now();
+  for (const char* pattern : {"a*a*a*a*a*a*a*a*a*b", "*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b",
+                              "a*a*a*a*a*a*a*a*a*b/x", "**/*a*a*a*a*a*a*a*a*a*[b]"}) {
+    SCOPED_TRACE(pattern);
+    EXPECT_EQ(m(pattern, name), Match::kNone);
+    EXPECT_EQ(m(pattern, "d/" + name), Match::kNone);
+  }
+  EXPECT_EQ(m("a*a*a*a*a*a*a*a*a*b", name + "b"), Match::kIgnored);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
+TEST(IgnoreHostileTest, OverlongPatternsNeverMatch) {
+  std::string at_bound(kMaxIgnorePatternBytes, 'n');
+  EXPECT_EQ(m(at_bound, at_bound), Match::kIgnored);
+  std::string over(kMaxIgnorePatternBytes + 1, 'n');
+  EXPECT_EQ(m(over, over), Match::kNone);
+  // Even one that would match everything; the lines around still count.
+  std::string stars(1 << 20, '*');
+  IgnoreRules r = IgnoreRules::parse("keep.me\n" + stars + "\n*.tmp\n");
+  EXPECT_EQ(r.size(), 3u);
+  EXPECT_EQ(r.match("x.bin", false), Match::kNone);
+  EXPECT_EQ(r.match("keep.me", false), Match::kIgnored);
+  EXPECT_EQ(r.match("x.tmp", false), Match::kIgnored);
+  EXPECT_LT(r.pattern(1).size(), 100u);  // not kept whole
+}
+
+TEST(IgnoreHostileTest, RulesWithAnyLastByteKeepTheirOrder) {
+  // "*", "*[!x]" and "?" can end in most any byte: they sit in the index
+  // once, merged with the per-byte lists in rule order.
+  EXPECT_EQ(m("*.tmp\n!*\n", "a.tmp"), Match::kIncluded);
+  EXPECT_EQ(m("!*\n*.tmp\n", "a.tmp"), Match::kIgnored);
+  EXPECT_EQ(m("*.tmp\n!*[!x]\n", "a.tmp"), Match::kIncluded);
+  EXPECT_EQ(m("!*[!x]\n*.tmp\n!a.tm?\n", "a.tmp"), Match::kIncluded);
+  EXPECT_EQ(m("!*[!x]\n*.tmp\n!a.tm?\nx\n", "a.tmp"), Match::kIncluded);
+  EXPECT_EQ(m("!*[!x]\n*.tmp\n!a.tm?\n*p\n", "a.tmp"), Match::kIgnored);
+  // A big file of such rules: the index grows with the rules, not 256 times.
+  std::string many;
+  for (int i = 0; i < 200000; ++i) many += "*[!x]" + std::to_string(i % 10) + "*\n";
+  IgnoreRules r = IgnoreRules::parse(many + "!keep\n");
+  EXPECT_EQ(r.size(), 200001u);
+  EXPECT_EQ(r.match("keep", false), Match::kIncluded);
+  EXPECT_EQ(r.match("a5b", false), Match::kIgnored);
+  EXPECT_EQ(r.match("x5b", false), Match::kNone);
 }
 
 // ---------------------------------------------------------------------------

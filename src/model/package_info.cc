@@ -53,12 +53,17 @@ Dependency read_dependency(JsonReader& r) {
   }
   if (!has_package) fail("{}: missing or non-text 'package' in a dependency", origin);
   if (!has_version) fail("{}: missing or non-text 'version' in a dependency", origin);
-  if (!is_safe_segment(dep.package) || !is_safe_segment(dep.version)) {
-    fail("{}: refusing dependency with unsafe name or version '{}' '{}'", origin, dep.package, dep.version);
+  for (const std::string* segment : {&dep.package, &dep.version}) {
+    if (std::string_view problem = segment_problem(*segment); !problem.empty()) {
+      fail("{}: refusing dependency with unsafe name or version '{}' '{}' ({})", origin,
+           shorten_for_message(dep.package), shorten_for_message(dep.version), problem);
+    }
   }
   dep.relative_destination = destination ? *destination : legacy_destination.value_or("");
-  if (!dep.relative_destination.empty() && !is_safe_relative_path(dep.relative_destination)) {
-    fail("{}: refusing unsafe dependency location '{}'", origin, dep.relative_destination);
+  if (dep.relative_destination.empty()) return dep;
+  if (std::string_view problem = relative_path_problem(dep.relative_destination); !problem.empty()) {
+    fail("{}: refusing unsafe dependency location '{}' ({})", origin, shorten_for_message(dep.relative_destination),
+         problem);
   }
   return dep;
 }
@@ -67,13 +72,15 @@ Dependency read_dependency(JsonReader& r) {
 
 PackageInfo PackageInfo::parse(std::string_view text, std::string_view origin, const TextWindow* window) {
   // The version decides how to read the rest, wherever it stands.
-  if (peek_format_version(text, origin, {"wrapp_format_version"}, window).value > kPackageFormatVersion) {
-    fail("{}: written by a newer wrapp (format version newer than {}); upgrade wrapp", origin, kPackageFormatVersion);
+  JsonReader r(text, origin);
+  if (peek_format_version(text, r.origin(), {"wrapp_format_version"}, window).value > kPackageFormatVersion) {
+    fail("{}: written by a newer wrapp (format version newer than {}); upgrade wrapp", r.origin(),
+         kPackageFormatVersion);
   }
   if (window && window->restart) window->restart();
-  JsonReader r(text, origin);
   r.use_window(window);
-  if (r.peek() != JsonReader::Type::kObject) fail("{}: not a .wrapp file (expected a JSON object)", origin);
+  const std::string& where = r.origin();
+  if (r.peek() != JsonReader::Type::kObject) fail("{}: not a .wrapp file (expected a JSON object)", where);
   r.begin_object();
   PackageInfo p;
   bool has_name = false, has_version = false;
@@ -89,7 +96,7 @@ PackageInfo PackageInfo::parse(std::string_view text, std::string_view origin, c
       if (!r.try_null()) p.catalog = read_catalog(r);
     } else if (key == "dependencies") {
       if (r.try_null()) continue;
-      if (r.peek() != JsonReader::Type::kArray) fail("{}: 'dependencies' is not a list", origin);
+      if (r.peek() != JsonReader::Type::kArray) fail("{}: 'dependencies' is not a list", where);
       r.begin_array();
       while (r.next_element()) p.dependencies.push_back(read_dependency(r));
     } else if (key == "source") {
@@ -99,13 +106,21 @@ PackageInfo PackageInfo::parse(std::string_view text, std::string_view origin, c
     } else if (key == "wrapp_format_version") {
       read_format_version(r, key);
     } else {
-      // Kept as it was on rewrite. The reader has checked the text already.
-      p.extra[key] = nlohmann::json::parse(r.skip_value(), nullptr, true, false);
+      // Kept as it was on rewrite (the last of duplicate keys wins).
+      p.extra.insert_or_assign(key, std::string(r.skip_value()));
     }
   }
   r.expect_end();
-  if (!has_name) fail("{}: missing or non-text 'name'", origin);
-  if (!has_version) fail("{}: missing or non-text 'version'", origin);
+  if (!has_name) fail("{}: missing or non-text 'name'", where);
+  if (!has_version) fail("{}: missing or non-text 'version'", where);
+  // Free-form strings, but no file system holds a longer folder name for
+  // them: refused before any command builds paths or messages from them.
+  for (auto [what, value] : {std::pair{"name", &p.name}, std::pair{"version", &p.version}}) {
+    if (value->size() > kMaxSegmentBytes) {
+      fail("{}: the package {} is {} bytes long, more than the {} a name can have", where, what, value->size(),
+           kMaxSegmentBytes);
+    }
+  }
   return p;
 }
 
@@ -150,12 +165,12 @@ void PackageInfo::write(JsonWriter& w) const {
   } else {
     w.null();
   }
-  for (auto it = extra.begin(); it != extra.end(); ++it) {
+  for (const auto& [key, value] : extra) {
     bool known = false;
-    for (const char* k : kKnownKeys) known = known || it.key() == k;
+    for (const char* k : kKnownKeys) known = known || key == k;
     if (known) continue;
-    w.key(it.key());
-    w.raw(it.value().dump());
+    w.key(key);
+    w.raw(value);
   }
   w.end_object();
 }
@@ -177,14 +192,12 @@ bool is_newer_format(const nlohmann::json& v, int known) {
 std::string wrapp_file_name(std::string_view package_name) { return "." + std::string(package_name) + ".wrapp"; }
 
 void check_name_and_version(std::string_view name, std::string_view version) {
-  if (!is_safe_segment(name)) {
-    fail("invalid package name '{}': it must be a non-empty path segment without '/', '\\', '..' or control "
-         "characters",
-         name);
-  }
-  if (!is_safe_segment(version)) {
-    fail("invalid version '{}': it must be a non-empty path segment without '/', '\\', '..' or control characters",
-         version);
+  for (auto [what, value] : {std::pair{"package name", name}, std::pair{"version", version}}) {
+    if (std::string_view problem = segment_problem(value); !problem.empty()) {
+      fail("invalid {} '{}' ({}): it must be a non-empty path segment of at most {} bytes without '/', '\\', "
+           "'..' or control characters",
+           what, shorten_for_message(value), problem, kMaxSegmentBytes);
+    }
   }
 }
 

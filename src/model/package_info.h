@@ -5,6 +5,7 @@
 // rules: docs/formats.md. Pure data: no I/O here.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,7 +39,10 @@ struct PackageInfo {
   std::vector<Dependency> dependencies;
   std::optional<std::string> source;      // root of the last create
   std::optional<std::string> repository;  // repository of the last create/install/mirror
-  nlohmann::json extra = nlohmann::json::object();  // unknown fields, kept on rewrite
+  // Unknown fields, kept on rewrite: key -> the value's JSON text as read
+  // (checked by the reader, so at most kMaxJsonDepth deep). Text, not a
+  // document tree: it costs what it weighs, whatever it holds.
+  std::map<std::string, std::string, std::less<>> extra;
 
   // `window`, when given, is told how far the parse got (mapped files).
   static PackageInfo parse(std::string_view text, std::string_view origin, const TextWindow* window = nullptr);
@@ -55,7 +59,8 @@ bool is_newer_format(const nlohmann::json& version, int known);
 std::string wrapp_file_name(std::string_view package_name);
 
 // Refuses (FailedCommand) names and versions that are not safe single path
-// segments: empty, ".", "..", containing "/", "\\" or control characters.
+// segments: empty, ".", "..", containing "/", "\\" or control characters, or
+// longer than kMaxSegmentBytes (255) bytes.
 void check_name_and_version(std::string_view name, std::string_view version);
 
 }  // namespace wrapp::model

@@ -8,6 +8,7 @@
 
 #include "model/hash.h"
 #include "util/error.h"
+#include "util/test_data.h"
 
 namespace wrapp::model {
 namespace {
@@ -242,6 +243,89 @@ TEST(PackageInfoNames, CheckNameAndVersion) {
     ADD_FAILURE() << "accepted version ../1";
   } catch (const FailedCommand& e) {
     EXPECT_NE(std::string(e.what()).find("../1"), std::string::npos) << e.what();
+  }
+}
+
+// Nesting 100000 levels deep wherever a .wrapp file can hold a nested
+// value: refused with the reader's message, never a stack overflow.
+TEST(PackageInfoBounds, DeepNestingIsRefusedEverywhere) {
+  const std::string head = R"({"wrapp_format_version": 1, "name": "pkg", "version": "1", )";
+  for (bool objects : {false, true}) {
+    std::string deep = testing::nested_json(100000, objects);
+    for (std::string text : {head + "\"future\": " + deep + "}",       // unknown key, before nothing known
+                             R"({"future": )" + deep + ", \"wrapp_format_version\": 1}",  // before the version
+                             head + "\"catalog\": {\"items\": [], \"tags\": " + deep + "}",
+                             head + "\"catalog\": {\"items\": [{\"relative_path\": \"a\", \"x\": " + deep + "}]}",
+                             head + "\"dependencies\": [{\"package\": \"a\", \"version\": \"1\", \"x\": " + deep +
+                                 "}]}",
+                             testing::nested_json(100000, true)}) {
+      SCOPED_TRACE(text.substr(0, 90));
+      std::string msg = parse_error(text, "/r/.deep.wrapp");
+      EXPECT_NE(msg.find("/r/.deep.wrapp: not valid JSON at byte "), std::string::npos) << msg;
+      EXPECT_NE(msg.find(": nested deeper than 256 levels"), std::string::npos) << msg;
+    }
+  }
+}
+
+TEST(PackageInfoBounds, UnknownKeysNestedUpToTheBoundAreKeptAsTheyWere) {
+  // The top-level object is level 1: an unknown value may nest 255 more.
+  for (bool objects : {false, true}) {
+    std::string value = testing::nested_json(255, objects);
+    json j = minimal();
+    j["future"] = json::parse(value);
+    PackageInfo p = PackageInfo::parse(j.dump(), "t");
+    ASSERT_EQ(p.extra.count("future"), 1u);
+    EXPECT_EQ(json::parse(p.extra.at("future")), j["future"]);
+    // Rewritten and read again: the same value.
+    json back = json::parse(p.serialize());
+    EXPECT_EQ(back["future"], j["future"]);
+    EXPECT_EQ(PackageInfo::parse(back.dump(), "t").extra.at("future"), p.extra.at("future"));
+    j["future"] = json::parse(testing::nested_json(256, objects));
+    EXPECT_NE(parse_error(j.dump()).find("nested deeper than 256 levels"), std::string::npos);
+  }
+}
+
+TEST(PackageInfoBounds, NamesAndVersionsLongerThan255BytesAreRefused) {
+  for (const char* key : {"name", "version"}) {
+    SCOPED_TRACE(key);
+    json j = minimal();
+    j[key] = std::string(255, 'n');
+    EXPECT_EQ(parse_error(j.dump()), "");
+    j[key] = std::string(100 << 10, 'n');
+    std::string msg = parse_error(j.dump(), "/r/.long.wrapp");
+    EXPECT_NE(msg.find("/r/.long.wrapp: the package " + std::string(key) + " is 102400 bytes long"),
+              std::string::npos)
+        << msg.substr(0, 300);
+    EXPECT_LT(msg.size(), 300u);
+  }
+  // Dependencies: the same bound, and long locations too.
+  json j = minimal();
+  j["dependencies"] = json::array({json{{"package", std::string(256, 'd')}, {"version", "1"}}});
+  std::string msg = parse_error(j.dump(), "/r/.dep.wrapp");
+  EXPECT_NE(msg.find("longer than 255 bytes"), std::string::npos) << msg;
+  EXPECT_LT(msg.size(), 1500u);
+  j["dependencies"] = json::array(
+      {json{{"package", "a"}, {"version", "1"}, {"relative_destination", std::string(1 << 20, 'l')}}});
+  msg = parse_error(j.dump(), "/r/.dep.wrapp");
+  EXPECT_NE(msg.find("a path longer than 4096 bytes"), std::string::npos) << msg.substr(0, 200);
+  EXPECT_LT(msg.size(), 1500u);
+}
+
+TEST(PackageInfoNames, LongNamesAreRefusedWithoutEchoingThemWhole) {
+  EXPECT_NO_THROW(check_name_and_version(std::string(255, 'p'), std::string(255, 'v')));
+  for (size_t size : {size_t{256}, size_t{100 << 10}}) {
+    for (bool as_version : {false, true}) {
+      std::string big(size, 'x');
+      try {
+        as_version ? check_name_and_version("pkg", big) : check_name_and_version(big, "1");
+        ADD_FAILURE() << "accepted " << size;
+      } catch (const FailedCommand& e) {
+        std::string m = e.what();
+        EXPECT_NE(m.find(as_version ? "invalid version" : "invalid package name"), std::string::npos) << m;
+        EXPECT_NE(m.find("longer than 255 bytes"), std::string::npos) << m;
+        EXPECT_LT(m.size(), 1300u);
+      }
+    }
   }
 }
 

@@ -68,7 +68,7 @@ void fsync_dir(const std::string& dir) {
 
 void write_file_atomically(const std::string& path, std::string_view content, bool durable) {
   if (path.empty() || path.back() == '/') {
-    throw StorageError(fmt::format("cannot write '{}': not a file path", path));
+    throw StorageError(fmt::format("cannot write '{}': not a file path", shorten_for_message(path)));
   }
   const std::string dir = dir_of(path);
   const std::string base = base_of(path);

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -90,7 +91,19 @@ template <typename... Args>
 // True when `e` is a wrapp error with `code`.
 bool has_code(const std::exception& e, ErrorCode code);
 
-// Throws StorageError "<what> '<target>': <strerror(err)>".
+
+// Input quoted in a message (a file name, a path, a URL, a JSON value) is
+// never echoed whole: one longer than `max` bytes keeps its first and last
+// max/2 bytes, cut at UTF-8 character boundaries, with
+// "…(N bytes omitted)…" between them.
+std::string shorten_for_message(std::string_view text, size_t max = 1024);
+
+// The most the command line prints of one error message: a last safety net
+// for messages that quote input the layers below did not shorten.
+inline constexpr size_t kMaxMessageBytes = 64 * 1024;
+
+// Throws StorageError "<what> '<target>': <strerror(err)>" (target shortened);
+// FailedCommand (bad input) for ENAMETOOLONG, a name no file can have.
 [[noreturn]] void throw_errno(const std::string& what, const std::string& target, int err);
 
 }  // namespace wrapp

@@ -3,12 +3,15 @@
 #include <cstring>
 #include <limits>
 
+#include <fmt/format.h>
+
 #include "util/error.h"
 #include "util/json_writer.h"
 
 namespace wrapp {
 
-JsonReader::JsonReader(std::string_view text, std::string_view origin) : text_(text), origin_(origin) {}
+JsonReader::JsonReader(std::string_view text, std::string_view origin)
+    : text_(text), origin_(shorten_for_message(origin)) {}
 
 void JsonReader::error(std::string_view what) const {
   fail("{}: not valid JSON at byte {}: {}", origin_, pos_, what);
@@ -48,16 +51,23 @@ JsonReader::Type JsonReader::peek() {
   }
 }
 
-void JsonReader::begin_object() {
-  expect('{');
+void JsonReader::open_container(char c) {
+  if (next_char() != c) error(std::string("expected '") + c + "'");
+  if (depth_ >= kMaxJsonDepth) error(fmt::format("nested deeper than {} levels", kMaxJsonDepth));
+  ++pos_;
+  ++depth_;
+  is_object_[depth_] = c == '{';
   first_ = true;
 }
+
+void JsonReader::begin_object() { open_container('{'); }
 
 bool JsonReader::next_key(std::string& key) {
   report_progress();
   char c = next_char();
   if (c == '}') {
     ++pos_;
+    --depth_;
     first_ = false;
     return false;
   }
@@ -72,16 +82,14 @@ bool JsonReader::next_key(std::string& key) {
   return true;
 }
 
-void JsonReader::begin_array() {
-  expect('[');
-  first_ = true;
-}
+void JsonReader::begin_array() { open_container('['); }
 
 bool JsonReader::next_element() {
   report_progress();
   char c = next_char();
   if (c == ']') {
     ++pos_;
+    --depth_;
     first_ = false;
     return false;
   }
@@ -278,33 +286,37 @@ bool JsonReader::try_null() {
   return true;
 }
 
+bool JsonReader::more_members() {
+  if (!is_object_[depth_]) return next_element();
+  thread_local std::string key;
+  return next_key(key);
+}
+
 std::string_view JsonReader::skip_value() {
   skip_ws();
-  size_t start = pos_;
-  switch (peek()) {
-    case Type::kString: {
-      // Decoded like any string, so a skipped value is held to the same
-      // rules (escapes, UTF-8) as a read one.
-      thread_local std::string scratch;
-      read_string(scratch);
-      break;
+  const size_t start = pos_;
+  const size_t base = depth_;  // containers opened here close before returning
+  for (;;) {
+    switch (peek()) {
+      case Type::kString: {
+        // Decoded like any string, so a skipped value is held to the same
+        // rules (escapes, UTF-8) as a read one.
+        thread_local std::string scratch;
+        read_string(scratch);
+        break;
+      }
+      case Type::kNumber: scan_number(); break;
+      case Type::kBool: read_bool(); break;
+      case Type::kNull: read_null(); break;
+      case Type::kObject: begin_object(); break;
+      case Type::kArray: begin_array(); break;
     }
-    case Type::kNumber: scan_number(); break;
-    case Type::kBool: read_bool(); break;
-    case Type::kNull: read_null(); break;
-    case Type::kObject: {
-      begin_object();
-      std::string key;
-      while (next_key(key)) skip_value();
-      break;
-    }
-    case Type::kArray: {
-      begin_array();
-      while (next_element()) skip_value();
-      break;
+    // On to the next value, closing every container that ends here.
+    for (;;) {
+      if (depth_ == base) return text_.substr(start, pos_ - start);
+      if (more_members()) break;
     }
   }
-  return text_.substr(start, pos_ - start);
 }
 
 size_t JsonReader::count_ahead(std::string_view needle) const {

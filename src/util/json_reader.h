@@ -6,8 +6,13 @@
 // Full JSON (RFC 8259): any whitespace, key order, escapes including
 // surrogate pairs, numbers with fractions and exponents. Errors throw
 // FailedCommand "<origin>: not valid JSON at byte N: <what>".
+//
+// Bounded: nesting deeper than kMaxJsonDepth is refused ("nested deeper than
+// 256 levels"), so neither this reader nor any code walking its values
+// (recursively or into a DOM) can run out of stack on hostile input.
 #pragma once
 
+#include <bitset>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -21,6 +26,9 @@ struct TextWindow {
   std::function<void(size_t)> release_before;  // everything before this offset is done
   std::function<void()> restart;               // a new pass starts at offset 0
 };
+
+// Objects and arrays nest at most this deep (the top-level value is level 1).
+inline constexpr size_t kMaxJsonDepth = 256;
 
 class JsonReader {
  public:
@@ -43,6 +51,7 @@ class JsonReader {
   Type peek();
 
   // Objects: begin_object(), then while (next_key(key)) { read the value }.
+  // Opening a container deeper than kMaxJsonDepth is an error.
   void begin_object();
   bool next_key(std::string& key);  // false after the closing '}'
   // Arrays: begin_array(), then while (next_element()) { read the value }.
@@ -62,12 +71,14 @@ class JsonReader {
   // on a list's length, so it can be allocated once instead of doubling.
   size_t count_ahead(std::string_view needle) const;
 
-  // Skips the next value and returns its JSON text.
+  // Skips the next value and returns its JSON text (checked: valid JSON,
+  // valid UTF-8, nested no deeper than kMaxJsonDepth in all). Iterative.
   std::string_view skip_value();
   // Only whitespace may follow the top-level value.
   void expect_end();
 
   [[noreturn]] void error(std::string_view what) const;
+  // The origin as messages show it (shortened, see shorten_for_message).
   const std::string& origin() const { return origin_; }
 
  private:
@@ -76,6 +87,9 @@ class JsonReader {
   void expect(char c);
   void scan_number();
   void expect_literal(std::string_view word);
+  void open_container(char c);  // '{' or '['
+  bool more_members();          // the next member of the innermost open container, if any
+
 
   std::string_view text_;
   std::string origin_;
@@ -83,6 +97,9 @@ class JsonReader {
   // Whether the innermost open container has no member yet. One flag is
   // enough: once a nested value ends, its container has a member.
   bool first_ = true;
+  // Open containers, and for each level whether it is an object.
+  size_t depth_ = 0;
+  std::bitset<kMaxJsonDepth + 1> is_object_;
   std::function<void(size_t)> progress_;
   size_t progress_step_ = 0;
   size_t progress_at_ = 0;

@@ -1,10 +1,14 @@
 #include <gtest/gtest.h>
 
+#include <functional>
+
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "util/error.h"
 #include "util/json_reader.h"
 #include "util/json_writer.h"
+#include "util/test_data.h"
 
 namespace wrapp {
 namespace {
@@ -104,6 +108,89 @@ TEST(JsonReader, SkipValueReturnsTheRawText) {
   EXPECT_EQ(r.skip_value(), "2");
   EXPECT_FALSE(r.next_key(key));
   r.expect_end();
+}
+
+std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const FailedCommand& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(JsonReader, RefusesNestingDeeperThanTheBoundAtTopLevel) {
+  for (bool objects : {false, true}) {
+    SCOPED_TRACE(objects ? "objects" : "arrays");
+    std::string text = testing::nested_json(100000, objects);
+    // The 257th opening bracket is where the reader stops.
+    size_t at = 256 * (objects ? 5 : 1);
+    std::string expected = fmt::format("t.json: not valid JSON at byte {}: nested deeper than 256 levels", at);
+    // Skipped whole, or walked value by value (as every model parser does).
+    EXPECT_EQ(error_of([&] {
+                JsonReader r(text, "t.json");
+                r.skip_value();
+              }),
+              expected);
+    EXPECT_EQ(error_of([&] { parse(text); }), expected);
+  }
+}
+
+TEST(JsonReader, AcceptsNestingUpToTheBound) {
+  for (bool objects : {false, true}) {
+    SCOPED_TRACE(objects ? "objects" : "arrays");
+    std::string text = testing::nested_json(kMaxJsonDepth, objects);
+    JsonReader r(text, "t.json");
+    EXPECT_EQ(r.skip_value(), text);
+    r.expect_end();
+    EXPECT_EQ(parse(text), nlohmann::json::parse(text));
+    std::string too_deep = testing::nested_json(kMaxJsonDepth + 1, objects);
+    EXPECT_NE(error_of([&] { parse(too_deep); }).find("nested deeper than 256 levels"), std::string::npos);
+  }
+}
+
+TEST(JsonReader, DepthIsCountedFromTheTopNotPerSkip) {
+  // A value skipped inside a container counts the levels around it: 255
+  // levels inside a top-level array make 256, one more is too deep.
+  for (size_t inner : {size_t{255}, size_t{256}}) {
+    std::string text = "[" + testing::nested_json(inner, true) + ", " + testing::nested_json(inner, false) + "]";
+    std::string err = error_of([&] {
+      JsonReader r(text, "t.json");
+      r.begin_array();
+      while (r.next_element()) r.skip_value();
+      r.expect_end();
+    });
+    if (inner == 255) {
+      EXPECT_EQ(err, "");
+    } else {
+      EXPECT_NE(err.find("nested deeper than 256 levels"), std::string::npos) << err;
+    }
+  }
+}
+
+TEST(JsonReader, SkippingMixedContainersLeavesTheReaderWhereItWas) {
+  std::string deep = R"({"a": [1, {"b": [[], {}, [[{"c": null}]]]}, "x"], "d": {"e": [true, false]}})";
+  std::string text = "[" + deep + ", 7, " + deep + "]";
+  JsonReader r(text, "s");
+  r.begin_array();
+  ASSERT_TRUE(r.next_element());
+  EXPECT_EQ(r.skip_value(), deep);
+  ASSERT_TRUE(r.next_element());
+  int64_t seven = 0;
+  EXPECT_TRUE(r.read_int64(seven));
+  EXPECT_EQ(seven, 7);
+  ASSERT_TRUE(r.next_element());
+  EXPECT_EQ(r.skip_value(), deep);
+  EXPECT_FALSE(r.next_element());
+  r.expect_end();
+}
+
+TEST(JsonReader, OriginIsShortenedInMessages) {
+  std::string origin(1 << 20, 'o');
+  std::string err = error_of([&] { JsonReader("[1,]", origin).skip_value(); });
+  EXPECT_LE(err.size(), 1200u);
+  EXPECT_NE(err.find("bytes omitted"), std::string::npos) << err;
+  EXPECT_NE(err.find("not valid JSON at byte 3"), std::string::npos) << err;
 }
 
 TEST(JsonWriter, WritesValidJsonThatReadsBack) {

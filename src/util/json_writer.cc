@@ -54,7 +54,7 @@ bool is_valid_utf8(std::string_view s) {
 }
 
 void append_json_string(std::string& out, std::string_view s) {
-  if (!is_valid_utf8(s)) fail("cannot write {:?} into a JSON file: it is not valid UTF-8", s);
+  if (!is_valid_utf8(s)) fail("cannot write {:?} into a JSON file: it is not valid UTF-8", shorten_for_message(s));
   append_json_escaped(out, s);
 }
 

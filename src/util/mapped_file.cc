@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "util/error.h"
 
@@ -14,7 +15,10 @@ namespace wrapp::util {
 std::optional<MappedFile> MappedFile::open(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);  // O_NONBLOCK: a FIFO must not hang us
   if (fd < 0) {
-    if (errno == ENOENT) return std::nullopt;
+    // As the storage layer: a path through a file is a path to nothing.
+    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+    // A name no file can have is bad input (exit 1), not an I/O failure.
+    if (errno == ENAMETOOLONG) fail("cannot open '{}': {}", shorten_for_message(path), std::strerror(errno));
     throw_errno("cannot open", path, errno);
   }
   try {
@@ -30,8 +34,8 @@ std::optional<MappedFile> MappedFile::open(const std::string& path) {
 MappedFile MappedFile::open_fd(int fd, const std::string& name) {
   struct stat st;
   if (::fstat(fd, &st) != 0) throw_errno("cannot stat", name, errno);
-  if (S_ISDIR(st.st_mode)) fail("'{}' is a folder, not a file", name);
-  if (!S_ISREG(st.st_mode)) fail("'{}' is not a regular file", name);
+  if (S_ISDIR(st.st_mode)) fail("'{}' is a folder, not a file", shorten_for_message(name));
+  if (!S_ISREG(st.st_mode)) fail("'{}' is not a regular file", shorten_for_message(name));
   size_t size = static_cast<size_t>(st.st_size);
   void* base = nullptr;
   if (size > 0) {

@@ -19,8 +19,8 @@ namespace wrapp::util {
 
 class MappedFile {
  public:
-  // nullopt when the file does not exist; FailedCommand for a folder;
-  // StorageError on other failures.
+  // nullopt when the file does not exist; FailedCommand for a folder or a
+  // name too long for the file system; StorageError on other failures.
   static std::optional<MappedFile> open(const std::string& path);
   // Maps the file open at `fd` (which stays the caller's; the mapping keeps
   // the file after it is closed). `name_for_messages` names it in errors.

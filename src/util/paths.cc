@@ -2,25 +2,42 @@
 
 namespace wrapp {
 
-bool is_safe_segment(std::string_view s) {
-  if (s.empty() || s == "." || s == "..") return false;
+static_assert(kMaxSegmentBytes == 255 && kMaxPathBytes == 4096, "the messages below name these numbers");
+
+std::string_view segment_problem(std::string_view s) {
+  if (s.empty()) return "an empty name";
+  if (s == "." || s == "..") return "'.' or '..'";
+  if (s.size() > kMaxSegmentBytes) return "a name longer than 255 bytes";
   for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f || c == '/' || c == '\\') return false;
+    if (c == '/') return "a '/'";
+    if (c == '\\') return "a backslash";
+    if (c < 0x20 || c == 0x7f) return "a control character";
   }
-  return true;
+  return {};
 }
 
-bool is_safe_relative_path(std::string_view rel) {
-  if (rel.empty() || rel.front() == '/') return false;
+std::string_view relative_path_problem(std::string_view rel) {
+  if (rel.empty()) return "an empty path";
+  if (rel.front() == '/') return "an absolute path";
+  if (rel.size() > kMaxPathBytes) return "a path longer than 4096 bytes";
   size_t i = 0;
   while (i <= rel.size()) {
     size_t j = rel.find('/', i);
     if (j == std::string_view::npos) j = rel.size();
-    if (!is_safe_segment(rel.substr(i, j - i))) return false;
+    std::string_view segment = rel.substr(i, j - i);
+    if (segment.empty()) return "an empty segment";
+    if (segment == "..") return "a '..' segment";
+    if (segment == ".") return "a '.' segment";
+    if (segment.size() > kMaxSegmentBytes) return "a segment longer than 255 bytes";
+    if (std::string_view p = segment_problem(segment); !p.empty()) return p;
     i = j + 1;
   }
-  return true;
+  return {};
 }
+
+bool is_safe_segment(std::string_view s) { return segment_problem(s).empty(); }
+
+bool is_safe_relative_path(std::string_view rel) { return relative_path_problem(rel).empty(); }
 
 namespace {
 

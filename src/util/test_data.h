@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 namespace wrapp::testing {
 
@@ -20,6 +21,17 @@ inline std::string pattern(size_t n, uint64_t seed) {
     z ^= z >> 31;
     std::memcpy(out.data() + i, &z, std::min<size_t>(8, n - i));
   }
+  return out;
+}
+
+// `levels` nested JSON arrays ("[[[1]]]") or objects ({"k":{"k":1}})
+// around `inner`: hostile nesting for the parsers' depth bound.
+inline std::string nested_json(size_t levels, bool objects, std::string_view inner = "1") {
+  std::string out;
+  out.reserve(levels * 6 + inner.size());
+  for (size_t i = 0; i < levels; ++i) out += objects ? "{\"k\":" : "[";
+  out += inner;
+  for (size_t i = 0; i < levels; ++i) out += objects ? "}" : "]";
   return out;
 }
 

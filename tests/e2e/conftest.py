@@ -27,7 +27,9 @@ from helpers import (  # noqa: E402
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "race: concurrent wrapp processes writing the same version or folder")
+    config.addinivalue_line(
+        "markers", "race: concurrent wrapp processes writing the same version or folder; also run against the "
+        "ThreadSanitizer build (build-tsan)")
     config.addinivalue_line("markers", "kill: wrapp processes killed (SIGKILL) part-way, then run again")
     b = wrapp_bin()
     if not os.access(b, os.X_OK):

@@ -6,12 +6,15 @@ import hashlib
 import json
 import os
 import random
+import re
 import signal
 import stat
 import subprocess
 import time
 from pathlib import Path
 from typing import Callable, Mapping, NamedTuple, Optional, Union
+
+import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHUNK = 1 << 20
@@ -41,6 +44,18 @@ def wrapp_bin() -> str:
     return str(p)
 
 
+# What a sanitizer prints when it finds a bug (build-asan, build-tsan). An ASan report exits 1 by
+# default, like bad input: the report, not the exit code, tells them apart.
+_SANITIZER_REPORTS = re.compile(
+    r"^==\d+==ERROR: (Address|Leak)Sanitizer|^WARNING: ThreadSanitizer:|: runtime error: ", re.MULTILINE)
+
+
+def fail_on_sanitizer_report(cmd, stderr: str) -> None:
+    """Fails the running test when a run's stderr holds a sanitizer report."""
+    if _SANITIZER_REPORTS.search(stderr):
+        pytest.fail(f"sanitizer report from {[str(c) for c in cmd[:4]]}...:\n{stderr[:20000]}")
+
+
 def wrapp_command(args, progress: bool = False) -> list:
     """The argv that runs wrapp with args; `--progress-report off` appended to subcommands."""
     args = [str(a) for a in args]
@@ -61,7 +76,9 @@ def run_wrapp(args, cwd, env=None, binary=False, progress=False, timeout=120) ->
     p = subprocess.run(wrapp_command(args, progress), cwd=str(cwd), env=wrapp_env(env), capture_output=True,
                        timeout=timeout)
     out = p.stdout if binary else p.stdout.decode("utf-8", errors="replace")
-    return Result(p.returncode, out, p.stderr.decode("utf-8", errors="replace"))
+    err = p.stderr.decode("utf-8", errors="replace")
+    fail_on_sanitizer_report(p.args, err)
+    return Result(p.returncode, out, err)
 
 
 class Result(NamedTuple):
@@ -272,8 +289,9 @@ class Running:
         """Waits for the end and returns its Result (once collected, the same Result again)."""
         if self.result is None:
             out, err = self.proc.communicate(timeout=timeout)
-            self.result = Result(self.proc.returncode, out.decode("utf-8", errors="replace"),
-                                 err.decode("utf-8", errors="replace"))
+            text = err.decode("utf-8", errors="replace")
+            fail_on_sanitizer_report(self.proc.args, text)
+            self.result = Result(self.proc.returncode, out.decode("utf-8", errors="replace"), text)
         return self.result
 
     def signal_after(self, delay: float, sig: int = signal.SIGKILL, timeout: float = 120,
