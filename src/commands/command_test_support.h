@@ -351,11 +351,6 @@ class BackendTest : public CommandTest, public ::testing::WithParamInterface<std
   // Where a source that faults can be injected into lives: the backend
   // under test when it is the in-memory store, else another in-memory store.
   Url faulty(const std::string& rel = "") const { return on_memory() ? mem(rel) : aux(rel); }
-  // Whether the backend's create-only writes report kAlreadyExists and its
-  // objects carry etags: what lock objects need to be recognised as held
-  // (kLocked) and to be taken over. The local backend being replaced lacks
-  // both (its tests of those skip with a TODO, as the conformance suite's).
-  bool has_conditional_writes() { return store(root()).features().conditional_write; }
 };
 
 inline std::string backend_name(const ::testing::TestParamInfo<std::string>& info) { return info.param; }

@@ -159,15 +159,6 @@ class Safety : public BackendTest {
   }
 };
 
-// Lock objects can be taken over only where create-only writes report
-// kAlreadyExists and objects carry etags.
-#define SKIP_WITHOUT_TAKEOVER()                                                                        \
-  do {                                                                                               \
-    if (!has_conditional_writes()) {                                                                 \
-      GTEST_SKIP() << "needs the new local backend: taking a lock over needs kAlreadyExists and etags"; \
-    }                                                                                                \
-  } while (false)
-
 // (1) A live holder of the version's lock: create and mirror fail at once
 // and write nothing.
 TEST_P(Safety, HeldVersionLockStopsCreateAndMirror) {
@@ -180,11 +171,6 @@ TEST_P(Safety, HeldVersionLockStopsCreateAndMirror) {
   EXPECT_EQ(snapshot(root()), before);
   held.reset();
   EXPECT_FALSE(exists(repo_marker_url(repo, kPkg, "1")));
-  if (!has_conditional_writes()) {
-    GTEST_SKIP() << "create and mirror refused and wrote nothing; the code kLocked needs the new local backend "
-                    "(this one reports an existing lock object without kAlreadyExists): "
-                 << created.what();
-  }
   EXPECT_EQ(code_of(created), "locked") << created.what();
   EXPECT_EQ(code_of(mirrored), "locked") << mirrored.what();
   EXPECT_NE(std::string(created.what()).find("test holds the version"), std::string::npos) << created.what();
@@ -192,7 +178,6 @@ TEST_P(Safety, HeldVersionLockStopsCreateAndMirror) {
 
 // (2) A lock left by a dead process is taken over.
 TEST_P(Safety, DeadHoldersVersionLockIsTakenOver) {
-  SKIP_WITHOUT_TAKEOVER();
   Url repo = root("repo");
   put_tree(root("src1"), v1_files());
   Url lock_url = version_lock_url(repo, kPkg, "1");
@@ -269,11 +254,6 @@ TEST_P(Safety, ConcurrentCreatesOfOneVersionHaveOneWinner) {
   expect_published(repo, "1", *trees[winner]);
   const std::string& refusal = lost[1 - winner];
   EXPECT_TRUE(refusal.starts_with("1 ")) << refusal;
-  if (!has_conditional_writes()) {
-    GTEST_SKIP() << "one create won and the other was refused; the codes (kLocked, kAlreadyExists) need the new "
-                    "local backend: "
-                 << refusal;
-  }
   EXPECT_TRUE(refusal.starts_with("1 locked:") || refusal.starts_with("1 already_exists:")) << refusal;
 }
 
@@ -295,10 +275,7 @@ TEST_P(Safety, ConcurrentInstallsIntoOneFolderNeverMix) {
   EXPECT_EQ(status_lines(dest), Paths{});
   for (const auto& refusal : lost) {
     if (refusal.empty()) continue;
-    EXPECT_TRUE(refusal.starts_with("1 ")) << refusal;
-    if (has_conditional_writes()) {
-      EXPECT_TRUE(refusal.starts_with("1 locked:")) << refusal;
-    }
+    EXPECT_TRUE(refusal.starts_with("1 locked:")) << refusal;
   }
 }
 
@@ -318,7 +295,6 @@ TEST_P(Safety, FailedUpdateIsRemovedByUninstallForce) {
 // (6) The same update killed there: the next install or uninstall takes the
 // dead holder's lock over and reads its intent.
 TEST_P(Safety, KilledUpdateIsReportedAndFinishedByRunningItAgain) {
-  SKIP_WITHOUT_TAKEOVER();
   auto at = killed_update();
   auto lines = status_lines(at.dest);
   ASSERT_FALSE(lines.empty());
@@ -327,12 +303,10 @@ TEST_P(Safety, KilledUpdateIsReportedAndFinishedByRunningItAgain) {
 }
 
 TEST_P(Safety, KilledUpdateIsUndoneByInstallingTheOldVersion) {
-  SKIP_WITHOUT_TAKEOVER();
   expect_undone_by_installing_the_old_version(killed_update());
 }
 
 TEST_P(Safety, KilledUpdateIsRemovedByUninstallForce) {
-  SKIP_WITHOUT_TAKEOVER();
   expect_removed_by_uninstall_force(killed_update());
 }
 
@@ -469,10 +443,6 @@ class LocalLinks : public CommandTest {};
 // A symbolic link in a subfolder of the destination leading outside: a
 // conflict, and nothing is written outside.
 TEST_F(LocalLinks, LinkInADestinationSubfolderIsAConflict) {
-  if (!store(local()).features().symbolic_links) {
-    GTEST_SKIP() << "needs the link-free local backend: this one follows the link on stat, so install does not see "
-                    "it and writes the package's dir/ files into the folder it points to";
-  }
   publish_both(local(), local("repo"));
   Url dest = local("work");
   fs::create_directories(dir_ + "/outside");
