@@ -144,7 +144,8 @@ int run_command(Cli& cli, const std::function<int(commands::CommandContext&)>& b
 
     std::optional<model::HashCache> cache;
     if (!g.hash_cache_file.empty()) {
-      cache = model::HashCache::load_async(g.hash_cache_file, [](const std::string& m) { log::warn("{}", m); });
+      cache = model::HashCache::load_async(g.hash_cache_file,
+                                           [](const std::string& m) { log::warn("{}", capped_message(m)); });
     }
     commands::CommandContext ctx{scheduler, cache ? &*cache : nullptr, g.dry_run, g.fsync};
     auto save_cache = [&] {
@@ -156,7 +157,7 @@ int run_command(Cli& cli, const std::function<int(commands::CommandContext&)>& b
       try {
         save_cache();  // hashes computed before the failure are still true
       } catch (const std::exception& e) {
-        log::warn("{}", e.what());
+        log::warn("{}", capped_message(e.what()));
       }
       throw;
     }
