@@ -145,7 +145,8 @@ int run_command(Cli& cli, const std::function<int(commands::CommandContext&)>& b
 
     std::optional<model::HashCache> cache;
     if (!g.hash_cache_file.empty()) {
-      cache = model::HashCache::load_async(g.hash_cache_file, [](const std::string& m) { log::warn("{}", m); });
+      cache = model::HashCache::load_async(g.hash_cache_file,
+                                           [](const std::string& m) { log::warn("{}", capped_message(m)); });
     }
     storage::Resolver resolver({[token = scheduler.token()] { token.throw_if_cancelled(); },
                                 [&scheduler](size_t workers, const std::function<void()>& work) {
@@ -163,7 +164,7 @@ int run_command(Cli& cli, const std::function<int(commands::CommandContext&)>& b
       try {
         save_cache();  // hashes computed before the failure are still true
       } catch (const std::exception& e) {
-        log::warn("{}", e.what());
+        log::warn("{}", capped_message(e.what()));
       }
       throw;
     }

@@ -189,7 +189,15 @@ bool is_newer_format(const nlohmann::json& v, int known) {
   return v.get<int64_t>() > known;
 }
 
-std::string wrapp_file_name(std::string_view package_name) { return "." + std::string(package_name) + ".wrapp"; }
+std::string wrapp_file_name(std::string_view package_name) {
+  // Appended, not "." + name + ".wrapp": GCC 12 warns (-Wrestrict) on that.
+  std::string out;
+  out.reserve(package_name.size() + 7);
+  out += '.';
+  out += package_name;
+  out += ".wrapp";
+  return out;
+}
 
 void check_name_and_version(std::string_view name, std::string_view version) {
   for (auto [what, value] : {std::pair{"package name", name}, std::pair{"version", version}}) {

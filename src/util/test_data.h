@@ -9,6 +9,22 @@
 
 namespace wrapp::testing {
 
+// How many times slower the sanitizer builds (build-asan, build-tsan) run
+// than a release build: the time bounds of tests are scaled by it.
+#if defined(__has_feature)
+#define WRAPP_HAS_FEATURE(x) __has_feature(x)
+#else
+#define WRAPP_HAS_FEATURE(x) 0
+#endif
+#if defined(__SANITIZE_THREAD__) || WRAPP_HAS_FEATURE(thread_sanitizer)
+inline constexpr int kSanitizerSlowdown = 10;
+#elif defined(__SANITIZE_ADDRESS__) || WRAPP_HAS_FEATURE(address_sanitizer)
+inline constexpr int kSanitizerSlowdown = 4;
+#else
+inline constexpr int kSanitizerSlowdown = 1;
+#endif
+#undef WRAPP_HAS_FEATURE
+
 // n bytes of splitmix64 output from `seed`: incompressible, reproducible.
 inline std::string pattern(size_t n, uint64_t seed) {
   std::string out(n, '\0');
