@@ -61,7 +61,7 @@ void cat(CommandContext& ctx, const std::string& text, std::FILE* out) {
     if (std::fwrite(buf.get(), 1, n, out) != n) throw_errno("cannot write", "standard output", errno);
     off += n;
   }
-  std::fflush(out);
+  if (std::fflush(out) != 0) throw_errno("cannot write", "standard output", errno);
 }
 
 size_t get(CommandContext& ctx, const GetOptions& opt) {

@@ -50,15 +50,19 @@ std::vector<storage::ListEntry> walk_tree(CommandContext& ctx, const Url& root, 
 
 void check_packable_names(const std::vector<storage::ListEntry>& entries) {
   std::string bad;
+  std::vector<std::string> payload;
   for (const auto& e : entries) {
-    if (!is_safe_relative_path(e.relative_path) || !is_valid_utf8(e.relative_path)) {
-      bad += fmt::format("\n  {:?}", e.relative_path);
-    }
+    std::string_view problem = relative_path_problem(e.relative_path);
+    if (problem.empty() && !is_valid_utf8(e.relative_path)) problem = "not valid UTF-8";
+    if (problem.empty()) continue;
+    payload.push_back(shorten_for_message(e.relative_path));
+    bad += fmt::format("\n  {:?}: {}", payload.back(), problem);
   }
   if (!bad.empty()) {
-    fail("cannot catalog file names with control characters, backslashes or invalid UTF-8 (they could not be "
-         "installed everywhere); rename or ignore them:{}",
-         bad);
+    throw FailedCommand(fmt::format("cannot catalog these file names (they could not be installed everywhere); "
+                                    "rename or ignore them:{}",
+                                    bad),
+                        ErrorCode::kBadInput, std::move(payload));
   }
 }
 
