@@ -471,14 +471,19 @@ void Lock::set_intent(const std::string& intent) {
   if (lost_.load()) throw_lost();
 }
 
-void Lock::release() {
-  if (released_.exchange(true)) return;
+bool Lock::stop_holding() {
+  if (released_.exchange(true)) return false;
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
   if (heartbeat_.joinable() && heartbeat_.get_id() != std::this_thread::get_id()) heartbeat_.join();
+  return true;
+}
+
+void Lock::release() {
+  if (!stop_holding()) return;
   std::lock_guard lock(mu_);
   // Without an etag a removal cannot tell our lock from a successor's.
   if (lost_.load() && etag_.empty()) return;
@@ -495,13 +500,7 @@ void Lock::release() {
 }
 
 void Lock::abandon() {
-  if (released_.exchange(true)) return;
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (heartbeat_.joinable() && heartbeat_.get_id() != std::this_thread::get_id()) heartbeat_.join();
+  if (!stop_holding()) return;
   std::lock_guard lock(mu_);
   if (lost_.load()) return;  // someone else's now
   holder_.abandoned = true;

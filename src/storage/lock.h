@@ -114,6 +114,9 @@ class Lock {
  private:
   Lock(Storage& storage, Url url, LockHolder holder, std::string etag, Options options);
   void heartbeat_loop();
+  // Marks the lock released and stops the heartbeat thread; false when it
+  // already was (release and abandon are idempotent).
+  bool stop_holding();
   // With mu_ held: rewrites our object with a fresh heartbeat, by
   // compare-and-swap on etag_. False when it is not ours any more (taken
   // over or removed); throws on other failures.
