@@ -85,6 +85,9 @@ void VersionPublisher::check_lock() const {
 
 std::vector<bool> VersionPublisher::resume(const std::vector<PlannedFile>& planned) {
   std::vector<bool> keep(planned.size(), false);
+  // Written by the workers: one byte each (vector<bool> packs its flags into
+  // shared words, and two workers setting neighbours would race).
+  std::vector<char> verified(planned.size(), 0);
   auto& store = ctx_.store(version_);
   storage::ListOptions options;
   options.symlinks = storage::SymlinkPolicy::kReportLinks;  // a link is a leftover, removed itself
@@ -105,10 +108,11 @@ std::vector<bool> VersionPublisher::resume(const std::vector<PlannedFile>& plann
     const PlannedFile& p = planned[it->second];
     if (p.hash.empty() || entry.info.size != p.size) return;
     if (hash_object(verify, version_.join(entry.relative_path), entry.info, nullptr) == p.hash) {
-      keep[it->second] = true;
+      verified[it->second] = 1;
       kept[e] = 1;
     }
   });
+  for (size_t i = 0; i < planned.size(); ++i) keep[i] = verified[i] != 0;
   std::vector<std::string> removed;
   for (size_t e = 0; e < entries.size(); ++e) {
     if (kept[e]) continue;
