@@ -153,14 +153,6 @@ Collected collect_catalog(CommandContext& ctx, const Url& catalog_url, const std
   return out;
 }
 
-// The stamp of a source file now, through any link the walk followed
-// (reads may follow links that stay in the tree; stat never does).
-std::optional<model::FileStamp> source_stamp(CommandContext& ctx, const Url& url) {
-  auto reader = ctx.store(url).open_read(url);
-  if (!reader) return std::nullopt;
-  return stamp_of(reader->info());
-}
-
 // Clones `from` (a file of an earlier version) to `to` copy-on-write, then
 // reads the clone back: true when it holds `hash`. False (and nothing left
 // at `to`) when the store cannot clone here or the earlier file was damaged.
@@ -331,12 +323,14 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
     // Not remembered: every version would add an entry per file to the
     // cache.
     req.remember_target_hash = false;
+    storage::FileInfo source_after;
+    req.source_after = &source_after;
     model::ContentHash hash = copy_object(ctx, req, &progress);
     if (f.hash.empty() && !opt.catalog && ctx.hash_cache &&
         ctx.store(f.url).features().stable_identity) {
       // Remember the source's hash for the next create of this tree, if the
       // source still is what was copied.
-      if (auto now = source_stamp(ctx, f.url); now && *now == stamp_of(f.info)) {
+      if (stamp_of(source_after) == stamp_of(f.info)) {
         ctx.hash_cache->insert(f.url.path(), stamp_of(f.info), hash);
       }
     }

@@ -183,6 +183,7 @@ model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& req, exec
   auto writer = dst_store.open_write(req.to, wopts);
   std::string hash =
       stream_and_hash(ctx, *reader, writer.get(), dst_store.features().parallel_write, req.from, progress);
+  if (req.source_after) *req.source_after = reader->info();
   if (known && hash != req.expected_hash) {
     fail("content of '{}' does not match its recorded hash (expected {}, read {}); nothing was written to '{}'",
          req.from.display(), req.expected_hash, hash, req.to.display());

@@ -60,6 +60,10 @@ struct CopyRequest {
   // Record the target's hash in the hash cache (one more stat), so status
   // of a working folder needs no reading.
   bool remember_target_hash = true;
+  // When given and the bytes were streamed: the source's identity after the
+  // copy, from the open file (tells whether it changed while being read,
+  // without opening it again).
+  storage::FileInfo* source_after = nullptr;
 };
 
 // Copies one object; returns the hash of the copied bytes (the expected hash
