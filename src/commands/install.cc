@@ -95,8 +95,8 @@ class Planner {
       p.package = *p.installed;
       p.result.no_op = true;
     } else {
-      p.package = require_repo_package(ctx_, p.repo, opt.package_name, opt.version);
-      Url repo_marker = repo_marker_url(p.repo, opt.package_name, opt.version);
+      Url repo_marker;
+      p.package = require_repo_package(ctx_, p.repo, opt.package_name, opt.version, &repo_marker);
       if (p.package.name != opt.package_name) {
         fail("'{}' names package '{}', expected '{}'", repo_marker.display(), p.package.name, opt.package_name);
       }

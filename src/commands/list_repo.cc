@@ -57,12 +57,18 @@ std::vector<RepoPackage> list_repo(CommandContext& ctx, const Url& repo) {
     if (s2 == std::string::npos || e.info.is_dir) continue;
     std::string name = e.relative_path.substr(0, s1);
     std::string version = e.relative_path.substr(s1 + 1, s2 - s1 - 1);
-    if (e.relative_path.substr(s2 + 1) != model::wrapp_file_name(name)) continue;
+    std::string_view file = std::string_view(e.relative_path).substr(s2 + 1);
+    // The canonical name, or the older "<name>.wrapp" (repository.h).
+    if (file != model::wrapp_file_name(name) && file != legacy_wrapp_file_name(name)) continue;
     if (!is_safe_segment(name) || !is_safe_segment(version)) continue;
     if (out.empty() || out.back().name != name) out.push_back({name, {}});
     out.back().versions.push_back(version);
   }
-  for (auto& p : out) std::sort(p.versions.begin(), p.versions.end(), natural_less);
+  for (auto& p : out) {
+    std::sort(p.versions.begin(), p.versions.end(), natural_less);
+    // A version holding both names counts once.
+    p.versions.erase(std::unique(p.versions.begin(), p.versions.end()), p.versions.end());
+  }
   return out;
 }
 

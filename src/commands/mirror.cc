@@ -116,9 +116,10 @@ MirrorResult mirror(CommandContext& ctx, const MirrorOptions& opt) {
   Url src_repo = parse_location(opt.source_repo);
   Url dst_repo = parse_location(opt.destination_repo);
   if (src_repo == dst_repo) fail("source and destination repository are the same: '{}'", src_repo.display());
-  model::PackageInfo pkg = require_repo_package(ctx, src_repo, opt.package_name, opt.version);
+  Url src_marker;
+  model::PackageInfo pkg = require_repo_package(ctx, src_repo, opt.package_name, opt.version, &src_marker);
   model::Catalog catalog = pkg.catalog ? *pkg.catalog : model::Catalog{};
-  check_no_marker_item(catalog, opt.package_name, repo_marker_url(src_repo, opt.package_name, opt.version).display());
+  check_no_marker_item(catalog, opt.package_name, src_marker.display());
   Url src_version = version_url(src_repo, opt.package_name, opt.version);
 
   // The lock first, then the marker (publish.h).

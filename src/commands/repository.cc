@@ -46,11 +46,27 @@ model::PackageInfo require_package_info(CommandContext& ctx, const Url& wrapp_fi
   return std::move(*info);
 }
 
-model::PackageInfo require_repo_package(CommandContext& ctx, const Url& repo, const std::string& name,
-                                        const std::string& version) {
+std::string legacy_wrapp_file_name(std::string_view package_name) {
+  std::string out(package_name);
+  out += ".wrapp";
+  return out;
+}
+
+std::optional<RepoPackageFile> find_repo_package(CommandContext& ctx, const Url& repo, const std::string& name,
+                                                 const std::string& version) {
   Url marker = repo_marker_url(repo, name, version);
-  auto info = read_package_info(ctx, marker);
-  if (info) return std::move(*info);
+  if (auto info = read_package_info(ctx, marker)) return RepoPackageFile{marker, std::move(*info)};
+  Url legacy = version_url(repo, name, version).join(legacy_wrapp_file_name(name));
+  if (auto info = read_package_info(ctx, legacy)) return RepoPackageFile{legacy, std::move(*info)};
+  return std::nullopt;
+}
+
+model::PackageInfo require_repo_package(CommandContext& ctx, const Url& repo, const std::string& name,
+                                        const std::string& version, Url* found_at) {
+  if (auto found = find_repo_package(ctx, repo, name, version)) {
+    if (found_at) *found_at = found->url;
+    return std::move(found->info);
+  }
   std::string known;
   for (const auto& pkg : list_repo(ctx, repo)) {
     if (pkg.name != name) continue;

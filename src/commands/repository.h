@@ -33,10 +33,22 @@ std::optional<model::PackageInfo> read_package_info(CommandContext& ctx, const s
 // and `what` ("install marker", "package file").
 model::PackageInfo require_package_info(CommandContext& ctx, const storage::Url& wrapp_file, const std::string& what);
 
-// Reads the version's .wrapp file or fails with "package 'n' version 'v' not
+// A version's package file as found: the canonical `.<name>.wrapp`, or the
+// `<name>.wrapp` of older and hand-written repositories when only that one
+// exists (the canonical name wins when both do).
+struct RepoPackageFile {
+  storage::Url url;
+  model::PackageInfo info;
+};
+std::optional<RepoPackageFile> find_repo_package(CommandContext& ctx, const storage::Url& repo,
+                                                 const std::string& name, const std::string& version);
+// "<name>.wrapp": the older name of a package file.
+std::string legacy_wrapp_file_name(std::string_view package_name);
+
+// Reads the version's .wrapp file (either name) or fails with "package 'n' version 'v' not
 // found in repository 'r'" (listing the versions that exist).
 model::PackageInfo require_repo_package(CommandContext& ctx, const storage::Url& repo, const std::string& name,
-                                        const std::string& version);
+                                        const std::string& version, storage::Url* found_at = nullptr);
 
 // Refuses a catalog that lists the package's own .wrapp file as content:
 // copying it would put a file where the marker goes.

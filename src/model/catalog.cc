@@ -61,6 +61,52 @@ std::string Catalog::source_of(const CatalogItem& item) const {
   return item.source_path.empty() ? derived_source(item) : item.source_path;
 }
 
+namespace {
+
+// A storage_map value that names a URL or an absolute path rather than a
+// path below the catalog's root.
+bool is_absolute_location(std::string_view location) {
+  return location.starts_with('/') || location.find("://") != std::string_view::npos;
+}
+
+}  // namespace
+
+std::string Catalog::fetch_url(const CatalogItem& item) const {
+  if (!storage_map.empty() && !item.hash.empty()) {
+    auto it = storage_map.find(item.hash.str());
+    if (it != storage_map.end()) {
+      if (is_absolute_location(it->second)) return it->second;
+      CatalogItem mapped;
+      mapped.relative_path = it->second;
+      return derived_source(mapped);
+    }
+  }
+  return source_of(item);
+}
+
+std::string Catalog::storage_path(const CatalogItem& item) const {
+  if (!storage_map.empty() && !item.hash.empty()) {
+    auto it = storage_map.find(item.hash.str());
+    if (it != storage_map.end() && !is_absolute_location(it->second)) return it->second;
+  }
+  return item.relative_path;
+}
+
+std::string_view ItemExtra::get(std::string_view key) const {
+  for (const auto& [k, v] : members) {
+    if (k == key) return v;
+  }
+  return {};
+}
+
+void CatalogItem::set_extra(std::string_view key, std::string_view json_text) {
+  ItemExtra next = extra ? *extra : ItemExtra{};
+  auto& m = next.members;
+  m.erase(std::remove_if(m.begin(), m.end(), [&](const auto& kv) { return kv.first == key; }), m.end());
+  if (!json_text.empty()) m.emplace_back(std::string(key), std::string(json_text));
+  extra = m.empty() ? nullptr : std::make_shared<const ItemExtra>(std::move(next));
+}
+
 bool Catalog::is_derived(std::string_view source_path, std::string_view relative_path) const {
   // root + "/" + %-encoded relative path, compared in place (no string built).
   std::string_view prefix = root;
@@ -146,8 +192,10 @@ CatalogItem read_item(JsonReader& r, const Catalog* root_known) {
       uint64_t n;
       if (!r.read_uint64(n)) fail("{}: a catalog item's size is not a non-negative integer", origin);
       item.size = n;
-    } else {
-      r.skip_value();  // checkpoint, tags of the original: nothing for us
+    } else if (!r.try_null()) {
+      // tags, checkpoint of the original, keys of newer writers: kept as
+      // read (a null member reads as absent and is not kept).
+      item.set_extra(key, r.skip_value());  // the last of duplicate keys wins
     }
   }
   if (!has_path) fail("{}: a catalog item has no 'relative_path'", origin);
@@ -158,9 +206,42 @@ CatalogItem read_item(JsonReader& r, const Catalog* root_known) {
   return item;
 }
 
-// Reads the "root" or "items" member into `c`; false for other keys.
+// The reference's StorageMap, {"storage_map": {hash: location}} as pydantic
+// writes it, or the inner object alone. Every hash is a valid content hash
+// (stored in its canonical text form); every location an absolute URL or a
+// safe path below the catalog's root.
+void read_storage_map(JsonReader& r, Catalog& c) {
+  const std::string& origin = r.origin();
+  if (r.try_null()) return;
+  if (r.peek() != JsonReader::Type::kObject) fail("{}: the catalog's 'storage_map' is not an object", origin);
+  r.begin_object();
+  std::string key, location;
+  while (r.next_key(key)) {
+    if (key == "storage_map") {
+      read_storage_map(r, c);  // the pydantic wrapper: one level, the inner object has hash keys only
+      continue;
+    }
+    auto digest = parse_hash(key);
+    if (!digest) fail("{}: the storage_map has a key that is not a content hash: '{}'", origin, shorten_for_message(key));
+    if (r.peek() != JsonReader::Type::kString) fail("{}: a storage_map location is not text", origin);
+    r.read_string(location);
+    if (!is_absolute_location(location)) {
+      if (std::string_view problem = relative_path_problem(location); !problem.empty()) {
+        fail("{}: refusing unsafe storage_map location '{}' ({})", origin, shorten_for_message(location), problem);
+      }
+    }
+    c.storage_map.insert_or_assign(ContentHash(*digest).str(), location);
+  }
+}
+
+// Reads the "root", "items" or "storage_map" member into `c`; false for
+// other keys.
 bool read_catalog_member(JsonReader& r, const std::string& key, Catalog& c, bool& has_items) {
   const std::string& origin = r.origin();
+  if (key == "storage_map") {
+    read_storage_map(r, c);
+    return true;
+  }
   if (key == "root") {
     if (r.try_null()) return true;
     if (r.peek() != JsonReader::Type::kString) fail("{}: the catalog's 'root' is not text", origin);
@@ -226,9 +307,27 @@ void write_catalog_members(JsonWriter& w, const Catalog& catalog) {
     } else {
       w.null();
     }
+    if (item.extra) {
+      for (const auto& [key, value] : item.extra->members) {
+        w.key(key);
+        w.raw(value);
+      }
+    }
     w.end_object();
   }
   w.end_array();
+  if (!catalog.storage_map.empty()) {
+    w.key("storage_map");
+    w.begin_object();
+    w.key("storage_map");
+    w.begin_object();
+    for (const auto& [hash, location] : catalog.storage_map) {
+      w.key(hash);
+      w.string(location);
+    }
+    w.end_object();
+    w.end_object();
+  }
 }
 
 void write_catalog(JsonWriter& w, const Catalog& catalog) {
@@ -305,7 +404,7 @@ std::string serialize_catalog_file(const Catalog& catalog) {
   return out;
 }
 
-CatalogDiff diff_catalogs(const Catalog& a, const Catalog& b) {
+CatalogDiff diff_catalogs(const Catalog& a, const Catalog& b, bool ignore_tags) {
   CatalogDiff d;
   size_t i = 0, k = 0;
   while (i < a.items.size() || k < b.items.size()) {
@@ -314,7 +413,9 @@ CatalogDiff diff_catalogs(const Catalog& a, const Catalog& b) {
     } else if (i == a.items.size() || b.items[k].relative_path < a.items[i].relative_path) {
       d.only_in_b.push_back(b.items[k++]);
     } else {
-      if (!a.items[i].same_content(b.items[k])) d.different.emplace_back(a.items[i], b.items[k]);
+      const CatalogItem& x = a.items[i];
+      const CatalogItem& y = b.items[k];
+      if (!x.same_content(y) || (!ignore_tags && x.tags() != y.tags())) d.different.emplace_back(x, y);
       ++i;
       ++k;
     }

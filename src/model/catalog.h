@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +25,18 @@ struct TextWindow;
 
 namespace wrapp::model {
 
+// Members of a catalog item that wrapp does not interpret but keeps: the
+// reference's `tags` (Nucleus tags), `checkpoint`, keys of newer writers.
+// Each value is its JSON text as read (checked, so bounded in depth).
+// Shared and immutable: copying an item copies a pointer, and the usual
+// item (none of these) pays one null pointer.
+struct ItemExtra {
+  std::vector<std::pair<std::string, std::string>> members;  // key -> JSON text, in file order
+
+  // The JSON text of `key`, or "" when the item has none.
+  std::string_view get(std::string_view key) const;
+};
+
 struct CatalogItem {
   std::string relative_path;  // forward slashes, validated safe (no "..", not absolute)
   // Absolute URL of the bytes; empty when it is root + "/" + the %-encoded
@@ -31,13 +45,23 @@ struct CatalogItem {
   std::string source_path;
   ContentHash hash;           // empty when unknown
   std::optional<uint64_t> size;
+  std::shared_ptr<const ItemExtra> extra;  // null when the item has no other members
 
   bool same_content(const CatalogItem& o) const { return hash == o.hash && size == o.size; }
+  // The item's `tags` as JSON text ("" when none or null).
+  std::string_view tags() const { return extra ? extra->get("tags") : std::string_view(); }
+  // Sets (or, with "", removes) one kept member.
+  void set_extra(std::string_view key, std::string_view json_text);
 };
 
 struct Catalog {
   std::string root;  // URL all relative paths resolve against
   std::vector<CatalogItem> items;
+  // The reference's StorageMap: content hash (its text form) -> where the
+  // bytes of every item with that hash are stored: a path relative to
+  // `root` (export --dedup: one tar member per distinct content) or an
+  // absolute URL. Empty for catalogs without one.
+  std::map<std::string, std::string, std::less<>> storage_map;
 
   // Sorts items by relative_path and refuses duplicates (FailedCommand).
   void sort_and_check(std::string_view origin);
@@ -45,8 +69,16 @@ struct Catalog {
   const CatalogItem* find(std::string_view relative_path) const;
   uint64_t total_size() const;
 
-  // URL of the item's bytes (see CatalogItem::source_path).
+  // The item's recorded source_path (see CatalogItem::source_path).
   std::string source_of(const CatalogItem& item) const;
+  // Where to read the item's bytes from: its storage_map entry (an absolute
+  // URL, or a path below root) when there is one, else source_of(). The
+  // reference's Catalog.get_source_url_for_item.
+  std::string fetch_url(const CatalogItem& item) const;
+  // Where the bytes sit relative to root: the storage_map path when the map
+  // has a relative one for the item, else relative_path. The reference's
+  // Catalog.get_storage_path_for_item.
+  std::string storage_path(const CatalogItem& item) const;
   // Clears every source_path that source_of() would derive anyway.
   void compact();
 
@@ -71,12 +103,13 @@ Catalog parse_catalog_file(std::string_view text, std::string_view origin, const
 std::string serialize_catalog_file(const Catalog& catalog);
 void write_catalog_file(JsonWriter& writer, const Catalog& catalog);
 
-// Differences between two catalogs by relative path and content.
+// Differences between two catalogs by relative path and content, and by
+// tags unless `ignore_tags` (tags compare as the JSON text read).
 struct CatalogDiff {
   std::vector<CatalogItem> only_in_a;
   std::vector<CatalogItem> only_in_b;
-  std::vector<std::pair<CatalogItem, CatalogItem>> different;  // same path, other hash or size
+  std::vector<std::pair<CatalogItem, CatalogItem>> different;  // same path, other hash, size (or tags)
 };
-CatalogDiff diff_catalogs(const Catalog& a, const Catalog& b);
+CatalogDiff diff_catalogs(const Catalog& a, const Catalog& b, bool ignore_tags = false);
 
 }  // namespace wrapp::model

@@ -429,5 +429,101 @@ TEST(CatalogDiff, UnknownHashOrSizeCountsAsDifferent) {
   EXPECT_EQ(diff_catalogs(a, b).different.size(), 2u);
 }
 
+TEST(CatalogExtras, UnknownItemMembersSurviveARewrite) {
+  // The reference's tags and checkpoint, kept as read; null ones read as absent.
+  json tags = json::array({json{{"namespace", "ns"}, {"name", "approved"}, {"value", ""}}});
+  json j = catalog_json(json::array({item("a.txt", "a"), item("b.txt", "b")}));
+  j["items"][0]["tags"] = tags;
+  j["items"][0]["checkpoint"] = 7;
+  j["items"][1]["tags"] = nullptr;
+  Catalog c = Catalog::from_json(j, "t");
+  ASSERT_TRUE(c.items[0].extra);
+  EXPECT_EQ(json::parse(c.items[0].tags()), tags);
+  EXPECT_EQ(c.items[0].extra->get("checkpoint"), "7");
+  EXPECT_FALSE(c.items[1].extra);
+  EXPECT_EQ(c.items[1].tags(), "");
+  json back = c.to_json();
+  EXPECT_EQ(back["items"][0]["tags"], tags);
+  EXPECT_EQ(back["items"][0]["checkpoint"], 7);
+  EXPECT_FALSE(back["items"][1].contains("tags"));
+  // The last of duplicate members wins, and is written once.
+  std::string text = R"({"root": "file:///r", "items": [{"relative_path": "x", "tags": 1, "tags": 2}]})";
+  Catalog d = parse_catalog_file(text, "t");
+  EXPECT_EQ(d.items[0].tags(), "2");
+  EXPECT_EQ(d.items[0].extra->members.size(), 1u);
+}
+
+TEST(CatalogExtras, SetExtraReplacesAndRemoves) {
+  CatalogItem i;
+  i.set_extra("tags", "[1]");
+  i.set_extra("checkpoint", "3");
+  i.set_extra("tags", "[2]");
+  EXPECT_EQ(i.tags(), "[2]");
+  EXPECT_EQ(i.extra->members.size(), 2u);
+  CatalogItem copy = i;
+  copy.set_extra("tags", "");
+  EXPECT_EQ(copy.tags(), "");
+  EXPECT_EQ(i.tags(), "[2]");  // copies do not share changes
+  copy.set_extra("checkpoint", "");
+  EXPECT_FALSE(copy.extra);
+}
+
+TEST(CatalogExtras, DiffComparesTagsUnlessIgnored) {
+  json a = catalog_json(json::array({item("a.txt", "a")}));
+  json b = a;
+  b["items"][0]["tags"] = json::array({"t"});
+  Catalog ca = Catalog::from_json(a, "a"), cb = Catalog::from_json(b, "b");
+  EXPECT_EQ(diff_catalogs(ca, cb).different.size(), 1u);
+  EXPECT_EQ(diff_catalogs(ca, cb, /*ignore_tags=*/true).different.size(), 0u);
+}
+
+TEST(CatalogStorageMap, BothSpellingsReadAndThePydanticOneIsWritten) {
+  std::string h = hash_of("a");
+  json base = catalog_json(json::array({item("a.txt", "a"), item("copy.txt", "a"), item("b.txt", "b")}));
+  json nested = base, flat = base;
+  nested["storage_map"] = json{{"storage_map", json{{h, "blobs/x"}}}};
+  flat["storage_map"] = json{{h, "blobs/x"}};
+  for (const json& j : {nested, flat}) {
+    Catalog c = Catalog::from_json(j, "t");
+    ASSERT_EQ(c.storage_map.size(), 1u);
+    const CatalogItem* a = c.find("a.txt");
+    const CatalogItem* copy = c.find("copy.txt");
+    const CatalogItem* b = c.find("b.txt");
+    EXPECT_EQ(c.storage_path(*a), "blobs/x");
+    EXPECT_EQ(c.storage_path(*copy), "blobs/x");
+    EXPECT_EQ(c.storage_path(*b), "b.txt");
+    EXPECT_EQ(c.fetch_url(*a), "file:///src/blobs/x");
+    EXPECT_EQ(c.fetch_url(*b), "file:///src/b.txt");
+    EXPECT_EQ(c.source_of(*a), "file:///src/a.txt");  // the recorded source_path is unchanged
+    EXPECT_EQ(c.to_json()["storage_map"], nested["storage_map"]);
+  }
+  json none = base;
+  none["storage_map"] = nullptr;
+  EXPECT_TRUE(Catalog::from_json(none, "t").storage_map.empty());
+  EXPECT_FALSE(Catalog::from_json(none, "t").to_json().contains("storage_map"));
+}
+
+TEST(CatalogStorageMap, AbsoluteLocationsAreFetchedAsTheyAre) {
+  std::string h = hash_of("a");
+  json j = catalog_json(json::array({item("a.txt", "a")}));
+  j["storage_map"] = json{{"storage_map", json{{h, "https://cdn.example.com/p/a.txt"}}}};
+  Catalog c = Catalog::from_json(j, "t");
+  EXPECT_EQ(c.fetch_url(c.items[0]), "https://cdn.example.com/p/a.txt");
+  EXPECT_EQ(c.storage_path(c.items[0]), "a.txt");
+}
+
+TEST(CatalogStorageMap, HostileMapsAreRefusedNamingTheFile) {
+  std::string h = hash_of("a");
+  json base = catalog_json(json::array({item("a.txt", "a")}));
+  for (const json& map : {json("text"), json::array(), json{{"not-a-hash", "x"}}, json{{h, 5}},
+                          json{{h, "../outside"}}, json{{h, "a//b"}}, json{{"storage_map", json{{h, "../x"}}}}}) {
+    SCOPED_TRACE(map.dump());
+    json j = base;
+    j["storage_map"] = map;
+    std::string msg = from_json_error(j, "/r/cat.json");
+    EXPECT_NE(msg.find("/r/cat.json"), std::string::npos) << msg;
+  }
+}
+
 }  // namespace
 }  // namespace wrapp::model

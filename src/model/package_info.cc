@@ -26,6 +26,30 @@ std::string required_string(JsonReader& r, std::string_view what) {
   return r.read_string();
 }
 
+}  // namespace
+
+std::string normalize_relative_destination(std::string_view destination) {
+  // An absolute path stays as it is, to be refused by the caller's check.
+  if (destination.starts_with('/')) return std::string(destination);
+  std::string out;
+  size_t start = 0;
+  while (start <= destination.size()) {
+    size_t slash = destination.find('/', start);
+    if (slash == std::string_view::npos) slash = destination.size();
+    std::string_view segment = destination.substr(start, slash - start);
+    bool trailing = slash == destination.size();
+    if (segment != "." && !(segment.empty() && trailing)) {
+      // An empty segment inside ("a//b") stays, for the check to refuse.
+      if (!out.empty() || segment.empty()) out.push_back('/');
+      out += segment;
+    }
+    start = slash + 1;
+  }
+  return out;
+}
+
+namespace {
+
 Dependency read_dependency(JsonReader& r) {
   const std::string& origin = r.origin();
   if (r.peek() != JsonReader::Type::kObject) fail("{}: a dependency is not a JSON object", origin);
@@ -59,7 +83,7 @@ Dependency read_dependency(JsonReader& r) {
            shorten_for_message(dep.package), shorten_for_message(dep.version), problem);
     }
   }
-  dep.relative_destination = destination ? *destination : legacy_destination.value_or("");
+  dep.relative_destination = normalize_relative_destination(destination ? *destination : legacy_destination.value_or(""));
   if (dep.relative_destination.empty()) return dep;
   if (std::string_view problem = relative_path_problem(dep.relative_destination); !problem.empty()) {
     fail("{}: refusing unsafe dependency location '{}' ({})", origin, shorten_for_message(dep.relative_destination),

@@ -51,6 +51,13 @@ struct PackageInfo {
   void write(JsonWriter& writer) const;
 };
 
+// A dependency's install location as the reference's writers spell it,
+// in the one form wrapp keeps: "." and "./" are the parent's own folder
+// (""), "./x", "x/" and "x/./y" drop their "." segments and the trailing
+// "/". "..", "a//b" and absolute paths are kept as they are, for the
+// caller's safety check to refuse.
+std::string normalize_relative_destination(std::string_view destination);
+
 // True when a JSON format-version value is newer than `known` (any size of
 // integer; a huge number must not wrap around into an old version).
 bool is_newer_format(const nlohmann::json& version, int known);

@@ -200,6 +200,32 @@ TEST(PackageInfoParse, LegacyRelativePathKeyIsAccepted) {
   EXPECT_EQ(PackageInfo::parse(j.dump(), "t").dependencies[0].relative_destination, "new/place");
 }
 
+TEST(PackageInfoParse, RelativeDestinationsAreNormalised) {
+  // The spellings the reference's writers use for the same places.
+  for (auto [given, kept] : {std::pair{".", ""}, std::pair{"./", ""}, std::pair{"./x", "x"}, std::pair{"x/", "x"},
+                             std::pair{"x/./y/", "x/y"}, std::pair{"./a/b", "a/b"}, std::pair{"", ""}}) {
+    SCOPED_TRACE(given);
+    json j = minimal();
+    j["dependencies"] = json::array({json{{"package", "a"}, {"version", "1"}, {"relative_destination", given}}});
+    PackageInfo p = PackageInfo::parse(j.dump(), "t");
+    EXPECT_EQ(p.dependencies[0].relative_destination, kept);
+    // Written back in the normal form.
+    EXPECT_EQ(PackageInfo::parse(p.serialize(), "t").dependencies[0].relative_destination, kept);
+  }
+  // Normalising never lets a way out through.
+  for (const char* unsafe : {"./../x", "x/../../y", "./", "/x/", "a//b/"}) {
+    SCOPED_TRACE(unsafe);
+    json j = minimal();
+    j["dependencies"] = json::array({json{{"package", "a"}, {"version", "1"}, {"relative_destination", unsafe}}});
+    std::string msg = parse_error(j.dump());
+    if (std::string_view(unsafe) == "./") {
+      EXPECT_EQ(msg, "");
+    } else {
+      EXPECT_NE(msg.find("unsafe dependency location"), std::string::npos) << msg;
+    }
+  }
+}
+
 TEST(PackageInfoParse, BadDependencies) {
   auto with_deps = [](json deps) {
     json j = minimal();

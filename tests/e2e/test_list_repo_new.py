@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from helpers import list_files, marker, read_json, snapshot, url, write_tree, expected_items
+from helpers import list_files, make_writable, marker, read_json, snapshot, url, write_tree, expected_items
 
 
 # ------------------------------------------------------------------------------------- list-repo
@@ -35,6 +35,36 @@ def test_list_repo_json(wrapp, repo):
         {"name": "mid", "versions": ["1.0.0"]},
         {"name": "zeta", "versions": ["1.2", "1.9", "1.10", "2.0", "10.0"]},
     ]
+
+
+def test_older_package_file_names_are_found(wrapp, publish, tmp_path):
+    """`<name>.wrapp` (no leading dot), as older and hand-written repositories name it, counts as a version
+    for list-repo, install and mirror; a folder holding both names counts once."""
+    repo = tmp_path / "repo"
+    publish("old", "1", {"f.txt": "one"}, repo=repo)
+    publish("old", "2", {"f.txt": "two"}, repo=repo)
+    v1 = repo / ".packages" / "old" / "1"
+    make_writable(v1)
+    (v1 / ".old.wrapp").rename(v1 / "old.wrapp")
+    v2 = repo / ".packages" / "old" / "2"
+    make_writable(v2)
+    (v2 / "old.wrapp").write_bytes((v2 / ".old.wrapp").read_bytes())
+    r = wrapp("list-repo", repo)
+    assert r.returncode == 0, str(r)
+    assert r.stdout == "old: 1 2\n"
+
+    dest = tmp_path / "dest"
+    r = wrapp("install", "old", "1", dest, "--repo", repo)
+    assert r.returncode == 0, str(r)
+    assert (dest / "f.txt").read_text() == "one"
+    assert read_json(marker(dest, "old"))["version"] == "1"
+
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    r = wrapp("mirror", "old", "1", repo, mirror)
+    assert r.returncode == 0, str(r)
+    # Written under the canonical name.
+    assert sorted(list_files(mirror / ".packages" / "old" / "1")) == [".old.wrapp", "f.txt"]
 
 
 def test_list_repo_empty_repository(wrapp, tmp_path):
