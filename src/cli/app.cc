@@ -85,6 +85,11 @@ int finish_stdout(int code) {
   return code < 2 ? 2 : code;
 }
 
+void warn_no_tags(std::string_view command) {
+  log::warn("{} --tags: no storage of this build has tags (Nucleus tags); tags already recorded in catalogs are kept",
+            command);
+}
+
 std::string capped_message(std::string_view message) { return shorten_for_message(message, kMaxMessageBytes); }
 
 void out(const std::string& text) {

@@ -66,6 +66,10 @@ std::FILE* content_stream();
 // output: <cause>" and returns at least 2 (an I/O failure); else `code`.
 int finish_stdout(int code);
 
+// The warning a --tags option gives: no storage backend of this build has
+// tags (the reference's Nucleus tags), so the option captures none.
+void warn_no_tags(std::string_view command);
+
 // An error message as the command line prints it: at most kMaxMessageBytes.
 std::string capped_message(std::string_view message);
 

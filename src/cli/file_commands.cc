@@ -20,13 +20,32 @@ void add_catalog(Cli& cli) {
   auto o = std::make_shared<commands::CatalogOptions>();
   auto output = std::make_shared<std::string>();
   auto ignore_file = std::make_shared<std::string>();
-  sub->add_option("root_dir", o->root_dir, "Folder to catalog")->required();
-  sub->add_option("output", *output, "Catalog file to write (replaced if it exists)")->required();
+  auto file_list = std::make_shared<std::string>();
+  auto no_checkpoints = std::make_shared<bool>(false);
+  // ROOT_DIR is left out with --file-list: `catalog --file-list L OUT.json`.
+  sub->add_option("root_dir", o->root_dir, "Folder to catalog (not with --file-list)");
+  sub->add_option("output", *output, "Catalog file to write (replaced if it exists); required");
+  sub->add_option("--file-list", *file_list,
+                  "TSV file: <base URL><tab><file URL> per line (as 'ls --output-format tsv' prints); catalog "
+                  "those files, the base URL as root");
+  sub->add_flag("--skip-missing", o->skip_missing, "With --file-list: leave out listed files that do not exist");
+  sub->add_flag("--local-hash", o->local_hash,
+                "Allow reading files to hash them where the storage keeps no hash (every storage of this build "
+                "is hashed by reading)");
+  sub->add_flag("--tags", o->tags, "Also catalog tags (no storage of this build has tags)");
+  sub->add_flag("--no-checkpoints", *no_checkpoints, "Do not record checkpoints (no storage of this build has them)");
   sub->add_option("--ignore-file", *ignore_file, "Ignore rules instead of ROOT_DIR/.wrappignore");
   add_generic_options(*sub, cli.generic);
-  sub->callback([&cli, o, output, ignore_file] {
+  sub->callback([&cli, o, output, ignore_file, file_list] {
     if (!ignore_file->empty()) o->ignore_file = *ignore_file;
+    if (!file_list->empty()) {
+      o->file_list = *file_list;
+      // One positional given: it is the output (CLI11 fills ROOT_DIR first).
+      if (output->empty()) std::swap(*output, o->root_dir);
+    }
+    if (output->empty()) throw CLI::RequiredError("output");
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
+      if (o->tags) warn_no_tags("catalog");
       auto c = commands::catalog(ctx, *o);
       if (!ctx.dry_run) commands::write_catalog_file(ctx, c, *output);
       out(fmt::format("{} {} files ({}) into {}\n", ctx.dry_run ? "would catalog" : "cataloged", c.items.size(),
@@ -48,11 +67,13 @@ void add_diff(Cli& cli) {
   auto as_json = std::make_shared<bool>(false);
   sub->add_option("catalog_a", *a, "First catalog file")->required();
   sub->add_option("catalog_b", *b, "Second catalog file")->required();
+  auto ignore_tags = std::make_shared<bool>(false);
+  sub->add_flag("--ignore-tags", *ignore_tags, "Compare content only, not the items' tags");
   sub->add_flag("--json", *as_json, "Print machine-readable results");
   add_generic_options(*sub, cli.generic);
-  sub->callback([&cli, a, b, as_json] {
+  sub->callback([&cli, a, b, as_json, ignore_tags] {
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
-      auto d = commands::diff(ctx, *a, *b);
+      auto d = commands::diff(ctx, *a, *b, *ignore_tags);
       bool same = d.only_in_a.empty() && d.only_in_b.empty() && d.different.empty();
       if (*as_json) {
         json ja = json::array(), jb = json::array(), jd = json::array();

@@ -27,8 +27,12 @@ namespace {
 
 std::string plan_summary(const commands::Plan& plan) {
   using K = commands::PlanAction::Kind;
-  return fmt::format("{} copied ({}), {} deleted, {} unchanged", plan.count(K::kCopy),
-                     exec::format_bytes(plan.bytes(K::kCopy)), plan.count(K::kDelete), plan.count(K::kKeep));
+  std::string reused = plan.count(K::kReuse) == 0
+                           ? ""
+                           : fmt::format(", {} reused ({})", plan.count(K::kReuse),
+                                         exec::format_bytes(plan.bytes(K::kReuse)));
+  return fmt::format("{} copied ({}){}, {} deleted, {} unchanged", plan.count(K::kCopy),
+                     exec::format_bytes(plan.bytes(K::kCopy)), reused, plan.count(K::kDelete), plan.count(K::kKeep));
 }
 
 void add_create(Cli& cli) {
@@ -42,10 +46,13 @@ void add_create(Cli& cli) {
   sub->add_option("--repo", o->repo, "Repository (folder or URL holding .packages)")->required();
   sub->add_option("--ignore-file", *ignore_file, "Ignore rules (gitignore syntax) instead of SOURCE/.wrappignore");
   sub->add_flag("--skip-dirty-check", o->skip_dirty_check, "Do not verify that nested subpackages are unmodified");
+  auto tags = std::make_shared<bool>(false);
+  sub->add_flag("--tags", *tags, "Also capture tags (no storage of this build has tags; a catalog's recorded tags are kept)");
   add_generic_options(*sub, cli.generic);
-  sub->callback([&cli, o, ignore_file] {
+  sub->callback([&cli, o, ignore_file, tags] {
     if (!ignore_file->empty()) o->ignore_file = *ignore_file;
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
+      if (*tags) warn_no_tags("create");
       auto r = commands::create(ctx, *o);
       if (ctx.dry_run) {
         out(r.plan.describe());
@@ -231,23 +238,54 @@ void add_check(Cli& cli) {
 void add_mirror(Cli& cli) {
   auto* sub = cli.app.add_subcommand("mirror", "Copy a package version from one repository to another");
   auto o = std::make_shared<commands::MirrorOptions>();
+  auto mapping = std::make_shared<std::vector<std::string>>();
+  auto template_version = std::make_shared<std::string>();
+  auto as_json = std::make_shared<bool>(false);
   sub->add_option("package_name", o->package_name, "Name of the package")->required();
   sub->add_option("version", o->version, "Version to mirror")->required();
   sub->add_option("source_repo", o->source_repo, "Repository to copy from")->required();
   sub->add_option("destination_repo", o->destination_repo, "Repository to copy to")->required();
   sub->add_flag("--resume", o->resume, "Keep files an interrupted mirror already copied (verified by size and hash)");
+  sub->add_flag("--recursive", o->recursive,
+                "Also mirror every dependency, recursively (each before the packages that need it)");
+  sub->add_option("--repo-mapping", *mapping,
+                  "SRC=DST: dependencies from repository SRC go to DST (repeatable; others go to DESTINATION_REPO)");
+  sub->add_flag("--redirect-dependencies", o->redirect_dependencies,
+                "Rewrite the dependencies' repository in the mirrored package file to where they are mirrored");
+  sub->add_option("--template-version", *template_version,
+                  "A version of the package already in DESTINATION_REPO: files with the same content are copied "
+                  "from it instead of transferred from the source");
+  sub->add_flag("--tags", o->tags, "Also copy tags (no storage of this build has tags: recorded tags are kept)");
+  sub->add_flag("--json", *as_json, "Print machine-readable results");
   add_generic_options(*sub, cli.generic);
-  sub->callback([&cli, o] {
-    cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
-      auto r = commands::mirror(ctx, *o);
-      if (r.no_op) {
-        out(fmt::format("{} {} is already in {}\n", o->package_name, o->version, o->destination_repo));
-      } else if (ctx.dry_run) {
-        out(r.plan.describe());
-      } else {
-        out(fmt::format("mirrored {} {} to {}: {}\n", o->package_name, o->version, o->destination_repo,
-                        plan_summary(r.plan)));
+  sub->callback([&cli, o, mapping, template_version, as_json] {
+    for (const auto& m : *mapping) {
+      size_t eq = m.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == m.size()) {
+        throw CLI::ValidationError("--repo-mapping", "expected SRC=DST, got '" + m + "'");
       }
+      o->repo_mapping.emplace_back(m.substr(0, eq), m.substr(eq + 1));
+    }
+    if (!template_version->empty()) o->template_version = *template_version;
+    cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
+      if (o->tags) warn_no_tags("mirror");
+      auto r = commands::mirror(ctx, *o);
+      if (*as_json) {
+        out(commands::to_json(r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+        return 0;
+      }
+      std::function<void(const commands::MirrorResult&)> print = [&](const commands::MirrorResult& m) {
+        for (const auto& d : m.dependencies) print(d);
+        auto dst = commands::parse_location(m.destination_repo).display();
+        if (m.no_op) {
+          out(fmt::format("{} {} is already in {}\n", m.package_name, m.version, dst));
+        } else if (ctx.dry_run) {
+          out(m.plan.describe());
+        } else {
+          out(fmt::format("mirrored {} {} to {}: {}\n", m.package_name, m.version, dst, plan_summary(m.plan)));
+        }
+      };
+      print(r);
       return 0;
     });
   });
@@ -263,10 +301,16 @@ void add_new(Cli& cli) {
   sub->add_option("destination", o->destination, "Folder to write the file into")->capture_default_str();
   sub->add_flag("--catalog,--create-catalog", o->create_catalog, "Catalog the folder into the file");
   sub->add_option("--ignore-file", *ignore_file, "Ignore rules instead of DESTINATION/.wrappignore");
+  auto tags = std::make_shared<bool>(false);
+  auto local_hash = std::make_shared<bool>(false);
+  sub->add_flag("--tags", *tags, "With --catalog: also catalog tags (no storage of this build has tags)");
+  sub->add_flag("--local-hash", *local_hash,
+                "With --catalog: allow reading files to hash them (every storage of this build is hashed by reading)");
   add_generic_options(*sub, cli.generic);
-  sub->callback([&cli, o, ignore_file] {
+  sub->callback([&cli, o, ignore_file, tags] {
     if (!ignore_file->empty()) o->ignore_file = *ignore_file;
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
+      if (*tags) warn_no_tags("new");
       auto file = commands::new_package(ctx, *o);
       out(fmt::format("{} {}\n", ctx.dry_run ? "would create" : "created", commands::parse_location(file).display()));
       return 0;

@@ -1,17 +1,114 @@
 #include "commands/catalog.h"
 
+#include <algorithm>
 #include <unordered_set>
 
+#include <fmt/format.h>
+
+#include "commands/file_ops.h"
 #include "commands/repository.h"
 #include "commands/tree.h"
 #include "storage/storage.h"
 #include "util/error.h"
+#include "util/log.h"
 
 namespace wrapp::commands {
 
 using storage::Url;
 
+std::vector<std::pair<std::string, std::string>> parse_file_list(std::string_view text, std::string_view origin) {
+  std::vector<std::pair<std::string, std::string>> lines;
+  size_t number = 0;
+  for (size_t start = 0; start < text.size();) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+    size_t tab = line.find('\t');
+    if (tab == std::string_view::npos) {
+      fail("{}:{}: expected '<base URL><tab><file URL>', found no tab", origin, number);
+    }
+    size_t tab2 = line.find('\t', tab + 1);
+    std::string_view base = line.substr(0, tab);
+    std::string_view file = line.substr(tab + 1, tab2 == std::string_view::npos ? std::string_view::npos : tab2 - tab - 1);
+    if (base.empty() || file.empty()) fail("{}:{}: an empty base URL or file URL", origin, number);
+    if (lines.size() == kMaxFileListLines) fail("{}: more than {} lines", origin, kMaxFileListLines);
+    lines.emplace_back(std::string(base), std::string(file));
+  }
+  return lines;
+}
+
+namespace {
+
+// The catalog of the files a TSV file list names.
+model::Catalog catalog_file_list(CommandContext& ctx, const CatalogOptions& opt) {
+  Url list_url = parse_location(*opt.file_list);
+  auto doc = ctx.store(list_url).read_document(list_url);
+  if (!doc) fail("file list '{}' not found", list_url.display());
+  auto lines = parse_file_list(doc->text(), list_url.display());
+  if (lines.empty()) fail("file list '{}' lists no files", list_url.display());
+  Url root = parse_location(lines.front().first);
+  auto ignores = load_ignore_rules(ctx, root, opt.ignore_file);
+  std::vector<std::string> relative(lines.size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (!(parse_location(lines[i].first) == root)) {
+      fail("file list '{}': line {} has base URL '{}', other lines '{}'; a catalog has one root", list_url.display(),
+           i + 1, lines[i].first, lines.front().first);
+    }
+    Url file = parse_location(lines[i].second);
+    if (!file.relative_to(root, &relative[i]) || relative[i].empty()) {
+      fail("file list '{}': line {}: '{}' is not below its base URL '{}'", list_url.display(), i + 1,
+           lines[i].second, lines[i].first);
+    }
+  }
+  // Stat every listed file (in parallel: a list may name a million files).
+  auto& store = ctx.store(root);
+  std::vector<std::optional<storage::FileInfo>> infos(lines.size());
+  for_each_request(ctx, lines.size(), [&](size_t i) { infos[i] = store.stat(root.join(relative[i])); }, &store);
+  std::vector<storage::ListEntry> entries;
+  std::vector<std::string> missing;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (ignores.is_ignored(relative[i])) continue;
+    if (!infos[i] || !infos[i]->is_file()) {
+      missing.push_back(relative[i]);
+      continue;
+    }
+    entries.push_back({relative[i], *infos[i]});
+  }
+  if (!missing.empty()) {
+    std::string names;
+    for (size_t i = 0; i < missing.size() && i < 10; ++i) names += (i ? ", " : "") + missing[i];
+    if (missing.size() > 10) names += fmt::format(" and {} more", missing.size() - 10);
+    if (!opt.skip_missing) {
+      fail_with(ErrorCode::kNotFound, "file list '{}': {} listed file(s) not found below '{}': {} (--skip-missing leaves them out)",
+                list_url.display(), missing.size(), root.display(), names);
+    }
+    log::warn("left out {} listed file(s) not found below '{}': {}", missing.size(), root.display(), names);
+  }
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.relative_path < b.relative_path; });
+  for (size_t i = 1; i < entries.size(); ++i) {
+    if (entries[i].relative_path == entries[i - 1].relative_path) {
+      fail("file list '{}' lists '{}' twice", list_url.display(), entries[i].relative_path);
+    }
+  }
+  check_packable_names(entries);
+  auto& job = ctx.scheduler.sub_job("catalog " + list_url.display());
+  auto result = hash_tree(ctx, root, entries, &job);
+  job.set_finished();
+  return result;
+}
+
+}  // namespace
+
 model::Catalog catalog(CommandContext& ctx, const CatalogOptions& opt) {
+  if (opt.file_list) {
+    if (!opt.root_dir.empty()) fail("give a folder or --file-list, not both");
+    return catalog_file_list(ctx, opt);
+  }
+  if (opt.root_dir.empty()) fail("give a folder to catalog, or --file-list");
   Url root = parse_location(opt.root_dir);
   auto ignores = load_ignore_rules(ctx, root, opt.ignore_file);
   auto entries = walk_tree(ctx, root, ignores);
@@ -38,8 +135,8 @@ model::Catalog load_catalog_file(CommandContext& ctx, const std::string& locatio
   return std::move(*catalog);
 }
 
-model::CatalogDiff diff(CommandContext& ctx, const std::string& a, const std::string& b) {
-  return model::diff_catalogs(load_catalog_file(ctx, a), load_catalog_file(ctx, b));
+model::CatalogDiff diff(CommandContext& ctx, const std::string& a, const std::string& b, bool ignore_tags) {
+  return model::diff_catalogs(load_catalog_file(ctx, a), load_catalog_file(ctx, b), ignore_tags);
 }
 
 CatalogCount count(CommandContext& ctx, const std::string& catalog_file) {

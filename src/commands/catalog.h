@@ -3,6 +3,9 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "commands/context.h"
 #include "model/catalog.h"
@@ -10,19 +13,38 @@
 namespace wrapp::commands {
 
 struct CatalogOptions {
-  std::string root_dir;
+  std::string root_dir;                    // the folder to walk ("" with file_list)
   std::optional<std::string> ignore_file;  // instead of <root>/.wrappignore
+  // Instead of a walk: the files listed in a TSV file, one per line,
+  // `<base URL>\t<file URL>[\t...]` (what `ls --output-format tsv` prints).
+  // The base URL is the catalog's root and must be the same on every line.
+  std::optional<std::string> file_list;
+  bool skip_missing = false;  // a listed file that does not exist is left out (with a warning), not an error
+  // Allow reading the bytes to hash them where the storage keeps no hash.
+  // Every storage of this build is hashed by reading (local files, memory):
+  // the option changes nothing yet; it will for stores that keep hashes.
+  bool local_hash = false;
+  bool tags = false;  // the reference's Nucleus tags: no storage of this build has them
 };
 
-// Walks and hashes the tree; does not write anything.
+// Walks (or reads the file list) and hashes; does not write anything.
 model::Catalog catalog(CommandContext& ctx, const CatalogOptions& options);
+
+// The lines of a TSV file list: (base URL, file URL) pairs, as the reference's
+// `catalog(file_list=[(base, url), ...])` takes them. Refuses (naming the
+// file and line) lines without a tab, empty fields and more than
+// kMaxFileListLines lines. Blank lines are skipped.
+inline constexpr size_t kMaxFileListLines = 50'000'000;
+std::vector<std::pair<std::string, std::string>> parse_file_list(std::string_view text, std::string_view origin);
 
 // Writes a catalog file atomically (replacing an existing one).
 void write_catalog_file(CommandContext& ctx, const model::Catalog& catalog, const std::string& output);
 model::Catalog load_catalog_file(CommandContext& ctx, const std::string& location);
 
-// Files only in A, only in B, and in both with different content.
-model::CatalogDiff diff(CommandContext& ctx, const std::string& catalog_a, const std::string& catalog_b);
+// Files only in A, only in B, and in both with different content (or tags,
+// unless ignore_tags).
+model::CatalogDiff diff(CommandContext& ctx, const std::string& catalog_a, const std::string& catalog_b,
+                        bool ignore_tags = false);
 
 struct CatalogCount {
   size_t files = 0;

@@ -28,6 +28,7 @@ struct SourceFile {
   Url url;
   storage::FileInfo info;
   model::ContentHash hash;  // known (catalog, hash cache), or empty: computed while copying
+  std::shared_ptr<const model::ItemExtra> extra;  // a catalog item's kept members (tags...)
 };
 
 struct Collected {
@@ -141,14 +142,14 @@ Collected collect_catalog(CommandContext& ctx, const Url& catalog_url, const std
   check_no_marker_item(catalog, package_name, catalog_url.display());
   Collected out;
   for (const auto& item : catalog.items) {
-    Url from = parse_location(catalog.source_of(item));
+    Url from = parse_location(catalog.fetch_url(item));
     auto info = ctx.store(from).stat(from);
     if (!info || info->is_dir) fail("'{}' listed in catalog '{}' not found", from.display(), catalog_url.display());
     if (item.size && *item.size != info->size) {
       fail("'{}' has {} bytes but catalog '{}' records {}", from.display(), info->size, catalog_url.display(),
            *item.size);
     }
-    out.files.push_back({item.relative_path, from, *info, item.hash});
+    out.files.push_back({item.relative_path, from, *info, item.hash, item.extra});
   }
   return out;
 }
@@ -294,7 +295,7 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   for_each_transfer(ctx, collected.files.size(), [&](size_t i) {
     const auto& f = collected.files[i];
     if (done[i]) {
-      items[i] = {f.relative_path, "", f.hash, f.info.size};
+      items[i] = {f.relative_path, "", f.hash, f.info.size, f.extra};
       progress.add_done(1, f.info.size);
       return;
     }
@@ -302,7 +303,7 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
     Url to = version.join(f.relative_path);
     if (action.kind == PlanAction::Kind::kReuse && clone_verified(ctx, repo.join(relative_in_repo(repo, action.from)),
                                                                   to, f.hash, f.info.mode)) {
-      items[i] = {f.relative_path, "", f.hash, f.info.size};
+      items[i] = {f.relative_path, "", f.hash, f.info.size, f.extra};
       progress.add_done(1, f.info.size);
       return;
     }
@@ -334,7 +335,7 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
         ctx.hash_cache->insert(f.url.path(), stamp_of(f.info), hash);
       }
     }
-    items[i] = {f.relative_path, "", hash, f.info.size};  // source: root/relative_path
+    items[i] = {f.relative_path, "", hash, f.info.size, f.extra};  // source: root/relative_path
     progress.add_done(1, 0);
   }, &dst_store);
   package.catalog->sort_and_check(src.display());

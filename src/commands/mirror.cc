@@ -1,5 +1,10 @@
 #include "commands/mirror.h"
 
+#include <set>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
 #include "commands/file_ops.h"
 #include "commands/publish.h"
 #include "commands/repository.h"
@@ -41,18 +46,18 @@ void plan_keep_or_copy(const model::Catalog& catalog, const std::function<bool(s
 // atomically over a damaged one (a new object: installs hard-linked to the
 // damaged file keep theirs); otherwise files are written in place into the
 // unpublished folder.
-void copy_files(CommandContext& ctx, const MirrorOptions& opt, const Plan& plan, const Url& src_version,
-                const Url& dst_version, bool replace) {
+void copy_files(CommandContext& ctx, const std::string& job_name, const Plan& plan, const Url& dst_version,
+                bool replace) {
   std::vector<const PlanAction*> copies;
   for (const auto& a : plan.actions) {
-    if (a.kind == PlanAction::Kind::kCopy) copies.push_back(&a);
+    if (a.kind == PlanAction::Kind::kCopy || a.kind == PlanAction::Kind::kReuse) copies.push_back(&a);
   }
-  auto& progress = ctx.scheduler.sub_job("mirror " + opt.package_name + " " + opt.version);
-  progress.add_total(copies.size(), plan.bytes(PlanAction::Kind::kCopy));
+  auto& progress = ctx.scheduler.sub_job(job_name);
+  progress.add_total(copies.size(), plan.bytes(PlanAction::Kind::kCopy) + plan.bytes(PlanAction::Kind::kReuse));
   for_each_transfer(ctx, copies.size(), [&](size_t i) {
     const PlanAction& a = *copies[i];
     CopyRequest req;
-    req.from = src_version.join(a.relative_path);
+    req.from = parse_location(a.from);
     req.to = dst_version.join(a.relative_path);
     req.size = a.size;
     req.expected_hash = a.hash;
@@ -61,6 +66,19 @@ void copy_files(CommandContext& ctx, const MirrorOptions& opt, const Plan& plan,
     req.write.in_place = !replace;  // unpublished, and the version's lock keeps other writers out
     req.remember_target_hash = false;  // see create: the cache would grow by a file per version
     req.write.read_only = true;
+    if (a.kind == PlanAction::Kind::kReuse) {
+      // From the template version, in the destination store. Its file may
+      // have been damaged since it was published: then from the source.
+      try {
+        copy_object(ctx, req, &progress);
+        progress.add_done(1, 0);
+        return;
+      } catch (const FailedCommand& e) {
+        log::warn("{}; copying from the source instead", e.what());
+        ctx.store(req.to).remove(req.to);
+      }
+      req.from = parse_location(a.source_fallback);
+    }
     copy_object(ctx, req, &progress);
     progress.add_done(1, 0);
   }, &ctx.store(dst_version));
@@ -69,8 +87,8 @@ void copy_files(CommandContext& ctx, const MirrorOptions& opt, const Plan& plan,
 
 // --resume over a published version: verify every file, and replace those
 // that are missing or damaged from the source (whose bytes verify).
-void repair(CommandContext& ctx, const MirrorOptions& opt, const model::Catalog& catalog, const Url& src_version,
-            const Url& dst_version, MirrorResult& result) {
+void repair(CommandContext& ctx, const model::Catalog& catalog, const Url& src_version, const Url& dst_version,
+            MirrorResult& result) {
   auto& store = ctx.store(dst_version);
   CommandContext verify = ctx;
   verify.hash_cache = nullptr;  // a repair reads the bytes
@@ -104,42 +122,72 @@ void repair(CommandContext& ctx, const MirrorOptions& opt, const model::Catalog&
       }
     }
   }
-  copy_files(ctx, opt, result.plan, src_version, dst_version, /*replace=*/true);
-  log::warn("repaired {} damaged or missing file(s) of {} {} in {}", bad, opt.package_name, opt.version,
+  copy_files(ctx, "repair " + dst_version.display(), result.plan, dst_version, /*replace=*/true);
+  log::warn("repaired {} damaged or missing file(s) of {} {} in {}", bad, result.package_name, result.version,
             dst_version.display());
 }
 
-}  // namespace
+// The files of version `template_version` of the package in the destination
+// repository, by content hash (the first file of each content).
+std::unordered_map<std::string, std::string> template_files(CommandContext& ctx, const Url& dst_repo,
+                                                            const std::string& name,
+                                                            const std::string& template_version) {
+  Url marker;
+  auto tpl = require_repo_package(ctx, dst_repo, name, template_version, &marker);
+  std::unordered_map<std::string, std::string> by_hash;
+  if (!tpl.catalog) return by_hash;
+  for (const auto& item : tpl.catalog->items) {
+    if (!item.hash.empty()) by_hash.emplace(item.hash.str(), tpl.catalog->fetch_url(item));
+  }
+  return by_hash;
+}
 
-MirrorResult mirror(CommandContext& ctx, const MirrorOptions& opt) {
-  model::check_name_and_version(opt.package_name, opt.version);
-  Url src_repo = parse_location(opt.source_repo);
-  Url dst_repo = parse_location(opt.destination_repo);
-  if (src_repo == dst_repo) fail("source and destination repository are the same: '{}'", src_repo.display());
-  Url src_marker;
-  model::PackageInfo pkg = require_repo_package(ctx, src_repo, opt.package_name, opt.version, &src_marker);
+// What the plan does with each item the destination does not hold yet:
+// reuse a template file of the same content, else copy from the source.
+void use_template(const std::unordered_map<std::string, std::string>& by_hash, Plan& plan) {
+  if (by_hash.empty()) return;
+  for (auto& a : plan.actions) {
+    if (a.kind != PlanAction::Kind::kCopy || a.hash.empty()) continue;
+    auto it = by_hash.find(a.hash.str());
+    if (it == by_hash.end()) continue;
+    a.kind = PlanAction::Kind::kReuse;
+    a.source_fallback = a.from;
+    a.from = it->second;
+  }
+}
+
+// One package version, its dependencies already mirrored.
+MirrorResult mirror_version(CommandContext& ctx, const MirrorOptions& opt, const model::PackageInfo& pkg,
+                            const Url& src_marker, const Url& src_repo, const Url& dst_repo,
+                            const std::optional<std::string>& template_version,
+                            const std::function<Url(const model::Dependency&)>& dependency_destination) {
+  const std::string& name = pkg.name;
+  const std::string& version = pkg.version;
   model::Catalog catalog = pkg.catalog ? *pkg.catalog : model::Catalog{};
-  check_no_marker_item(catalog, opt.package_name, src_marker.display());
-  Url src_version = version_url(src_repo, opt.package_name, opt.version);
+  check_no_marker_item(catalog, name, src_marker.display());
+  Url src_version = version_url(src_repo, name, version);
 
   // The lock first, then the marker (publish.h).
-  VersionPublisher publisher(ctx, dst_repo, opt.package_name, opt.version,
-                             "mirror " + opt.package_name + " " + opt.version);
+  VersionPublisher publisher(ctx, dst_repo, name, version, "mirror " + name + " " + version);
   const Url& dst_version = publisher.version_folder();
   MirrorResult result;
+  result.package_name = name;
+  result.version = version;
+  result.source_repo = src_repo.str();
+  result.destination_repo = dst_repo.str();
   result.wrapp_file = publisher.marker().str();
   result.plan.target = dst_version.str();
   if (const auto& existing = publisher.published()) {
     if (!existing->catalog || !same_catalog(*existing->catalog, catalog)) {
       fail_with(ErrorCode::kAlreadyExists,
                 "package '{}' version '{}' already exists in '{}' with different content; versions are immutable",
-                opt.package_name, opt.version, dst_repo.display());
+                name, version, dst_repo.display());
     }
     if (!opt.resume) {
       result.no_op = true;
       return result;
     }
-    repair(ctx, opt, catalog, src_version, dst_version, result);
+    repair(ctx, catalog, src_version, dst_version, result);
     return result;
   }
 
@@ -151,20 +199,109 @@ MirrorResult mirror(CommandContext& ctx, const MirrorOptions& opt) {
   std::vector<bool> done(catalog.items.size(), false);
   if (!ctx.dry_run) done = publisher.resume(planned);
   plan_keep_or_copy(catalog, [&](size_t i) { return done[i]; }, src_version, result.plan);
+  if (template_version) use_template(template_files(ctx, dst_repo, name, *template_version), result.plan);
   if (ctx.dry_run) return result;
 
-  copy_files(ctx, opt, result.plan, src_version, dst_version, /*replace=*/false);
+  copy_files(ctx, "mirror " + name + " " + version, result.plan, dst_version, /*replace=*/false);
 
   model::PackageInfo out = pkg;
   out.repository = src_repo.str();
+  if (opt.redirect_dependencies) {
+    for (auto& dep : out.dependencies) dep.repository = dependency_destination(dep).str();
+  }
   out.catalog.emplace();
   out.catalog->root = dst_version.str();
+  out.catalog->items.reserve(catalog.items.size());
   for (const auto& item : catalog.items) {
-    out.catalog->items.push_back({item.relative_path, "", item.hash, item.size});  // source: the mirrored file
+    model::CatalogItem copy = item;  // tags and other kept members too
+    copy.source_path.clear();        // the mirrored file, derived from root
+    out.catalog->items.push_back(std::move(copy));
   }
   publisher.publish(out);
-  log::info("mirrored {} {} to {}", opt.package_name, opt.version, dst_repo.display());
+  log::info("mirrored {} {} to {}", name, version, dst_repo.display());
   return result;
+}
+
+// Walks the dependency closure (with recursive) and mirrors each version
+// once, dependencies before their dependents.
+class Mirrorer {
+ public:
+  Mirrorer(CommandContext& ctx, const MirrorOptions& opt) : ctx_(ctx), opt_(opt) {
+    destination_ = parse_location(opt.destination_repo);
+    for (const auto& [from, to] : opt.repo_mapping) mapping_.emplace_back(parse_location(from), parse_location(to));
+  }
+
+  // Where packages from `source` repository go.
+  Url destination_for(const Url& source) const {
+    for (const auto& [from, to] : mapping_) {
+      if (from == source) return to;
+    }
+    return destination_;
+  }
+
+  MirrorResult run(const std::string& name, const std::string& version, const Url& src_repo, const Url& dst_repo,
+                   size_t depth, bool top) {
+    model::check_name_and_version(name, version);
+    if (src_repo == dst_repo) fail("source and destination repository are the same: '{}'", src_repo.display());
+    Url src_marker;
+    model::PackageInfo pkg = require_repo_package(ctx_, src_repo, name, version, &src_marker);
+    check_package_depth(depth, src_marker);
+    if (pkg.name != name) fail("'{}' names package '{}', expected '{}'", src_marker.display(), pkg.name, name);
+    std::string key = name + '\n' + version + '\n' + src_repo.str();
+    visiting_.insert(key);
+    std::vector<MirrorResult> deps;
+    if (opt_.recursive) {
+      for (const auto& dep : pkg.dependencies) {
+        Url dep_src = source_of(dep, src_repo);
+        Url dep_dst = destination_for(dep_src);
+        if (dep_src == dep_dst) continue;  // it lives where it would go
+        std::string dep_key = dep.package + '\n' + dep.version + '\n' + dep_src.str();
+        if (visiting_.count(dep_key)) {
+          fail_with(ErrorCode::kBadInput, "dependency cycle: '{}' {} depends on itself through '{}'",
+                    dep.package, dep.version, src_marker.display());
+        }
+        if (!done_.insert(dep_key).second) continue;
+        deps.push_back(run(dep.package, dep.version, dep_src, dep_dst, depth + 1, false));
+      }
+    }
+    MirrorResult result = mirror_version(ctx_, opt_, pkg, src_marker, src_repo, dst_repo,
+                                         top ? opt_.template_version : std::nullopt,
+                                         [&](const model::Dependency& dep) {
+                                           return destination_for(source_of(dep, src_repo));
+                                         });
+    result.dependencies = std::move(deps);
+    visiting_.erase(key);
+    return result;
+  }
+
+ private:
+  // A dependency's repository; "" means its parent's.
+  static Url source_of(const model::Dependency& dep, const Url& parent_repo) {
+    return dep.repository.empty() ? parent_repo : parse_location(dep.repository);
+  }
+
+  CommandContext& ctx_;
+  const MirrorOptions& opt_;
+  Url destination_;
+  std::vector<std::pair<Url, Url>> mapping_;
+  std::set<std::string> visiting_, done_;
+};
+
+}  // namespace
+
+MirrorResult mirror(CommandContext& ctx, const MirrorOptions& opt) {
+  Mirrorer mirrorer(ctx, opt);
+  return mirrorer.run(opt.package_name, opt.version, parse_location(opt.source_repo),
+                      parse_location(opt.destination_repo), 0, true);
+}
+
+nlohmann::json to_json(const MirrorResult& r) {
+  nlohmann::json deps = nlohmann::json::array();
+  for (const auto& d : r.dependencies) deps.push_back(to_json(d));
+  return {{"package", r.package_name},   {"version", r.version},
+          {"source_repo", r.source_repo}, {"destination_repo", r.destination_repo},
+          {"wrapp_file", r.wrapp_file},   {"no_op", r.no_op},
+          {"plan", r.plan.to_json()},     {"dependencies", std::move(deps)}};
 }
 
 }  // namespace wrapp::commands

@@ -21,9 +21,11 @@ struct PlanAction {
   };
   Kind kind = Kind::kCopy;
   std::string relative_path;
-  std::string from;  // source URL for kCopy
+  std::string from;  // source URL for kCopy and kReuse
   uint64_t size = 0;
   model::ContentHash hash;  // empty when it will be computed while copying
+  // kReuse that fails to verify: copy from here instead ("" when none).
+  std::string source_fallback;
 };
 
 struct Plan {
