@@ -94,6 +94,37 @@ Dependency read_dependency(JsonReader& r) {
 
 }  // namespace
 
+std::vector<Dependency> parse_dependency_list(std::string_view text, std::string_view origin) {
+  JsonReader r(text, origin);
+  std::vector<Dependency> out;
+  auto read_list = [&] {
+    if (r.peek() != JsonReader::Type::kArray) fail("{}: 'dependencies' is not a list", r.origin());
+    r.begin_array();
+    while (r.next_element()) out.push_back(read_dependency(r));
+  };
+  if (r.peek() == JsonReader::Type::kObject) {
+    r.begin_object();
+    bool found = false;
+    std::string key;
+    while (r.next_key(key)) {
+      if (key == "dependencies") {  // the last of duplicate keys wins, as in a .wrapp file
+        out.clear();
+        read_list();
+        found = true;
+      } else {
+        r.skip_value();
+      }
+    }
+    if (!found) fail("{}: no 'dependencies' list in the JSON object", r.origin());
+  } else if (r.peek() == JsonReader::Type::kArray) {
+    read_list();
+  } else {
+    fail("{}: expected a JSON list of dependencies (or an object with a 'dependencies' list)", r.origin());
+  }
+  r.expect_end();
+  return out;
+}
+
 PackageInfo PackageInfo::parse(std::string_view text, std::string_view origin, const TextWindow* window) {
   // The version decides how to read the rest, wherever it stands.
   JsonReader r(text, origin);

@@ -51,6 +51,13 @@ struct PackageInfo {
   void write(JsonWriter& writer) const;
 };
 
+// A list of dependencies on its own (create-metapackage --dependencies-file):
+// a JSON list of dependency objects as a .wrapp file holds them, or an
+// object whose "dependencies" member is one (a .wrapp file; its other
+// members are skipped). Each is checked as in a .wrapp file: safe names and
+// versions, a safe relative_destination (normalised).
+std::vector<Dependency> parse_dependency_list(std::string_view text, std::string_view origin);
+
 // A dependency's install location as the reference's writers spell it,
 // in the one form wrapp keeps: "." and "./" are the parent's own folder
 // (""), "./x", "x/" and "x/./y" drop their "." segments and the trailing

@@ -360,5 +360,44 @@ TEST(PackageInfoNames, WrappFileName) {
   EXPECT_EQ(wrapp_file_name("my.package"), ".my.package.wrapp");
 }
 
+std::string dependency_list_error(const std::string& text) {
+  try {
+    parse_dependency_list(text, "deps.json");
+    return "";
+  } catch (const FailedCommand& e) {
+    return e.what();
+  }
+}
+
+TEST(DependencyList, ListOrObjectWithDependencies) {
+  auto deps = parse_dependency_list(
+      R"([{"package": "a", "version": "1", "repository": "file:///r", "relative_destination": "./x/"},
+          {"package": "b", "version": "2", "relative_path": "y", "other": [1]}])",
+      "deps.json");
+  EXPECT_EQ(deps, (std::vector<Dependency>{{"a", "1", "file:///r", "x"}, {"b", "2", "", "y"}}));
+  // A .wrapp file: its dependencies, everything else skipped; the last list wins.
+  auto from_wrapp = parse_dependency_list(
+      R"({"name": "m", "dependencies": [{"package": "z", "version": "0"}], "catalog": null,
+          "dependencies": [{"package": "a", "version": "1", "relative_destination": "."}]})",
+      "m.wrapp");
+  EXPECT_EQ(from_wrapp, (std::vector<Dependency>{{"a", "1", "", ""}}));
+  EXPECT_TRUE(parse_dependency_list("[]", "deps.json").empty());
+}
+
+TEST(DependencyList, RefusesWhatAPackageFileRefuses) {
+  EXPECT_NE(dependency_list_error(R"([{"package": "a", "version": "1", "relative_destination": "../x"}])")
+                .find("deps.json: refusing unsafe dependency location '../x'"),
+            std::string::npos);
+  EXPECT_NE(dependency_list_error(R"([{"package": "a/b", "version": "1"}])").find("unsafe name or version"),
+            std::string::npos);
+  EXPECT_NE(dependency_list_error(R"([{"version": "1"}])").find("missing or non-text 'package'"), std::string::npos);
+  EXPECT_NE(dependency_list_error(R"({"name": "x"})").find("no 'dependencies' list"), std::string::npos);
+  EXPECT_NE(dependency_list_error(R"("text")").find("expected a JSON list"), std::string::npos);
+  EXPECT_NE(dependency_list_error("[1]").find("a dependency is not a JSON object"), std::string::npos);
+  EXPECT_NE(dependency_list_error("[] []").find("not valid JSON"), std::string::npos);
+  std::string deep = R"([{"package": "a", "version": "1", "x": )" + std::string(300, '[') + std::string(300, ']') + "}]";
+  EXPECT_NE(dependency_list_error(deep).find("nested deeper than 256 levels"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace wrapp::model
