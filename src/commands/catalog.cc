@@ -119,9 +119,10 @@ model::Catalog catalog(CommandContext& ctx, const CatalogOptions& opt) {
   return result;
 }
 
-void write_catalog_file(CommandContext& ctx, const model::Catalog& catalog, const std::string& output) {
+void write_catalog_file(CommandContext& ctx, const model::Catalog& catalog, const std::string& output,
+                        bool overwrite) {
   storage::WriteOptions wopts;
-  wopts.overwrite = true;
+  wopts.overwrite = overwrite;
   write_json(ctx, parse_location(output), wopts, [&](JsonWriter& w) { model::write_catalog_file(w, catalog); });
 }
 

@@ -37,8 +37,10 @@ model::Catalog catalog(CommandContext& ctx, const CatalogOptions& options);
 inline constexpr size_t kMaxFileListLines = 50'000'000;
 std::vector<std::pair<std::string, std::string>> parse_file_list(std::string_view text, std::string_view origin);
 
-// Writes a catalog file atomically (replacing an existing one).
-void write_catalog_file(CommandContext& ctx, const model::Catalog& catalog, const std::string& output);
+// Writes a catalog file atomically, replacing an existing one unless
+// `overwrite` is false (then an existing file fails with kAlreadyExists).
+void write_catalog_file(CommandContext& ctx, const model::Catalog& catalog, const std::string& output,
+                        bool overwrite = true);
 model::Catalog load_catalog_file(CommandContext& ctx, const std::string& location);
 
 // Files only in A, only in B, and in both with different content (or tags,
