@@ -24,6 +24,8 @@ BIG_SIZE = 33 * CHUNK + 12345  # > 32 MiB: exercises the parallel chunk path
 COMMANDS = [
     "version", "create", "install", "status", "uninstall", "check", "mirror", "new",
     "list-repo", "catalog", "diff", "count", "ls", "cat", "get",
+    "create-metapackage", "extract-catalog", "find-orphans", "delete-packages", "installed-package-list",
+    "traceback",
 ]
 
 GENERIC_OPTIONS = [
@@ -243,6 +245,23 @@ def expected_items(files: Mapping[str, bytes], root: Path) -> list:
             "size": len(data),
         })
     return items
+
+
+def put_version(repo: Path, name: str, version: str, dependencies=(), catalog=None, repository=None,
+                source=None, file_name=None) -> Path:
+    """Writes a package file by hand into repo (no data files): dependencies as (package, version,
+    repository, relative_destination) tuples; an empty catalog unless one is given. Returns its path."""
+    folder = version_dir(repo, name, version)
+    folder.mkdir(parents=True, exist_ok=True)
+    info = {
+        "wrapp_format_version": 1, "name": name, "version": version, "source": source, "repository": repository,
+        "dependencies": [{"package": p, "version": v, "repository": r, "relative_destination": d}
+                         for p, v, r, d in dependencies],
+        "catalog": catalog if catalog is not None else {"root": url(folder), "items": []},
+    }
+    path = folder / (file_name or f".{name}.wrapp")
+    path.write_text(json.dumps(info, indent=1))
+    return path
 
 
 def items_by_path(items) -> dict:
