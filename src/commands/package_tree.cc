@@ -1,6 +1,5 @@
 #include "commands/package_tree.h"
 
-#include <mutex>
 #include <unordered_set>
 
 #include "commands/file_ops.h"

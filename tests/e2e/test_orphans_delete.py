@@ -57,6 +57,10 @@ def test_find_orphans_failures(wrapp, repos, tmp_path):
     r = wrapp("find-orphans", "--package", "broken", "1", repo, "--repo", repo)
     assert r.returncode == 1, str(r)
     assert "package 'lib' version '5' not found" in r.stderr and "a dependency of 'broken' 1" in r.stderr
+    # A hostile package file in the closure: refused, never half-read.
+    put_version(repo, "hostile", "1", [("lib", "1", "", "../../outside")])
+    r = wrapp("find-orphans", "--package", "hostile", "1", repo, "--repo", repo)
+    assert r.returncode == 1 and "refusing unsafe dependency location '../../outside'" in r.stderr, str(r)
 
 
 def test_find_orphans_terminates_on_a_cycle(wrapp, repos):
