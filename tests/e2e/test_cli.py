@@ -26,6 +26,12 @@ COMMAND_OPTIONS = {
     "ls": ["--recursive", "--pattern", "--output-format", "--with-hash"],
     "cat": [],
     "get": ["--overwrite"],
+    "create-metapackage": ["--dependency", "--dependencies-file", "--skip-dependency-check"],
+    "extract-catalog": ["--recursive", "--add-wrapp-files", "--overwrite", "--json"],
+    "find-orphans": ["--package", "--repo", "--json"],
+    "delete-packages": ["--package", "--from-file", "--json"],
+    "installed-package-list": ["--direct-only", "--json"],
+    "traceback": ["--json"],
 }
 
 
