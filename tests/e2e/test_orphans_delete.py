@@ -154,21 +154,27 @@ def test_delete_refused_while_a_writer_holds_a_version(wrapp, spawn, repos, tmp_
     repo, _ = repos
     big = tmp_path / "big-src"
     big.mkdir()
-    for i in range(200):
-        (big / f"f{i:03d}.bin").write_bytes(bytes([i % 256]) * 200000)
+    for i in range(300):
+        (big / f"f{i:04d}.bin").write_bytes(bytes([i % 256]) * 20000)
     before = list_files(repo)
     writer = spawn("create", "lib", "3", big, "--repo", repo, "--ftj", "1", env={"WRAPP_JOBS": "1"})
     try:
         assert wait_until(lambda: version_lock(repo, "lib", "3").exists() and version_dir(repo, "lib", "3").exists(),
-                          timeout=30, proc=writer)
+                          timeout=30, proc=writer), f"create never began writing\n{writer.finish()}"
+        # Alive, holding its lock, but not finishing while the delete runs.
+        assert writer.send(signal.SIGSTOP), "the create ended before the delete could start"
         r = wrapp("delete-packages", "--package", "lib", "1", repo, "--package", "lib", "3", repo)
         assert r.returncode == 1, str(r)
-        assert "is locked by pid" in r.stderr, r.stderr
+        assert f"is locked by pid {writer.pid}" in r.stderr, r.stderr
         assert repo_wrapp(repo, "lib", "1").exists(), "nothing is deleted when one version is locked"
         assert [f for f in list_files(repo) if "/lib/3/" not in f and ".wrapp-locks" not in f] == before
+        assert not version_lock(repo, "lib", "1").exists(), "the locks taken are released"
     finally:
-        writer.send(signal.SIGKILL)
-        writer.finish()
+        writer.send(signal.SIGCONT)
+    assert writer.finish().returncode == 0, str(writer.finish())
+    r = wrapp("delete-packages", "--package", "lib", "1", repo, "--package", "lib", "3", repo)
+    assert r.returncode == 0, str(r)
+    assert wrapp("list-repo", repo).stdout == "app: 1 2\nlib: 2\n"
 
 
 def test_delete_never_follows_links_out_of_the_repository(wrapp, publish, tmp_path):
