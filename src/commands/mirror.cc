@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands/file_ops.h"
+#include "commands/package_tree.h"
 #include "commands/publish.h"
 #include "commands/repository.h"
 #include "commands/tree.h"
@@ -252,7 +253,7 @@ class Mirrorer {
     std::vector<MirrorResult> deps;
     if (opt_.recursive) {
       for (const auto& dep : pkg.dependencies) {
-        Url dep_src = source_of(dep, src_repo);
+        Url dep_src = dependency_repository(src_repo, dep);
         Url dep_dst = destination_for(dep_src);
         if (dep_src == dep_dst) continue;  // it lives where it would go
         std::string dep_key = dep.package + '\n' + dep.version + '\n' + dep_src.str();
@@ -267,7 +268,7 @@ class Mirrorer {
     MirrorResult result = mirror_version(ctx_, opt_, pkg, src_marker, src_repo, dst_repo,
                                          top ? opt_.template_version : std::nullopt,
                                          [&](const model::Dependency& dep) {
-                                           return destination_for(source_of(dep, src_repo));
+                                           return destination_for(dependency_repository(src_repo, dep));
                                          });
     result.dependencies = std::move(deps);
     visiting_.erase(key);
@@ -275,11 +276,6 @@ class Mirrorer {
   }
 
  private:
-  // A dependency's repository; "" means its parent's.
-  static Url source_of(const model::Dependency& dep, const Url& parent_repo) {
-    return dep.repository.empty() ? parent_repo : parse_location(dep.repository);
-  }
-
   CommandContext& ctx_;
   const MirrorOptions& opt_;
   Url destination_;
