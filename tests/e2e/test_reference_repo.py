@@ -235,3 +235,20 @@ def test_a_relative_source_path_that_leaves_the_root_is_refused(wrapp, tmp_path,
     assert r.returncode == 1, str(r)
     assert "refusing unsafe source_path" in r.stderr, str(r)
     assert not (tmp_path / "dest").exists()
+
+
+def test_a_rewrite_that_keeps_the_bytes_in_place_keeps_the_storage_map(wrapp, tmp_path, ref):
+    dest = tmp_path / "dest"
+    assert wrapp("install", "app", "2.0", dest, "--repo", ref).returncode == 0
+    # A package file whose storage_map says where an item's bytes are (here: the other copy).
+    app = marker(dest, "app")
+    info = read_json(app)
+    info["catalog"]["storage_map"] = {"storage_map": {hash_bytes(SHARED): "copy1.txt"}}
+    app.chmod(0o644)
+    app.write_text(json.dumps(info))
+    r = wrapp("uninstall", "tex", app)
+    assert r.returncode == 0, str(r)
+    rewritten = read_json(app)
+    assert [d["package"] for d in rewritten["dependencies"]] == ["lib"]
+    assert rewritten["catalog"]["storage_map"] == {"storage_map": {hash_bytes(SHARED): "copy1.txt"}}
+    assert list_files(dest / "textures") == []
