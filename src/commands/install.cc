@@ -295,10 +295,6 @@ class Planner {
         if (source || unreadable) return source ? &*source : nullptr;
         try {
           source = p.sources->locate(ctx_, *n);
-          if (n->size && *n->size != source->info.size) {
-            fail_with(ErrorCode::kDamaged, "{} has {} bytes at '{}', the catalog records {}", p.sources->describe(*n),
-                      source->info.size, source->url.display(), *n->size);
-          }
         } catch (const Cancelled&) {
           throw;
         } catch (const Error& e) {

@@ -142,7 +142,12 @@ ItemSources::Found ItemSources::locate(CommandContext& ctx, const model::Catalog
     throw FailedCommand(describe(item) + ": " + e.what(), e.code());
   }
   switch (found.state) {
-    case Lookup::State::kFound: return {found.url, found.info};
+    case Lookup::State::kFound:
+      if (item.size && *item.size != found.info.size) {
+        fail_with(ErrorCode::kDamaged, "{} has {} bytes at '{}', the catalog records {}", describe(item),
+                  found.info.size, found.url.display(), *item.size);
+      }
+      return {found.url, found.info};
     case Lookup::State::kMissing: fail_with(ErrorCode::kNotFound, "{} is {}", describe(item), found.detail);
     case Lookup::State::kNotAFile:
       fail_with(ErrorCode::kNotFound, "{}: '{}' is {}, not a file", describe(item), found.url.display(), found.detail);
@@ -177,10 +182,6 @@ std::vector<ItemSources::Found> locate_all(CommandContext& ctx, const ItemSource
     const auto& item = catalog.items[i];
     try {
       out[i] = sources.locate(ctx, item);
-      if (item.size && *item.size != out[i].info.size) {
-        fail_with(ErrorCode::kDamaged, "{} has {} bytes at '{}', the catalog records {}", sources.describe(item),
-                  out[i].info.size, out[i].url.display(), *item.size);
-      }
     } catch (const Cancelled&) {
       throw;
     } catch (const Error& e) {

@@ -70,8 +70,10 @@ class ItemSources {
   Lookup lookup(CommandContext& ctx, const model::CatalogItem& item, bool follow_links) const;
 
   // lookup() that must find a file: throws FailedCommand kNotFound naming
-  // the item and every place looked at; any other failure is rethrown with
-  // the same code and class, its message prefixed with the item.
+  // the item and every place looked at, and kDamaged when the file found
+  // has another size than the item records (its bytes would be refused
+  // while copying); any other failure is rethrown with the same code and
+  // class, its message prefixed with the item.
   Found locate(CommandContext& ctx, const model::CatalogItem& item) const;
 
   // "file 'a.txt' of package 'p' 1"
@@ -105,8 +107,6 @@ struct ItemFailure {
 
 // The items of `catalog` located for reading (ItemSources::locate), on the
 // transfer workers; all failures are collected into one fail_unreadable.
-// A located file whose size differs from the item's recorded size fails
-// too (the bytes would be refused while copying).
 std::vector<ItemSources::Found> locate_all(CommandContext& ctx, const ItemSources& sources,
                                            const model::Catalog& catalog, const std::string& what);
 

@@ -254,6 +254,20 @@ TEST_P(Redirect, BytesThatDoNotMatchTheHashAreRefused) {
   EXPECT_EQ(check_report(repo2, "1")["keep.txt"], "hash_mismatch");
 }
 
+TEST_P(Redirect, ASourceOfAnotherSizeIsRefusedBeforeAnythingIsWritten) {
+  Url repo1 = root("repo1"), repo2 = root("redirect"), dest = root("work");
+  publish_both(root(), repo1);
+  redirect_by_hand(repo1, repo2, "1");
+  put(version_folder(repo1, "1").join("dir/sub/d.txt"), "a longer delta\n");
+  auto before = snapshot(root());
+  auto refused = failure_of([&] { install_pkg(repo2, dest, "1"); });
+  EXPECT_EQ(code_of(refused), "damaged") << refused.what();
+  EXPECT_EQ(refused.payload(), Paths{"file 'dir/sub/d.txt' of package 'pkg' 1 has 15 bytes at '" +
+                                     version_folder(repo1, "1").join("dir/sub/d.txt").display() +
+                                     "', the catalog records 6"});
+  EXPECT_EQ(snapshot(root()), before);
+}
+
 TEST_P(Redirect, NullSizesAndHashesAreTakenFromTheBytes) {
   Url repo = root("repo"), repo3 = root("mirror"), dest = root("work");
   publish_both(root(), repo);
