@@ -201,34 +201,36 @@ void add_check(Cli& cli) {
   sub->callback([&cli, o, as_json] {
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
       auto results = commands::check_package_content(ctx, *o);
-      size_t bad = 0;
-      json arr = json::array();
+      size_t bad = 0, unverified = 0;
       for (const auto& r : results) {
-        bool ok = r.status == commands::CheckResult::Status::kOk;
-        bad += !ok;
-        if (*as_json) {
-          arr.push_back({{"package", r.package_name}, {"version", r.version}, {"relative_path", r.relative_path},
-                         {"url", r.url}, {"status", commands::check_status_name(r.status)},
-                         {"expected_size", r.expected_size}, {"actual_size", r.actual_size},
-                         {"expected_hash", r.expected_hash}, {"actual_hash", r.actual_hash}, {"detail", r.detail}});
-        } else if (!ok) {
-          std::string detail;
-          if (r.status == commands::CheckResult::Status::kSizeMismatch) {
-            detail = fmt::format(" (expected {} bytes, found {})", r.expected_size, r.actual_size);
-          } else if (r.status == commands::CheckResult::Status::kHashMismatch) {
-            detail = fmt::format(" (expected {}, found {})", r.expected_hash, r.actual_hash);
-          } else if (!r.detail.empty()) {
-            detail = fmt::format(" ({})", r.detail);
-          }
-          out(fmt::format("{}: {}{}\n", commands::check_status_name(r.status),
-                          commands::parse_location(r.url).display(), detail));
+        bad += commands::is_problem(r);
+        unverified += r.status == commands::CheckResult::Status::kUnverified;
+        if (*as_json || r.status == commands::CheckResult::Status::kOk) continue;
+        std::string detail;
+        if (r.status == commands::CheckResult::Status::kSizeMismatch) {
+          detail = fmt::format(" (expected {} bytes, found {})", r.expected_size, r.actual_size);
+        } else if (r.status == commands::CheckResult::Status::kHashMismatch) {
+          detail = fmt::format(" (expected {}, found {})", r.expected_hash, r.actual_hash);
+        } else if (!r.detail.empty()) {
+          detail = fmt::format(" ({})", r.detail);
         }
+        out(fmt::format("{}: {}{}\n", commands::check_status_name(r.status),
+                        commands::parse_location(r.url).display(), detail));
       }
       if (*as_json) {
-        out(json({{"ok", bad == 0}, {"files", std::move(arr)}}).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+        out(commands::to_json(results).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
       } else {
-        out(bad == 0 ? fmt::format("checked {} files: all ok\n", results.size())
-                     : fmt::format("checked {} files: {} bad\n", results.size(), bad));
+        // Files without a recorded hash were read but not verified: said
+        // so, and not counted as problems (exit 0).
+        std::string unverified_note =
+            unverified == 0 ? "" : fmt::format(", {} unverified (no hash recorded)", unverified);
+        if (bad > 0) {
+          out(fmt::format("checked {} files: {} bad{}\n", results.size(), bad, unverified_note));
+        } else if (unverified > 0) {
+          out(fmt::format("checked {} files: no problem found{}\n", results.size(), unverified_note));
+        } else {
+          out(fmt::format("checked {} files: all ok\n", results.size()));
+        }
       }
       return bad == 0 ? 0 : 1;
     });

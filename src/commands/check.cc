@@ -2,7 +2,10 @@
 
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "commands/file_ops.h"
+#include "commands/item_source.h"
 #include "commands/repository.h"
 #include "commands/tree.h"
 #include "util/error.h"
@@ -20,31 +23,58 @@ const char* check_status_name(CheckResult::Status s) {
     case CheckResult::Status::kUnreadable: return "unreadable";
     case CheckResult::Status::kNotAFile: return "not_a_file";
     case CheckResult::Status::kStray: return "stray";
+    case CheckResult::Status::kUnverified: return "unverified";
   }
   return "?";
+}
+
+bool is_problem(const CheckResult& r) {
+  return r.status != CheckResult::Status::kOk && r.status != CheckResult::Status::kUnverified;
+}
+
+nlohmann::json to_json(const std::vector<CheckResult>& results) {
+  nlohmann::json files = nlohmann::json::array();
+  size_t problems = 0, unverified = 0;
+  for (const auto& r : results) {
+    problems += is_problem(r);
+    unverified += r.status == CheckResult::Status::kUnverified;
+    files.push_back({{"package", r.package_name}, {"version", r.version}, {"relative_path", r.relative_path},
+                     {"url", r.url}, {"status", check_status_name(r.status)}, {"expected_size", r.expected_size},
+                     {"actual_size", r.actual_size}, {"expected_hash", r.expected_hash},
+                     {"actual_hash", r.actual_hash}, {"detail", r.detail}});
+  }
+  return {{"ok", problems == 0}, {"unverified", unverified}, {"files", std::move(files)}};
 }
 
 namespace {
 
 // Entries of a repository version folder that the version does not hold:
 // nothing but the catalog's files and the package file belongs there.
-void report_strays(CommandContext& ctx, const Url& folder, const model::PackageInfo& info,
+void report_strays(CommandContext& ctx, const Url& wrapp_file, const model::PackageInfo& info,
                    const model::Catalog& catalog, std::vector<CheckResult>& out) {
+  Url folder = wrapp_file.parent();
   storage::ListOptions options;
   options.symlinks = storage::SymlinkPolicy::kReportLinks;
   options.include_other = true;
   options.include_dirs = true;
   std::string marker = model::wrapp_file_name(info.name);
+  // Where a storage_map keeps the bytes of items below the root belongs to
+  // the version too.
+  std::set<std::string, std::less<>> mapped;
+  for (const auto& item : catalog.items) {
+    if (std::string at = catalog.storage_path(item); at != item.relative_path) mapped.insert(std::move(at));
+  }
+  auto listed = [&](const std::string& path) { return catalog.find(path) || mapped.count(path); };
   for (const auto& e : storage::list_all(ctx.store(folder), folder, options)) {
     std::string_view name = base_name(e.relative_path);
     const char* what = nullptr;
     if (e.info.is_dir) {
       if (name == ".packages") what = "a nested .packages folder";
     } else if (e.info.is_link) {
-      if (!catalog.find(e.relative_path)) what = "a symbolic link";
+      if (!listed(e.relative_path)) what = "a symbolic link";
     } else if (e.info.is_other) {
-      if (!catalog.find(e.relative_path)) what = "a special file";
-    } else if (e.relative_path != marker && !catalog.find(e.relative_path)) {
+      if (!listed(e.relative_path)) what = "a special file";
+    } else if (e.relative_path != marker && e.relative_path != wrapp_file.name() && !listed(e.relative_path)) {
       what = "a file that is not in the catalog";
     }
     if (!what) continue;
@@ -64,34 +94,44 @@ void check_one(CommandContext& ctx, const Url& wrapp_file, bool recursive, std::
   if (!visited.insert(wrapp_file.str()).second) return;
   auto info = require_package_info(ctx, wrapp_file, "package file");
   Url folder = wrapp_file.parent();
-  auto& store = ctx.store(folder);
   model::Catalog catalog = info.catalog ? *info.catalog : model::Catalog{};
+  ItemSources sources(catalog, wrapp_file, fmt::format("package '{}' {}", info.name, info.version));
   size_t base = out.size();
   out.resize(base + catalog.items.size());
   auto& progress = ctx.scheduler.sub_job("check " + info.name + " " + info.version);
   progress.add_total(catalog.items.size(), catalog.total_size());
   for_each_transfer(ctx, catalog.items.size(), [&](size_t i) {
     const auto& item = catalog.items[i];
-    Url url = folder.join(item.relative_path);
     CheckResult& r = out[base + i];
     r.package_name = info.name;
     r.version = info.version;
     r.relative_path = item.relative_path;
-    r.url = url.str();
+    r.url = folder.join(item.relative_path).str();
     r.expected_size = item.size.value_or(0);
     r.expected_hash = item.hash.str();
     try {
-      auto st = store.stat(url);
-      if (!st) {
+      // Where the catalog says the bytes are (a redirect package's lie in
+      // another repository); links are reported, not followed.
+      auto found = sources.lookup(ctx, item, /*follow_links=*/false);
+      r.url = found.url.str();
+      const auto& st = found.info;
+      if (found.state == ItemSources::Lookup::State::kMissing) {
         r.status = CheckResult::Status::kMissing;
-      } else if (!st->is_file()) {
+        if (sources.candidates(item).size() > 1) r.detail = found.detail;
+      } else if (found.state == ItemSources::Lookup::State::kNotAFile) {
         r.status = CheckResult::Status::kNotAFile;
-        r.detail = st->is_link ? "a symbolic link" : st->is_dir ? "a folder" : "a special file";
-      } else if (r.actual_size = st->size; item.size && *item.size != st->size) {
+        r.detail = found.detail;
+      } else if (r.actual_size = st.size; item.size && *item.size != st.size) {
         r.status = CheckResult::Status::kSizeMismatch;
       } else {
-        r.actual_hash = hash_object(ctx, url, *st, &progress).str();
-        if (!item.hash.empty() && r.actual_hash != item.hash) r.status = CheckResult::Status::kHashMismatch;
+        r.actual_hash = hash_object(ctx, found.url, st, &progress).str();
+        if (item.hash.empty()) {
+          // Read, but nothing to compare with: never reported as ok.
+          r.status = CheckResult::Status::kUnverified;
+          r.detail = item.size ? "no hash recorded" : "no size or hash recorded";
+        } else if (r.actual_hash != item.hash) {
+          r.status = CheckResult::Status::kHashMismatch;
+        }
       }
     } catch (const Error& e) {
       if (dynamic_cast<const Cancelled*>(&e)) throw;
@@ -99,13 +139,14 @@ void check_one(CommandContext& ctx, const Url& wrapp_file, bool recursive, std::
       r.detail = e.what();
     }
     progress.add_done(1, 0);
-  }, &store);
+  }, &ctx.store(folder));
   progress.set_finished();
-  if (folder.parent().parent().name() == ".packages") report_strays(ctx, folder, info, catalog, out);
+  if (folder.parent().parent().name() == ".packages") report_strays(ctx, wrapp_file, info, catalog, out);
   if (!recursive) return;
   for (const auto& d : info.dependencies) {
     Url repo = d.repository.empty() ? folder.parent().parent().parent() : parse_location(d.repository);
     Url marker = repo_marker_url(repo, d.package, d.version);
+    if (auto found = find_repo_package(ctx, repo, d.package, d.version)) marker = found->url;  // either name
     if (!ctx.store(marker).stat(marker)) {
       CheckResult r;
       r.package_name = d.package;

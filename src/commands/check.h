@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "commands/context.h"
 
 namespace wrapp::commands {
@@ -24,6 +26,8 @@ struct CheckResult {
     kNotAFile,    // a symbolic link, folder or special file where a file belongs
     kStray,       // in a repository version folder but not in its catalog (a
                   // leftover, a link, a nested .packages): detail says which
+    kUnverified,  // present and read, but the catalog records no hash (detail
+                  // says what it lacks): not a problem, and never "ok"
   };
   std::string package_name;
   std::string version;
@@ -37,16 +41,25 @@ struct CheckResult {
   std::string detail;  // for kUnreadable, kNotAFile and kStray
 };
 
-// "ok" | "missing" | "size_mismatch" | "hash_mismatch" | "unreadable" | "not_a_file" | "stray"
+// "ok" | "missing" | "size_mismatch" | "hash_mismatch" | "unreadable" | "not_a_file" | "stray" | "unverified"
 const char* check_status_name(CheckResult::Status status);
+
+// A problem: anything but ok and unverified.
+bool is_problem(const CheckResult& result);
+
+// The results as `check --json` prints them: {"ok", "unverified", "files"}.
+nlohmann::json to_json(const std::vector<CheckResult>& results);
 
 // One result per catalog item, sorted by path (dependencies after), then, for
 // a .wrapp file in a repository version folder, one per entry of that folder
 // that the version does not hold (stray files, symbolic links, nested
-// .packages folders). Files are resolved next to the .wrapp file, so a
-// repository that was moved or copied is checked where it is now. Hashes are
-// computed from the bytes unless a hash cache was given. An unreadable file
-// is reported and the check goes on.
+// .packages folders). Each file is looked for where its catalog item says
+// (item_source.h): the storage_map entry, else its source_path; a path
+// below the catalog's root is resolved next to the .wrapp file, so a
+// repository that was moved or copied is checked where it is now, and a
+// redirect package's files where they lie. Hashes are computed from the
+// bytes unless a hash cache was given. An unreadable file is reported and
+// the check goes on.
 std::vector<CheckResult> check_package_content(CommandContext& ctx, const CheckOptions& options);
 
 }  // namespace wrapp::commands

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "commands/install_lock.h"
+#include "commands/item_source.h"
 #include "commands/publish.h"
 #include "commands/repository.h"
 #include "commands/status.h"
@@ -40,10 +41,11 @@ struct DroppedPackage {
 struct PackagePlan {
   InstallOptions options;
   Url repo;
-  Url source_version;
   Url dest;
   Url marker;
   model::PackageInfo package;  // the repository's .wrapp
+  std::optional<ItemSources> sources;  // where its files are read from (item_source.h)
+  std::unordered_map<std::string, Url> copy_from;  // relative path -> source, for each copy
   std::optional<model::PackageInfo> installed;
   InstallResult result;
   std::vector<PackagePlan> dependencies;
@@ -101,7 +103,8 @@ class Planner {
         fail("'{}' names package '{}', expected '{}'", repo_marker.display(), p.package.name, opt.package_name);
       }
       if (p.package.catalog) check_no_marker_item(*p.package.catalog, opt.package_name, repo_marker.display());
-      p.source_version = version_url(p.repo, opt.package_name, opt.version);
+      p.sources.emplace(p.package.catalog ? *p.package.catalog : kEmptyCatalog, repo_marker,
+                        fmt::format("package '{}' {}", opt.package_name, opt.version));
     }
 
     for (const auto& dep : p.package.dependencies) {
@@ -118,6 +121,8 @@ class Planner {
   }
 
   std::vector<Conflict>& conflicts() { return conflicts_; }
+  // Files of the new versions that cannot be read where their catalogs say.
+  std::vector<ItemFailure>& unreadable() { return unreadable_; }
 
   // Once the whole new tree is planned: the subpackages each installed
   // version had that the new tree no longer installs at the same place.
@@ -268,6 +273,7 @@ class Planner {
     auto& inspect = ctx_.scheduler.sub_job("inspect " + p.dest.display());
     inspect.add_total(paths.size(), 0);
     std::vector<PlanAction> actions(paths.size());
+    std::vector<Url> copy_from(paths.size());
     std::vector<char> planned(paths.size(), 0);  // not vector<bool>: workers write neighbouring entries
     for_each_transfer(ctx_, paths.size(), [&](size_t i) {
       const std::string& path = paths[i];
@@ -280,8 +286,30 @@ class Planner {
       const model::CatalogItem* o = old_cat.find(path);
       const model::CatalogItem* n = new_cat.find(path);
       const model::CatalogItem* k = p.interrupted ? mid_cat.find(path) : nullptr;
+      // The new version's file where its catalog says it is (looked up once,
+      // when needed): a copy reads it, and a catalog without size or hash
+      // is completed from it.
+      std::optional<ItemSources::Found> source;
+      bool unreadable = false;
+      auto find_source = [&]() -> const ItemSources::Found* {
+        if (source || unreadable) return source ? &*source : nullptr;
+        try {
+          source = p.sources->locate(ctx_, *n);
+        } catch (const Cancelled&) {
+          throw;
+        } catch (const Error& e) {
+          source.reset();
+          unreadable = true;
+          std::lock_guard lock(mu_);
+          unreadable_.push_back(ItemFailure::of(e));
+        }
+        return source ? &*source : nullptr;
+      };
       auto copy = [&] {
-        actions[i] = {PlanAction::Kind::kCopy, path, p.source_version.join(path).str(), n->size.value_or(0), n->hash};
+        const auto* from = find_source();
+        if (!from) return;
+        actions[i] = {PlanAction::Kind::kCopy, path, from->url.str(), from->info.size, n->hash};
+        copy_from[i] = from->url;
         planned[i] = 1;
       };
       auto info = store.stat(target);
@@ -311,15 +339,27 @@ class Planner {
         if (current.empty()) current = hash_object(ctx_, target, *info, nullptr);
         return current;
       };
-      if (n && n->size == info->size && current_hash() == n->hash) {
-        actions[i] = {PlanAction::Kind::kKeep, path, "", info->size, n->hash};
+      // Whether the file already is the new version's. A catalog that
+      // records no hash is completed from the source's bytes.
+      auto is_new = [&] {
+        if (!n || (n->size && *n->size != info->size)) return false;
+        if (!n->hash.empty()) return current_hash() == n->hash;
+        const auto* from = find_source();
+        return from && from->info.size == info->size &&
+               hash_object(ctx_, from->url, from->info, nullptr) == current_hash();
+      };
+      if (is_new()) {
+        actions[i] = {PlanAction::Kind::kKeep, path, "", info->size, current_hash()};
         planned[i] = 1;
         return;
       }
       // The package's own content: the installed version's, or what an
       // interrupted install wrote (a file only that version has: no `o`).
+      // What the catalog does not record (a null size or hash) is not
+      // compared.
       auto holds = [&](const model::CatalogItem* item) {
-        return item && item->size == info->size && current_hash() == item->hash;
+        return item && (!item->size || *item->size == info->size) &&
+               (item->hash.empty() || current_hash() == item->hash);
       };
       const model::CatalogItem* own = holds(o) ? o : holds(k) ? k : nullptr;
       if (own) {
@@ -337,7 +377,9 @@ class Planner {
 
     p.result.plan.target = p.dest.str();
     for (size_t i = 0; i < paths.size(); ++i) {
-      if (planned[i]) p.result.plan.actions.push_back(std::move(actions[i]));
+      if (!planned[i]) continue;
+      if (actions[i].kind == PlanAction::Kind::kCopy) p.copy_from.emplace(paths[i], copy_from[i]);
+      p.result.plan.actions.push_back(std::move(actions[i]));
     }
     bool changes = p.result.plan.count(PlanAction::Kind::kCopy) + p.result.plan.count(PlanAction::Kind::kDelete) > 0;
     p.result.no_op = !changes && p.dropped.empty() && p.installed && p.installed->version == p.options.version;
@@ -350,6 +392,7 @@ class Planner {
   std::set<std::string> dropping_;    // the same, of every package planned for removal
   std::mutex mu_;
   std::vector<Conflict> conflicts_;
+  std::vector<ItemFailure> unreadable_;
 };
 
 // The error for a refused install: the message lists every conflict, and
@@ -402,11 +445,11 @@ void execute(CommandContext& ctx, PackagePlan& p) {
   if (p.result.no_op) return;
 
   auto& store = ctx.store(p.dest);
-  const Plan& plan = p.result.plan;
+  Plan& plan = p.result.plan;
   auto& progress = ctx.scheduler.sub_job("install " + p.options.package_name + " " + p.options.version);
-  std::vector<const PlanAction*> copies;
+  std::vector<PlanAction*> copies;
   std::vector<std::string> deleted;
-  for (const auto& a : plan.actions) {
+  for (auto& a : plan.actions) {
     if (a.kind == PlanAction::Kind::kCopy) copies.push_back(&a);
     if (a.kind == PlanAction::Kind::kDelete) deleted.push_back(a.relative_path);
   }
@@ -442,9 +485,9 @@ void execute(CommandContext& ctx, PackagePlan& p) {
     }
   }
   for_each_transfer(ctx, copies.size(), [&](size_t i) {
-    const PlanAction& a = *copies[i];
+    PlanAction& a = *copies[i];
     CopyRequest req;
-    req.from = p.source_version.join(a.relative_path);
+    req.from = p.copy_from.at(a.relative_path);
     req.to = p.dest.join(a.relative_path);
     req.size = a.size;
     req.expected_hash = a.hash;
@@ -456,18 +499,31 @@ void execute(CommandContext& ctx, PackagePlan& p) {
     req.trust_hash_cache = true;  // a working copy, not a version: see CopyRequest
     req.owner_writable = true;    // the user's working file, with the package's other mode bits
     req.write.overwrite = true;  // replaces the installed version's file, checked unmodified in the plan
-    copy_object(ctx, req, &progress);
+    // The hash of what was written: the catalog's, or (where it records
+    // none) the one computed from the bytes, which the marker records.
+    a.hash = copy_object(ctx, req, &progress);
     progress.add_done(1, 0);
   }, &store);
 
+  // The marker describes the installed files: each at its relative path
+  // (no storage_map), with the size and hash of the bytes installed.
   model::PackageInfo marker_info = p.package;
   marker_info.repository = p.repo.str();
   marker_info.catalog.emplace();
   marker_info.catalog->root = p.dest.str();
   if (p.package.catalog) {
+    std::unordered_map<std::string_view, const PlanAction*> written;  // keep and copy actions
+    for (const auto& a : plan.actions) {
+      if (a.kind != PlanAction::Kind::kDelete) written.emplace(a.relative_path, &a);
+    }
     for (const auto& item : p.package.catalog->items) {
-      marker_info.catalog->items.push_back(
-          {item.relative_path, "", item.hash, item.size});  // source: the installed file
+      model::CatalogItem installed = item;
+      installed.source_path.clear();  // the installed file
+      if (auto it = written.find(item.relative_path); it != written.end()) {
+        installed.size = it->second->size;
+        if (!it->second->hash.empty()) installed.hash = it->second->hash;
+      }
+      marker_info.catalog->items.push_back(std::move(installed));
     }
   }
   if (ctx.durable) store.sync(p.dest);
@@ -588,6 +644,10 @@ InstallResult install_locked(CommandContext& ctx, const InstallOptions& opt, con
   planner.plan_interrupted_leftovers(plan);
   keep_files_held_elsewhere(plan);
   if (!planner.conflicts().empty()) fail_with_conflicts(opt, top, std::move(planner.conflicts()));
+  if (!planner.unreadable().empty()) {
+    fail_unreadable(fmt::format("cannot install '{}' {} into '{}'", opt.package_name, opt.version, top.display()),
+                    std::move(planner.unreadable()));
+  }
   if (ctx.dry_run) return planned_result(plan);
   if (lock) {
     InstallIntent intent;

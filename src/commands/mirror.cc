@@ -1,11 +1,13 @@
 #include "commands/mirror.h"
 
+#include <algorithm>
 #include <set>
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
 #include "commands/file_ops.h"
+#include "commands/item_source.h"
 #include "commands/package_tree.h"
 #include "commands/publish.h"
 #include "commands/repository.h"
@@ -19,46 +21,57 @@ using storage::Url;
 
 namespace {
 
+// The same content as far as each side records it: a destination written
+// from a source whose catalog has nulls records what was verified.
 bool same_catalog(const model::Catalog& a, const model::Catalog& b) {
   if (a.items.size() != b.items.size()) return false;
   for (size_t i = 0; i < a.items.size(); ++i) {
-    if (a.items[i].relative_path != b.items[i].relative_path || !a.items[i].same_content(b.items[i])) return false;
+    if (a.items[i].relative_path != b.items[i].relative_path || !a.items[i].same_known_content(b.items[i])) {
+      return false;
+    }
   }
   return true;
 }
 
-// One action per catalog item: keep where `verified(i)`, else copy from the
-// source version.
+// Where each file of the source version is, per catalog item (item_source.h:
+// a redirect package's files lie in another repository).
+using SourceFiles = std::vector<ItemSources::Found>;
+
+// One action per catalog item, in catalog order: keep where `verified(i)`,
+// else copy from where the source's file is.
 void plan_keep_or_copy(const model::Catalog& catalog, const std::function<bool(size_t)>& verified,
-                       const Url& src_version, Plan& plan) {
+                       const SourceFiles& files, Plan& plan) {
   for (size_t i = 0; i < catalog.items.size(); ++i) {
     const auto& item = catalog.items[i];
     if (verified(i)) {
-      plan.actions.push_back({PlanAction::Kind::kKeep, item.relative_path, "", item.size.value_or(0), item.hash});
+      uint64_t size = item.size ? *item.size : files[i].info.size;
+      plan.actions.push_back({PlanAction::Kind::kKeep, item.relative_path, "", size, item.hash});
     } else {
-      plan.actions.push_back({PlanAction::Kind::kCopy, item.relative_path, src_version.join(item.relative_path).str(),
-                              item.size.value_or(0), item.hash});
+      plan.actions.push_back(
+          {PlanAction::Kind::kCopy, item.relative_path, files[i].url.str(), files[i].info.size, item.hash});
     }
   }
 }
 
-// Copies the plan's kCopy actions from the source version, verifying every
-// byte against the catalog while it passes. `replace` publishes each file
-// atomically over a damaged one (a new object: installs hard-linked to the
-// damaged file keep theirs); otherwise files are written in place into the
-// unpublished folder.
-void copy_files(CommandContext& ctx, const std::string& job_name, const Plan& plan, const Url& dst_version,
-                bool replace) {
-  std::vector<const PlanAction*> copies;
-  for (const auto& a : plan.actions) {
-    if (a.kind == PlanAction::Kind::kCopy || a.kind == PlanAction::Kind::kReuse) copies.push_back(&a);
+// Copies the plan's kCopy actions (one action per catalog item) from the
+// source's files, verifying every byte against the catalog while it
+// passes; a copy whose catalog records no hash gets that of the bytes.
+// `replace` publishes each file atomically over a damaged one (a new
+// object: installs hard-linked to the damaged file keep theirs); otherwise
+// files are written in place into the unpublished folder.
+void copy_files(CommandContext& ctx, const std::string& job_name, Plan& plan, const SourceFiles& files,
+                const Url& dst_version, bool replace) {
+  std::vector<size_t> copies;
+  for (size_t i = 0; i < plan.actions.size(); ++i) {
+    auto kind = plan.actions[i].kind;
+    if (kind == PlanAction::Kind::kCopy || kind == PlanAction::Kind::kReuse) copies.push_back(i);
   }
   auto& progress = ctx.scheduler.sub_job(job_name);
   progress.add_total(copies.size(), plan.bytes(PlanAction::Kind::kCopy) + plan.bytes(PlanAction::Kind::kReuse));
-  for_each_transfer(ctx, copies.size(), [&](size_t i) {
-    const PlanAction& a = *copies[i];
+  for_each_transfer(ctx, copies.size(), [&](size_t c) {
+    PlanAction& a = plan.actions[copies[c]];
     CopyRequest req;
-    req.from = parse_location(a.from);
+    req.from = a.kind == PlanAction::Kind::kReuse ? parse_location(a.from) : files[copies[c]].url;
     req.to = dst_version.join(a.relative_path);
     req.size = a.size;
     req.expected_hash = a.hash;
@@ -78,36 +91,52 @@ void copy_files(CommandContext& ctx, const std::string& job_name, const Plan& pl
         log::warn("{}; copying from the source instead", e.what());
         ctx.store(req.to).remove(req.to);
       }
-      req.from = parse_location(a.source_fallback);
+      req.from = files[copies[c]].url;
     }
-    copy_object(ctx, req, &progress);
+    a.hash = copy_object(ctx, req, &progress);
     progress.add_done(1, 0);
   }, &ctx.store(dst_version));
   progress.set_finished();
 }
 
-// --resume over a published version: verify every file, and replace those
-// that are missing or damaged from the source (whose bytes verify).
-void repair(CommandContext& ctx, const model::Catalog& catalog, const Url& src_version, const Url& dst_version,
-            MirrorResult& result) {
+// --resume over a published version: verify every file against what the
+// published catalog records, and replace those that are missing or damaged
+// from the source (whose bytes verify), looked for where the source's
+// catalog says.
+void repair(CommandContext& ctx, const model::Catalog& published, const model::Catalog& catalog,
+            const ItemSources& sources, const Url& dst_version, MirrorResult& result) {
   auto& store = ctx.store(dst_version);
   CommandContext verify = ctx;
   verify.hash_cache = nullptr;  // a repair reads the bytes
   auto& job = ctx.scheduler.sub_job("verify " + dst_version.display());
-  job.add_total(catalog.items.size(), catalog.total_size());
-  std::vector<char> good(catalog.items.size(), 0);
-  for_each_transfer(ctx, catalog.items.size(), [&](size_t i) {
-    const auto& item = catalog.items[i];
+  job.add_total(published.items.size(), published.total_size());
+  std::vector<char> good(published.items.size(), 0);
+  for_each_transfer(ctx, published.items.size(), [&](size_t i) {
+    const auto& item = published.items[i];
     Url to = dst_version.join(item.relative_path);
     auto info = store.stat(to);
-    if (info && info->is_file() && item.size == info->size && hash_object(verify, to, *info, &job) == item.hash) {
+    if (info && info->is_file() && (!item.size || *item.size == info->size) &&
+        (item.hash.empty() || hash_object(verify, to, *info, &job) == item.hash)) {
       good[i] = 1;
     }
     job.add_done(1, 0);
   });
   job.set_finished();
-  plan_keep_or_copy(catalog, [&](size_t i) { return good[i] != 0; }, src_version, result.plan);
-  size_t bad = result.plan.count(PlanAction::Kind::kCopy);
+  // Only the files to replace are looked for at the source.
+  SourceFiles files(catalog.items.size());
+  model::Catalog needed;
+  std::vector<size_t> where;
+  for (size_t i = 0; i < good.size(); ++i) {
+    if (good[i]) continue;
+    needed.items.push_back(catalog.items[i]);
+    where.push_back(i);
+  }
+  auto found = locate_all(ctx, sources, needed,
+                          fmt::format("cannot repair '{}' {} in '{}'", result.package_name, result.version,
+                                      dst_version.display()));
+  for (size_t k = 0; k < where.size(); ++k) files[where[k]] = std::move(found[k]);
+  plan_keep_or_copy(published, [&](size_t i) { return good[i] != 0; }, files, result.plan);
+  size_t bad = where.size();
   result.no_op = bad == 0;
   if (ctx.dry_run || bad == 0) return;
   for (const auto& a : result.plan.actions) {
@@ -123,7 +152,7 @@ void repair(CommandContext& ctx, const model::Catalog& catalog, const Url& src_v
       }
     }
   }
-  copy_files(ctx, "repair " + dst_version.display(), result.plan, dst_version, /*replace=*/true);
+  copy_files(ctx, "repair " + dst_version.display(), result.plan, files, dst_version, /*replace=*/true);
   log::warn("repaired {} damaged or missing file(s) of {} {} in {}", bad, result.package_name, result.version,
             dst_version.display());
 }
@@ -166,7 +195,7 @@ MirrorResult mirror_version(CommandContext& ctx, const MirrorOptions& opt, const
   const std::string& version = pkg.version;
   model::Catalog catalog = pkg.catalog ? *pkg.catalog : model::Catalog{};
   check_no_marker_item(catalog, name, src_marker.display());
-  Url src_version = version_url(src_repo, name, version);
+  ItemSources sources(catalog, src_marker, fmt::format("package '{}' {}", name, version));
 
   // The lock first, then the marker (publish.h).
   VersionPublisher publisher(ctx, dst_repo, name, version, "mirror " + name + " " + version);
@@ -188,34 +217,45 @@ MirrorResult mirror_version(CommandContext& ctx, const MirrorOptions& opt, const
       result.no_op = true;
       return result;
     }
-    repair(ctx, catalog, src_version, dst_version, result);
+    repair(ctx, *existing->catalog, catalog, sources, dst_version, result);
     return result;
   }
 
+  // Every file is looked for where the source's catalog says before
+  // anything is written; its size completes a catalog that records none.
+  SourceFiles files = locate_all(ctx, sources, catalog,
+                                 fmt::format("cannot mirror '{}' {} to '{}'", name, version, dst_repo.display()));
   std::vector<VersionPublisher::PlannedFile> planned;
   planned.reserve(catalog.items.size());
-  for (const auto& item : catalog.items) planned.push_back({item.relative_path, item.size.value_or(0), item.hash});
+  for (size_t i = 0; i < catalog.items.size(); ++i) {
+    planned.push_back({catalog.items[i].relative_path, files[i].info.size, catalog.items[i].hash});
+  }
   // What an interrupted mirror left is verified, with or without --resume:
   // taking over a version folder never trusts a file it did not check.
   std::vector<bool> done(catalog.items.size(), false);
   if (!ctx.dry_run) done = publisher.resume(planned);
-  plan_keep_or_copy(catalog, [&](size_t i) { return done[i]; }, src_version, result.plan);
+  plan_keep_or_copy(catalog, [&](size_t i) { return done[i]; }, files, result.plan);
   if (template_version) use_template(template_files(ctx, dst_repo, name, *template_version), result.plan);
   if (ctx.dry_run) return result;
 
-  copy_files(ctx, "mirror " + name + " " + version, result.plan, dst_version, /*replace=*/false);
+  copy_files(ctx, "mirror " + name + " " + version, result.plan, files, dst_version, /*replace=*/false);
 
   model::PackageInfo out = pkg;
   out.repository = src_repo.str();
   if (opt.redirect_dependencies) {
     for (auto& dep : out.dependencies) dep.repository = dependency_destination(dep).str();
   }
+  // The destination holds every file at its relative path, with the size
+  // and hash of the bytes copied: a redirect package is materialised, and
+  // the storage_map (which located the source's bytes) is not carried over.
   out.catalog.emplace();
   out.catalog->root = dst_version.str();
   out.catalog->items.reserve(catalog.items.size());
-  for (const auto& item : catalog.items) {
-    model::CatalogItem copy = item;  // tags and other kept members too
-    copy.source_path.clear();        // the mirrored file, derived from root
+  for (size_t i = 0; i < catalog.items.size(); ++i) {
+    model::CatalogItem copy = catalog.items[i];  // tags and other kept members too
+    copy.source_path.clear();                    // the mirrored file, derived from root
+    copy.size = result.plan.actions[i].size;
+    copy.hash = result.plan.actions[i].hash;
     out.catalog->items.push_back(std::move(copy));
   }
   publisher.publish(out);

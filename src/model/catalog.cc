@@ -61,15 +61,9 @@ std::string Catalog::source_of(const CatalogItem& item) const {
   return item.source_path.empty() ? derived_source(item) : item.source_path;
 }
 
-namespace {
-
-// A storage_map value that names a URL or an absolute path rather than a
-// path below the catalog's root.
 bool is_absolute_location(std::string_view location) {
   return location.starts_with('/') || location.find("://") != std::string_view::npos;
 }
-
-}  // namespace
 
 std::string Catalog::fetch_url(const CatalogItem& item) const {
   if (!storage_map.empty() && !item.hash.empty()) {

@@ -48,6 +48,13 @@ struct CatalogItem {
   std::shared_ptr<const ItemExtra> extra;  // null when the item has no other members
 
   bool same_content(const CatalogItem& o) const { return hash == o.hash && size == o.size; }
+  // The same content as far as both know: sizes equal where both record
+  // one, hashes equal where both record one (the reference allows either
+  // to be null). A catalog with nulls against one written after the bytes
+  // were read.
+  bool same_known_content(const CatalogItem& o) const {
+    return (!size || !o.size || *size == *o.size) && (hash.empty() || o.hash.empty() || hash == o.hash);
+  }
   // The item's `tags` as JSON text ("" when none or null).
   std::string_view tags() const { return extra ? extra->get("tags") : std::string_view(); }
   // Sets (or, with "", removes) one kept member.
@@ -94,6 +101,10 @@ struct Catalog {
   // `relative_path`.
   bool is_derived(std::string_view source_path, std::string_view relative_path) const;
 };
+
+// A location (storage_map value, source_path) that names a URL or an
+// absolute path rather than a path below a catalog's root.
+bool is_absolute_location(std::string_view location);
 
 // Standalone catalog files (`wrapp catalog` output).
 inline constexpr int kCatalogFormatVersion = 1;

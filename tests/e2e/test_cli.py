@@ -32,6 +32,7 @@ COMMAND_OPTIONS = {
     "delete-packages": ["--package", "--from-file", "--json"],
     "installed-package-list": ["--direct-only", "--json"],
     "traceback": ["--json"],
+    "publish-redirect": ["--source-repo", "--redirect-repo", "--external-url", "--json"],
 }
 
 
