@@ -26,6 +26,7 @@ COMMANDS = [
     "list-repo", "catalog", "diff", "count", "ls", "cat", "get",
     "create-metapackage", "extract-catalog", "find-orphans", "delete-packages", "installed-package-list",
     "traceback",
+    "create-patch", "apply-patch",
 ]
 
 GENERIC_OPTIONS = [
