@@ -186,9 +186,10 @@ class Planner {
   // one's (n): a conflict, or with install --patch the path is left as it
   // is, and the operation that takes n there (a copy, or a delete when n
   // drops the path) goes into the patch.
+  // `from`: where n's bytes are, as the plan's copies read them.
   void content_conflict(const PackagePlan& p, const std::string& path, std::string reason,
                         std::optional<model::CatalogItem> local, const model::CatalogItem* o,
-                        const model::CatalogItem* n) {
+                        const model::CatalogItem* n, std::string from) {
     Url target = p.dest.join(path);
     if (!deferred_) return conflict(target, std::move(reason));
     model::PatchOperation op;
@@ -200,7 +201,7 @@ class Planner {
     c.a = std::move(local);
     if (o) c.baseline = model::CatalogItem{path, target.str(), o->hash, o->size};
     if (n) {
-      op.src = p.source_version.join(path).str();
+      op.src = std::move(from);
       op.hash = n->hash;
       op.size = n->size;
       c.b = model::CatalogItem{path, op.src, n->hash, n->size};
@@ -317,8 +318,9 @@ class Planner {
       const model::CatalogItem* o = old_cat.find(path);
       const model::CatalogItem* n = new_cat.find(path);
       const model::CatalogItem* k = p.interrupted ? mid_cat.find(path) : nullptr;
+      auto new_source = [&] { return p.source_version.join(path).str(); };  // where n's bytes are
       auto copy = [&] {
-        actions[i] = {PlanAction::Kind::kCopy, path, p.source_version.join(path).str(), n->size.value_or(0), n->hash};
+        actions[i] = {PlanAction::Kind::kCopy, path, new_source(), n->size.value_or(0), n->hash};
         planned[i] = 1;
       };
       auto info = store.stat(target);
@@ -326,7 +328,7 @@ class Planner {
         // The interrupted install deleted the files its version drops.
         bool deleted_by_interrupted = p.interrupted && !k;
         if (o && n && !deleted_by_interrupted) {
-          return content_conflict(p, path, "missing (a package file was deleted)", std::nullopt, o, n);
+          return content_conflict(p, path, "missing (a package file was deleted)", std::nullopt, o, n, new_source());
         }
         if (n) copy();
         return;  // dropped by the new version and already gone
@@ -371,7 +373,7 @@ class Planner {
         return;
       }
       content_conflict(p, path, o || k ? "modified" : "not part of the package; install would overwrite it",
-                       model::CatalogItem{path, target.str(), current, info->size}, o, n);
+                       model::CatalogItem{path, target.str(), current, info->size}, o, n, n ? new_source() : "");
     });
     inspect.set_finished();
 

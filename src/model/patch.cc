@@ -433,13 +433,15 @@ Patch compute_patch(const Catalog& a, const Catalog& b, const Catalog& baseline,
       deletes.push_back(std::move(op));
       return;
     }
-    if (in_b->source_path.empty() && b.root.empty()) {
+    // Where B's bytes are (its storage_map entry, else its source_path):
+    // never derived from a root B does not have.
+    op.src = b.fetch_url(*in_b);
+    if (b.root.empty() && in_b->source_path.empty() && op.src == b.source_of(*in_b)) {
       throw FailedCommand(fmt::format("catalog B has no root and no source_path for '{}': nowhere to copy it from",
                                       shorten_for_message(path)),
                           ErrorCode::kBadInput);
     }
     op.type = PatchOperationType::kCopy;
-    op.src = b.source_of(*in_b);
     op.hash = in_b->hash;
     op.size = in_b->size;
     p.operations.push_back(std::move(op));

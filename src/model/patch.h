@@ -114,8 +114,9 @@ struct ThreeWayOptions {
 };
 
 // The patch that turns A into B, keeping A's own changes since the
-// baseline. Copy sources are B's items' URLs; destinations are A's root
-// joined with the path. Refuses (FailedCommand code kBadInput) an A without
+// baseline. Copy sources are where B's bytes are (Catalog::fetch_url: the
+// storage_map entry, else the item's URL); destinations are A's root joined
+// with the path. Tags are not compared. Refuses (FailedCommand code kBadInput) an A without
 // a root, a B item without a URL to copy from, and ignore with force.
 Patch compute_patch(const Catalog& a, const Catalog& b, const Catalog& baseline, const ThreeWayOptions& options);
 

@@ -227,6 +227,18 @@ TEST(ComputePatch, CopySourcesAreBsItemUrls) {
   EXPECT_EQ(p.operations[0].url, "file:///a/x");
 }
 
+TEST(ComputePatch, CopiesReadFromBsStorageMap) {
+  Catalog base = catalog("file:///base", {});
+  Catalog a = catalog("file:///a", {});
+  Catalog b = catalog("file:///b", {{"x", file("1")}, {"y", file("2")}});
+  b.storage_map[b.items[0].hash.str()] = "blobs/one";
+  b.storage_map[b.items[1].hash.str()] = "file:///cdn/two";
+  Patch p = compute_patch(a, b, base, {});
+  ASSERT_EQ(p.operations.size(), 2u);
+  EXPECT_EQ(p.operations[0].src, "file:///b/blobs/one");
+  EXPECT_EQ(p.operations[1].src, "file:///cdn/two");
+}
+
 TEST(ComputePatch, RefusesACatalogAWithoutRoot) {
   Catalog empty;
   try {
