@@ -41,7 +41,7 @@ std::vector<Checked> check_operations(CommandContext& ctx, const model::Patch& p
     const PatchOperation& op = patch.operations[i];
     auto problem = [&](const std::string& what) {
       problems.push_back(fmt::format("operation {} ({} '{}'): {}", i + 1, model::operation_type_name(op.type),
-                                     shorten_for_message(op.url, 256), what));
+                                     shorten_for_message(op.url, 256), shorten_for_message(what, 512)));
     };
     Checked& c = checked[i];
     try {
@@ -103,7 +103,11 @@ std::vector<Checked> check_operations(CommandContext& ctx, const model::Patch& p
   if (!problems.empty()) {
     std::string message = fmt::format("refusing patch file '{}': {} problem(s); nothing was changed:", origin,
                                       problems.size());
-    for (const auto& p : problems) message += "\n  " + p;
+    // The first ones in the message (a hostile patch may have a million);
+    // the payload has them all.
+    constexpr size_t kShown = 50;
+    for (size_t i = 0; i < problems.size() && i < kShown; ++i) message += "\n  " + problems[i];
+    if (problems.size() > kShown) message += fmt::format("\n  ... and {} more", problems.size() - kShown);
     throw FailedCommand(message, ErrorCode::kBadInput, std::move(problems));
   }
   return checked;
