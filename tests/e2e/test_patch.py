@@ -417,3 +417,34 @@ def test_install_patch_dry_run_writes_nothing(wrapp, tmp_path, publish):
     assert "would write" in r.stdout and "kept a.txt: modified" in r.stdout, str(r)
     assert not (tmp_path / "fix.json").exists()
     assert snapshot(dest) == before
+
+
+def test_install_patch_defers_a_conflict_in_a_subpackage(wrapp, tmp_path, publish):
+    repo, _ = publish("lib", "1", {"l.txt": "lib 1\n"})
+    publish("lib", "2", {"l.txt": "lib 2, longer\n"})
+    for version in ("1", "2"):
+        src = write_tree(tmp_path / f"src-app{version}", {"a.txt": f"app {version}\n"})
+        assert wrapp("install", "lib", version, src / "libs" / "lib", "--repo", repo).returncode == 0
+        r = wrapp("create", "app", version, src, "--repo", repo)
+        assert r.returncode == 0, str(r)
+    dest = tmp_path / "dest"
+    assert wrapp("install", "app", "1", dest, "--repo", repo).returncode == 0
+    (dest / "libs" / "lib" / "l.txt").write_text("lib, my edit\n")
+
+    patch = tmp_path / "fix.json"
+    r = wrapp("install", "app", "2", dest, "--repo", repo, "--patch", patch)
+    assert r.returncode == 0, str(r)
+    assert "kept libs/lib/l.txt: modified" in r.stdout, str(r)
+    assert (dest / "a.txt").read_text() == "app 2\n"
+    assert (dest / "libs" / "lib" / "l.txt").read_text() == "lib, my edit\n"
+    assert read_json(marker(dest / "libs" / "lib", "lib"))["version"] == "2"
+    ops = read_json(patch)["operations"]
+    assert [(o["operation_type"], o["dst"]) for o in ops] == [("copy", url(dest / "libs" / "lib" / "l.txt"))]
+    assert ops[0]["src"] == url(repo / ".packages" / "lib" / "2" / "l.txt")
+    assert wrapp("status", marker(dest, "app")).returncode == 1
+
+    r = wrapp("apply-patch", patch)
+    assert r.returncode == 0, str(r)
+    st = wrapp("status", marker(dest, "app"))
+    assert st.returncode == 0, str(st)
+    assert (dest / "libs" / "lib" / "l.txt").read_text() == "lib 2, longer\n"
