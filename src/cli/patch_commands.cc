@@ -28,7 +28,7 @@ void add_create_patch(Cli& cli) {
   sub->add_option("b_catalog", o->b_catalog, "Catalog (or .wrapp file) of the new version")->required();
   sub->add_option("baseline", o->baseline, "Catalog (or .wrapp file) of what A and B both started from")->required();
   sub->add_option("patch_file", *patch, "Patch file to write (JSON)")->required();
-  sub->add_flag("--tags", o->tags, "Also patch tags (refused: no store of this wrapp holds tags)");
+  sub->add_flag("--tags", o->tags, "Also patch tags (no storage of this build has tags: no tag operations are made)");
   sub->add_flag("--overwrite", o->overwrite, "Replace an existing patch file");
   sub->add_flag("--ignore", o->ignore, "Leave conflicting paths as A has them (no operation); exit 0");
   sub->add_flag("--force", o->force, "Take B's version of conflicting paths; exit 0");
@@ -37,6 +37,10 @@ void add_create_patch(Cli& cli) {
   sub->callback([&cli, o, patch, as_json] {
     o->patch = *patch;
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
+      if (o->tags) {
+        log::warn("create-patch --tags: no storage of this build has tags (Nucleus tags); the patch has no tag "
+                  "operations");
+      }
       auto r = commands::create_patch(ctx, *o);
       size_t open = r.patch.unresolved_conflicts();
       if (*as_json) {

@@ -30,15 +30,6 @@ CreatePatchResult create_patch(CommandContext& ctx, const CreatePatchOptions& op
               opt.a_catalog);
   }
   Url target = parse_location(a.root);
-  if (opt.tags) {
-    // Checked once the target is known: the store it names is the one that
-    // would have to hold them (the reference: "--tags fails cleanly on
-    // storages without tags").
-    fail_with(ErrorCode::kBadInput,
-              "--tags: '{}' is on the {}, which holds no tags (tags are a Nucleus feature; no store of this wrapp "
-              "has them)",
-              target.display(), ctx.store(target).name());
-  }
   CreatePatchResult result;
   result.patch = model::compute_patch(a, b, baseline, {.ignore = opt.ignore, .force = opt.force});
   if (patch_file && !ctx.dry_run) {

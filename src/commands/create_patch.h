@@ -18,7 +18,9 @@ struct CreatePatchOptions {
   std::string b_catalog;  // the new version
   std::string baseline;   // what A and B both started from
   std::optional<std::string> patch;  // file to write; none: only compute
-  bool tags = false;       // also patch tags: refused, no store of this wrapp holds tags
+  // The reference's: also patch tags. No storage of this build has tags, so
+  // no tag operations are made (the CLI warns); tags are never compared.
+  bool tags = false;
   bool overwrite = false;  // replace an existing patch file
   bool ignore = false;     // conflicts get no operation (and count as resolved)
   bool force = false;      // conflicts take B's version
