@@ -83,6 +83,7 @@ if [ -d build-fuzz ]; then
   suite "fuzz json_reader" fuzz json_reader_fuzz $h/json $h/wrapp $h/catalog
   suite "fuzz package_info" fuzz package_info_fuzz $h/json $h/wrapp $h/catalog
   suite "fuzz catalog" fuzz catalog_fuzz $h/json $h/wrapp $h/catalog
+  suite "fuzz patch" fuzz patch_fuzz $h/json $h/patch
   suite "fuzz ignore_rules" fuzz ignore_rules_fuzz $h/ignore
   suite "fuzz hash_cache" fuzz hash_cache_fuzz $h/hashcache $h/json
 fi

@@ -69,18 +69,23 @@ void add_install(Cli& cli) {
   auto* sub = cli.app.add_subcommand("install", "Install or update a package version into a folder");
   auto o = std::make_shared<commands::InstallOptions>();
   auto link_mode = std::make_shared<std::string>("copy");
+  auto patch = std::make_shared<std::string>();
   sub->add_option("package_name", o->package_name, "Name of the package")->required();
   sub->add_option("version", o->version, "Version to install")->required();
   sub->add_option("destination", o->destination, "Folder to install into")->required();
   sub->add_option("--repo", o->repo, "Repository holding the package")->required();
+  sub->add_option("--patch", *patch,
+                  "Keep locally changed files that conflict, install everything else, and write the operations "
+                  "that take the new version on those paths into this patch file (for apply-patch)");
   sub->add_option("--link-mode", *link_mode,
                   "copy: new files; hardlink: share the repository's (read-only) files; reflink: copy-on-write "
                   "clones where the file system has them. Both fall back to copy.")
       ->check(CLI::IsMember({"copy", "hardlink", "reflink"}))
       ->capture_default_str();
   add_generic_options(*sub, cli.generic);
-  sub->callback([&cli, o, link_mode] {
+  sub->callback([&cli, o, link_mode, patch] {
     o->link_mode = commands::parse_link_mode(*link_mode);
+    if (!patch->empty()) o->patch_file = *patch;
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
       auto r = commands::install(ctx, *o);
       // The whole tree: a subpackage may change while its parent does not.
@@ -107,7 +112,8 @@ void add_install(Cli& cli) {
         }
       };
       add(r);
-      if (r.unchanged()) {
+      bool kept_changes = r.patch && !r.patch->conflicts.empty();
+      if (r.unchanged() && !kept_changes) {
         out(fmt::format("{} {} is already installed in {} and unmodified\n", o->package_name, o->version,
                         o->destination));
       } else if (ctx.dry_run) {
@@ -116,6 +122,17 @@ void add_install(Cli& cli) {
         out(fmt::format("installed {} {} into {}: {}{}\n", o->package_name, o->version, o->destination,
                         plan_summary(all),
                         subpackages == 0 ? "" : fmt::format(" (with {} subpackage(s))", subpackages)));
+      }
+      if (r.patch) {
+        std::string file = commands::parse_location(*patch).display();
+        for (const auto& c : r.patch->conflicts) out(fmt::format("kept {}: {}\n", c.relative_path, c.reason));
+        if (r.patch->conflicts.empty()) {
+          out(fmt::format("{} {}: no conflicts, the patch is empty\n", ctx.dry_run ? "would write" : "wrote", file));
+        } else {
+          out(fmt::format("{} {}: {} operation(s) taking {} {} on the path(s) kept (wrapp apply-patch {})\n",
+                          ctx.dry_run ? "would write" : "wrote", file, r.patch->operations.size(), o->package_name,
+                          o->version, file));
+        }
       }
       return 0;
     });

@@ -8,6 +8,7 @@
 
 #include "commands/install_lock.h"
 #include "commands/item_source.h"
+#include "commands/patch_file.h"
 #include "commands/publish.h"
 #include "commands/repository.h"
 #include "commands/status.h"
@@ -58,8 +59,11 @@ struct PackagePlan {
 
 class Planner {
  public:
-  Planner(CommandContext& ctx, const Url& top, const InstallIntent* interrupted)
-      : ctx_(ctx), top_(top), interrupted_(interrupted) {}
+  // `defer_conflicts`: install --patch (InstallOptions::patch_file).
+  Planner(CommandContext& ctx, const Url& top, const InstallIntent* interrupted, bool defer_conflicts)
+      : ctx_(ctx), top_(top), interrupted_(interrupted) {
+    if (defer_conflicts) deferred_.emplace().target = top.str();
+  }
 
   PackagePlan plan(const InstallOptions& opt, std::set<std::string>& visiting, size_t depth = 0) {
     model::check_name_and_version(opt.package_name, opt.version);
@@ -123,6 +127,9 @@ class Planner {
   std::vector<Conflict>& conflicts() { return conflicts_; }
   // Files of the new versions that cannot be read where their catalogs say.
   std::vector<ItemFailure>& unreadable() { return unreadable_; }
+  // install --patch: the conflicts left as they are, and the operations
+  // taking the new version there.
+  std::optional<model::Patch>& deferred() { return deferred_; }
 
   // Once the whole new tree is planned: the subpackages each installed
   // version had that the new tree no longer installs at the same place.
@@ -178,6 +185,37 @@ class Planner {
   void conflict(const Url& url, std::string reason) {
     std::lock_guard lock(mu_);
     conflicts_.push_back({shown(url), std::move(reason)});
+  }
+
+  // A path whose content is neither the installed version's (o) nor the new
+  // one's (n): a conflict, or with install --patch the path is left as it
+  // is, and the operation that takes n there (a copy, or a delete when n
+  // drops the path) goes into the patch.
+  // `from`: where n's bytes are, as the plan's copies read them.
+  void content_conflict(const PackagePlan& p, const std::string& path, std::string reason,
+                        std::optional<model::CatalogItem> local, const model::CatalogItem* o,
+                        const model::CatalogItem* n, std::string from) {
+    Url target = p.dest.join(path);
+    if (!deferred_) return conflict(target, std::move(reason));
+    model::PatchOperation op;
+    op.url = target.str();
+    model::PatchConflict c;
+    c.relative_path = shown(target);
+    c.reason = std::move(reason);
+    c.resolution = model::ConflictResolution::kForced;  // the operation takes the new version
+    c.a = std::move(local);
+    if (o) c.baseline = model::CatalogItem{path, target.str(), o->hash, o->size};
+    if (n) {
+      op.src = std::move(from);
+      op.hash = n->hash;
+      op.size = n->size;
+      c.b = model::CatalogItem{path, op.src, n->hash, n->size};
+    } else {
+      op.type = model::PatchOperationType::kDelete;
+    }
+    std::lock_guard lock(mu_);
+    deferred_->operations.push_back(std::move(op));
+    deferred_->conflicts.push_back(std::move(c));
   }
 
   // The requested version is what is installed, and every file of it is
@@ -305,6 +343,12 @@ class Planner {
         }
         return source ? &*source : nullptr;
       };
+      // Where n's bytes are read from, for a deferred conflict's patch
+      // (install --patch). Unreadable: the install fails on that anyway.
+      auto new_source = [&]() -> std::string {
+        const auto* from = find_source();
+        return from ? from->url.str() : "";
+      };
       auto copy = [&] {
         const auto* from = find_source();
         if (!from) return;
@@ -316,7 +360,9 @@ class Planner {
       if (!info) {
         // The interrupted install deleted the files its version drops.
         bool deleted_by_interrupted = p.interrupted && !k;
-        if (o && n && !deleted_by_interrupted) return conflict(target, "missing (a package file was deleted)");
+        if (o && n && !deleted_by_interrupted) {
+          return content_conflict(p, path, "missing (a package file was deleted)", std::nullopt, o, n, new_source());
+        }
         if (n) copy();
         return;  // dropped by the new version and already gone
       }
@@ -371,7 +417,8 @@ class Planner {
         }
         return;
       }
-      conflict(target, o || k ? "modified" : "not part of the package; install would overwrite it");
+      content_conflict(p, path, o || k ? "modified" : "not part of the package; install would overwrite it",
+                       model::CatalogItem{path, target.str(), current, info->size}, o, n, n ? new_source() : "");
     });
     inspect.set_finished();
 
@@ -393,6 +440,7 @@ class Planner {
   std::mutex mu_;
   std::vector<Conflict> conflicts_;
   std::vector<ItemFailure> unreadable_;
+  std::optional<model::Patch> deferred_;
 };
 
 // The error for a refused install: the message lists every conflict, and
@@ -589,6 +637,15 @@ void keep_files_held_elsewhere(PackagePlan& root) {
   prune(root);
 }
 
+// install --patch: copies, then deletes, each by URL; conflicts by path.
+void sort_patch(model::Patch& patch) {
+  std::sort(patch.operations.begin(), patch.operations.end(), [](const auto& x, const auto& y) {
+    return std::pair(model::execution_phase(x.type), x.url) < std::pair(model::execution_phase(y.type), y.url);
+  });
+  std::sort(patch.conflicts.begin(), patch.conflicts.end(),
+            [](const auto& x, const auto& y) { return x.relative_path < y.relative_path; });
+}
+
 // What install is about to change, for the lock: a later run reads it if
 // this one is killed.
 void collect_intent(const PackagePlan& p, InstallIntent& intent) {
@@ -637,7 +694,7 @@ namespace {
 
 InstallResult install_locked(CommandContext& ctx, const InstallOptions& opt, const Url& top,
                              std::unique_ptr<storage::Lock>& lock, const std::optional<InstallIntent>& interrupted) {
-  Planner planner(ctx, top, interrupted ? &*interrupted : nullptr);
+  Planner planner(ctx, top, interrupted ? &*interrupted : nullptr, opt.patch_file.has_value());
   std::set<std::string> visiting;
   PackagePlan plan = planner.plan(opt, visiting);
   planner.plan_drops(plan);
@@ -647,6 +704,13 @@ InstallResult install_locked(CommandContext& ctx, const InstallOptions& opt, con
   if (!planner.unreadable().empty()) {
     fail_unreadable(fmt::format("cannot install '{}' {} into '{}'", opt.package_name, opt.version, top.display()),
                     std::move(planner.unreadable()));
+  }
+  if (auto& patch = planner.deferred()) {
+    sort_patch(*patch);
+    // Written before anything changes: a patch file that cannot be written
+    // leaves the destination as it was.
+    if (!ctx.dry_run) write_patch_file(ctx, *patch, parse_location(*opt.patch_file), true);
+    plan.result.patch = std::move(*patch);
   }
   if (ctx.dry_run) return planned_result(plan);
   if (lock) {

@@ -9,6 +9,7 @@
 #include "commands/context.h"
 #include "commands/file_ops.h"
 #include "commands/plan.h"
+#include "model/patch.h"
 
 namespace wrapp::commands {
 
@@ -18,6 +19,13 @@ struct InstallOptions {
   std::string destination;
   std::optional<std::string> repo;  // required
   LinkMode link_mode = LinkMode::kCopy;
+  // install --patch: a path whose content is neither the installed
+  // version's nor the new one's (modified, deleted, a user's file) is left
+  // as it is instead of refusing the install; the operation that takes the
+  // new version there goes into this patch file (replaced if it exists),
+  // with the conflict. Other conflicts (links, folders in the way) still
+  // refuse.
+  std::optional<std::string> patch_file;
 };
 
 struct InstallResult {
@@ -28,6 +36,9 @@ struct InstallResult {
   Plan plan;
   std::vector<InstallResult> dependencies;  // subpackages, installed before their parent
   std::vector<std::string> removed_dependencies;  // markers of subpackages the new version dropped
+  // install --patch (top package only): what was left as it is, and the
+  // operations that take the new version there; written to patch_file.
+  std::optional<model::Patch> patch;
 
   // True when neither this package nor any subpackage changed anything.
   bool unchanged() const;

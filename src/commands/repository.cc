@@ -1,6 +1,7 @@
 #include "commands/repository.h"
 
 #include "commands/list_repo.h"
+#include "model/patch.h"
 #include "storage/storage.h"
 #include "util/error.h"
 
@@ -32,6 +33,8 @@ template std::optional<model::PackageInfo> parse_document(
     CommandContext&, const Url&, const std::function<model::PackageInfo(std::string_view, const TextWindow*)>&);
 template std::optional<model::Catalog> parse_document(
     CommandContext&, const Url&, const std::function<model::Catalog(std::string_view, const TextWindow*)>&);
+template std::optional<model::Patch> parse_document(
+    CommandContext&, const Url&, const std::function<model::Patch(std::string_view, const TextWindow*)>&);
 
 std::optional<model::PackageInfo> read_package_info(CommandContext& ctx, const Url& wrapp_file) {
   std::string origin = wrapp_file.display();

@@ -27,6 +27,7 @@ COMMANDS = [
     "create-metapackage", "extract-catalog", "find-orphans", "delete-packages", "installed-package-list",
     "traceback",
     "publish-redirect",
+    "create-patch", "apply-patch",
 ]
 
 GENERIC_OPTIONS = [

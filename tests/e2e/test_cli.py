@@ -13,7 +13,7 @@ from helpers import COMMANDS, GENERIC_OPTIONS, hash_bytes, read_json, write_tree
 COMMAND_OPTIONS = {
     "version": [],
     "create": ["--repo", "--catalog", "--ignore-file", "--skip-dirty-check"],
-    "install": ["--repo", "--link-mode"],
+    "install": ["--repo", "--link-mode", "--patch"],
     "status": ["--ignore-file", "--json"],
     "uninstall": ["--force"],
     "check": ["--recursive", "--json"],
@@ -33,6 +33,8 @@ COMMAND_OPTIONS = {
     "installed-package-list": ["--direct-only", "--json"],
     "traceback": ["--json"],
     "publish-redirect": ["--source-repo", "--redirect-repo", "--external-url", "--json"],
+    "create-patch": ["--tags", "--overwrite", "--ignore", "--force", "--json"],
+    "apply-patch": ["--json"],
 }
 
 

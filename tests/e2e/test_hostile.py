@@ -140,6 +140,11 @@ def test_document_readers_refuse_hostile_files(wrapp, tmp_path, case):
         # The same file twice: identical catalogs (exit 0) once it is read at all.
         ("diff", ["diff", as_catalog, as_catalog], catalog_expected, as_catalog),
         ("count", ["count", as_catalog], catalog_expected, as_catalog),
+        # Three times the same catalog: an empty patch once it is read at all.
+        ("create-patch", ["create-patch", as_catalog, as_catalog, as_catalog, tmp_path / "p.json"], catalog_expected,
+         as_catalog),
+        # No catalog or package file is a patch file.
+        ("apply-patch", ["apply-patch", as_catalog], 1, as_catalog),
     ]
     if catalog_expected == 1:
         # (An accepted catalog would go on to copy its items from file:///src: not this test's subject.)
@@ -152,6 +157,40 @@ def test_document_readers_refuse_hostile_files(wrapp, tmp_path, case):
     # Nothing was installed or created from it.
     assert not (tmp_path / "dest").exists() or not any((tmp_path / "dest").iterdir())
     assert not (tmp_path / "r2" / ".packages" / "q" / "1" / ".q.wrapp").exists()
+
+
+def _patch(*operations) -> bytes:
+    keep = {"operation_type": "delete", "url": "@TARGET@/keep.txt"}
+    return json.dumps({"wrapp_patch_version": 1, "target": "@TARGET@", "operations": [keep, *operations]}).encode()
+
+
+# Hostile patch files too big to commit.
+PATCH_GENERATED = {
+    "url_1mb.json": lambda: _patch({"operation_type": "delete", "url": "@TARGET@/" + "x" * (1 << 20)}),
+    "tag_1mb.json": lambda: _patch({"operation_type": "add_tag", "url": "@TARGET@/a.txt", "tag": "t" * (1 << 20)}),
+    "tag_deep_100000.json": lambda: _patch({"operation_type": "add_tag", "url": "@TARGET@/a.txt"}).replace(
+        b'"add_tag", ', b'"add_tag", "tag": ' + _deep(100000, False).encode() + b", "),
+    "ops_1m_nulls.json": lambda: _patch().replace(b'"operations": [', b'"operations": [' + b"null," * 1_000_000),
+    "ops_100k_outside.json": lambda: _patch(*[{"operation_type": "delete", "url": f"/etc/x{i}"} for i in range(100_000)]),
+}
+
+
+@pytest.mark.parametrize("case", [f"patch/{n}" for n in _corpus("patch")] + sorted(PATCH_GENERATED))
+def test_apply_patch_refuses_hostile_patch_files(wrapp, tmp_path, case):
+    # Each file starts with a harmless delete inside the target: nothing may run before the whole
+    # patch is checked. @TARGET@ and @OUTSIDE@ stand for the test's folders.
+    target = write_tree(tmp_path / "target", {"a.txt": "a\n", "keep.txt": "keep\n"})
+    outside = write_tree(tmp_path / "outside", {"src.txt": "src\n", "victim.txt": "victim\n"})
+    data = PATCH_GENERATED[case]() if case in PATCH_GENERATED else (HOSTILE / case).read_bytes()
+    patch = tmp_path / "hostile.json"
+    patch.write_bytes(data.replace(b"@TARGET@", target.as_uri().encode()).replace(b"@OUTSIDE@",
+                                                                                   outside.as_uri().encode()))
+    before = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    problems = _check_outcome(wrapp("apply-patch", patch), 1, patch, "apply-patch")
+    assert not problems, "\n".join(problems)
+    after = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert after == before, "a hostile patch changed files"
+    assert not (tmp_path / "target" / ".wrapp-install.lock").exists()
 
 
 def test_duplicate_keys_are_valid_json_and_the_last_one_wins(wrapp, publish, tmp_path):
