@@ -48,6 +48,9 @@ void add_create(Cli& cli) {
   sub->add_flag("--skip-dirty-check", o->skip_dirty_check, "Do not verify that nested subpackages are unmodified");
   auto tags = std::make_shared<bool>(false);
   sub->add_flag("--tags", *tags, "Also capture tags (no storage of this build has tags; a catalog's recorded tags are kept)");
+  sub->add_flag("--check-subpackage", o->check_subpackage,
+                "Verify that every subpackage version exists in its repository (and theirs, recursively) before "
+                "publishing");
   add_generic_options(*sub, cli.generic);
   sub->callback([&cli, o, ignore_file, tags] {
     if (!ignore_file->empty()) o->ignore_file = *ignore_file;
@@ -69,18 +72,28 @@ void add_install(Cli& cli) {
   auto* sub = cli.app.add_subcommand("install", "Install or update a package version into a folder");
   auto o = std::make_shared<commands::InstallOptions>();
   auto link_mode = std::make_shared<std::string>("copy");
+  auto ignore_file = std::make_shared<std::string>();
+  auto dependency_file = std::make_shared<std::string>();
   sub->add_option("package_name", o->package_name, "Name of the package")->required();
   sub->add_option("version", o->version, "Version to install")->required();
   sub->add_option("destination", o->destination, "Folder to install into")->required();
   sub->add_option("--repo", o->repo, "Repository holding the package")->required();
+  sub->add_option("--dependency-file", *dependency_file,
+                  "A .wrapp file (e.g. made by 'wrapp new') whose folder holds DESTINATION: record the installed "
+                  "package as a dependency in it");
+  sub->add_option("--ignore-file", *ignore_file,
+                  "Ignore rules instead of DESTINATION/.wrappignore: an ignored file that is not the package's is "
+                  "overwritten instead of being a conflict");
   sub->add_option("--link-mode", *link_mode,
                   "copy: new files; hardlink: share the repository's (read-only) files; reflink: copy-on-write "
                   "clones where the file system has them. Both fall back to copy.")
       ->check(CLI::IsMember({"copy", "hardlink", "reflink"}))
       ->capture_default_str();
   add_generic_options(*sub, cli.generic);
-  sub->callback([&cli, o, link_mode] {
+  sub->callback([&cli, o, link_mode, ignore_file, dependency_file] {
     o->link_mode = commands::parse_link_mode(*link_mode);
+    if (!ignore_file->empty()) o->ignore_file = *ignore_file;
+    if (!dependency_file->empty()) o->dependency_file = *dependency_file;
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
       auto r = commands::install(ctx, *o);
       // The whole tree: a subpackage may change while its parent does not.
@@ -116,6 +129,12 @@ void add_install(Cli& cli) {
         out(fmt::format("installed {} {} into {}: {}{}\n", o->package_name, o->version, o->destination,
                         plan_summary(all),
                         subpackages == 0 ? "" : fmt::format(" (with {} subpackage(s))", subpackages)));
+      }
+      if (!r.dependency_file.empty()) {
+        std::string file = commands::parse_location(r.dependency_file).display();
+        out(!r.dependency_recorded ? fmt::format("{} already records {} {}\n", file, o->package_name, o->version)
+            : ctx.dry_run          ? fmt::format("would record {} {} in {}\n", o->package_name, o->version, file)
+                                   : fmt::format("recorded {} {} in {}\n", o->package_name, o->version, file));
       }
       return 0;
     });
@@ -178,11 +197,16 @@ void add_uninstall(Cli& cli) {
   sub->callback([&cli, o] {
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
       auto r = commands::uninstall(ctx, *o);
-      if (ctx.dry_run) {
+      // Not installed: only the record of a package gone from its folder.
+      if (r.was_installed && ctx.dry_run) {
         out(fmt::format("would uninstall {} from {}\n", o->package_name, o->install_location));
-      } else {
+      } else if (r.was_installed) {
         out(fmt::format("uninstalled {} from {}: {} files removed\n", o->package_name, o->install_location,
                         r.files_removed));
+      }
+      if (r.record_removed) {
+        out(fmt::format("{} the record of {} from {}\n", ctx.dry_run ? "would remove" : "removed", o->package_name,
+                        commands::parse_location(r.dependency_file).display()));
       }
       return 0;
     });

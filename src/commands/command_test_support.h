@@ -248,14 +248,44 @@ class CommandTest : public ::testing::Test {
 
   // -- commands, each in a session of its own --------------------------------
 
-  CreateResult create_pkg(const Url& src, const Url& repo, const std::string& version, SessionOptions so = {}) {
+  // Creates `name` `version` in `repo` from `src`, which holds `files`
+  // besides whatever is already there (installed subpackages).
+  CreateResult create_package(const std::string& name, const std::string& version, const Url& src, const Url& repo,
+                              const Files& files = {}, const std::function<void(CreateOptions&)>& tweak = {},
+                              SessionOptions so = {}) {
+    put_tree(src, files);
     Session s(so);
     CreateOptions o;
-    o.package_name = kPkg;
+    o.package_name = name;
     o.version = version;
     o.source = src.str();
     o.repo = repo.str();
+    if (tweak) tweak(o);
     return create(s.ctx, o);
+  }
+  InstallResult install_package(const std::string& name, const std::string& version, const Url& dest,
+                                const Url& repo, const std::function<void(InstallOptions&)>& tweak = {},
+                                SessionOptions so = {}) {
+    Session s(so);
+    InstallOptions o;
+    o.package_name = name;
+    o.version = version;
+    o.destination = dest.str();
+    o.repo = repo.str();
+    if (tweak) tweak(o);
+    return install(s.ctx, o);
+  }
+  UninstallResult uninstall_package(const std::string& name, const Url& location, bool force,
+                                    SessionOptions so = {}) {
+    Session s(so);
+    UninstallOptions o;
+    o.package_name = name;
+    o.install_location = location.str();
+    o.force = force;
+    return uninstall(s.ctx, o);
+  }
+  CreateResult create_pkg(const Url& src, const Url& repo, const std::string& version, SessionOptions so = {}) {
+    return create_package(kPkg, version, src, repo, {}, {}, so);
   }
   // Both versions of the package, from sources below `sources`, into `repo`.
   void publish_both(const Url& sources, const Url& repo) {
@@ -265,21 +295,10 @@ class CommandTest : public ::testing::Test {
     create_pkg(sources.join("src2"), repo, "2");
   }
   InstallResult install_pkg(const Url& repo, const Url& dest, const std::string& version, SessionOptions so = {}) {
-    Session s(so);
-    InstallOptions o;
-    o.package_name = kPkg;
-    o.version = version;
-    o.destination = dest.str();
-    o.repo = repo.str();
-    return install(s.ctx, o);
+    return install_package(kPkg, version, dest, repo, {}, so);
   }
   UninstallResult uninstall_pkg(const Url& dest, bool force, SessionOptions so = {}) {
-    Session s(so);
-    UninstallOptions o;
-    o.package_name = kPkg;
-    o.install_location = dest.str();
-    o.force = force;
-    return uninstall(s.ctx, o);
+    return uninstall_package(kPkg, dest, force, so);
   }
   MirrorResult mirror_pkg(const Url& from, const Url& to, const std::string& version, bool resume = false,
                           SessionOptions so = {}) {

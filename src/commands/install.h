@@ -18,6 +18,14 @@ struct InstallOptions {
   std::string destination;
   std::optional<std::string> repo;  // required
   LinkMode link_mode = LinkMode::kCopy;
+  // Ignore rules for the destination, instead of <destination>/.wrappignore
+  // (as status uses them): a file at an ignored path that is not the
+  // package's is no conflict, install overwrites it.
+  std::optional<std::string> ignore_file;
+  // A package file (a `wrapp new` file) whose folder holds the destination:
+  // after the install, the dependency {package, version, repository,
+  // relative destination} is recorded in it (dependency_file.h).
+  std::optional<std::string> dependency_file;
 };
 
 struct InstallResult {
@@ -28,6 +36,10 @@ struct InstallResult {
   Plan plan;
   std::vector<InstallResult> dependencies;  // subpackages, installed before their parent
   std::vector<std::string> removed_dependencies;  // markers of subpackages the new version dropped
+  // With a dependency file: its URL, and whether its record changed (or, on
+  // a dry run, would change).
+  std::string dependency_file;
+  bool dependency_recorded = false;
 
   // True when neither this package nor any subpackage changed anything.
   bool unchanged() const;
