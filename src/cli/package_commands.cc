@@ -143,7 +143,9 @@ void add_install(Cli& cli) {
 
 void add_status(Cli& cli) {
   auto* sub = cli.app.add_subcommand(
-      "status", "Show modified, missing and added files of an installed package (exit 1 when it differs)");
+      "status",
+      "Show how an installed package tree differs from its package files: changed, missing and extra files, "
+      "missing, mismatched or unrecorded packages (exit 1 when anything is dirty)");
   auto o = std::make_shared<commands::StatusOptions>();
   auto ignore_file = std::make_shared<std::string>();
   auto as_json = std::make_shared<bool>(false);
@@ -156,28 +158,18 @@ void add_status(Cli& cli) {
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
       auto r = commands::status(ctx, *o);
       if (*as_json) {
-        json packages = json::array();
-        for (const auto& p : r.packages) {
-          json j = {{"package", p.package_name}, {"version", p.version}, {"wrapp_file", p.wrapp_file},
-                    {"install_location", p.install_location}, {"clean", p.clean()},
-                    {"missing_package_file", p.missing_marker}};
-          for (const char* k : {"modified", "missing", "added"}) j[k] = json::array();
-          for (const auto& e : p.entries) j[commands::status_kind_name(e.kind)].push_back(e.relative_path);
-          packages.push_back(std::move(j));
-        }
-        out(json({{"clean", r.clean()}, {"install_state", r.install_state}, {"packages", std::move(packages)}}).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
-      } else {
-        if (!r.install_state.empty()) out(r.install_state + "\n");
-        for (const auto& p : r.packages) {
-          if (p.missing_marker) {
-            out(fmt::format("{} {}: package file missing: {}\n", p.package_name, p.version,
-                            commands::parse_location(p.wrapp_file).display()));
-            continue;
-          }
-          out(fmt::format("{} {} at {}: {}\n", p.package_name, p.version,
-                          commands::parse_location(p.install_location).display(),
-                          p.clean() ? "unmodified" : "modified"));
-          for (const auto& e : p.entries) out(fmt::format("  {:<9} {}\n", commands::status_kind_name(e.kind), e.relative_path));
+        out(commands::to_json(r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+        return r.clean() ? 0 : 1;
+      }
+      if (!r.install_state.empty()) out(r.install_state + "\n");
+      for (const auto& p : r.packages) {
+        out(fmt::format("{} {} at {}: {}\n", p.package_name, p.version,
+                        commands::parse_location(p.install_location).display(), p.clean() ? "clean" : "dirty"));
+        for (const auto& i : p.items) {
+          // The header says it; the items after it say what.
+          if (i.type == commands::StatusItemType::kPackageModified) continue;
+          out(fmt::format("  {:<24} {}\n", commands::status_item_type_name(i.type),
+                          i.relative_path.empty() ? i.message : i.relative_path));
         }
       }
       return r.clean() ? 0 : 1;

@@ -315,8 +315,9 @@ class CommandTest : public ::testing::Test {
     Session s;
     return list_repo(s.ctx, repo);
   }
-  // One line per finding ("modified a.txt"), and the install state: empty
-  // when the installed package is clean.
+  // One line per finding ("item_differs a.txt", "package_missing lib"),
+  // package_modified left out (the other lines say what), and the install
+  // state: empty when the installed package tree is clean.
   std::vector<std::string> status_lines(const Url& dest) {
     Session s;
     StatusOptions o;
@@ -324,8 +325,11 @@ class CommandTest : public ::testing::Test {
     auto result = status(s.ctx, o);
     std::vector<std::string> out;
     for (const auto& p : result.packages) {
-      if (p.missing_marker) out.push_back("missing marker of " + p.package_name);
-      for (const auto& e : p.entries) out.push_back(std::string(status_kind_name(e.kind)) + " " + e.relative_path);
+      for (const auto& i : p.items) {
+        if (i.type == StatusItemType::kPackageModified) continue;
+        out.push_back(std::string(status_item_type_name(i.type)) + " " +
+                      (i.relative_path.empty() ? i.package_name : i.relative_path));
+      }
     }
     if (!result.install_state.empty()) out.push_back(result.install_state);
     return out;

@@ -153,6 +153,8 @@ def test_create_of_the_folder_records_the_installs(wrapp, project, tmp_path):
     repo, proj, file = project
     assert wrapp("install", "lib", "2", proj / "libs" / "lib", "--repo", repo, "--dependency-file", file).returncode == 0
     assert wrapp("install", "tool", "1", proj / "tools", "--repo", repo, "--dependency-file", file).returncode == 0
+    r = wrapp("status", file)
+    assert r.returncode == 1 and "package_no_catalog" in r.stdout, str(r)
     r = wrapp("create", "proj", "1", proj, "--repo", repo, "--check-subpackage")
     assert r.returncode == 0, str(r)
     info = read_json(repo_wrapp(repo, "proj", "1"))
