@@ -85,6 +85,10 @@ std::string relative_destination_in(const Url& file, const Url& destination) {
 }
 
 void check_can_record(const model::PackageInfo& info, const Url& file, const model::Dependency& dep) {
+  if (info.name == dep.package && dep.relative_destination.empty()) {
+    fail_with(ErrorCode::kBadInput, "'{}' is package '{}' itself, installed in its own folder: it cannot record "
+              "itself as its dependency", file.display(), dep.package);
+  }
   for (const auto& d : info.dependencies) {
     if (d.package != dep.package || d.relative_destination == dep.relative_destination) continue;
     fail_with(ErrorCode::kBadInput,

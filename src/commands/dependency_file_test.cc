@@ -109,6 +109,14 @@ TEST_P(DependencyFile, APackageIsRecordedInOnePlaceOnly) {
   EXPECT_EQ(snapshot(root(), false), before);
 }
 
+TEST_P(DependencyFile, APackageDoesNotRecordItselfInItsOwnFolder) {
+  create_package("proj", "1", root("src-proj"), repo_, {{"p.txt", "p\n"}});
+  auto before = snapshot(root(), false);
+  auto refused = failure_of([&] { record("proj", "1", ""); });
+  EXPECT_EQ(code_of(refused), "bad_input") << refused.what();
+  EXPECT_EQ(snapshot(root(), false), before);
+}
+
 TEST_P(DependencyFile, DryRunRecordsNothing) {
   auto before = snapshot(root());
   auto r = record("lib", "1", "libs/lib", {.dry_run = true});

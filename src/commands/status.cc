@@ -153,11 +153,6 @@ class TreeReader {
   }
 
   std::vector<Installed>& packages() { return packages_; }
-  // The index of the package whose file this is, if it is one of the tree.
-  std::optional<size_t> find(const Url& wrapp_file) const {
-    auto it = index_.find(wrapp_file.str());
-    return it == index_.end() ? std::nullopt : std::optional<size_t>(it->second);
-  }
 
  private:
   size_t add(const Url& wrapp_file, const std::string& location_rel, const std::string& name,
@@ -268,8 +263,12 @@ struct Stray {
 // nor one of a stray package's (those are that package's files, reported
 // once as its extra_package). A stray package that another stray lists as
 // a dependency at its place is that one's subpackage, not reported again.
-void find_extras(CommandContext& ctx, const Url& top, TreeReader& tree, const std::vector<storage::ListEntry>& entries) {
-  auto& packages = tree.packages();
+void find_extras(CommandContext& ctx, const Url& top, std::vector<Installed>& packages,
+                 const std::vector<storage::ListEntry>& entries) {
+  // The package files of the tree, relative to the top (compared as text:
+  // a walked name need not make a valid Url).
+  std::set<std::string> tree_files;
+  for (const auto& p : packages) tree_files.insert(join_rel(p.location_rel, Url::parse(p.status.wrapp_file).name()));
   auto claimed_by = [](const std::string& path, const std::string& dir, const model::PackageInfo& info) {
     if (!info.catalog || !below(path, dir)) return false;
     return info.catalog->find(dir.empty() ? std::string_view(path) : std::string_view(path).substr(dir.size() + 1)) !=
@@ -280,11 +279,13 @@ void find_extras(CommandContext& ctx, const Url& top, TreeReader& tree, const st
   for (const auto& e : entries) {
     const std::string& path = e.relative_path;
     if (is_wrapp_file_name(base_name(path))) {
-      if (tree.find(top.join(path))) continue;
+      if (tree_files.count(path)) continue;
       Stray s{path, std::nullopt, ""};
       try {
         s.info = read_package_info(ctx, top.join(path));
       } catch (const FailedCommand& error) {
+        s.error = error.what();
+      } catch (const StorageError& error) {
         s.error = error.what();
       }
       strays.push_back(std::move(s));
@@ -459,7 +460,7 @@ StatusResult status(CommandContext& ctx, const StatusOptions& opt) {
   }
   auto& packages = tree.packages();
   check_catalogs(ctx, top, packages, entries);
-  find_extras(ctx, top, tree, entries);
+  find_extras(ctx, top, packages, entries);
   add_package_items(packages);
 
   StatusResult result;

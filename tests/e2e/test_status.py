@@ -324,3 +324,15 @@ def test_package_file_without_catalog_is_reported_and_its_installs_checked(wrapp
     assert status_types(packages["lib"]) == [("package_modified", None), ("item_missing", "l.txt")]
     assert status_types(packages["proj"]) == [
         ("package_no_catalog", None), ("subpackage_modified", "libs/lib/.lib.wrapp")]
+
+
+def test_stray_package_file_that_cannot_be_read_is_still_reported(wrapp, installed):
+    _, dest = installed
+    (dest / "broken.wrapp").write_text("{ not json")
+    (dest / "back\\slash.wrapp").write_text("{}")
+    r = wrapp("status", marker(dest, "p"), "--json")
+    assert r.returncode == 1, str(r)
+    p = json.loads(r.stdout)["packages"][0]
+    assert status_types(p) == [
+        ("package_modified", None), ("extra_package", "back\\slash.wrapp"), ("extra_package", "broken.wrapp")]
+    assert "broken.wrapp" in p["items"][2]["status_message"], p
