@@ -198,6 +198,14 @@ def test_install_uses_the_destinations_wrappignore_and_still_refuses_modified_fi
     assert (dest / ".wrappignore").read_text() == "*.txt\n"
 
 
+def test_install_with_a_missing_ignore_file_changes_nothing(wrapp, project, tmp_path):
+    repo, _, _ = project
+    before = snapshot(tmp_path)
+    r = wrapp("install", "lib", "1", tmp_path / "dest", "--repo", repo, "--ignore-file", tmp_path / "no-rules")
+    assert r.returncode == 1 and "no-rules" in r.stderr, str(r)
+    assert snapshot(tmp_path) == before
+
+
 # --------------------------------------------------------------------------------------------
 # create refuses subpackages that could not install
 
