@@ -20,22 +20,22 @@ class DependencyWalk {
     for (const auto& d : deps) {
       std::string repo_text = d.repository.empty() ? parent_repo.str() : d.repository;
       std::optional<Url> repo;
-      std::optional<model::PackageInfo> info;
+      std::optional<RepoPackageFile> found;
       try {
         repo = parse_location(repo_text);
         Url file = repo_marker_url(*repo, d.package, d.version);
         if (!seen_.insert(file.str()).second) continue;
         check_package_depth(depth, file);
-        info = read_package_info(ctx_, file);
+        found = find_repo_package(ctx_, *repo, d.package, d.version);  // either file name
       } catch (const FailedCommand& e) {
         unresolved_.push_back({d, repo_text, e.what(), needed_by});
         continue;
       }
-      if (!info) {
+      if (!found) {
         unresolved_.push_back({d, repo->str(), "", needed_by});
         continue;
       }
-      if (closure_) check(*repo, info->dependencies, d.package + " " + d.version, depth + 1);
+      if (closure_) check(*repo, found->info.dependencies, d.package + " " + d.version, depth + 1);
     }
   }
 

@@ -291,6 +291,16 @@ TEST_P(DependencyFile, CheckSubpackageFindsVersionsMissingFromTheirRepositories)
   EXPECT_FALSE(exists(version_url(repo_, "proj", "3")));
 }
 
+TEST_P(DependencyFile, CheckSubpackageFindsAVersionUnderTheOlderFileName) {
+  record("lib", "1", "libs/lib");
+  Url canonical = repo_marker_url(repo_, "lib", "1");
+  std::string text = get(canonical);
+  store(canonical).remove(canonical);
+  put(version_url(repo_, "lib", "1").join("lib.wrapp"), text);
+  auto created = create_package("proj", "1", proj_, repo_, {}, [](CreateOptions& o) { o.check_subpackage = true; });
+  EXPECT_EQ(created.package.dependencies.size(), 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, DependencyFile, ::testing::Values("local", "memory"), backend_name);
 
 }  // namespace
