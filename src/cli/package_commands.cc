@@ -48,6 +48,9 @@ void add_create(Cli& cli) {
   sub->add_flag("--skip-dirty-check", o->skip_dirty_check, "Do not verify that nested subpackages are unmodified");
   auto tags = std::make_shared<bool>(false);
   sub->add_flag("--tags", *tags, "Also capture tags (no storage of this build has tags; a catalog's recorded tags are kept)");
+  sub->add_flag("--check-subpackage", o->check_subpackage,
+                "Verify that every subpackage version exists in its repository (and theirs, recursively) before "
+                "publishing");
   add_generic_options(*sub, cli.generic);
   sub->callback([&cli, o, ignore_file, tags] {
     if (!ignore_file->empty()) o->ignore_file = *ignore_file;
@@ -70,6 +73,8 @@ void add_install(Cli& cli) {
   auto o = std::make_shared<commands::InstallOptions>();
   auto link_mode = std::make_shared<std::string>("copy");
   auto patch = std::make_shared<std::string>();
+  auto ignore_file = std::make_shared<std::string>();
+  auto dependency_file = std::make_shared<std::string>();
   sub->add_option("package_name", o->package_name, "Name of the package")->required();
   sub->add_option("version", o->version, "Version to install")->required();
   sub->add_option("destination", o->destination, "Folder to install into")->required();
@@ -77,15 +82,23 @@ void add_install(Cli& cli) {
   sub->add_option("--patch", *patch,
                   "Keep locally changed files that conflict, install everything else, and write the operations "
                   "that take the new version on those paths into this patch file (for apply-patch)");
+  sub->add_option("--dependency-file", *dependency_file,
+                  "A .wrapp file (e.g. made by 'wrapp new') whose folder holds DESTINATION: record the installed "
+                  "package as a dependency in it");
+  sub->add_option("--ignore-file", *ignore_file,
+                  "Ignore rules instead of DESTINATION/.wrappignore: an ignored file that is not the package's is "
+                  "overwritten instead of being a conflict");
   sub->add_option("--link-mode", *link_mode,
                   "copy: new files; hardlink: share the repository's (read-only) files; reflink: copy-on-write "
                   "clones where the file system has them. Both fall back to copy.")
       ->check(CLI::IsMember({"copy", "hardlink", "reflink"}))
       ->capture_default_str();
   add_generic_options(*sub, cli.generic);
-  sub->callback([&cli, o, link_mode, patch] {
+  sub->callback([&cli, o, link_mode, patch, ignore_file, dependency_file] {
     o->link_mode = commands::parse_link_mode(*link_mode);
     if (!patch->empty()) o->patch_file = *patch;
+    if (!ignore_file->empty()) o->ignore_file = *ignore_file;
+    if (!dependency_file->empty()) o->dependency_file = *dependency_file;
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
       auto r = commands::install(ctx, *o);
       // The whole tree: a subpackage may change while its parent does not.
@@ -134,6 +147,12 @@ void add_install(Cli& cli) {
                           o->version, file));
         }
       }
+      if (!r.dependency_file.empty()) {
+        std::string file = commands::parse_location(r.dependency_file).display();
+        out(!r.dependency_recorded ? fmt::format("{} already records {} {}\n", file, o->package_name, o->version)
+            : ctx.dry_run          ? fmt::format("would record {} {} in {}\n", o->package_name, o->version, file)
+                                   : fmt::format("recorded {} {} in {}\n", o->package_name, o->version, file));
+      }
       return 0;
     });
   });
@@ -141,7 +160,9 @@ void add_install(Cli& cli) {
 
 void add_status(Cli& cli) {
   auto* sub = cli.app.add_subcommand(
-      "status", "Show modified, missing and added files of an installed package (exit 1 when it differs)");
+      "status",
+      "Show how an installed package tree differs from its package files: changed, missing and extra files, "
+      "missing, mismatched or unrecorded packages (exit 1 when anything is dirty)");
   auto o = std::make_shared<commands::StatusOptions>();
   auto ignore_file = std::make_shared<std::string>();
   auto as_json = std::make_shared<bool>(false);
@@ -154,28 +175,18 @@ void add_status(Cli& cli) {
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
       auto r = commands::status(ctx, *o);
       if (*as_json) {
-        json packages = json::array();
-        for (const auto& p : r.packages) {
-          json j = {{"package", p.package_name}, {"version", p.version}, {"wrapp_file", p.wrapp_file},
-                    {"install_location", p.install_location}, {"clean", p.clean()},
-                    {"missing_package_file", p.missing_marker}};
-          for (const char* k : {"modified", "missing", "added"}) j[k] = json::array();
-          for (const auto& e : p.entries) j[commands::status_kind_name(e.kind)].push_back(e.relative_path);
-          packages.push_back(std::move(j));
-        }
-        out(json({{"clean", r.clean()}, {"install_state", r.install_state}, {"packages", std::move(packages)}}).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
-      } else {
-        if (!r.install_state.empty()) out(r.install_state + "\n");
-        for (const auto& p : r.packages) {
-          if (p.missing_marker) {
-            out(fmt::format("{} {}: package file missing: {}\n", p.package_name, p.version,
-                            commands::parse_location(p.wrapp_file).display()));
-            continue;
-          }
-          out(fmt::format("{} {} at {}: {}\n", p.package_name, p.version,
-                          commands::parse_location(p.install_location).display(),
-                          p.clean() ? "unmodified" : "modified"));
-          for (const auto& e : p.entries) out(fmt::format("  {:<9} {}\n", commands::status_kind_name(e.kind), e.relative_path));
+        out(commands::to_json(r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+        return r.clean() ? 0 : 1;
+      }
+      if (!r.install_state.empty()) out(r.install_state + "\n");
+      for (const auto& p : r.packages) {
+        out(fmt::format("{} {} at {}: {}\n", p.package_name, p.version,
+                        commands::parse_location(p.install_location).display(), p.clean() ? "clean" : "dirty"));
+        for (const auto& i : p.items) {
+          // The header says it; the items after it say what.
+          if (i.type == commands::StatusItemType::kPackageModified) continue;
+          out(fmt::format("  {:<24} {}\n", commands::status_item_type_name(i.type),
+                          i.relative_path.empty() ? i.message : i.relative_path));
         }
       }
       return r.clean() ? 0 : 1;
@@ -195,11 +206,16 @@ void add_uninstall(Cli& cli) {
   sub->callback([&cli, o] {
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
       auto r = commands::uninstall(ctx, *o);
-      if (ctx.dry_run) {
+      // Not installed: only the record of a package gone from its folder.
+      if (r.was_installed && ctx.dry_run) {
         out(fmt::format("would uninstall {} from {}\n", o->package_name, o->install_location));
-      } else {
+      } else if (r.was_installed) {
         out(fmt::format("uninstalled {} from {}: {} files removed\n", o->package_name, o->install_location,
                         r.files_removed));
+      }
+      if (r.record_removed) {
+        out(fmt::format("{} the record of {} from {}\n", ctx.dry_run ? "would remove" : "removed", o->package_name,
+                        commands::parse_location(r.dependency_file).display()));
       }
       return 0;
     });

@@ -248,14 +248,44 @@ class CommandTest : public ::testing::Test {
 
   // -- commands, each in a session of its own --------------------------------
 
-  CreateResult create_pkg(const Url& src, const Url& repo, const std::string& version, SessionOptions so = {}) {
+  // Creates `name` `version` in `repo` from `src`, which holds `files`
+  // besides whatever is already there (installed subpackages).
+  CreateResult create_package(const std::string& name, const std::string& version, const Url& src, const Url& repo,
+                              const Files& files = {}, const std::function<void(CreateOptions&)>& tweak = {},
+                              SessionOptions so = {}) {
+    put_tree(src, files);
     Session s(so);
     CreateOptions o;
-    o.package_name = kPkg;
+    o.package_name = name;
     o.version = version;
     o.source = src.str();
     o.repo = repo.str();
+    if (tweak) tweak(o);
     return create(s.ctx, o);
+  }
+  InstallResult install_package(const std::string& name, const std::string& version, const Url& dest,
+                                const Url& repo, const std::function<void(InstallOptions&)>& tweak = {},
+                                SessionOptions so = {}) {
+    Session s(so);
+    InstallOptions o;
+    o.package_name = name;
+    o.version = version;
+    o.destination = dest.str();
+    o.repo = repo.str();
+    if (tweak) tweak(o);
+    return install(s.ctx, o);
+  }
+  UninstallResult uninstall_package(const std::string& name, const Url& location, bool force,
+                                    SessionOptions so = {}) {
+    Session s(so);
+    UninstallOptions o;
+    o.package_name = name;
+    o.install_location = location.str();
+    o.force = force;
+    return uninstall(s.ctx, o);
+  }
+  CreateResult create_pkg(const Url& src, const Url& repo, const std::string& version, SessionOptions so = {}) {
+    return create_package(kPkg, version, src, repo, {}, {}, so);
   }
   // Both versions of the package, from sources below `sources`, into `repo`.
   void publish_both(const Url& sources, const Url& repo) {
@@ -265,21 +295,10 @@ class CommandTest : public ::testing::Test {
     create_pkg(sources.join("src2"), repo, "2");
   }
   InstallResult install_pkg(const Url& repo, const Url& dest, const std::string& version, SessionOptions so = {}) {
-    Session s(so);
-    InstallOptions o;
-    o.package_name = kPkg;
-    o.version = version;
-    o.destination = dest.str();
-    o.repo = repo.str();
-    return install(s.ctx, o);
+    return install_package(kPkg, version, dest, repo, {}, so);
   }
   UninstallResult uninstall_pkg(const Url& dest, bool force, SessionOptions so = {}) {
-    Session s(so);
-    UninstallOptions o;
-    o.package_name = kPkg;
-    o.install_location = dest.str();
-    o.force = force;
-    return uninstall(s.ctx, o);
+    return uninstall_package(kPkg, dest, force, so);
   }
   MirrorResult mirror_pkg(const Url& from, const Url& to, const std::string& version, bool resume = false,
                           SessionOptions so = {}) {
@@ -296,8 +315,9 @@ class CommandTest : public ::testing::Test {
     Session s;
     return list_repo(s.ctx, repo);
   }
-  // One line per finding ("modified a.txt"), and the install state: empty
-  // when the installed package is clean.
+  // One line per finding ("item_differs a.txt", "package_missing lib"),
+  // package_modified left out (the other lines say what), and the install
+  // state: empty when the installed package tree is clean.
   std::vector<std::string> status_lines(const Url& dest) {
     Session s;
     StatusOptions o;
@@ -305,8 +325,11 @@ class CommandTest : public ::testing::Test {
     auto result = status(s.ctx, o);
     std::vector<std::string> out;
     for (const auto& p : result.packages) {
-      if (p.missing_marker) out.push_back("missing marker of " + p.package_name);
-      for (const auto& e : p.entries) out.push_back(std::string(status_kind_name(e.kind)) + " " + e.relative_path);
+      for (const auto& i : p.items) {
+        if (i.type == StatusItemType::kPackageModified) continue;
+        out.push_back(std::string(status_item_type_name(i.type)) + " " +
+                      (i.relative_path.empty() ? i.package_name : i.relative_path));
+      }
     }
     if (!result.install_state.empty()) out.push_back(result.install_state);
     return out;

@@ -126,13 +126,13 @@ class Safety : public BackendTest {
     EXPECT_EQ(actions_of(rerun.plan)["copy"], Paths{"z.txt"});
     EXPECT_EQ(installed_version(at.dest), "2");
     EXPECT_EQ(contents(at.dest), with_mine(v2_files()));
-    EXPECT_EQ(status_lines(at.dest), Paths{"added mine.txt"});
+    EXPECT_EQ(status_lines(at.dest), Paths{"extra_item mine.txt"});
   }
   void expect_undone_by_installing_the_old_version(const Interrupted& at) {
     install_pkg(at.repo, at.dest, "1");
     EXPECT_EQ(installed_version(at.dest), "1");
     EXPECT_EQ(contents(at.dest), with_mine(v1_files()));
-    EXPECT_EQ(status_lines(at.dest), Paths{"added mine.txt"});
+    EXPECT_EQ(status_lines(at.dest), Paths{"extra_item mine.txt"});
   }
   void expect_removed_by_uninstall_force(const Interrupted& at) {
     uninstall_pkg(at.dest, /*force=*/true);
@@ -354,7 +354,7 @@ TEST_P(SubpackageUpdate, SubpackageWithoutItsMarkerIsRemovedByGoingBack) {
   EXPECT_FALSE(exists(at.dest.join("lib/.lib.wrapp")));
   install_pkg(at.repo, at.dest, "1");
   EXPECT_EQ(contents(at.dest), with_mine(v1_files()));
-  EXPECT_EQ(status_lines(at.dest), Paths{"added mine.txt"});
+  EXPECT_EQ(status_lines(at.dest), Paths{"extra_item mine.txt"});
 }
 
 TEST_P(SubpackageUpdate, SubpackageWithItsMarkerIsRemovedByGoingBack) {
@@ -362,7 +362,7 @@ TEST_P(SubpackageUpdate, SubpackageWithItsMarkerIsRemovedByGoingBack) {
   EXPECT_TRUE(exists(at.dest.join("lib/.lib.wrapp"))) << "lib is installed before its parent's files";
   install_pkg(at.repo, at.dest, "1");
   EXPECT_EQ(contents(at.dest), with_mine(v1_files()));
-  EXPECT_EQ(status_lines(at.dest), Paths{"added mine.txt"});
+  EXPECT_EQ(status_lines(at.dest), Paths{"extra_item mine.txt"});
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SubpackageUpdate, ::testing::Values("local", "memory"), backend_name);

@@ -60,7 +60,7 @@ TEST_P(Lifecycle, InstallThenStatusSeesEveryChange) {
   store(dest).remove(dest.join("dir/c.txt"));
   put(dest.join("dir/extra.txt"), "mine\n");
   EXPECT_EQ(status_lines(dest),
-            (Paths{"modified a.txt", "missing dir/c.txt", "added dir/extra.txt", "modified keep.txt"}));
+            (Paths{"item_differs a.txt", "item_missing dir/c.txt", "extra_item dir/extra.txt", "item_differs keep.txt"}));
 }
 
 TEST_P(Lifecycle, CheckReportsDamageMissingFilesAndStrays) {

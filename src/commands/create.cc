@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "commands/catalog.h"
+#include "commands/dependency_check.h"
 #include "commands/file_ops.h"
 #include "commands/list_repo.h"
 #include "commands/publish.h"
@@ -34,6 +35,7 @@ struct SourceFile {
 struct Collected {
   std::vector<SourceFile> files;
   std::vector<model::Dependency> dependencies;
+  std::vector<Url> dependency_files;  // the package file each dependency was found as
 };
 
 std::string parent_dir(std::string_view rel) {
@@ -122,6 +124,7 @@ Collected collect_tree(CommandContext& ctx, const CreateOptions& opt, const Url&
       continue;  // installed by its owner
     }
     out.dependencies.push_back({m.info.name, m.info.version, m.info.repository.value_or(""), m.dir});
+    out.dependency_files.push_back(m.url);
   }
   for (const auto& e : entries) {
     if (excluded.count(e.relative_path)) continue;
@@ -152,6 +155,39 @@ Collected collect_catalog(CommandContext& ctx, const Url& catalog_url, const std
     out.files.push_back({item.relative_path, from, *info, item.hash, item.extra});
   }
   return out;
+}
+
+// Refuses subpackages the new version could not install, naming their
+// package files: one that records no repository is installed from the
+// version's own repository, which must hold it (a `wrapp new --catalog` file
+// that was never published has none); with --check-subpackage, every
+// version of the dependency closure must be where it is recorded.
+void check_subpackages_install(CommandContext& ctx, const Url& repo, const Collected& collected, bool all) {
+  std::string problems;
+  std::vector<std::string> payload;
+  for (size_t i = 0; i < collected.dependencies.size(); ++i) {
+    const auto& dep = collected.dependencies[i];
+    if (!all && !dep.repository.empty()) continue;
+    for (const auto& u : unresolved_dependencies(ctx, repo, {dep}, all)) {
+      std::string line = fmt::format("{}: package '{}' {} ", collected.dependency_files[i].display(),
+                                     u.dependency.package, u.dependency.version);
+      if (u.needed_by.empty() && dep.repository.empty() && u.error.empty()) {
+        line += fmt::format("records no repository, and '{}' does not have that version", repo.display());
+      } else if (u.error.empty()) {
+        line += fmt::format("not found in repository '{}'", u.repository);
+      } else {
+        line += fmt::format("in repository '{}' cannot be read ({})", u.repository, u.error);
+      }
+      if (!u.needed_by.empty()) line += fmt::format(", which '{}' depends on", u.needed_by);
+      payload.push_back(line);
+      problems += "\n  " + line;
+    }
+  }
+  if (problems.empty()) return;
+  throw FailedCommand(fmt::format("these subpackages could not be installed from the new version; install them from "
+                                  "a repository, or create them in '{}' first, and run create again:{}",
+                                  repo.display(), problems),
+                      ErrorCode::kNotFound, std::move(payload));
 }
 
 // Clones `from` (a file of an earlier version) to `to` copy-on-write, then
@@ -230,6 +266,7 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   } else {
     collected = collect_tree(ctx, opt, src, repo);
     source_root = src.str();
+    check_subpackages_install(ctx, repo, collected, opt.check_subpackage);
   }
 
   // Files whose hash is already known (hash cache) and that an earlier

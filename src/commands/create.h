@@ -19,6 +19,9 @@ struct CreateOptions {
   std::optional<std::string> repo;         // required for local sources
   std::optional<std::string> ignore_file;  // instead of <source>/.wrappignore
   bool skip_dirty_check = false;           // do not verify nested subpackages
+  // Read every subpackage version's package file in its repository (and
+  // theirs, through the whole dependency closure) before publishing.
+  bool check_subpackage = false;
 };
 
 struct CreateResult {
@@ -31,7 +34,10 @@ struct CreateResult {
 // rules; nested .wrapp files become dependencies and their files are left
 // out); plan the copies; copy (hashing while copying); sync; write the
 // .wrapp file last. FailedCommand when the version exists, the source is
-// missing, or a subpackage is modified or has no catalog.
+// missing, or a subpackage is modified, has no catalog, or could not be
+// installed from the new version (it records no repository and the target
+// repository lacks it; with check_subpackage: any version of the closure is
+// missing where it is recorded).
 CreateResult create(CommandContext& ctx, const CreateOptions& options);
 
 }  // namespace wrapp::commands

@@ -6,6 +6,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "commands/dependency_file.h"
 #include "commands/install_lock.h"
 #include "commands/item_source.h"
 #include "commands/patch_file.h"
@@ -130,6 +131,11 @@ class Planner {
   // install --patch: the conflicts left as they are, and the operations
   // taking the new version there.
   std::optional<model::Patch>& deferred() { return deferred_; }
+
+  // The destination's ignore rules, as status applies them (paths relative
+  // to the top destination): an ignored file that is not the package's is
+  // expendable, like an ignored file in git, and is overwritten.
+  void set_ignore_rules(model::IgnoreEvaluator rules) { ignores_ = std::move(rules); }
 
   // Once the whole new tree is planned: the subpackages each installed
   // version had that the new tree no longer installs at the same place.
@@ -417,6 +423,7 @@ class Planner {
         }
         return;
       }
+      if (!o && !k && ignores_.is_ignored(p.location.empty() ? path : p.location + "/" + path)) return copy();
       content_conflict(p, path, o || k ? "modified" : "not part of the package; install would overwrite it",
                        model::CatalogItem{path, target.str(), current, info->size}, o, n, n ? new_source() : "");
     });
@@ -441,6 +448,7 @@ class Planner {
   std::vector<Conflict> conflicts_;
   std::vector<ItemFailure> unreadable_;
   std::optional<model::Patch> deferred_;
+  model::IgnoreEvaluator ignores_;
 };
 
 // The error for a refused install: the message lists every conflict, and
@@ -664,7 +672,10 @@ InstallResult install_locked(CommandContext& ctx, const InstallOptions& opt, con
 
 }  // namespace
 
-InstallResult install(CommandContext& ctx, const InstallOptions& opt) {
+namespace {
+
+// The install itself, without the dependency file.
+InstallResult install_into(CommandContext& ctx, const InstallOptions& opt) {
   Url top = parse_location(opt.destination);
   refuse_inside_packages(top, "install destination");
   auto& store = ctx.store(top);
@@ -690,11 +701,34 @@ InstallResult install(CommandContext& ctx, const InstallOptions& opt) {
   }
 }
 
+}  // namespace
+
+InstallResult install(CommandContext& ctx, const InstallOptions& opt) {
+  if (!opt.dependency_file || !opt.repo) return install_into(ctx, opt);
+  // Checked before anything changes: the file is a package file, the
+  // destination lies in its folder, and it records the package nowhere else.
+  Url file = parse_location(*opt.dependency_file);
+  auto recorder = require_package_info(ctx, file, "dependency file");
+  model::Dependency dep{opt.package_name, opt.version, parse_location(*opt.repo).str(),
+                        relative_destination_in(file, parse_location(opt.destination))};
+  check_can_record(recorder, file, dep);
+  InstallResult result = install_into(ctx, opt);
+  result.dependency_file = file.str();
+  if (ctx.dry_run) {
+    result.dependency_recorded =
+        std::find(recorder.dependencies.begin(), recorder.dependencies.end(), dep) == recorder.dependencies.end();
+  } else {
+    result.dependency_recorded = record_dependency(ctx, file, dep);
+  }
+  return result;
+}
+
 namespace {
 
 InstallResult install_locked(CommandContext& ctx, const InstallOptions& opt, const Url& top,
                              std::unique_ptr<storage::Lock>& lock, const std::optional<InstallIntent>& interrupted) {
   Planner planner(ctx, top, interrupted ? &*interrupted : nullptr, opt.patch_file.has_value());
+  planner.set_ignore_rules(load_ignore_rules(ctx, top, opt.ignore_file));
   std::set<std::string> visiting;
   PackagePlan plan = planner.plan(opt, visiting);
   planner.plan_drops(plan);

@@ -26,6 +26,14 @@ struct InstallOptions {
   // with the conflict. Other conflicts (links, folders in the way) still
   // refuse.
   std::optional<std::string> patch_file;
+  // Ignore rules for the destination, instead of <destination>/.wrappignore
+  // (as status uses them): a file at an ignored path that is not the
+  // package's is no conflict, install overwrites it.
+  std::optional<std::string> ignore_file;
+  // A package file (a `wrapp new` file) whose folder holds the destination:
+  // after the install, the dependency {package, version, repository,
+  // relative destination} is recorded in it (dependency_file.h).
+  std::optional<std::string> dependency_file;
 };
 
 struct InstallResult {
@@ -39,6 +47,10 @@ struct InstallResult {
   // install --patch (top package only): what was left as it is, and the
   // operations that take the new version there; written to patch_file.
   std::optional<model::Patch> patch;
+  // With a dependency file: its URL, and whether its record changed (or, on
+  // a dry run, would change).
+  std::string dependency_file;
+  bool dependency_recorded = false;
 
   // True when neither this package nor any subpackage changed anything.
   bool unchanged() const;

@@ -2,7 +2,9 @@
 
 #include <set>
 
+#include <fmt/ranges.h>
 
+#include "commands/dependency_file.h"
 #include "commands/file_ops.h"
 #include "commands/install_lock.h"
 #include "commands/repository.h"
@@ -66,19 +68,38 @@ UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& opt) {
 
   // Dependency-file mode: <folder>/.<other>.wrapp recording this package.
   std::optional<Url> dependency_file;
+  std::string recorded_at;  // the record's relative_destination
   Url location = given;
   if (!given_info->is_dir) {
     if (given.name() == model::wrapp_file_name(opt.package_name)) {
       location = given.parent();
     } else {
       auto parent = require_package_info(ctx, given, "package file");
-      auto it = std::find_if(parent.dependencies.begin(), parent.dependencies.end(),
-                             [&](const model::Dependency& d) { return d.package == opt.package_name; });
-      if (it == parent.dependencies.end()) {
-        fail("'{}' records no dependency on package '{}'", given.display(), opt.package_name);
+      std::vector<std::string> places;
+      for (const auto& d : parent.dependencies) {
+        if (d.package != opt.package_name) continue;
+        recorded_at = d.relative_destination;
+        places.push_back(d.relative_destination.empty() ? "." : d.relative_destination);
       }
-      location = it->relative_destination.empty() ? given.parent() : given.parent().join(it->relative_destination);
+      if (places.empty()) fail("'{}' records no dependency on package '{}'", given.display(), opt.package_name);
+      if (places.size() > 1) {
+        fail("'{}' records package '{}' at {} places ({}); uninstall it through one of its folders, and remove the "
+             "records from the file by hand",
+             given.display(), opt.package_name, places.size(), fmt::join(places, ", "));
+      }
+      location = recorded_at.empty() ? given.parent() : given.parent().join(recorded_at);
       dependency_file = given;
+      if (!store.stat(location.join(model::wrapp_file_name(opt.package_name)))) {
+        // Nothing installed there any more (removed by hand): only the
+        // record goes.
+        log::warn("package '{}' is not installed in '{}'; removing its record from '{}'", opt.package_name,
+                  location.display(), given.display());
+        UninstallResult result;
+        result.dependency_file = given.str();
+        result.was_installed = false;
+        result.record_removed = ctx.dry_run || remove_dependency(ctx, given, opt.package_name, recorded_at);
+        return result;
+      }
     }
   }
 
@@ -150,6 +171,10 @@ UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& opt) {
       }
     }
   }
+  if (dependency_file) {
+    result.dependency_file = dependency_file->str();
+    result.record_removed = ctx.dry_run;
+  }
   if (ctx.dry_run) return result;
   if (lock) lock->check();
 
@@ -186,13 +211,7 @@ UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& opt) {
 
   remove_emptied_folders(ctx, location, removed_paths);
 
-  if (dependency_file) {
-    auto parent = require_package_info(ctx, *dependency_file, "package file");
-    std::erase_if(parent.dependencies, [&](const model::Dependency& d) { return d.package == opt.package_name; });
-    storage::WriteOptions wopts;
-    wopts.overwrite = true;
-    storage::write_all(store, *dependency_file, parent.serialize(), wopts);
-  }
+  if (dependency_file) result.record_removed = remove_dependency(ctx, *dependency_file, opt.package_name, recorded_at);
   if (lock) lock->release();
   return result;
 }

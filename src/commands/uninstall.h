@@ -14,7 +14,10 @@ struct UninstallOptions {
   std::string package_name;
   // The install location (folder holding .<name>.wrapp), or a .wrapp file of
   // another package that recorded this one as a dependency (`wrapp new`
-  // file): then the dependency record is removed from that file too.
+  // file): then the package is uninstalled from the location that file
+  // records, and that record is removed from the file (by compare-and-swap,
+  // dependency_file.h). When nothing is installed there any more, only the
+  // record goes.
   std::string install_location;
   bool force = false;  // delete even modified files
 };
@@ -23,6 +26,11 @@ struct UninstallResult {
   std::vector<std::string> removed;  // URLs of the removed markers (subpackages first)
   size_t files_removed = 0;
   std::vector<StatusEntry> modified;  // what --force discarded (or would refuse on)
+  // Dependency-file mode: the file, and whether its record of the package
+  // was (or, on a dry run, would be) removed.
+  std::string dependency_file;
+  bool record_removed = false;
+  bool was_installed = true;  // false: only the record went (nothing was installed there)
 };
 
 // Steps: read the marker(s); find modified and missing files (recursively

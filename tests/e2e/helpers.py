@@ -274,6 +274,16 @@ def stderr_error_lines(stderr: str) -> list:
     return [l for l in stderr.splitlines() if l.startswith("error:")]
 
 
+def status_paths(package: dict, item_type: str) -> list:
+    """The relative paths of the items of one type of a package of `status --json`."""
+    return [i["relative_path"] for i in package["items"] if i["status_item_type"] == item_type]
+
+
+def status_types(package: dict) -> list:
+    """(type, relative_path) of every item of a package of `status --json`, in order."""
+    return [(i["status_item_type"], i["relative_path"]) for i in package["items"]]
+
+
 def mentions(text: str, path: Path) -> bool:
     """True if text names path, as a plain path or as a file:// URL."""
     return str(path) in text or url(path) in text

@@ -12,8 +12,8 @@ from helpers import COMMANDS, GENERIC_OPTIONS, hash_bytes, read_json, write_tree
 # Command-specific options each command's --help must mention.
 COMMAND_OPTIONS = {
     "version": [],
-    "create": ["--repo", "--catalog", "--ignore-file", "--skip-dirty-check"],
-    "install": ["--repo", "--link-mode", "--patch"],
+    "create": ["--repo", "--catalog", "--ignore-file", "--skip-dirty-check", "--check-subpackage"],
+    "install": ["--repo", "--link-mode", "--patch", "--dependency-file", "--ignore-file"],
     "status": ["--ignore-file", "--json"],
     "uninstall": ["--force"],
     "check": ["--recursive", "--json"],

@@ -11,7 +11,7 @@ import pytest
 
 from helpers import (
     expected_items, hash_bytes, list_dirs, list_files, marker, random_bytes, read_json, read_tree, repo_wrapp,
-    snapshot, url, version_dir, write_tree,
+    snapshot, status_paths, status_types, url, version_dir, write_tree,
 )
 
 V1 = {"keep.txt": "keep", "change.txt": "old", "drop.txt": "dropped later", "sub/inner.txt": "inner"}
@@ -113,7 +113,7 @@ def test_update_copies_only_changed_files(wrapp, tmp_path, two_versions):
     assert info["catalog"]["items"] == expected_items(V2, dest)
 
     r = wrapp("status", marker(dest, "p"), "--json")
-    assert json.loads(r.stdout)["packages"][0]["added"] == ["mine.txt", "sub/mine2.txt"], str(r)
+    assert status_paths(json.loads(r.stdout)["packages"][0], "extra_item") == ["mine.txt", "sub/mine2.txt"], str(r)
 
 
 def test_downgrade(wrapp, tmp_path, two_versions):
@@ -465,14 +465,15 @@ def test_install_installs_dependencies(wrapp, tmp_path, app_with_dependency):
     assert j["clean"] is True
     assert sorted(p["package"] for p in j["packages"]) == ["app", "lib"]
     for p in j["packages"]:
-        assert p["added"] == [], p
+        assert p["items"] == [], p
 
     (dest / "sub" / "l.txt").write_text("changed")
     r = wrapp("status", marker(dest, "app"), "--json")
     assert r.returncode == 1, str(r)
     by_name = {p["package"]: p for p in json.loads(r.stdout)["packages"]}
-    assert by_name["lib"]["modified"] == ["l.txt"]
-    assert by_name["app"]["clean"] is True
+    assert status_paths(by_name["lib"], "item_differs") == ["l.txt"]
+    # The parent's own files are unchanged; its subpackage is not.
+    assert status_types(by_name["app"]) == [("subpackage_modified", "sub/.lib.wrapp")]
 
 
 def test_uninstall_removes_dependencies(wrapp, tmp_path, app_with_dependency):
@@ -584,7 +585,8 @@ def test_many_files_round_trip(wrapp, tmp_path):
     r = wrapp("status", marker(dest, "many"), "--json")
     assert r.returncode == 1, str(r)
     p = json.loads(r.stdout)["packages"][0]
-    assert (p["modified"], p["missing"], p["added"]) == ([rel(1245)], [rel(1087)], ["d7/e3/extra.txt"])
+    assert (status_paths(p, "item_differs"), status_paths(p, "item_missing"), status_paths(p, "extra_item")) == (
+        [rel(1245)], [rel(1087)], ["d7/e3/extra.txt"])
     r = wrapp("check", repo_wrapp(repo, "many", "1"))
     assert r.returncode == 0, str(r)
     r = wrapp("uninstall", "many", dest, "--force")
