@@ -105,6 +105,13 @@ Writer::Writer(Sink sink, std::string origin) : impl_(std::make_unique<Impl>()) 
   impl_->a = archive_write_new();
   if (!impl_->a) throw std::bad_alloc();
   if (archive_write_set_format_pax_restricted(impl_->a) != ARCHIVE_OK) impl_->fail_call("format");
+  // The sink gets about a megabyte at a time (100 of tar's 10240-byte
+  // records, not a write call per record), and the end is padded to a whole
+  // record as tar(1) pads it.
+  if (archive_write_set_bytes_per_block(impl_->a, 100 * 10240) != ARCHIVE_OK ||
+      archive_write_set_bytes_in_last_block(impl_->a, 10240) != ARCHIVE_OK) {
+    impl_->fail_call("block size");
+  }
   if (archive_write_open(impl_->a, impl_.get(), nullptr, &Impl::on_write, nullptr) != ARCHIVE_OK) {
     impl_->fail_call("open");
   }
