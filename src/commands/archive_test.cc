@@ -149,6 +149,29 @@ TEST_P(Archives, ImportRefusesOtherContentAndOverwriteReplacesIt) {
   EXPECT_EQ(check_report(other, "2"), all_ok(v2_files()));
 }
 
+TEST_P(Archives, AVersionUnderTheOlderPackageFileNameCountsAsPublished) {
+  Url repo = root("repo"), other = root("other");
+  put_tree(root("src1"), v1_files());
+  put_tree(root("src2"), v2_files());
+  create_pkg(root("src1"), repo, "1");
+  create_pkg(root("src2"), other, "1");
+  export_pkg(other, "1", root("other-1.tar"));
+  // An older repository: `pkg.wrapp`, no `.pkg.wrapp`.
+  Url canonical = repo_marker_url(repo, kPkg, "1");
+  Url legacy = version_folder(repo, "1").join(legacy_wrapp_file_name(kPkg));
+  put(legacy, get(canonical));
+  store(canonical).remove(canonical);
+
+  auto refused = failure_of([&] { import_pkg(root("other-1.tar"), repo); });
+  EXPECT_EQ(code_of(refused), "already_exists") << refused.what();
+  EXPECT_EQ(contents(version_folder(repo, "1")), v1_files());
+
+  EXPECT_TRUE(import_pkg(root("other-1.tar"), repo, /*overwrite=*/true).replaced);
+  EXPECT_FALSE(exists(legacy));
+  EXPECT_TRUE(exists(canonical));
+  EXPECT_EQ(contents(version_folder(repo, "1")), v2_files());
+}
+
 TEST_P(Archives, DryRunsWriteNothing) {
   Url repo = root("repo"), other = root("other");
   put_tree(root("src1"), v1_files());

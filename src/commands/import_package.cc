@@ -374,7 +374,11 @@ ImportResult import_package(CommandContext& ctx, const ImportOptions& opt) {
   std::vector<bool> keep(catalog.items.size(), false);
   if (!ctx.dry_run) {
     if (result.replaced) {
-      ctx.store(publisher.marker()).remove(publisher.marker());
+      // The version stops existing first: its package file goes, under
+      // either name, before any of its files.
+      auto& store = ctx.store(folder);
+      store.remove(publisher.marker());
+      store.remove(folder.join(legacy_wrapp_file_name(name)));
       log::warn("unpublished {} {} in {} to replace it with the archive's content", name, version, repo.display());
     }
     std::vector<VersionPublisher::PlannedFile> planned;

@@ -56,8 +56,9 @@ class VersionPublisher {
 
   const storage::Url& version_folder() const { return version_; }
   const storage::Url& marker() const { return marker_; }
-  // The published package file, read after taking the lock; nullopt when
-  // the version is not published.
+  // The published package file (`.<name>.wrapp`, or an older repository's
+  // `<name>.wrapp`), read after taking the lock; nullopt when the version is
+  // not published.
   const std::optional<model::PackageInfo>& published() const { return published_; }
 
   // Step 4. For each planned path (relative) with its expected hash ("" when
