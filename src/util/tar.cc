@@ -72,6 +72,15 @@ struct Writer::Impl {
   std::string member;
   uint64_t remaining = 0;
 
+  // Here, not in ~Writer: a constructor that throws leaves no Writer to
+  // destroy, only its Impl.
+  ~Impl() {
+    if (!a) return;
+    Utf8Names names;
+    abandoned = !finished;  // an unfinished archive: nothing more reaches the sink
+    archive_write_free(a);
+  }
+
   static la_ssize_t on_write(archive*, void* self, const void* data, size_t len) {
     auto* impl = static_cast<Impl*>(self);
     if (impl->abandoned) return static_cast<la_ssize_t>(len);
@@ -117,12 +126,7 @@ Writer::Writer(Sink sink, std::string origin) : impl_(std::make_unique<Impl>()) 
   }
 }
 
-Writer::~Writer() {
-  if (!impl_->a) return;
-  Utf8Names names;
-  impl_->abandoned = !impl_->finished;
-  archive_write_free(impl_->a);
-}
+Writer::~Writer() = default;
 
 void Writer::begin_file(std::string_view path, uint64_t size, uint32_t mode, int64_t mtime) {
   Impl& w = *impl_;
@@ -182,6 +186,12 @@ struct Reader::Impl {
   std::vector<char> buffer;
   std::exception_ptr failure;
 
+  ~Impl() {
+    if (!a) return;
+    Utf8Names names;
+    archive_read_free(a);
+  }
+
   static la_ssize_t on_read(archive*, void* self, const void** out) {
     auto* impl = static_cast<Impl*>(self);
     try {
@@ -230,11 +240,7 @@ Reader::Reader(Source source, std::string origin) : impl_(std::make_unique<Impl>
   if (archive_read_open1(a) != ARCHIVE_OK) impl_->fail_call();
 }
 
-Reader::~Reader() {
-  if (!impl_->a) return;
-  Utf8Names names;
-  archive_read_free(impl_->a);
-}
+Reader::~Reader() = default;
 
 std::optional<MemberHeader> Reader::next() {
   Impl& r = *impl_;
