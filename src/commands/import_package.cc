@@ -186,7 +186,8 @@ class ImportPass {
              std::unordered_map<std::string, Expected> expected, const Url* version, std::vector<bool> keep,
              exec::ProgressJob* progress)
       : ctx_(ctx), archive_(archive), catalog_(catalog), expected_(std::move(expected)), version_(version),
-        keep_(std::move(keep)), progress_(progress), buffer_(new char[model::kHashChunkSize]) {}
+        keep_(std::move(keep)), progress_(progress), buffer_(new char[model::kHashChunkSize]),
+        hashes_(catalog.items.size()), sizes_(catalog.items.size()) {}
 
   // `package_files_seen`: 1 when `tar` is already past the package file.
   void run(tar::Reader& tar, size_t package_files_seen) {
@@ -225,6 +226,10 @@ class ImportPass {
 
   // Relative paths of the files this pass wrote.
   const std::vector<std::string>& written() const { return written_; }
+  // Per catalog item, the hash and size of the bytes the archive holds for
+  // it (after a complete run).
+  const model::ContentHash& hash(size_t item) const { return hashes_[item]; }
+  uint64_t size(size_t item) const { return sizes_[item]; }
 
  private:
   void receive(tar::Reader& tar, const tar::MemberHeader& h, const std::string& name, const Expected& e) {
@@ -258,6 +263,10 @@ class ImportPass {
                 "archive '{}': member '{}' does not match its catalog (expected {}, read {}); nothing was published",
                 archive_.display(), shorten_for_message(name), e.hash, hash);
     }
+    for (size_t i : e.items) {
+      hashes_[i] = hash;
+      sizes_[i] = h.size;
+    }
     if (!out) return;
     out->commit();
     written_.push_back(targets[0]);
@@ -284,7 +293,23 @@ class ImportPass {
   exec::ProgressJob* progress_;
   std::unique_ptr<char[]> buffer_;
   std::vector<std::string> written_;
+  std::vector<model::ContentHash> hashes_;
+  std::vector<uint64_t> sizes_;
 };
+
+// Whether a published version holds what the archive describes: the same
+// paths, with the archive's hash and size wherever it records them (an
+// import fills in what it does not).
+bool holds_archive(const model::Catalog& published, const model::Catalog& archive) {
+  if (published.items.size() != archive.items.size()) return false;
+  for (size_t i = 0; i < archive.items.size(); ++i) {
+    const auto &p = published.items[i], &a = archive.items[i];
+    if (p.relative_path != a.relative_path || (!a.hash.empty() && a.hash != p.hash) || (a.size && a.size != p.size)) {
+      return false;
+    }
+  }
+  return true;
+}
 
 // Best effort, after a refused or failed import: the files it wrote, and the
 // folders that leaves empty.
@@ -348,7 +373,7 @@ ImportResult import_package(CommandContext& ctx, const ImportOptions& opt) {
   result.wrapp_file = publisher.marker().str();
   result.plan.target = folder.str();
   if (const auto& existing = publisher.published()) {
-    if (existing->catalog && model::same_files(*existing->catalog, catalog)) {
+    if (existing->catalog && holds_archive(*existing->catalog, catalog)) {
       result.no_op = true;
       return result;
     }
@@ -406,7 +431,14 @@ ImportResult import_package(CommandContext& ctx, const ImportOptions& opt) {
   out.catalog.emplace();
   out.catalog->root = folder.str();
   out.catalog->items = catalog.items;
-  for (auto& item : out.catalog->items) item.source_path.clear();  // source: the imported file
+  for (size_t i = 0; i < out.catalog->items.size(); ++i) {
+    auto& item = out.catalog->items[i];
+    item.source_path.clear();  // source: the imported file
+    // What the archive left unknown, its bytes tell: every later install
+    // and check verifies against a complete catalog.
+    if (item.hash.empty()) item.hash = write.hash(i);
+    if (!item.size) item.size = write.size(i);
+  }
   publisher.publish(out);
   log::info("imported {} {} into {}", name, version, repo.display());
   return result;

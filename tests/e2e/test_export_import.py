@@ -12,7 +12,7 @@ import pytest
 
 from helpers import (
     hash_bytes, list_files, lock_files, marker, partial_files, random_bytes, read_json, read_tree, repo_wrapp, url,
-    version_dir,
+    version_dir, write_tree,
 )
 
 BIG = random_bytes(3 * (1 << 20) + 11, seed=41)
@@ -385,3 +385,46 @@ def test_import_then_list_and_status_of_the_install(wrapp, tmp_path, exported):
     dest = tmp_path / "dest"
     assert wrapp("install", "p", "1.0", dest, "--repo", other).returncode == 0
     assert wrapp("status", marker(dest, "p")).returncode == 0
+
+
+def test_export_reads_bytes_where_the_catalog_says(wrapp, tmp_path):
+    """A version written by hand in the reference's format: one item through a relative storage-map
+    location, one through a source_path outside the repository (a redirect), one next to the package file."""
+    repo = tmp_path / "repo"
+    vdir = version_dir(repo, "p", "1")
+    outside = tmp_path / "elsewhere" / "b-bytes"
+    write_tree(vdir, {"blobs/a-bytes": "alpha\n", "c.txt": "charlie\n"})
+    write_tree(outside.parent, {outside.name: "bravo\n"})
+    root = url(vdir)
+    info = {
+        "name": "p", "version": "1", "source": None, "repository": None, "dependencies": [],
+        "catalog": {
+            "root": root,
+            "items": [
+                {"relative_path": "a.txt", "source_path": root + "/a.txt", "hash": hash_bytes(b"alpha\n"), "size": 6},
+                {"relative_path": "b.txt", "source_path": url(outside), "hash": hash_bytes(b"bravo\n"), "size": 6},
+                {"relative_path": "c.txt", "source_path": root + "/c.txt", "hash": hash_bytes(b"charlie\n"),
+                 "size": None},
+            ],
+            "storage_map": {"storage_map": {hash_bytes(b"alpha\n"): "blobs/a-bytes"}},
+        },
+    }
+    (vdir / ".p.wrapp").write_text(json.dumps(info))
+    tar = tmp_path / "p.tar"
+    r = wrapp("export", "p", "1", tar, "--repo", repo)
+    assert r.returncode == 0, str(r)
+    members = dict(tar_members(tar))
+    assert {k: v for k, v in members.items() if k != ".p.wrapp"} == {
+        "a.txt": b"alpha\n", "b.txt": b"bravo\n", "c.txt": b"charlie\n"}
+    assert "storage_map" not in json.loads(members[".p.wrapp"])["catalog"]
+    other = tmp_path / "other"
+    assert wrapp("import", tar, other).returncode == 0
+    # The size the catalog left unknown is filled in from the bytes; the same archive again is a no-op.
+    items = {i["relative_path"]: i for i in read_json(repo_wrapp(other, "p", "1"))["catalog"]["items"]}
+    assert items["c.txt"]["size"] == 8 and items["c.txt"]["hash"] == hash_bytes(b"charlie\n")
+    r = wrapp("import", tar, other)
+    assert r.returncode == 0 and "already in" in r.stdout, str(r)
+    dest = tmp_path / "dest"
+    assert wrapp("install", "p", "1", dest, "--repo", other).returncode == 0
+    assert {k: v for k, v in read_tree(dest).items() if not k.endswith(".wrapp")} == {
+        "a.txt": b"alpha\n", "b.txt": b"bravo\n", "c.txt": b"charlie\n"}
