@@ -172,6 +172,23 @@ TEST_P(Archives, AVersionUnderTheOlderPackageFileNameCountsAsPublished) {
   EXPECT_EQ(contents(version_folder(repo, "1")), v2_files());
 }
 
+TEST_P(Archives, ImportFinishesWhatAnInterruptedImportLeft) {
+  Url repo = root("repo"), other = root("other");
+  put_tree(root("src1"), v1_files());
+  create_pkg(root("src1"), repo, "1");
+  export_pkg(repo, "1", root("pkg.tar"));
+  // An import killed part-way: no package file, a file done, one cut short,
+  // one that is no part of the version.
+  Url folder = version_folder(other, "1");
+  put(folder.join("a.txt"), v1_files().at("a.txt"));
+  put(folder.join("b.bin"), v1_files().at("b.bin").substr(0, 1000));
+  put(folder.join("stray.txt"), "left over\n");
+  auto r = import_pkg(root("pkg.tar"), other);
+  EXPECT_EQ(actions_of(r.plan)["keep"], (std::vector<std::string>{"a.txt"}));
+  EXPECT_EQ(contents(folder), v1_files());
+  EXPECT_EQ(check_report(other, "1"), all_ok(v1_files()));
+}
+
 TEST_P(Archives, DryRunsWriteNothing) {
   Url repo = root("repo"), other = root("other");
   put_tree(root("src1"), v1_files());
