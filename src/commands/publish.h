@@ -1,5 +1,5 @@
 // Publishing a version into a repository: the protocol that create and
-// mirror (and import, later) share, written down in docs/design.md
+// mirror and import share, written down in docs/design.md
 // ("Write ordering").
 //
 //   1. the repository is checked (a file, or a folder inside another
