@@ -380,8 +380,8 @@ ImportResult import_package(CommandContext& ctx, const ImportOptions& opt) {
     if (!opt.overwrite) {
       fail_with(ErrorCode::kAlreadyExists,
                 "package '{}' version '{}' already exists in '{}' with different content; versions are immutable: "
-                "pass --overwrite to replace it, or delete it first",
-                name, version, repo.display());
+                "pass --overwrite to replace it, or remove it first with 'wrapp delete-packages --package {} {} {}'",
+                name, version, repo.display(), name, version, repo.display());
     }
     result.replaced = true;
   }
