@@ -10,6 +10,7 @@
 #include "commands/archive_layout.h"
 #include "commands/catalog.h"
 #include "commands/file_ops.h"
+#include "commands/item_source.h"
 #include "commands/publish.h"
 #include "commands/repository.h"
 #include "commands/tree.h"
@@ -30,7 +31,6 @@ struct Member {
   Url from;          // where its bytes are read
   uint64_t size = 0;
   model::ContentHash hash;  // empty when the catalog records none: not verified
-  bool size_known = false;  // else taken from the file
 };
 
 // The items of the version to export: all, or those the --catalog file
@@ -78,58 +78,35 @@ void check_member_names(const std::vector<model::CatalogItem>& items, const Expo
 }
 
 // One member per item, or with --dedup one per distinct content (items with
-// no recorded hash keep their own). `storage_map` receives the blobs.
-std::vector<Member> plan_members(const model::Catalog& catalog, const std::vector<model::CatalogItem>& items,
-                                 const Url& version_folder, bool dedup,
+// no recorded hash keep their own). `found` is where each item's bytes are
+// (ItemSources: where the catalog says); `storage_map` receives the blobs.
+std::vector<Member> plan_members(const std::vector<model::CatalogItem>& items,
+                                 const std::vector<ItemSources::Found>& found, bool dedup,
                                  std::map<std::string, std::string, std::less<>>& storage_map) {
   std::vector<Member> members;
   std::map<std::string, size_t> blob_of;  // hash -> member
-  for (const auto& item : items) {
-    Url from = version_item_url(catalog, item, version_folder);
+  for (size_t i = 0; i < items.size(); ++i) {
+    const auto& item = items[i];
+    // The size recorded, else the file's (located: they agree where both are known).
+    uint64_t size = item.size.value_or(found[i].info.size);
     if (!dedup || item.hash.empty()) {
-      members.push_back({item.relative_path, from, item.size.value_or(0), item.hash, item.size.has_value()});
+      members.push_back({item.relative_path, found[i].url, size, item.hash});
       continue;
     }
     std::string hash = item.hash.str();
     if (auto it = blob_of.find(hash); it != blob_of.end()) {
-      Member& blob = members[it->second];
-      if (item.size && blob.size_known && *item.size != blob.size) {
+      if (size != members[it->second].size) {
         fail_with(ErrorCode::kBadInput, "the catalog records hash {} with {} bytes for '{}' and {} bytes elsewhere",
-                  hash, *item.size, item.relative_path, blob.size);
+                  hash, size, item.relative_path, members[it->second].size);
       }
-      if (item.size && !blob.size_known) blob = {blob.name, blob.from, *item.size, blob.hash, true};
       continue;
     }
     std::string name = blob_member_name(item.hash);
     blob_of.emplace(hash, members.size());
     storage_map.emplace(hash, name);
-    members.push_back({name, from, item.size.value_or(0), item.hash, item.size.has_value()});
+    members.push_back({name, found[i].url, size, item.hash});
   }
   return members;
-}
-
-// Every member's source exists and has the size its catalog records (the
-// size of the file where the catalog records none); all problems together.
-void check_sources(CommandContext& ctx, std::vector<Member>& members) {
-  std::vector<std::string> problem(members.size());
-  for_each_request(ctx, members.size(), [&](size_t i) {
-    Member& m = members[i];
-    auto info = ctx.store(m.from).stat(m.from);
-    if (!info) {
-      problem[i] = fmt::format("{}: missing", m.from.display());
-    } else if (!info->is_file()) {
-      problem[i] = fmt::format("{}: not a file", m.from.display());
-    } else if (!m.size_known) {
-      m.size = info->size;
-    } else if (info->size != m.size) {
-      problem[i] = fmt::format("{}: {} bytes, the catalog records {}", m.from.display(), info->size, m.size);
-    }
-  });
-  std::string list;
-  for (const auto& p : problem) {
-    if (!p.empty()) list += "\n  " + p;
-  }
-  if (!list.empty()) fail_with(ErrorCode::kNotFound, "cannot export: files of the version are missing or changed:{}", list);
 }
 
 // Writes the package file as JSON to `sink`, a megabyte at a time.
@@ -188,7 +165,6 @@ ExportResult export_package(CommandContext& ctx, const ExportOptions& opt) {
 
   Url marker;
   model::PackageInfo package = require_repo_package(ctx, repo, opt.package_name, opt.version, &marker);
-  Url version_folder = marker.parent();
   model::Catalog catalog = package.catalog ? *package.catalog : model::Catalog{};
   check_no_marker_item(catalog, opt.package_name, marker.display());
   auto items = pick_items(ctx, catalog, opt);
@@ -199,9 +175,13 @@ ExportResult export_package(CommandContext& ctx, const ExportOptions& opt) {
   model::PackageInfo exported = package;
   exported.catalog.emplace();
   exported.catalog->root = catalog.root;
-  auto members = plan_members(catalog, items, version_folder, opt.dedup, exported.catalog->storage_map);
   exported.catalog->items = std::move(items);
-  check_sources(ctx, members);
+  // Every file located before anything is written (missing ones and ones of
+  // another size listed together), read where the catalog says.
+  ItemSources sources(catalog, marker, fmt::format("package '{}' {}", opt.package_name, opt.version));
+  auto found = locate_all(ctx, sources, *exported.catalog,
+                          fmt::format("cannot export {} {}", opt.package_name, opt.version));
+  auto members = plan_members(exported.catalog->items, found, opt.dedup, exported.catalog->storage_map);
 
   auto& out_store = ctx.store(output);
   if (auto info = out_store.stat(output)) {

@@ -304,9 +304,7 @@ bool holds_archive(const model::Catalog& published, const model::Catalog& archiv
   if (published.items.size() != archive.items.size()) return false;
   for (size_t i = 0; i < archive.items.size(); ++i) {
     const auto &p = published.items[i], &a = archive.items[i];
-    if (p.relative_path != a.relative_path || (!a.hash.empty() && a.hash != p.hash) || (a.size && a.size != p.size)) {
-      return false;
-    }
+    if (p.relative_path != a.relative_path || !p.same_known_content(a)) return false;
   }
   return true;
 }
