@@ -13,6 +13,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 DEBIAN_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libssl-dev nlohmann-json3-dev libcli11-dev libfmt-dev
+  libarchive-dev            # export and import: tar archives
   libgtest-dev libgmock-dev
   python3 python3-pip
   clang libclang-rt-14-dev  # the fuzz targets: clang++ -fsanitize=fuzzer

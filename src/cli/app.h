@@ -55,6 +55,7 @@ void add_file_commands(CommandRegistry& registry);
 void add_tree_commands(CommandRegistry& registry);
 void add_redirect_commands(CommandRegistry& registry);
 void add_patch_commands(CommandRegistry& registry);
+void add_archive_commands(CommandRegistry& registry);
 void add_version_command(Cli& cli);
 
 // Prints to stdout (results); messages go through util/log.h to stderr.

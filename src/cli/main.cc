@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   wrapp::cli::add_tree_commands(registry);
   wrapp::cli::add_redirect_commands(registry);
   wrapp::cli::add_patch_commands(registry);
+  wrapp::cli::add_archive_commands(registry);
   registry["version"] = wrapp::cli::add_version_command;
   for (const auto& [name, add] : registry) add(cli);
   // A command line error quotes the argument: never a huge one whole.

@@ -2,7 +2,7 @@
 // says (the storage_map entry of the item's hash, else its source_path),
 // not wherever the .wrapp file happens to sit. This is what makes redirect
 // packages work (a .wrapp with no data, its items pointing into another
-// repository or a CDN), and what install, mirror, check and get share.
+// repository or a CDN), and what install, mirror, check, export and get share.
 //
 // The rules (docs/design.md, "Where a package's bytes are read from"):
 //   - a storage_map location relative to the catalog's root, and a

@@ -61,10 +61,15 @@ VersionPublisher::VersionPublisher(CommandContext& ctx, const Url& repo, const s
   check_repository(ctx, repo);
   version_ = version_url(repo, name, version);
   marker_ = version_.join(model::wrapp_file_name(name));
+  // Either name of the package file publishes the version (an older
+  // repository's `<name>.wrapp` too).
+  auto read_published = [&] {
+    if (auto found = find_repo_package(ctx, repo, name, version)) published_ = std::move(found->info);
+  };
   if (ctx.dry_run) {
     // A dry run writes nothing, so it takes no lock: it reports what a real
     // run would find now.
-    published_ = read_package_info(ctx, marker_);
+    read_published();
     return;
   }
   Url lock_url = version_lock_url(repo, name, version);
@@ -74,7 +79,7 @@ VersionPublisher::VersionPublisher(CommandContext& ctx, const Url& repo, const s
     log::info("taking over '{}' from {}: what it left is verified before it is kept", lock_url.display(),
               previous->describe());
   }
-  published_ = read_package_info(ctx, marker_);
+  read_published();
 }
 
 VersionPublisher::~VersionPublisher() = default;

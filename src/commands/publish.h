@@ -1,5 +1,5 @@
 // Publishing a version into a repository: the protocol that create and
-// mirror (and import, later) share, written down in docs/design.md
+// mirror and import share, written down in docs/design.md
 // ("Write ordering").
 //
 //   1. the repository is checked (a file, or a folder inside another
@@ -56,8 +56,9 @@ class VersionPublisher {
 
   const storage::Url& version_folder() const { return version_; }
   const storage::Url& marker() const { return marker_; }
-  // The published package file, read after taking the lock; nullopt when
-  // the version is not published.
+  // The published package file (`.<name>.wrapp`, or an older repository's
+  // `<name>.wrapp`), read after taking the lock; nullopt when the version is
+  // not published.
   const std::optional<model::PackageInfo>& published() const { return published_; }
 
   // Step 4. For each planned path (relative) with its expected hash ("" when

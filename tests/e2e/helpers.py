@@ -23,7 +23,7 @@ BIG_SIZE = 33 * CHUNK + 12345  # > 32 MiB: exercises the parallel chunk path
 
 COMMANDS = [
     "version", "create", "install", "status", "uninstall", "check", "mirror", "new",
-    "list-repo", "catalog", "diff", "count", "ls", "cat", "get",
+    "list-repo", "catalog", "diff", "count", "ls", "cat", "get", "export", "import", "freeze",
     "create-metapackage", "extract-catalog", "find-orphans", "delete-packages", "installed-package-list",
     "traceback",
     "publish-redirect",

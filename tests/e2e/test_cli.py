@@ -35,6 +35,9 @@ COMMAND_OPTIONS = {
     "publish-redirect": ["--source-repo", "--redirect-repo", "--external-url", "--json"],
     "create-patch": ["--tags", "--overwrite", "--ignore", "--force", "--json"],
     "apply-patch": ["--json"],
+    "export": ["--repo", "--catalog", "--dedup", "--overwrite", "--json"],
+    "import": ["--overwrite", "--json"],
+    "freeze": ["--catalog", "--ignore-file", "--skip-missing", "--overwrite", "--json"],
 }
 
 

@@ -156,6 +156,26 @@ def test_killed_mirror_then_mirror_again(spawn, wrapp, publish, tmp_path):
         assert tree_state(src_repo) == source_state, f"{what}: the source repository changed"
 
 
+def test_killed_import_then_import_again(spawn, wrapp, publish, tmp_path):
+    files = seeded_files(54, 16, 3 << 20)
+    src_repo, _ = publish("p", "1", files)
+    archive = tmp_path / "p-1.tar"
+    assert wrapp("export", "p", "1", archive, "--repo", src_repo).returncode == 0
+    _, duration = timed(serial(wrapp), "import", archive, tmp_path / "calibration")
+
+    def prepare(n):
+        dst = tmp_path / f"imported{n}"
+        return ("import", archive, dst), version_writer_started(dst, "p", "1"), dst
+
+    for dst, what in kill_points(spawn, 540, duration, prepare):
+        assert_absent_or_clean(wrapp, dst, "p", "1", what)
+
+        again = serial(wrapp)("import", archive, dst)
+        assert again.returncode == 0, f"{what}: the re-run failed\n{again}"
+        assert_published_once(wrapp, dst, "p", "1", files, what)
+        assert_nothing_left_over(tmp_path, dst, what)
+
+
 # ---------------------------------------------------------------------------------------------
 # install, update, uninstall
 
