@@ -99,7 +99,10 @@ def test_ctrl_c_of_a_second_create_leaves_the_published_version_whole(spawn, wra
         ra = a.finish()
         what = f"round {round_}"
         assert ra.returncode == 0, f"{what}: the first create failed\n{ra}"
-        assert rb.returncode == 130 or (rb.returncode == 1 and (
+        # 130: stopped by the Ctrl-C it handled. -SIGINT: the signal came before the handler was installed
+        # or after it was removed on the way out (a slow sanitizer build may be anywhere then): the default
+        # action, which writes nothing. 1: refused by the lock or the published version.
+        assert rb.returncode in (130, -signal.SIGINT) or (rb.returncode == 1 and (
             "locked by" in rb.stderr or "already exists" in rb.stderr)), f"{what}: second create\n{rb}"
         assert_published_once(wrapp, repo, "pkg", "9", files, what)
 
@@ -177,7 +180,8 @@ def test_a_mirror_stopped_after_another_published_leaves_the_version_whole(spawn
         assert ra.returncode == 0, f"{what}\n{ra}"
         b.send(sig)  # if it still runs: the version is published by now
         rb = b.finish()
-        assert rb.returncode in (0, -signal.SIGKILL, 130) or lost_to_a_lock(rb), f"{what}\n{rb}"
+        # -SIGINT: the Ctrl-C came before its handler was installed or after it was removed on the way out.
+        assert rb.returncode in (0, -signal.SIGKILL, 130, -signal.SIGINT) or lost_to_a_lock(rb), f"{what}\n{rb}"
         check = wrapp("check", repo_wrapp(dst, "p", "1"))
         assert check.returncode == 0, f"{what}: the published version was damaged by the stopped mirror\n{check}"
         assert version_contents(dst, "p", "1") == digests(big_files(42)), what
