@@ -2,18 +2,20 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/app.h"
-#include "commands/repository.h"
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include "commands/catalog.h"
 #include "commands/files.h"
 #include "exec/progress_printer.h"
+#include "util/error.h"
 
 namespace wrapp::cli {
 
-using nlohmann::json;
-
 namespace {
+
+std::string dump(const nlohmann::json& j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
 
 void add_catalog(Cli& cli) {
   auto* sub = cli.app.add_subcommand("catalog", "Catalog a folder: every file with its size and hash, as JSON");
@@ -44,19 +46,15 @@ void add_catalog(Cli& cli) {
       if (output->empty()) std::swap(*output, o->root_dir);
     }
     if (output->empty()) throw CLI::RequiredError("output");
+    o->output = *output;
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
       if (o->tags) warn_no_tags("catalog");
-      auto c = commands::catalog(ctx, *o);
-      if (!ctx.dry_run) commands::write_catalog_file(ctx, c, *output);
-      out(fmt::format("{} {} files ({}) into {}\n", ctx.dry_run ? "would catalog" : "cataloged", c.items.size(),
-                      exec::format_bytes(c.total_size()), *output));
+      auto r = commands::catalog(ctx, *o);
+      out(fmt::format("{} {} files ({}) into {}\n", ctx.dry_run ? "would catalog" : "cataloged", r.catalog.items.size(),
+                      exec::format_bytes(r.catalog.total_size()), *output));
       return 0;
     });
   });
-}
-
-json item_json(const model::CatalogItem& i) {
-  return {{"relative_path", i.relative_path}, {"hash", i.hash.str()}, {"size", i.size ? json(*i.size) : json(nullptr)}};
 }
 
 void add_diff(Cli& cli) {
@@ -73,21 +71,16 @@ void add_diff(Cli& cli) {
   add_generic_options(*sub, cli.generic);
   sub->callback([&cli, a, b, as_json, ignore_tags] {
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
-      auto d = commands::diff(ctx, *a, *b, *ignore_tags);
-      bool same = d.only_in_a.empty() && d.only_in_b.empty() && d.different.empty();
+      auto r = commands::diff(ctx, {*a, *b, *ignore_tags});
       if (*as_json) {
-        json ja = json::array(), jb = json::array(), jd = json::array();
-        for (const auto& i : d.only_in_a) ja.push_back(item_json(i));
-        for (const auto& i : d.only_in_b) jb.push_back(item_json(i));
-        for (const auto& [x, y] : d.different) jd.push_back({{"a", item_json(x)}, {"b", item_json(y)}});
-        out(json({{"only_in_a", ja}, {"only_in_b", jb}, {"different", jd}}).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+        out(dump(commands::to_json(r)));
       } else {
-        for (const auto& i : d.only_in_a) out("only in A: " + i.relative_path + "\n");
-        for (const auto& i : d.only_in_b) out("only in B: " + i.relative_path + "\n");
-        for (const auto& p : d.different) out("different: " + p.first.relative_path + "\n");
-        if (same) out("catalogs are identical\n");
+        for (const auto& i : r.diff.only_in_a) out("only in A: " + i.relative_path + "\n");
+        for (const auto& i : r.diff.only_in_b) out("only in B: " + i.relative_path + "\n");
+        for (const auto& p : r.diff.different) out("different: " + p.first.relative_path + "\n");
+        if (r.identical()) out("catalogs are identical\n");
       }
-      return same ? 0 : 1;
+      return r.identical() ? 0 : 1;
     });
   });
 }
@@ -101,13 +94,9 @@ void add_count(Cli& cli) {
   add_generic_options(*sub, cli.generic);
   sub->callback([&cli, file, as_json] {
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
-      auto c = commands::count(ctx, *file);
+      auto c = commands::count(ctx, {*file});
       if (*as_json) {
-        out(json({{"files", c.files}, {"bytes", c.bytes}, {"folders", c.folders},
-                  {"unique_contents", c.unique_contents}, {"unique_bytes", c.unique_bytes},
-                  {"duplicate_files", c.duplicate_files}})
-                .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
-            "\n");
+        out(dump(commands::to_json(c)));
       } else {
         out(fmt::format("files: {}\nfolders: {}\nsize: {} ({} bytes)\nunique contents: {} ({})\n"
                         "duplicate files: {} ({} could be saved)\n",
@@ -134,22 +123,14 @@ void add_ls(Cli& cli) {
   add_generic_options(*sub, cli.generic);
   sub->callback([&cli, o, format] {
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
-      auto items = commands::ls(ctx, *o);
+      auto r = commands::ls(ctx, *o);
       if (*format == "json") {
-        json arr = json::array();
-        for (const auto& i : items) {
-          arr.push_back({{"relative_path", i.relative_path}, {"source_path", i.url},
-                         {"item_type", i.is_dir ? "folder" : "file"},
-                         {"size", i.is_dir ? json(nullptr) : json(i.size)},
-                         {"hash", i.hash.empty() ? json(nullptr) : json(i.hash)}});
-        }
-        out(arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+        out(dump(commands::to_json(r)));
         return 0;
       }
-      for (const auto& i : items) {
+      for (const auto& i : r.items) {
         if (*format == "tsv") {
-          out(fmt::format("{}\t{}\t{}\t{}\n", commands::parse_location(o->url).str(), i.url,
-                          i.is_dir ? "" : std::to_string(i.size), i.hash));
+          out(fmt::format("{}\t{}\t{}\t{}\n", r.url, i.url, i.is_dir ? "" : std::to_string(i.size), i.hash));
         } else if (o->with_hash && !i.is_dir) {
           out(fmt::format("{}\t{}\n", i.relative_path, i.hash));
         } else {
@@ -168,7 +149,14 @@ void add_cat(Cli& cli) {
   add_generic_options(*sub, cli.generic);
   sub->callback([&cli, url] {
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
-      commands::cat(ctx, *url, content_stream());
+      std::FILE* stream = content_stream();
+      commands::CatOptions options{*url, [stream](std::string_view chunk) {
+                                     if (std::fwrite(chunk.data(), 1, chunk.size(), stream) != chunk.size()) {
+                                       throw_errno("cannot write", "standard output", errno);
+                                     }
+                                   }};
+      commands::cat(ctx, options);
+      if (std::fflush(stream) != 0) throw_errno("cannot write", "standard output", errno);
       return 0;
     });
   });
@@ -185,8 +173,8 @@ void add_get(Cli& cli) {
   sub->callback([&cli, o, local] {
     if (!local->empty()) o->local_path = *local;
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
-      size_t n = commands::get(ctx, *o);
-      out(fmt::format("{} {} file(s)\n", ctx.dry_run ? "would download" : "downloaded", n));
+      auto r = commands::get(ctx, *o);
+      out(fmt::format("{} {} file(s)\n", ctx.dry_run ? "would download" : "downloaded", r.files));
       return 0;
     });
   });

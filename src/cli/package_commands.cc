@@ -21,9 +21,11 @@
 
 namespace wrapp::cli {
 
-using nlohmann::json;
-
 namespace {
+
+std::string dump(const nlohmann::json& j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
 
 std::string plan_summary(const commands::Plan& plan) {
   using K = commands::PlanAction::Kind;
@@ -101,30 +103,8 @@ void add_install(Cli& cli) {
     if (!dependency_file->empty()) o->dependency_file = *dependency_file;
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
       auto r = commands::install(ctx, *o);
-      // The whole tree: a subpackage may change while its parent does not.
-      // Paths are shown relative to the destination given.
-      commands::Plan all;
-      all.target = r.plan.target;
-      auto top = commands::parse_location(r.plan.target.empty() ? o->destination : r.plan.target);
-      size_t subpackages = 0;
-      std::function<void(const commands::InstallResult&)> add = [&](const commands::InstallResult& res) {
-        std::string prefix;
-        commands::parse_location(res.wrapp_file).parent().relative_to(top, &prefix);
-        for (auto a : res.plan.actions) {
-          if (!prefix.empty()) a.relative_path = prefix + "/" + a.relative_path;
-          all.actions.push_back(std::move(a));
-        }
-        for (const auto& removed : res.removed_dependencies) {
-          std::string rel;
-          commands::parse_location(removed).relative_to(top, &rel);
-          all.actions.push_back({commands::PlanAction::Kind::kDelete, rel + " (subpackage, with its files)", "", 0, {}});
-        }
-        for (const auto& d : res.dependencies) {
-          ++subpackages;
-          add(d);
-        }
-      };
-      add(r);
+      auto all = commands::whole_plan(r);
+      size_t subpackages = r.subpackage_count();
       bool kept_changes = r.patch && !r.patch->conflicts.empty();
       if (r.unchanged() && !kept_changes) {
         out(fmt::format("{} {} is already installed in {} and unmodified\n", o->package_name, o->version,
@@ -175,7 +155,7 @@ void add_status(Cli& cli) {
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
       auto r = commands::status(ctx, *o);
       if (*as_json) {
-        out(commands::to_json(r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+        out(dump(commands::to_json(r)));
         return r.clean() ? 0 : 1;
       }
       if (!r.install_state.empty()) out(r.install_state + "\n");
@@ -233,39 +213,38 @@ void add_check(Cli& cli) {
   add_generic_options(*sub, cli.generic);
   sub->callback([&cli, o, as_json] {
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
-      auto results = commands::check_package_content(ctx, *o);
-      size_t bad = 0, unverified = 0;
-      for (const auto& r : results) {
-        bad += commands::is_problem(r);
-        unverified += r.status == commands::CheckResult::Status::kUnverified;
-        if (*as_json || r.status == commands::CheckResult::Status::kOk) continue;
-        std::string detail;
-        if (r.status == commands::CheckResult::Status::kSizeMismatch) {
-          detail = fmt::format(" (expected {} bytes, found {})", r.expected_size, r.actual_size);
-        } else if (r.status == commands::CheckResult::Status::kHashMismatch) {
-          detail = fmt::format(" (expected {}, found {})", r.expected_hash, r.actual_hash);
-        } else if (!r.detail.empty()) {
-          detail = fmt::format(" ({})", r.detail);
-        }
-        out(fmt::format("{}: {}{}\n", commands::check_status_name(r.status),
-                        commands::parse_location(r.url).display(), detail));
-      }
+      auto r = commands::check_package_content(ctx, *o);
       if (*as_json) {
-        out(commands::to_json(results).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
-      } else {
-        // Files without a recorded hash were read but not verified: said
-        // so, and not counted as problems (exit 0).
-        std::string unverified_note =
-            unverified == 0 ? "" : fmt::format(", {} unverified (no hash recorded)", unverified);
-        if (bad > 0) {
-          out(fmt::format("checked {} files: {} bad{}\n", results.size(), bad, unverified_note));
-        } else if (unverified > 0) {
-          out(fmt::format("checked {} files: no problem found{}\n", results.size(), unverified_note));
-        } else {
-          out(fmt::format("checked {} files: all ok\n", results.size()));
-        }
+        out(dump(commands::to_json(r)));
+        return r.ok() ? 0 : 1;
       }
-      return bad == 0 ? 0 : 1;
+      using Status = commands::FileCheck::Status;
+      for (const auto& f : r.files) {
+        if (f.status == Status::kOk) continue;
+        std::string detail;
+        if (f.status == Status::kSizeMismatch) {
+          detail = fmt::format(" (expected {} bytes, found {})", f.expected_size, f.actual_size);
+        } else if (f.status == Status::kHashMismatch) {
+          detail = fmt::format(" (expected {}, found {})", f.expected_hash, f.actual_hash);
+        } else if (!f.detail.empty()) {
+          detail = fmt::format(" ({})", f.detail);
+        }
+        out(fmt::format("{}: {}{}\n", commands::check_status_name(f.status),
+                        commands::parse_location(f.url).display(), detail));
+      }
+      // Files without a recorded hash were read but not verified: said so,
+      // and not counted as problems (exit 0).
+      size_t bad = r.problems(), unverified = r.unverified();
+      std::string unverified_note =
+          unverified == 0 ? "" : fmt::format(", {} unverified (no hash recorded)", unverified);
+      if (bad > 0) {
+        out(fmt::format("checked {} files: {} bad{}\n", r.files.size(), bad, unverified_note));
+      } else if (unverified > 0) {
+        out(fmt::format("checked {} files: no problem found{}\n", r.files.size(), unverified_note));
+      } else {
+        out(fmt::format("checked {} files: all ok\n", r.files.size()));
+      }
+      return r.ok() ? 0 : 1;
     });
   });
 }
@@ -306,7 +285,7 @@ void add_mirror(Cli& cli) {
       if (o->tags) warn_no_tags("mirror");
       auto r = commands::mirror(ctx, *o);
       if (*as_json) {
-        out(commands::to_json(r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+        out(dump(commands::to_json(r)));
         return 0;
       }
       std::function<void(const commands::MirrorResult&)> print = [&](const commands::MirrorResult& m) {
@@ -346,8 +325,9 @@ void add_new(Cli& cli) {
     if (!ignore_file->empty()) o->ignore_file = *ignore_file;
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
       if (*tags) warn_no_tags("new");
-      auto file = commands::new_package(ctx, *o);
-      out(fmt::format("{} {}\n", ctx.dry_run ? "would create" : "created", commands::parse_location(file).display()));
+      auto r = commands::new_package(ctx, *o);
+      out(fmt::format("{} {}\n", ctx.dry_run ? "would create" : "created",
+                      commands::parse_location(r.wrapp_file).display()));
       return 0;
     });
   });
@@ -362,13 +342,11 @@ void add_list_repo(Cli& cli) {
   add_generic_options(*sub, cli.generic);
   sub->callback([&cli, repo, as_json] {
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
-      auto packages = commands::list_repo(ctx, commands::parse_location(*repo));
+      auto r = commands::list_repo(ctx, {*repo});
       if (*as_json) {
-        json arr = json::array();
-        for (const auto& p : packages) arr.push_back({{"name", p.name}, {"versions", p.versions}});
-        out(arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+        out(dump(commands::to_json(r)));
       } else {
-        for (const auto& p : packages) out(fmt::format("{}: {}\n", p.name, fmt::join(p.versions, " ")));
+        for (const auto& p : r.packages) out(fmt::format("{}: {}\n", p.name, fmt::join(p.versions, " ")));
       }
       return 0;
     });

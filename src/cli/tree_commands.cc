@@ -129,7 +129,7 @@ void add_find_orphans(Cli& cli) {
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
       auto r = commands::find_orphaned_package_versions(ctx, o);
       if (*as_json) {
-        out(dump(commands::to_json(r.orphans)));
+        out(dump(commands::to_json(r)));
       } else {
         for (const auto& l : r.orphans) out(fmt::format("{} {} {}\n", l.package, l.version, shown(l.repository)));
       }

@@ -4,6 +4,7 @@
 #include <unordered_set>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "commands/file_ops.h"
 #include "commands/repository.h"
@@ -101,9 +102,7 @@ model::Catalog catalog_file_list(CommandContext& ctx, const CatalogOptions& opt)
   return result;
 }
 
-}  // namespace
-
-model::Catalog catalog(CommandContext& ctx, const CatalogOptions& opt) {
+model::Catalog walk_and_hash(CommandContext& ctx, const CatalogOptions& opt) {
   if (opt.file_list) {
     if (!opt.root_dir.empty()) fail("give a folder or --file-list, not both");
     return catalog_file_list(ctx, opt);
@@ -116,6 +115,17 @@ model::Catalog catalog(CommandContext& ctx, const CatalogOptions& opt) {
   auto& job = ctx.scheduler.sub_job("catalog " + root.display());
   auto result = hash_tree(ctx, root, entries, &job);
   job.set_finished();
+  return result;
+}
+
+}  // namespace
+
+CatalogResult catalog(CommandContext& ctx, const CatalogOptions& opt) {
+  CatalogResult result{walk_and_hash(ctx, opt), ""};
+  if (opt.output) {
+    result.output = parse_location(*opt.output).str();
+    if (!ctx.dry_run) write_catalog_file(ctx, result.catalog, *opt.output);
+  }
   return result;
 }
 
@@ -136,13 +146,32 @@ model::Catalog load_catalog_file(CommandContext& ctx, const std::string& locatio
   return std::move(*catalog);
 }
 
-model::CatalogDiff diff(CommandContext& ctx, const std::string& a, const std::string& b, bool ignore_tags) {
-  return model::diff_catalogs(load_catalog_file(ctx, a), load_catalog_file(ctx, b), ignore_tags);
+DiffResult diff(CommandContext& ctx, const DiffOptions& opt) {
+  return {model::diff_catalogs(load_catalog_file(ctx, opt.catalog_a), load_catalog_file(ctx, opt.catalog_b),
+                               opt.ignore_tags)};
 }
 
-CatalogCount count(CommandContext& ctx, const std::string& catalog_file) {
-  auto catalog = load_catalog_file(ctx, catalog_file);
-  CatalogCount c;
+namespace {
+
+nlohmann::json item_json(const model::CatalogItem& i) {
+  return {{"relative_path", i.relative_path},
+          {"hash", i.hash.str()},
+          {"size", i.size ? nlohmann::json(*i.size) : nlohmann::json(nullptr)}};
+}
+
+}  // namespace
+
+nlohmann::json to_json(const DiffResult& result) {
+  nlohmann::json a = nlohmann::json::array(), b = nlohmann::json::array(), different = nlohmann::json::array();
+  for (const auto& i : result.diff.only_in_a) a.push_back(item_json(i));
+  for (const auto& i : result.diff.only_in_b) b.push_back(item_json(i));
+  for (const auto& [x, y] : result.diff.different) different.push_back({{"a", item_json(x)}, {"b", item_json(y)}});
+  return {{"only_in_a", std::move(a)}, {"only_in_b", std::move(b)}, {"different", std::move(different)}};
+}
+
+CountResult count(CommandContext& ctx, const CountOptions& opt) {
+  auto catalog = load_catalog_file(ctx, opt.catalog_file);
+  CountResult c;
   std::unordered_set<std::string> hashes, folders;
   for (const auto& item : catalog.items) {
     ++c.files;
@@ -159,6 +188,15 @@ CatalogCount count(CommandContext& ctx, const std::string& catalog_file) {
   }
   c.folders = folders.size();
   return c;
+}
+
+nlohmann::json to_json(const CountResult& c) {
+  return {{"files", c.files},
+          {"bytes", c.bytes},
+          {"folders", c.folders},
+          {"unique_contents", c.unique_contents},
+          {"unique_bytes", c.unique_bytes},
+          {"duplicate_files", c.duplicate_files}};
 }
 
 }  // namespace wrapp::commands

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "commands/context.h"
 #include "model/catalog.h"
 
@@ -25,10 +27,19 @@ struct CatalogOptions {
   // the option changes nothing yet; it will for stores that keep hashes.
   bool local_hash = false;
   bool tags = false;  // the reference's Nucleus tags: no storage of this build has them
+  // The catalog file to write (replaced if it exists; not on a dry run).
+  // Without it the catalog is only returned, as the reference's Python
+  // `catalog()` does.
+  std::optional<std::string> output;
 };
 
-// Walks (or reads the file list) and hashes; does not write anything.
-model::Catalog catalog(CommandContext& ctx, const CatalogOptions& options);
+struct CatalogResult {
+  model::Catalog catalog;
+  std::string output;  // URL of the catalog file written (or, on a dry run, not written); "" without one
+};
+
+// Walks (or reads the file list) and hashes, then writes options.output.
+CatalogResult catalog(CommandContext& ctx, const CatalogOptions& options);
 
 // The lines of a TSV file list: (base URL, file URL) pairs, as the reference's
 // `catalog(file_list=[(base, url), ...])` takes them. Refuses (naming the
@@ -43,12 +54,29 @@ void write_catalog_file(CommandContext& ctx, const model::Catalog& catalog, cons
                         bool overwrite = true);
 model::Catalog load_catalog_file(CommandContext& ctx, const std::string& location);
 
+struct DiffOptions {
+  std::string catalog_a;
+  std::string catalog_b;
+  bool ignore_tags = false;  // compare content only
+};
+
+struct DiffResult {
+  model::CatalogDiff diff;
+  bool identical() const { return diff.only_in_a.empty() && diff.only_in_b.empty() && diff.different.empty(); }
+};
+
 // Files only in A, only in B, and in both with different content (or tags,
 // unless ignore_tags).
-model::CatalogDiff diff(CommandContext& ctx, const std::string& catalog_a, const std::string& catalog_b,
-                        bool ignore_tags = false);
+DiffResult diff(CommandContext& ctx, const DiffOptions& options);
 
-struct CatalogCount {
+// As `diff --json` prints it: {"only_in_a", "only_in_b", "different": [{"a", "b"}]}.
+nlohmann::json to_json(const DiffResult& result);
+
+struct CountOptions {
+  std::string catalog_file;
+};
+
+struct CountResult {
   size_t files = 0;
   uint64_t bytes = 0;
   size_t unique_contents = 0;  // distinct hashes
@@ -56,6 +84,9 @@ struct CatalogCount {
   size_t duplicate_files = 0;  // files whose content appears earlier in the catalog
   size_t folders = 0;          // distinct parent folders
 };
-CatalogCount count(CommandContext& ctx, const std::string& catalog_file);
+CountResult count(CommandContext& ctx, const CountOptions& options);
+
+// As `count --json` prints it: every field by its name.
+nlohmann::json to_json(const CountResult& result);
 
 }  // namespace wrapp::commands

@@ -1,5 +1,6 @@
 #include "commands/check.h"
 
+#include <algorithm>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -14,36 +15,42 @@ namespace wrapp::commands {
 
 using storage::Url;
 
-const char* check_status_name(CheckResult::Status s) {
+const char* check_status_name(FileCheck::Status s) {
   switch (s) {
-    case CheckResult::Status::kOk: return "ok";
-    case CheckResult::Status::kMissing: return "missing";
-    case CheckResult::Status::kSizeMismatch: return "size_mismatch";
-    case CheckResult::Status::kHashMismatch: return "hash_mismatch";
-    case CheckResult::Status::kUnreadable: return "unreadable";
-    case CheckResult::Status::kNotAFile: return "not_a_file";
-    case CheckResult::Status::kStray: return "stray";
-    case CheckResult::Status::kUnverified: return "unverified";
+    case FileCheck::Status::kOk: return "ok";
+    case FileCheck::Status::kMissing: return "missing";
+    case FileCheck::Status::kSizeMismatch: return "size_mismatch";
+    case FileCheck::Status::kHashMismatch: return "hash_mismatch";
+    case FileCheck::Status::kUnreadable: return "unreadable";
+    case FileCheck::Status::kNotAFile: return "not_a_file";
+    case FileCheck::Status::kStray: return "stray";
+    case FileCheck::Status::kUnverified: return "unverified";
   }
   return "?";
 }
 
-bool is_problem(const CheckResult& r) {
-  return r.status != CheckResult::Status::kOk && r.status != CheckResult::Status::kUnverified;
+bool is_problem(const FileCheck& r) {
+  return r.status != FileCheck::Status::kOk && r.status != FileCheck::Status::kUnverified;
 }
 
-nlohmann::json to_json(const std::vector<CheckResult>& results) {
+size_t CheckResult::problems() const {
+  return std::count_if(files.begin(), files.end(), [](const FileCheck& f) { return is_problem(f); });
+}
+
+size_t CheckResult::unverified() const {
+  return std::count_if(files.begin(), files.end(),
+                       [](const FileCheck& f) { return f.status == FileCheck::Status::kUnverified; });
+}
+
+nlohmann::json to_json(const CheckResult& result) {
   nlohmann::json files = nlohmann::json::array();
-  size_t problems = 0, unverified = 0;
-  for (const auto& r : results) {
-    problems += is_problem(r);
-    unverified += r.status == CheckResult::Status::kUnverified;
+  for (const auto& r : result.files) {
     files.push_back({{"package", r.package_name}, {"version", r.version}, {"relative_path", r.relative_path},
                      {"url", r.url}, {"status", check_status_name(r.status)}, {"expected_size", r.expected_size},
                      {"actual_size", r.actual_size}, {"expected_hash", r.expected_hash},
                      {"actual_hash", r.actual_hash}, {"detail", r.detail}});
   }
-  return {{"ok", problems == 0}, {"unverified", unverified}, {"files", std::move(files)}};
+  return {{"ok", result.ok()}, {"unverified", result.unverified()}, {"files", std::move(files)}};
 }
 
 namespace {
@@ -51,7 +58,7 @@ namespace {
 // Entries of a repository version folder that the version does not hold:
 // nothing but the catalog's files and the package file belongs there.
 void report_strays(CommandContext& ctx, const Url& wrapp_file, const model::PackageInfo& info,
-                   const model::Catalog& catalog, std::vector<CheckResult>& out) {
+                   const model::Catalog& catalog, std::vector<FileCheck>& out) {
   Url folder = wrapp_file.parent();
   storage::ListOptions options;
   options.symlinks = storage::SymlinkPolicy::kReportLinks;
@@ -78,18 +85,18 @@ void report_strays(CommandContext& ctx, const Url& wrapp_file, const model::Pack
       what = "a file that is not in the catalog";
     }
     if (!what) continue;
-    CheckResult r;
+    FileCheck r;
     r.package_name = info.name;
     r.version = info.version;
     r.relative_path = e.relative_path;
     r.url = folder.join(e.relative_path).str();
-    r.status = CheckResult::Status::kStray;
+    r.status = FileCheck::Status::kStray;
     r.detail = what;
     out.push_back(std::move(r));
   }
 }
 
-void check_one(CommandContext& ctx, const Url& wrapp_file, bool recursive, std::vector<CheckResult>& out,
+void check_one(CommandContext& ctx, const Url& wrapp_file, bool recursive, std::vector<FileCheck>& out,
                std::set<std::string>& visited) {
   if (!visited.insert(wrapp_file.str()).second) return;
   auto info = require_package_info(ctx, wrapp_file, "package file");
@@ -102,7 +109,7 @@ void check_one(CommandContext& ctx, const Url& wrapp_file, bool recursive, std::
   progress.add_total(catalog.items.size(), catalog.total_size());
   for_each_transfer(ctx, catalog.items.size(), [&](size_t i) {
     const auto& item = catalog.items[i];
-    CheckResult& r = out[base + i];
+    FileCheck& r = out[base + i];
     r.package_name = info.name;
     r.version = info.version;
     r.relative_path = item.relative_path;
@@ -116,26 +123,26 @@ void check_one(CommandContext& ctx, const Url& wrapp_file, bool recursive, std::
       r.url = found.url.str();
       const auto& st = found.info;
       if (found.state == ItemSources::Lookup::State::kMissing) {
-        r.status = CheckResult::Status::kMissing;
+        r.status = FileCheck::Status::kMissing;
         if (sources.candidates(item).size() > 1) r.detail = found.detail;
       } else if (found.state == ItemSources::Lookup::State::kNotAFile) {
-        r.status = CheckResult::Status::kNotAFile;
+        r.status = FileCheck::Status::kNotAFile;
         r.detail = found.detail;
       } else if (r.actual_size = st.size; item.size && *item.size != st.size) {
-        r.status = CheckResult::Status::kSizeMismatch;
+        r.status = FileCheck::Status::kSizeMismatch;
       } else {
         r.actual_hash = hash_object(ctx, found.url, st, &progress).str();
         if (item.hash.empty()) {
           // Read, but nothing to compare with: never reported as ok.
-          r.status = CheckResult::Status::kUnverified;
+          r.status = FileCheck::Status::kUnverified;
           r.detail = item.size ? "no hash recorded" : "no size or hash recorded";
         } else if (r.actual_hash != item.hash) {
-          r.status = CheckResult::Status::kHashMismatch;
+          r.status = FileCheck::Status::kHashMismatch;
         }
       }
     } catch (const Error& e) {
       if (dynamic_cast<const Cancelled*>(&e)) throw;
-      r.status = e.code() == ErrorCode::kLinkOnPath ? CheckResult::Status::kNotAFile : CheckResult::Status::kUnreadable;
+      r.status = e.code() == ErrorCode::kLinkOnPath ? FileCheck::Status::kNotAFile : FileCheck::Status::kUnreadable;
       r.detail = e.what();
     }
     progress.add_done(1, 0);
@@ -148,12 +155,12 @@ void check_one(CommandContext& ctx, const Url& wrapp_file, bool recursive, std::
     Url marker = repo_marker_url(repo, d.package, d.version);
     if (auto found = find_repo_package(ctx, repo, d.package, d.version)) marker = found->url;  // either name
     if (!ctx.store(marker).stat(marker)) {
-      CheckResult r;
+      FileCheck r;
       r.package_name = d.package;
       r.version = d.version;
       r.relative_path = model::wrapp_file_name(d.package);
       r.url = marker.str();
-      r.status = CheckResult::Status::kMissing;
+      r.status = FileCheck::Status::kMissing;
       out.push_back(std::move(r));
       continue;
     }
@@ -163,12 +170,12 @@ void check_one(CommandContext& ctx, const Url& wrapp_file, bool recursive, std::
 
 }  // namespace
 
-std::vector<CheckResult> check_package_content(CommandContext& ctx, const CheckOptions& opt) {
+CheckResult check_package_content(CommandContext& ctx, const CheckOptions& opt) {
   Url wrapp_file = parse_location(opt.wrapp_file);
-  std::vector<CheckResult> out;
+  CheckResult result;
   std::set<std::string> visited;
-  check_one(ctx, wrapp_file, opt.recursive, out, visited);
-  return out;
+  check_one(ctx, wrapp_file, opt.recursive, result.files, visited);
+  return result;
 }
 
 }  // namespace wrapp::commands

@@ -16,7 +16,8 @@ struct CheckOptions {
   bool recursive = false;  // also check dependencies in their repositories
 };
 
-struct CheckResult {
+// One file of a checked version.
+struct FileCheck {
   enum class Status {
     kOk,
     kMissing,
@@ -42,15 +43,23 @@ struct CheckResult {
 };
 
 // "ok" | "missing" | "size_mismatch" | "hash_mismatch" | "unreadable" | "not_a_file" | "stray" | "unverified"
-const char* check_status_name(CheckResult::Status status);
+const char* check_status_name(FileCheck::Status status);
 
 // A problem: anything but ok and unverified.
-bool is_problem(const CheckResult& result);
+bool is_problem(const FileCheck& file);
 
-// The results as `check --json` prints them: {"ok", "unverified", "files"}.
-nlohmann::json to_json(const std::vector<CheckResult>& results);
+struct CheckResult {
+  std::vector<FileCheck> files;
 
-// One result per catalog item, sorted by path (dependencies after), then, for
+  size_t problems() const;    // files that are a problem (is_problem)
+  size_t unverified() const;  // files read but without a recorded hash to verify
+  bool ok() const { return problems() == 0; }
+};
+
+// As `check --json` prints it: {"ok", "unverified", "files"}.
+nlohmann::json to_json(const CheckResult& result);
+
+// One file per catalog item, sorted by path (dependencies after), then, for
 // a .wrapp file in a repository version folder, one per entry of that folder
 // that the version does not hold (stray files, symbolic links, nested
 // .packages folders). Each file is looked for where its catalog item says
@@ -60,6 +69,6 @@ nlohmann::json to_json(const std::vector<CheckResult>& results);
 // redirect package's files where they lie. Hashes are computed from the
 // bytes unless a hash cache was given. An unreadable file is reported and
 // the check goes on.
-std::vector<CheckResult> check_package_content(CommandContext& ctx, const CheckOptions& options);
+CheckResult check_package_content(CommandContext& ctx, const CheckOptions& options);
 
 }  // namespace wrapp::commands

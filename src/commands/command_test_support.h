@@ -313,7 +313,7 @@ class CommandTest : public ::testing::Test {
   }
   std::vector<RepoPackage> packages_in(const Url& repo) {
     Session s;
-    return list_repo(s.ctx, repo);
+    return repo_packages(s.ctx, repo);
   }
   // One line per finding ("item_differs a.txt", "package_missing lib"),
   // package_modified left out (the other lines say what), and the install
@@ -340,7 +340,7 @@ class CommandTest : public ::testing::Test {
     CheckOptions o;
     o.wrapp_file = repo_marker_url(repo, kPkg, version).str();
     std::map<std::string, std::string> out;
-    for (const auto& r : check_package_content(s.ctx, o)) out[r.relative_path] = check_status_name(r.status);
+    for (const auto& r : check_package_content(s.ctx, o).files) out[r.relative_path] = check_status_name(r.status);
     return out;
   }
   // What check_report says of a version that holds `files` intact.

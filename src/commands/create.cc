@@ -227,7 +227,7 @@ std::optional<model::PackageInfo> find_base_version(CommandContext& ctx, const U
                                                     bool tree_source) {
   std::vector<std::string> versions;
   if (ctx.store(repo).stat(repo)) {
-    for (const auto& p : list_repo(ctx, repo)) {
+    for (const auto& p : repo_packages(ctx, repo)) {
       if (p.name == name) versions = p.versions;
     }
   }

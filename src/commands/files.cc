@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <memory>
 
+#include <nlohmann/json.hpp>
+
 #include "commands/file_ops.h"
 #include "commands/item_source.h"
 #include "commands/repository.h"
@@ -15,7 +17,7 @@ namespace wrapp::commands {
 
 using storage::Url;
 
-std::vector<LsItem> ls(CommandContext& ctx, const LsOptions& opt) {
+LsResult ls(CommandContext& ctx, const LsOptions& opt) {
   Url url = parse_location(opt.url);
   auto& store = ctx.store(url);
   auto info = store.stat(url);
@@ -49,21 +51,34 @@ std::vector<LsItem> ls(CommandContext& ctx, const LsOptions& opt) {
       if (st) out[i].hash = hash_object(ctx, u, *st, nullptr).str();
     });
   }
+  return {url.str(), std::move(out)};
+}
+
+nlohmann::json to_json(const LsResult& result) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& i : result.items) {
+    out.push_back({{"relative_path", i.relative_path},
+                   {"source_path", i.url},
+                   {"item_type", i.is_dir ? "folder" : "file"},
+                   {"size", i.is_dir ? nlohmann::json(nullptr) : nlohmann::json(i.size)},
+                   {"hash", i.hash.empty() ? nlohmann::json(nullptr) : nlohmann::json(i.hash)}});
+  }
   return out;
 }
 
-void cat(CommandContext& ctx, const std::string& text, std::FILE* out) {
-  Url url = parse_location(text);
+CatResult cat(CommandContext& ctx, const CatOptions& opt) {
+  Url url = parse_location(opt.url);
   auto reader = ctx.store(url).open_read(url);
   if (!reader) fail("'{}' not found", url.display());
   std::unique_ptr<char[]> buf(new char[1 << 20]);
-  for (uint64_t off = 0; off < reader->size();) {
-    size_t n = reader->read_at(off, buf.get(), 1 << 20);
+  CatResult result;
+  while (result.bytes < reader->size()) {
+    size_t n = reader->read_at(result.bytes, buf.get(), 1 << 20);
     if (n == 0) break;
-    if (std::fwrite(buf.get(), 1, n, out) != n) throw_errno("cannot write", "standard output", errno);
-    off += n;
+    opt.sink(std::string_view(buf.get(), n));
+    result.bytes += n;
   }
-  if (std::fflush(out) != 0) throw_errno("cannot write", "standard output", errno);
+  return result;
 }
 
 namespace {
@@ -139,7 +154,7 @@ std::optional<std::vector<GetCopy>> package_files_at(CommandContext& ctx, const 
 
 }  // namespace
 
-size_t get(CommandContext& ctx, const GetOptions& opt) {
+GetResult get(CommandContext& ctx, const GetOptions& opt) {
   Url url = parse_location(opt.url);
   auto& store = ctx.store(url);
   auto info = store.stat(url);
@@ -170,7 +185,7 @@ size_t get(CommandContext& ctx, const GetOptions& opt) {
     }
     if (!existing.empty()) fail("not overwriting existing file(s) (pass --overwrite):{}", existing);
   }
-  if (ctx.dry_run) return copies.size();
+  if (ctx.dry_run) return {copies.size()};
   auto& progress = ctx.scheduler.sub_job("get " + url.display());
   uint64_t total = 0;
   for (const auto& c : copies) total += c.size;
@@ -188,7 +203,7 @@ size_t get(CommandContext& ctx, const GetOptions& opt) {
     progress.add_done(1, 0);
   });
   progress.set_finished();
-  return copies.size();
+  return {copies.size()};
 }
 
 }  // namespace wrapp::commands

@@ -29,7 +29,7 @@ FindOrphansResult find_orphaned_package_versions(CommandContext& ctx, const Find
   for (auto& entry : dependency_closure(ctx, opt.locking_packages)) needed.insert(std::move(entry.key));
   result.needed = needed.size();
   for (const Url& repo : repos) {
-    for (const auto& pkg : list_repo(ctx, repo)) {
+    for (const auto& pkg : repo_packages(ctx, repo)) {
       for (const auto& version : pkg.versions) {
         ++result.inspected;
         if (needed.count(location_key(pkg.name, version, repo))) continue;
@@ -40,9 +40,9 @@ FindOrphansResult find_orphaned_package_versions(CommandContext& ctx, const Find
   return result;
 }
 
-nlohmann::json to_json(const std::vector<model::UniquePackageLocation>& locations) {
+nlohmann::json to_json(const FindOrphansResult& result) {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& l : locations) {
+  for (const auto& l : result.orphans) {
     out.push_back({{"package", l.package}, {"version", l.version}, {"repository", l.repository}});
   }
   return out;

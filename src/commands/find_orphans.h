@@ -35,8 +35,8 @@ struct FindOrphansResult {
 // so nothing could safely be called an orphan. A cycle ends where it closes.
 FindOrphansResult find_orphaned_package_versions(CommandContext& ctx, const FindOrphansOptions& options);
 
-// A JSON list of {"package", "version", "repository"}: what delete-packages
-// --from-file reads.
-nlohmann::json to_json(const std::vector<model::UniquePackageLocation>& locations);
+// The orphans as `find-orphans --json` prints them: a JSON list of
+// {"package", "version", "repository"}, what delete-packages --from-file reads.
+nlohmann::json to_json(const FindOrphansResult& result);
 
 }  // namespace wrapp::commands

@@ -615,6 +615,34 @@ std::vector<const PlanAction*> InstallResult::all_actions() const {
   return out;
 }
 
+size_t InstallResult::subpackage_count() const {
+  size_t n = dependencies.size();
+  for (const auto& d : dependencies) n += d.subpackage_count();
+  return n;
+}
+
+Plan whole_plan(const InstallResult& result) {
+  Plan all;
+  all.target = result.plan.target;
+  Url top = parse_location(result.plan.target);
+  std::function<void(const InstallResult&)> add = [&](const InstallResult& r) {
+    std::string prefix;
+    parse_location(r.wrapp_file).parent().relative_to(top, &prefix);
+    for (auto a : r.plan.actions) {
+      if (!prefix.empty()) a.relative_path = prefix + "/" + a.relative_path;
+      all.actions.push_back(std::move(a));
+    }
+    for (const auto& removed : r.removed_dependencies) {
+      std::string rel;
+      parse_location(removed).relative_to(top, &rel);
+      all.actions.push_back({PlanAction::Kind::kDelete, rel + " (subpackage, with its files)", "", 0, {}});
+    }
+    for (const auto& d : r.dependencies) add(d);
+  };
+  add(result);
+  return all;
+}
+
 namespace {
 
 // A file that moves between packages of the tree (into a subpackage, out of

@@ -56,7 +56,16 @@ struct InstallResult {
   bool unchanged() const;
   // The plan actions of this package and all its subpackages.
   std::vector<const PlanAction*> all_actions() const;
+  // Subpackages installed with it, at any depth.
+  size_t subpackage_count() const;
 };
+
+// The whole tree's plan as one (a subpackage may change while its parent
+// does not), as install shows it: each package's actions, then its dropped
+// subpackages (one delete "<path> (subpackage, with its files)" each), then
+// its subpackages', every path relative to this package's destination
+// (plan.target).
+Plan whole_plan(const InstallResult& result);
 
 // Steps, all planned before anything changes:
 //  1. read the version's .wrapp and, recursively, its dependencies' (each

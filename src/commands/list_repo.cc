@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <nlohmann/json.hpp>
+
 #include "commands/repository.h"
 #include "model/package_info.h"
 #include "storage/storage.h"
@@ -37,7 +39,7 @@ bool natural_less(const std::string& a, const std::string& b) {
   return a < b;
 }
 
-std::vector<RepoPackage> list_repo(CommandContext& ctx, const Url& repo) {
+std::vector<RepoPackage> repo_packages(CommandContext& ctx, const Url& repo) {
   auto& store = ctx.store(repo);
   auto root = store.stat(repo);
   if (!root) fail("repository '{}' not found", repo.display());
@@ -69,6 +71,16 @@ std::vector<RepoPackage> list_repo(CommandContext& ctx, const Url& repo) {
     // A version holding both names counts once.
     p.versions.erase(std::unique(p.versions.begin(), p.versions.end()), p.versions.end());
   }
+  return out;
+}
+
+ListRepoResult list_repo(CommandContext& ctx, const ListRepoOptions& options) {
+  return {repo_packages(ctx, parse_location(options.repo))};
+}
+
+nlohmann::json to_json(const ListRepoResult& result) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& p : result.packages) out.push_back({{"name", p.name}, {"versions", p.versions}});
   return out;
 }
 

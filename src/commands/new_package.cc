@@ -8,7 +8,7 @@ namespace wrapp::commands {
 
 using storage::Url;
 
-std::string new_package(CommandContext& ctx, const NewOptions& opt) {
+NewResult new_package(CommandContext& ctx, const NewOptions& opt) {
   model::check_name_and_version(opt.package_name, opt.version);
   Url dest = parse_location(opt.destination);
   Url marker = dest.join(model::wrapp_file_name(opt.package_name));
@@ -25,9 +25,8 @@ std::string new_package(CommandContext& ctx, const NewOptions& opt) {
     check_packable_names(entries);
     info.catalog = hash_tree(ctx, dest, entries, &ctx.scheduler.sub_job("catalog " + dest.display()));
   }
-  if (ctx.dry_run) return marker.str();
-  storage::write_all(store, marker, info.serialize(), {});
-  return marker.str();
+  if (!ctx.dry_run) storage::write_all(store, marker, info.serialize(), {});
+  return {marker.str(), std::move(info)};
 }
 
 }  // namespace wrapp::commands

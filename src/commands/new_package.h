@@ -6,6 +6,7 @@
 #include <string>
 
 #include "commands/context.h"
+#include "model/package_info.h"
 
 namespace wrapp::commands {
 
@@ -17,8 +18,12 @@ struct NewOptions {
   std::optional<std::string> ignore_file;
 };
 
-// Returns the URL of the written file. Refuses (FailedCommand) when the file
-// exists already.
-std::string new_package(CommandContext& ctx, const NewOptions& options);
+struct NewResult {
+  std::string wrapp_file;  // URL of the file written (on a dry run: that would be)
+  model::PackageInfo package;
+};
+
+// Refuses (FailedCommand) when the file exists already.
+NewResult new_package(CommandContext& ctx, const NewOptions& options);
 
 }  // namespace wrapp::commands

@@ -21,7 +21,7 @@ class PackageTreeTest : public BackendTest {
     o.version = version;
     o.destination = folder.str();
     o.create_catalog = with_catalog;
-    return Url::parse(new_package(s.ctx, o));
+    return Url::parse(new_package(s.ctx, o).wrapp_file);
   }
   StatusResult status_of(const Url& wrapp_file, const std::function<void(StatusOptions&)>& tweak = {}) {
     Session s;

@@ -24,7 +24,8 @@ class Patches : public BackendTest {
     Session s;
     CatalogOptions o;
     o.root_dir = tree.str();
-    write_catalog_file(s.ctx, catalog(s.ctx, o), file.str());
+    o.output = file.str();
+    catalog(s.ctx, o);
   }
   CreatePatchResult make_patch(const Url& a, const Url& b, const Url& base, const Url& patch,
                                CreatePatchOptions o = {}, SessionOptions so = {}) {

@@ -100,7 +100,7 @@ PublishRedirectResult publish_redirect(CommandContext& ctx, const PublishRedirec
     if (auto info = store.stat(repo); !info || !info->is_dir) {
       fail_with(ErrorCode::kNotFound, "source repository '{}' not found", repo.display());
     }
-    for (const auto& package : list_repo(ctx, repo)) {
+    for (const auto& package : repo_packages(ctx, repo)) {
       for (const auto& version : package.versions) {
         auto found = find_repo_package(ctx, repo, package.name, version);
         if (!found) continue;  // removed since it was listed

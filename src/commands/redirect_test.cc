@@ -49,12 +49,12 @@ class Redirect : public BackendTest {
     return publish_redirect(s.ctx, o);
   }
 
-  std::map<std::string, CheckResult> check_results(const Url& wrapp_file) {
+  std::map<std::string, FileCheck> check_results(const Url& wrapp_file) {
     Session s;
     CheckOptions o;
     o.wrapp_file = wrapp_file.str();
-    std::map<std::string, CheckResult> out;
-    for (auto& r : check_package_content(s.ctx, o)) out[r.relative_path] = r;
+    std::map<std::string, FileCheck> out;
+    for (auto& r : check_package_content(s.ctx, o).files) out[r.relative_path] = r;
     return out;
   }
 
@@ -115,10 +115,10 @@ TEST_P(Redirect, ARedirectPackageInstallsChecksMirrorsAndGets) {
     GetOptions o;
     o.url = version_folder(repo2, "1").str();
     o.local_path = local("got").str();
-    EXPECT_EQ(commands::get(s.ctx, o), v1_files().size() + 1);  // the package file comes along
+    EXPECT_EQ(commands::get(s.ctx, o).files, v1_files().size() + 1);  // the package file comes along
     o.url = version_folder(repo2, "1").join("dir/c.txt").str();
     o.local_path = local("c.txt").str();
-    EXPECT_EQ(commands::get(s.ctx, o), 1u);
+    EXPECT_EQ(commands::get(s.ctx, o).files, 1u);
   }
   EXPECT_EQ(contents(local("got")), v1_files());
   EXPECT_TRUE(exists(local("got/.pkg.wrapp")));

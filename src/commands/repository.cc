@@ -71,7 +71,7 @@ model::PackageInfo require_repo_package(CommandContext& ctx, const Url& repo, co
     return std::move(found->info);
   }
   std::string known;
-  for (const auto& pkg : list_repo(ctx, repo)) {
+  for (const auto& pkg : repo_packages(ctx, repo)) {
     if (pkg.name != name) continue;
     for (const auto& v : pkg.versions) known += (known.empty() ? "" : ", ") + v;
   }
