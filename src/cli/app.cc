@@ -9,8 +9,7 @@
 #include <unistd.h>
 
 #include "exec/progress_printer.h"
-#include "exec/scheduler.h"
-#include "exec/task_group.h"
+#include "commands/session.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -132,6 +131,21 @@ void add_generic_options(CLI::App& sub, GenericOptions& g) {
       ->group(group);
 }
 
+namespace {
+
+commands::SessionOptions session_options(const GenericOptions& g) {
+  commands::SessionOptions o;
+  o.dry_run = g.dry_run;
+  o.hash_cache_file = g.hash_cache_file;
+  o.fsync = g.fsync;
+  o.scheduling.jobs = g.jobs;
+  o.scheduling.file_transfer_jobs = g.file_transfer_jobs;
+  o.scheduling.progress = exec::parse_progress_verbosity(g.progress_report);
+  return o;
+}
+
+}  // namespace
+
 int run_command(Cli& cli, const std::function<int(commands::CommandContext&)>& body) {
   const GenericOptions& g = cli.generic;
   auto started = std::chrono::steady_clock::now();
@@ -139,43 +153,19 @@ int run_command(Cli& cli, const std::function<int(commands::CommandContext&)>& b
   std::string pending, stats;
   g_pending_output = &pending;
   try {
-    log::configure({g.verbose, g.debug, g.json_logging, g.log_file});
-    exec::SchedulerOptions sopts;
-    sopts.jobs = g.jobs;
-    sopts.file_transfer_jobs = g.file_transfer_jobs;
-    sopts.progress = exec::parse_progress_verbosity(g.progress_report);
-    // The scheduler (and its progress display) ends before results print.
-    exec::Scheduler scheduler(sopts);
-    auto sigint = exec::install_sigint_handler(scheduler.token());
-
-    std::optional<model::HashCache> cache;
-    if (!g.hash_cache_file.empty()) {
-      cache = model::HashCache::load_async(g.hash_cache_file,
-                                           [](const std::string& m) { log::warn("{}", capped_message(m)); });
+    // The process's logger: errors after the session ended go there too.
+    log::configure({.verbose = g.verbose, .debug = g.debug, .json = g.json_logging, .file = g.log_file});
+    // The session (and its progress display) ends before results print.
+    commands::Session session(session_options(g));
+    auto sigint = exec::install_sigint_handler(session.runtime().token());
+    {
+      commands::CommandScope command(session);
+      code = body(command.context());
     }
-    storage::Resolver resolver({[token = scheduler.token()] { token.throw_if_cancelled(); },
-                                [&scheduler](size_t workers, const std::function<void()>& work) {
-                                  exec::TaskGroup group(scheduler.io_pool(), scheduler.token().child());
-                                  for (size_t i = 0; i < workers; ++i) group.spawn(work);
-                                  group.wait();
-                                }});
-    commands::CommandContext ctx{scheduler, resolver, cache ? &*cache : nullptr, g.dry_run, g.fsync};
-    auto save_cache = [&] {
-      if (cache && !g.dry_run) cache->save(g.hash_cache_file);
-    };
-    try {
-      code = body(ctx);
-    } catch (...) {
-      try {
-        save_cache();  // hashes computed before the failure are still true
-      } catch (const std::exception& e) {
-        log::warn("{}", capped_message(e.what()));
-      }
-      throw;
-    }
-    save_cache();
+    session.finish();
     if (g.stats) {
-      auto& root = scheduler.root_job();
+      auto& root = session.runtime().root_job();
+      auto* cache = session.hash_cache();
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       stats = fmt::format("stats: {} tasks, {} processed in {} ({}/s){}\n", root.done_tasks(),
                           exec::format_bytes(root.done_bytes()), exec::format_duration(secs),

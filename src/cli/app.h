@@ -41,10 +41,11 @@ struct Cli {
 // Adds the generic options to a subcommand (so `wrapp CMD --help` lists them).
 void add_generic_options(CLI::App& sub, GenericOptions& g);
 
-// Runs `body` with a context built from the generic options: logging,
-// scheduler (with progress display and Ctrl-C), hash cache (loaded before,
-// saved after, also after a failure), --time and --stats. Returns the exit
-// code: body's, or the error's (1 failed precondition, 2 storage failure).
+// Runs `body` in a commands::Session built from the generic options
+// (logging, scheduler with progress display, hash cache loaded before and
+// saved after, also after a failure), with Ctrl-C cancelling it; prints
+// --time and --stats. Returns the exit code: body's, or the error's
+// (1 failed precondition, 2 storage failure).
 int run_command(Cli& cli, const std::function<int(commands::CommandContext&)>& body);
 
 // Registration of the subcommands, by name: main adds them in alphabetical

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "exec/progress.h"
+#include "exec/progress_sink.h"
 
 namespace wrapp::exec {
 
@@ -60,7 +61,8 @@ class RateEstimator {
   double rate_ = 0;
 };
 
-class ProgressPrinter {
+// The terminal sink.
+class ProgressPrinter : public ProgressSink {
  public:
   // kOff prints nothing (message() still prints its text). `out` must stay
   // open for the printer's lifetime; `root` must outlive it.
@@ -70,7 +72,7 @@ class ProgressPrinter {
 
   // Stops the display thread, clears the live lines and prints the final
   // line (unless kOff).
-  ~ProgressPrinter();
+  ~ProgressPrinter() override;
 
   // Prints a line of text (a warning, say) above the live display instead of
   // through it. Thread-safe.

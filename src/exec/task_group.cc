@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "util/error.h"
+#include "util/log.h"
 
 namespace wrapp::exec {
 
@@ -85,6 +86,12 @@ TaskGroup::~TaskGroup() {
 }
 
 void TaskGroup::spawn(std::function<void()> task) {
+  // The spawning thread's logger goes with the task (a session's own, say),
+  // whichever thread runs it.
+  task = [logger = &log::current(), task = std::move(task)] {
+    log::LoggerScope use(logger);
+    task();
+  };
   {
     std::lock_guard lock(state_->mu);
     state_->queue.push_back(std::move(task));

@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <mutex>
 
 #include "util/error.h"
 #include "util/json_writer.h"
@@ -11,19 +10,7 @@
 namespace wrapp::log {
 namespace {
 
-std::mutex g_mu;
-Options g_options;
-FILE* g_file = nullptr;
-
-const char* level_name(Level l) {
-  switch (l) {
-    case Level::kDebug: return "debug";
-    case Level::kInfo: return "info";
-    case Level::kWarning: return "warning";
-    case Level::kError: return "error";
-  }
-  return "?";
-}
+thread_local Logger* t_logger = nullptr;
 
 std::string timestamp() {
   auto now = std::chrono::system_clock::now();
@@ -38,8 +25,8 @@ std::string timestamp() {
 
 std::string format_line(Level level, std::string_view message, bool json) {
   if (json) {
-    std::string line = fmt::format("{{\"time\":\"{}\",\"level\":\"{}\",\"logger\":\"omni.wrapp\",\"message\":",
-                                   timestamp(), level_name(level));
+    std::string line = fmt::format("{{\"time\":\"{}\",\"level\":\"{}\",\"logger\":\"{}\",\"message\":", timestamp(),
+                                   level_name(level), kLoggerName);
     append_json_escaped(line, message);
     line += "}\n";
     return line;
@@ -50,39 +37,84 @@ std::string format_line(Level level, std::string_view message, bool json) {
 
 }  // namespace
 
-void configure(const Options& options) {
-  std::lock_guard lock(g_mu);
-  if (g_file) {
-    std::fclose(g_file);
-    g_file = nullptr;
+const char* level_name(Level l) {
+  switch (l) {
+    case Level::kDebug: return "debug";
+    case Level::kInfo: return "info";
+    case Level::kWarning: return "warning";
+    case Level::kError: return "error";
   }
-  g_options = options;
+  return "?";
+}
+
+Logger::~Logger() {
+  if (file_) std::fclose(file_);
+}
+
+void Logger::configure(const Options& options) {
+  std::lock_guard lock(mu_);
+  if (file_) {
+    std::fclose(file_);
+    file_ = nullptr;
+  }
+  options_ = options;
+  info_ = debug_ = false;
   if (!options.file.empty()) {
-    g_file = std::fopen(options.file.c_str(), "a");
-    if (!g_file) throw_errno("cannot open log file", options.file, errno);
+    file_ = std::fopen(options.file.c_str(), "a");
+    if (!file_) throw_errno("cannot open log file", options.file, errno);
   }
+  bool stderr_info = options.to_stderr && (options.verbose || options.debug);
+  info_ = stderr_info || file_ || options.callback;
+  debug_ = options.debug;
 }
 
-bool enabled(Level level) {
+bool Logger::enabled(Level level) const {
   if (level >= Level::kWarning) return true;
-  if (level == Level::kInfo) return g_options.verbose || g_options.debug || g_file;
-  return g_options.debug;
+  return level == Level::kInfo ? info_.load(std::memory_order_relaxed) : debug_.load(std::memory_order_relaxed);
 }
 
-void write(Level level, std::string_view message) {
-  std::lock_guard lock(g_mu);
-  bool to_stderr = level >= Level::kWarning || (level == Level::kInfo && (g_options.verbose || g_options.debug)) ||
-                   (level == Level::kDebug && g_options.debug);
-  if (to_stderr) {
-    std::string line = format_line(level, message, g_options.json);
-    std::fwrite(line.data(), 1, line.size(), stderr);
+void Logger::write(Level level, std::string_view message) {
+  std::function<void(Level, std::string_view)> callback;
+  {
+    std::lock_guard lock(mu_);
+    const Options& o = options_;
+    bool to_stderr = o.to_stderr && (level >= Level::kWarning || (level == Level::kInfo && (o.verbose || o.debug)) ||
+                                     (level == Level::kDebug && o.debug));
+    if (to_stderr) {
+      std::string line = format_line(level, message, o.json);
+      std::fwrite(line.data(), 1, line.size(), stderr);
+    }
+    bool recorded = level != Level::kDebug || o.debug;  // what the file and the callback receive
+    if (file_ && recorded) {
+      std::string line = format_line(level, message, o.json);
+      if (!o.json) line = timestamp() + " " + line;
+      std::fwrite(line.data(), 1, line.size(), file_);
+      std::fflush(file_);
+    }
+    if (recorded) callback = o.callback;
   }
-  if (g_file && (level != Level::kDebug || g_options.debug)) {
-    std::string line = format_line(level, message, g_options.json);
-    if (!g_options.json) line = timestamp() + " " + line;
-    std::fwrite(line.data(), 1, line.size(), g_file);
-    std::fflush(g_file);
-  }
+  // Outside the lock: a callback into another runtime (Python's GIL) must
+  // not hold up the other threads' lines, nor deadlock with them.
+  if (callback) callback(level, message);
 }
+
+Logger& process_logger() {
+  static Logger logger;
+  return logger;
+}
+
+Logger& current() { return t_logger ? *t_logger : process_logger(); }
+
+LoggerScope::LoggerScope(Logger* logger) : previous_(t_logger), active_(logger != nullptr) {
+  if (active_) t_logger = logger;
+}
+
+LoggerScope::~LoggerScope() {
+  if (active_) t_logger = previous_;
+}
+
+void configure(const Options& options) { process_logger().configure(options); }
+bool enabled(Level level) { return current().enabled(level); }
+void write(Level level, std::string_view message) { current().write(level, message); }
 
 }  // namespace wrapp::log

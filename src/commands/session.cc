@@ -1,0 +1,69 @@
+#include "commands/session.h"
+
+#include "exec/task_group.h"
+#include "util/error.h"
+
+namespace wrapp::commands {
+
+namespace {
+
+// The resolver's hooks: backends check the command's token between pages
+// and parts, and run their parallel work (a directory walk) on the shared
+// io pool, within its limits.
+storage::Resolver::Options resolver_options(exec::Scheduler& scheduler) {
+  return {[token = scheduler.token()] { token.throw_if_cancelled(); },
+          [&scheduler](size_t workers, const std::function<void()>& work) {
+            exec::TaskGroup group(scheduler.io_pool(), scheduler.token().child());
+            for (size_t i = 0; i < workers; ++i) group.spawn(work);
+            group.wait();
+          }};
+}
+
+exec::ProgressJob& job_for(Session& session, const std::string& name) {
+  exec::ProgressJob& root = session.runtime().root_job();
+  return name.empty() ? root : *root.add_child(name);
+}
+
+}  // namespace
+
+Session::Session(SessionOptions options) : options_(std::move(options)) {
+  if (options_.logging) logger_ = std::make_unique<log::Logger>(*options_.logging);
+  log::LoggerScope use(logger_.get());
+  runtime_ = std::make_unique<exec::Runtime>(options_.scheduling);
+  if (!options_.hash_cache_file.empty()) {
+    // The warning may come from the loading thread: it gets the logger with it.
+    hash_cache_ = model::HashCache::load_async(options_.hash_cache_file, [logger = &log::current()](const std::string& m) {
+      logger->write(log::Level::kWarning, shorten_for_message(m, kMaxMessageBytes));
+    });
+  }
+}
+
+Session::~Session() {
+  log::LoggerScope use(logger_.get());
+  if (!finished_) {
+    try {
+      save_hash_cache();  // hashes computed before a failure are still true
+    } catch (const std::exception& e) {
+      log::warn("{}", shorten_for_message(e.what(), kMaxMessageBytes));
+    }
+  }
+  runtime_.reset();  // before the hash cache its tasks may use
+}
+
+void Session::finish() {
+  if (finished_.exchange(true)) return;
+  save_hash_cache();
+}
+
+void Session::save_hash_cache() {
+  if (hash_cache_ && !options_.dry_run) hash_cache_->save(options_.hash_cache_file);
+}
+
+CommandScope::CommandScope(Session& session, Options options)
+    : logger_scope_(session.logger()),
+      scheduler_(session.runtime(), options.token ? options.token->child() : session.new_token(),
+                 job_for(session, options.job_name)),
+      resolver_(resolver_options(scheduler_)),
+      context_{scheduler_, resolver_, session.hash_cache(), session.options().dry_run, session.options().fsync} {}
+
+}  // namespace wrapp::commands
