@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands/catalog.h"
+#include "commands/item_source.h"
 #include "commands/repository.h"
 #include "util/error.h"
 
@@ -84,10 +85,13 @@ ExtractCatalogResult flatten_package_tree(CommandContext& ctx, const RepoTreeNod
     if (n.info.catalog) {
       const model::Catalog& c = *n.info.catalog;
       check_no_marker_item(c, n.package, n.wrapp_file.display());
+      // Where the bytes are, by the rule every reader uses (item_source.h):
+      // a repository moved by hand is read where it is now.
+      ItemSources sources(c, n.wrapp_file, fmt::format("package '{}' {}", n.package, n.version));
       for (const auto& item : c.items) {
         model::CatalogItem out = item;
-        // Where the bytes are, as a URL (a storage map may hold a bare path).
-        out.source_path = parse_location(c.fetch_url(item)).str();
+        std::vector<Url> places = sources.candidates(item);
+        out.source_path = (places.size() == 1 ? places.front() : sources.locate(ctx, item).url).str();
         add(std::move(out));
       }
     }

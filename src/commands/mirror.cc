@@ -166,8 +166,11 @@ std::unordered_map<std::string, std::string> template_files(CommandContext& ctx,
   auto tpl = require_repo_package(ctx, dst_repo, name, template_version, &marker);
   std::unordered_map<std::string, std::string> by_hash;
   if (!tpl.catalog) return by_hash;
+  // Where each file is, by the readers' rule (item_source.h): a template
+  // that is not there after all is copied from the source instead.
+  ItemSources sources(*tpl.catalog, marker, fmt::format("package '{}' {}", name, template_version));
   for (const auto& item : tpl.catalog->items) {
-    if (!item.hash.empty()) by_hash.emplace(item.hash.str(), tpl.catalog->fetch_url(item));
+    if (!item.hash.empty()) by_hash.emplace(item.hash.str(), sources.candidates(item).front().str());
   }
   return by_hash;
 }

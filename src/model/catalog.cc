@@ -186,10 +186,14 @@ CatalogItem read_item(JsonReader& r, const Catalog* root_known) {
       uint64_t n;
       if (!r.read_uint64(n)) fail("{}: a catalog item's size is not a non-negative integer", origin);
       item.size = n;
-    } else if (!r.try_null()) {
+    } else if (r.try_null()) {
+      // A null member reads as absent (and, as the last of duplicate
+      // keys, removes an earlier value).
+      if (item.extra) item.set_extra(key, "");
+    } else {
       // tags, checkpoint of the original, keys of newer writers: kept as
-      // read (a null member reads as absent and is not kept).
-      item.set_extra(key, r.skip_value());  // the last of duplicate keys wins
+      // read. The last of duplicate keys wins.
+      item.set_extra(key, r.skip_value());
     }
   }
   if (!has_path) fail("{}: a catalog item has no 'relative_path'", origin);

@@ -451,6 +451,9 @@ TEST(CatalogExtras, UnknownItemMembersSurviveARewrite) {
   Catalog d = parse_catalog_file(text, "t");
   EXPECT_EQ(d.items[0].tags(), "2");
   EXPECT_EQ(d.items[0].extra->members.size(), 1u);
+  // A null as the last of duplicate keys removes the earlier value.
+  std::string nulled = R"({"root": "file:///r", "items": [{"relative_path": "x", "tags": 1, "tags": null}]})";
+  EXPECT_FALSE(parse_catalog_file(nulled, "t").items[0].extra);
 }
 
 TEST(CatalogExtras, SetExtraReplacesAndRemoves) {

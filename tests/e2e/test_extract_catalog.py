@@ -125,3 +125,16 @@ def test_failures_missing_cycle_clash_and_hostile_files(wrapp, publish, tmp_path
     r = wrapp("extract-catalog", "e", "1", repo, out, "--recursive")
     assert r.returncode == 1 and "refusing unsafe dependency location '../../escape'" in r.stderr, str(r)
     assert not out.exists()
+
+
+def test_a_repository_moved_by_hand_is_extracted_where_it_is_now(wrapp, publish, tmp_path):
+    """Items point at the files where every reader finds them (item_source.h), not at the recorded old place."""
+    old, _ = publish("p", "1", {"a.txt": "a", "d/b.txt": "b"})
+    moved = tmp_path / "moved-repo"
+    old.rename(moved)
+    out = tmp_path / "out.json"
+    r = wrapp("extract-catalog", "p", "1", moved, out)
+    assert r.returncode == 0, str(r)
+    items = json.loads(out.read_text())["items"]
+    assert [i["source_path"] for i in items] == [
+        url(moved / ".packages" / "p" / "1" / "a.txt"), url(moved / ".packages" / "p" / "1" / "d" / "b.txt")]
