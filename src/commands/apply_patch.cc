@@ -275,7 +275,8 @@ ApplyPatchResult apply_patch(CommandContext& ctx, const ApplyPatchOptions& opt) 
   ApplyPatchResult result;
   result.patch_file = file.str();
   result.dry_run = ctx.dry_run;
-  model::Patch patch = read_patch_file(ctx, file);
+  model::Patch patch =
+      opt.patch_text ? model::Patch::parse(*opt.patch_text, file.display()) : read_patch_file(ctx, file);
   Url target = parse_location(patch.target);
   if (auto info = ctx.store(target).stat(target); info && !info->is_dir) {
     fail_with(ErrorCode::kBadInput, "the target of patch file '{}', '{}', is a file", file.display(),

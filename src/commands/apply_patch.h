@@ -1,6 +1,7 @@
 // apply-patch: execute a patch file (create-patch, install --patch).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,10 @@ namespace wrapp::commands {
 
 struct ApplyPatchOptions {
   std::string patch;  // the patch file (a path or URL)
+  // The patch file's content instead of reading `patch` (the Python API's
+  // Patch.execute): parsed and checked as a file is; `patch` then only
+  // names it in messages.
+  std::optional<std::string> patch_text;
 };
 
 struct FailedOperation {

@@ -52,7 +52,7 @@ model::Catalog catalog_file_list(CommandContext& ctx, const CatalogOptions& opt)
   auto lines = parse_file_list(doc->text(), list_url.display());
   if (lines.empty()) fail("file list '{}' lists no files", list_url.display());
   Url root = parse_location(lines.front().first);
-  auto ignores = load_ignore_rules(ctx, root, opt.ignore_file);
+  auto ignores = load_ignore_rules(ctx, root, opt.ignore_file, opt.ignore_predicate);
   std::vector<std::string> relative(lines.size());
   for (size_t i = 0; i < lines.size(); ++i) {
     if (!(parse_location(lines[i].first) == root)) {
@@ -109,7 +109,7 @@ model::Catalog walk_and_hash(CommandContext& ctx, const CatalogOptions& opt) {
   }
   if (opt.root_dir.empty()) fail("give a folder to catalog, or --file-list");
   Url root = parse_location(opt.root_dir);
-  auto ignores = load_ignore_rules(ctx, root, opt.ignore_file);
+  auto ignores = load_ignore_rules(ctx, root, opt.ignore_file, opt.ignore_predicate);
   auto entries = walk_tree(ctx, root, ignores);
   check_packable_names(entries);
   auto& job = ctx.scheduler.sub_job("catalog " + root.display());
@@ -197,6 +197,10 @@ nlohmann::json to_json(const CountResult& c) {
           {"unique_contents", c.unique_contents},
           {"unique_bytes", c.unique_bytes},
           {"duplicate_files", c.duplicate_files}};
+}
+
+nlohmann::json to_json(const CatalogResult& r) {
+  return {{"catalog", nlohmann::json::parse(model::serialize_catalog_file(r.catalog))}, {"output", r.output}};
 }
 
 }  // namespace wrapp::commands

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "model/ignore_rules.h"
 #include "commands/context.h"
 #include "model/catalog.h"
 
@@ -17,6 +18,8 @@ namespace wrapp::commands {
 struct CatalogOptions {
   std::string root_dir;                    // the folder to walk ("" with file_list)
   std::optional<std::string> ignore_file;  // instead of <root>/.wrappignore
+  // Instead of both (the Python API's IgnoreEvaluator): tree.h load_ignore_rules.
+  model::IgnoreEvaluator::Predicate ignore_predicate;
   // Instead of a walk: the files listed in a TSV file, one per line,
   // `<base URL>\t<file URL>[\t...]` (what `ls --output-format tsv` prints).
   // The base URL is the catalog's root and must be the same on every line.
@@ -40,6 +43,9 @@ struct CatalogResult {
 
 // Walks (or reads the file list) and hashes, then writes options.output.
 CatalogResult catalog(CommandContext& ctx, const CatalogOptions& options);
+
+// {"catalog": the catalog file's JSON, "output"}.
+nlohmann::json to_json(const CatalogResult& result);
 
 // The lines of a TSV file list: (base URL, file URL) pairs, as the reference's
 // `catalog(file_list=[(base, url), ...])` takes them. Refuses (naming the

@@ -1,5 +1,7 @@
 #include "commands/create.h"
 
+#include <nlohmann/json.hpp>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -48,7 +50,7 @@ std::string parent_dir(std::string_view rel) {
 // name is the re-publish loop (install, edit, create the next version): it is
 // left out and nothing else changes.
 Collected collect_tree(CommandContext& ctx, const CreateOptions& opt, const Url& src, const Url& repo) {
-  auto ignores = load_ignore_rules(ctx, src, opt.ignore_file);
+  auto ignores = load_ignore_rules(ctx, src, opt.ignore_file, opt.ignore_predicate);
   // A repository kept inside the tree it packages is not content.
   std::vector<std::string> skip;
   for (const char* folder : {".packages", ".wrapp-locks"}) {
@@ -379,6 +381,11 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   publisher.publish(package);
   result.wrapp_file = publisher.marker().str();
   return result;
+}
+
+nlohmann::json to_json(const CreateResult& r) {
+  return {{"wrapp_file", r.wrapp_file}, {"actions", r.plan.to_json()},
+          {"package", nlohmann::json::parse(r.package.serialize())}};
 }
 
 }  // namespace wrapp::commands

@@ -5,6 +5,9 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json_fwd.hpp>
+
+#include "model/ignore_rules.h"
 #include "commands/context.h"
 #include "commands/plan.h"
 #include "model/package_info.h"
@@ -18,6 +21,8 @@ struct CreateOptions {
   bool catalog = false;
   std::optional<std::string> repo;         // required for local sources
   std::optional<std::string> ignore_file;  // instead of <source>/.wrappignore
+  // Instead of both (the Python API's IgnoreEvaluator): tree.h load_ignore_rules.
+  model::IgnoreEvaluator::Predicate ignore_predicate;
   bool skip_dirty_check = false;           // do not verify nested subpackages
   // Read every subpackage version's package file in its repository (and
   // theirs, through the whole dependency closure) before publishing.
@@ -39,5 +44,8 @@ struct CreateResult {
 // repository lacks it; with check_subpackage: any version of the closure is
 // missing where it is recorded).
 CreateResult create(CommandContext& ctx, const CreateOptions& options);
+
+// {"wrapp_file", "actions": [...] (plan.h), "package": the package file written}.
+nlohmann::json to_json(const CreateResult& result);
 
 }  // namespace wrapp::commands

@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "commands/extract_catalog.h"
 #include "commands/file_ops.h"
 #include "commands/package_tree.h"
@@ -125,6 +127,13 @@ CreateMetapackageResult create_metapackage(CommandContext& ctx, const CreateMeta
   log::info("created metapackage {} {} in {} with {} dependencies", opt.package_name, opt.version, repo.display(),
             pkg.dependencies.size());
   return result;
+}
+
+nlohmann::json to_json(const CreateMetapackageResult& r) {
+  return {{"wrapp_file", r.wrapp_file},
+          {"package", nlohmann::json::parse(r.package.serialize())},
+          {"tree_packages", r.tree_packages},
+          {"tree_items", r.tree_items}};
 }
 
 }  // namespace wrapp::commands

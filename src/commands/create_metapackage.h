@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "commands/context.h"
 #include "model/package_info.h"
 
@@ -40,5 +42,8 @@ struct CreateMetapackageResult {
 // cycle). Publishes through VersionPublisher: the version lock, then the
 // .wrapp file; an existing version is refused (versions are immutable).
 CreateMetapackageResult create_metapackage(CommandContext& ctx, const CreateMetapackageOptions& options);
+
+// {"wrapp_file", "package": the package file written, "tree_packages", "tree_items"}.
+nlohmann::json to_json(const CreateMetapackageResult& result);
 
 }  // namespace wrapp::commands

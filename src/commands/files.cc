@@ -206,4 +206,8 @@ GetResult get(CommandContext& ctx, const GetOptions& opt) {
   return {copies.size()};
 }
 
+nlohmann::json to_json(const GetResult& r) { return {{"files", r.files}}; }
+
+nlohmann::json to_json(const CatResult& r) { return {{"bytes", r.bytes}}; }
+
 }  // namespace wrapp::commands

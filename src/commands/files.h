@@ -72,4 +72,8 @@ struct GetResult {
 // (before writing anything) when any target file exists.
 GetResult get(CommandContext& ctx, const GetOptions& options);
 
+// {"files"}; cat: {"bytes"}.
+nlohmann::json to_json(const GetResult& result);
+nlohmann::json to_json(const CatResult& result);
+
 }  // namespace wrapp::commands

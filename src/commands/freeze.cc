@@ -34,7 +34,7 @@ std::vector<SourceFile> collect_folder(CommandContext& ctx, const Url& src, cons
   if (!info->is_dir) {
     fail_with(ErrorCode::kBadInput, "source '{}' is not a folder (a catalog file needs --catalog)", src.display());
   }
-  auto ignores = load_ignore_rules(ctx, src, opt.ignore_file);
+  auto ignores = load_ignore_rules(ctx, src, opt.ignore_file, opt.ignore_predicate);
   auto entries = walk_tree(ctx, src, ignores);
   check_packable_names(entries);
   std::vector<SourceFile> files;
@@ -136,7 +136,7 @@ void remove_copies(CommandContext& ctx, const Url& dst, const std::vector<std::s
 FreezeResult freeze(CommandContext& ctx, const FreezeOptions& opt) {
   Url src = parse_location(opt.source);
   Url dst = parse_location(opt.destination);
-  if (opt.catalog && opt.ignore_file) {
+  if (opt.catalog && (opt.ignore_file || opt.ignore_predicate)) {
     fail_with(ErrorCode::kBadInput, "--ignore-file applies to a source folder; a catalog lists exactly the files to "
               "freeze");
   }

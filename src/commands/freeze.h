@@ -9,6 +9,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "model/ignore_rules.h"
 #include "commands/context.h"
 #include "commands/plan.h"
 
@@ -19,6 +20,8 @@ struct FreezeOptions {
   std::string destination;  // a folder: absent, empty, or with `overwrite` any
   bool catalog = false;
   std::optional<std::string> ignore_file;  // folders only: instead of SOURCE/.wrappignore
+  // Instead of both (the Python API's IgnoreEvaluator): tree.h load_ignore_rules.
+  model::IgnoreEvaluator::Predicate ignore_predicate;
   // With `catalog`: leave out the files that no longer exist (reported)
   // instead of failing.
   bool skip_missing = false;

@@ -1,5 +1,7 @@
 #include "commands/install.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <functional>
 #include <mutex>
@@ -756,7 +758,7 @@ namespace {
 InstallResult install_locked(CommandContext& ctx, const InstallOptions& opt, const Url& top,
                              std::unique_ptr<storage::Lock>& lock, const std::optional<InstallIntent>& interrupted) {
   Planner planner(ctx, top, interrupted ? &*interrupted : nullptr, opt.patch_file.has_value());
-  planner.set_ignore_rules(load_ignore_rules(ctx, top, opt.ignore_file));
+  planner.set_ignore_rules(load_ignore_rules(ctx, top, opt.ignore_file, opt.ignore_predicate));
   std::set<std::string> visiting;
   PackagePlan plan = planner.plan(opt, visiting);
   planner.plan_drops(plan);
@@ -796,5 +798,20 @@ InstallResult install_locked(CommandContext& ctx, const InstallOptions& opt, con
 }
 
 }  // namespace
+
+nlohmann::json to_json(const InstallResult& r) {
+  nlohmann::json dependencies = nlohmann::json::array();
+  for (const auto& d : r.dependencies) dependencies.push_back(to_json(d));
+  return {{"package_name", r.package_name},
+          {"version", r.version},
+          {"wrapp_file", r.wrapp_file},
+          {"no_op", r.no_op},
+          {"actions", r.plan.to_json()},
+          {"dependencies", std::move(dependencies)},
+          {"removed_dependencies", r.removed_dependencies},
+          {"patch", r.patch ? to_json(*r.patch) : nlohmann::json()},
+          {"dependency_file", r.dependency_file},
+          {"dependency_recorded", r.dependency_recorded}};
+}
 
 }  // namespace wrapp::commands

@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
+#include "model/ignore_rules.h"
 #include "commands/context.h"
 #include "commands/file_ops.h"
 #include "commands/plan.h"
@@ -30,6 +33,8 @@ struct InstallOptions {
   // (as status uses them): a file at an ignored path that is not the
   // package's is no conflict, install overwrites it.
   std::optional<std::string> ignore_file;
+  // Instead of both (the Python API's IgnoreEvaluator): tree.h load_ignore_rules.
+  model::IgnoreEvaluator::Predicate ignore_predicate;
   // A package file (a `wrapp new` file) whose folder holds the destination:
   // after the install, the dependency {package, version, repository,
   // relative destination} is recorded in it (dependency_file.h).
@@ -66,6 +71,10 @@ struct InstallResult {
 // its subpackages', every path relative to this package's destination
 // (plan.target).
 Plan whole_plan(const InstallResult& result);
+
+// {"package_name", "version", "wrapp_file", "no_op", "actions", "dependencies": [the same, each subpackage],
+//  "removed_dependencies", "patch": the patch file's JSON or null, "dependency_file", "dependency_recorded"}.
+nlohmann::json to_json(const InstallResult& result);
 
 // Steps, all planned before anything changes:
 //  1. read the version's .wrapp and, recursively, its dependencies' (each

@@ -1,5 +1,7 @@
 #include "commands/new_package.h"
 
+#include <nlohmann/json.hpp>
+
 #include "commands/repository.h"
 #include "commands/tree.h"
 #include "util/error.h"
@@ -19,7 +21,7 @@ NewResult new_package(CommandContext& ctx, const NewOptions& opt) {
   info.name = opt.package_name;
   info.version = opt.version;
   if (opt.create_catalog) {
-    auto ignores = load_ignore_rules(ctx, dest, opt.ignore_file);
+    auto ignores = load_ignore_rules(ctx, dest, opt.ignore_file, opt.ignore_predicate);
     auto entries = walk_tree(ctx, dest, ignores);
     std::erase_if(entries, [](const storage::ListEntry& e) { return is_wrapp_file_name(base_name(e.relative_path)); });
     check_packable_names(entries);
@@ -27,6 +29,10 @@ NewResult new_package(CommandContext& ctx, const NewOptions& opt) {
   }
   if (!ctx.dry_run) storage::write_all(store, marker, info.serialize(), {});
   return {marker.str(), std::move(info)};
+}
+
+nlohmann::json to_json(const NewResult& r) {
+  return {{"wrapp_file", r.wrapp_file}, {"package", nlohmann::json::parse(r.package.serialize())}};
 }
 
 }  // namespace wrapp::commands

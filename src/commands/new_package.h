@@ -5,6 +5,9 @@
 #include <optional>
 #include <string>
 
+#include <nlohmann/json_fwd.hpp>
+
+#include "model/ignore_rules.h"
 #include "commands/context.h"
 #include "model/package_info.h"
 
@@ -16,6 +19,8 @@ struct NewOptions {
   std::string destination;  // folder
   bool create_catalog = false;
   std::optional<std::string> ignore_file;
+  // Instead of both (the Python API's IgnoreEvaluator): tree.h load_ignore_rules.
+  model::IgnoreEvaluator::Predicate ignore_predicate;
 };
 
 struct NewResult {
@@ -25,5 +30,8 @@ struct NewResult {
 
 // Refuses (FailedCommand) when the file exists already.
 NewResult new_package(CommandContext& ctx, const NewOptions& options);
+
+// {"wrapp_file", "package": the package file written}.
+nlohmann::json to_json(const NewResult& result);
 
 }  // namespace wrapp::commands

@@ -19,9 +19,9 @@ storage::Resolver::Options resolver_options(exec::Scheduler& scheduler) {
           }};
 }
 
-exec::ProgressJob& job_for(Session& session, const std::string& name) {
-  exec::ProgressJob& root = session.runtime().root_job();
-  return name.empty() ? root : *root.add_child(name);
+exec::ProgressJob& job_for(Session& session, const CommandScope::Options& options) {
+  exec::ProgressJob& parent = options.parent_job ? *options.parent_job : session.runtime().root_job();
+  return options.job_name.empty() ? parent : *parent.add_child(options.job_name);
 }
 
 }  // namespace
@@ -60,10 +60,11 @@ void Session::save_hash_cache() {
 }
 
 CommandScope::CommandScope(Session& session, Options options)
-    : logger_scope_(session.logger()),
+    : logger_scope_(options.logger ? options.logger : session.logger()),
       scheduler_(session.runtime(), options.token ? options.token->child() : session.new_token(),
-                 job_for(session, options.job_name)),
+                 job_for(session, options)),
       resolver_(resolver_options(scheduler_)),
-      context_{scheduler_, resolver_, session.hash_cache(), session.options().dry_run, session.options().fsync} {}
+      context_{scheduler_, resolver_, options.hash_cache ? options.hash_cache : session.hash_cache(),
+               options.dry_run.value_or(session.options().dry_run), session.options().fsync} {}
 
 }  // namespace wrapp::commands

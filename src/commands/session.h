@@ -78,20 +78,30 @@ class Session {
   std::atomic<bool> finished_{false};
 };
 
+// How a CommandScope differs from its session's defaults.
+struct CommandScopeOptions {
+  // The caller's handle to cancel this command alone (from
+  // Session::new_token()); none: a new child of the session's token.
+  std::optional<exec::CancellationToken> token;
+  // The command's progress job: a new job of this name under
+  // `parent_job` (none: the session's root); empty: the root itself (the
+  // command line, which runs one command per session and shows the root's
+  // phases).
+  std::string job_name;
+  exec::ProgressJob* parent_job = nullptr;  // a job of the session's tree (SchedulerContext.sub_job)
+  // The command's own generic parameters, where they differ from the
+  // session's (the Python API's CommandParameters come per command):
+  std::optional<bool> dry_run;
+  model::HashCache* hash_cache = nullptr;  // instead of the session's
+  log::Logger* logger = nullptr;           // instead of the session's
+};
+
 // Everything one command runs in; while it lives, the session's logger is
 // the constructing thread's. Destroy it on that thread, after the command
 // returned or threw.
 class CommandScope {
  public:
-  struct Options {
-    // The caller's handle to cancel this command alone (from
-    // Session::new_token()); none: a new child of the session's token.
-    std::optional<exec::CancellationToken> token;
-    // The command's progress job: a new job of this name under the
-    // session's root; empty: the root itself (the command line, which runs
-    // one command per session and shows the root's phases).
-    std::string job_name;
-  };
+  using Options = CommandScopeOptions;
 
   explicit CommandScope(Session& session, Options options = {});
   CommandScope(const CommandScope&) = delete;

@@ -438,7 +438,7 @@ StatusResult status(CommandContext& ctx, const StatusOptions& opt) {
   // tell whether catalog files changed (no second stat per file), and what
   // it finds beyond the catalogs is extra. It runs while the package files
   // are read.
-  auto ignores = load_ignore_rules(ctx, top, opt.ignore_file);
+  auto ignores = load_ignore_rules(ctx, top, opt.ignore_file, opt.ignore_predicate);
   // On the scheduler's io pool, under the command's token: a Ctrl-C stops
   // it with the rest (the walk checks cancellation between folders).
   std::vector<storage::ListEntry> entries;

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "model/ignore_rules.h"
 #include "commands/context.h"
 #include "model/catalog.h"
 #include "storage/url.h"
@@ -17,6 +18,8 @@ namespace wrapp::commands {
 struct StatusOptions {
   std::string wrapp_file;                  // <install location>/.<name>.wrapp
   std::optional<std::string> ignore_file;  // instead of <location>/.wrappignore
+  // Instead of both (the Python API's IgnoreEvaluator): tree.h load_ignore_rules.
+  model::IgnoreEvaluator::Predicate ignore_predicate;
 };
 
 // The reference's PackageStatusItemType: what one finding is about.

@@ -15,9 +15,12 @@ namespace wrapp::commands {
 
 using storage::Url;
 
-model::IgnoreEvaluator load_ignore_rules(CommandContext& ctx, const Url& root, const std::optional<std::string>& ignore_file) {
+model::IgnoreEvaluator load_ignore_rules(CommandContext& ctx, const Url& root, const std::optional<std::string>& ignore_file,
+                                         const model::IgnoreEvaluator::Predicate& predicate) {
   model::IgnoreEvaluator evaluator;
-  if (ignore_file) {
+  if (predicate) {
+    evaluator.add_predicate(predicate);
+  } else if (ignore_file) {
     Url url = parse_location(*ignore_file);
     auto text = storage::read_all(ctx.store(url), url);
     if (!text) fail("ignore file '{}' not found", url.display());

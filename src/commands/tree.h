@@ -16,7 +16,10 @@ namespace wrapp::commands {
 // --ignore-file (a path resolved against the working directory, or a URL;
 // missing is an error) or, without one, `<root>/.wrappignore` if present.
 // Sub-folder .wrappignore files have no effect.
-model::IgnoreEvaluator load_ignore_rules(CommandContext& ctx, const storage::Url& root, const std::optional<std::string>& ignore_file);
+// With `predicate` (the Python API's IgnoreEvaluator) neither is read: the
+// built-in rule and the predicate decide.
+model::IgnoreEvaluator load_ignore_rules(CommandContext& ctx, const storage::Url& root, const std::optional<std::string>& ignore_file,
+                                         const model::IgnoreEvaluator::Predicate& predicate = {});
 
 // Every file below `root` that the rules keep, sorted by relative path.
 // `skip_dirs` (relative to root) are left out entirely: a repository's

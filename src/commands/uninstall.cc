@@ -1,5 +1,7 @@
 #include "commands/uninstall.h"
 
+#include <nlohmann/json.hpp>
+
 #include <set>
 
 #include <fmt/ranges.h>
@@ -214,6 +216,17 @@ UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& opt) {
   if (dependency_file) result.record_removed = remove_dependency(ctx, *dependency_file, opt.package_name, recorded_at);
   if (lock) lock->release();
   return result;
+}
+
+nlohmann::json to_json(const UninstallResult& r) {
+  nlohmann::json modified = nlohmann::json::array();
+  for (const auto& m : r.modified) modified.push_back({{"kind", status_kind_name(m.kind)}, {"relative_path", m.relative_path}});
+  return {{"removed", r.removed},
+          {"files_removed", r.files_removed},
+          {"modified", std::move(modified)},
+          {"dependency_file", r.dependency_file},
+          {"record_removed", r.record_removed},
+          {"was_installed", r.was_installed}};
 }
 
 }  // namespace wrapp::commands

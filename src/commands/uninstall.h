@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "commands/context.h"
 #include "commands/status.h"
 
@@ -38,5 +40,9 @@ struct UninstallResult {
 // package's files and the folders they leave empty; delete the marker last.
 // Files that are not the package's are never touched.
 UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& options);
+
+// {"removed", "files_removed", "modified": [{"kind", "relative_path"}], "dependency_file", "record_removed",
+//  "was_installed"}.
+nlohmann::json to_json(const UninstallResult& result);
 
 }  // namespace wrapp::commands

@@ -615,6 +615,7 @@ bool IgnoreEvaluator::is_ignored(std::string_view relative_path, bool is_dir) co
   if (n == 0) return false;
   const std::string_view* p = parts.data();
   if (!is_dir && p[n - 1].ends_with(kAutoPngSuffix)) return true;
+  if (!predicates_.empty() && is_ignored_by_predicates(relative_path, is_dir)) return true;
   if (!any_ignoring_rule_) return false;
   // Deep paths share one pass of each "**" rule among all their parents;
   // shallow ones (nearly all) are cheaper without the bookkeeping.
@@ -625,6 +626,22 @@ bool IgnoreEvaluator::is_ignored(std::string_view relative_path, bool is_dir) co
   // git cannot re-include a path whose parent directory is excluded.
   for (size_t k = 1; k < n; ++k) {
     if (verdict(rules_, index_, p, k, /*is_dir=*/true, prefixes) == IgnoreRules::Match::kIgnored) return true;
+  }
+  return false;
+}
+
+void IgnoreEvaluator::add_predicate(Predicate predicate) { predicates_.push_back(std::move(predicate)); }
+
+bool IgnoreEvaluator::is_ignored_by_predicates(std::string_view relative_path, bool is_dir) const {
+  while (!relative_path.empty() && relative_path.front() == '/') relative_path.remove_prefix(1);
+  while (!relative_path.empty() && relative_path.back() == '/') relative_path.remove_suffix(1);
+  for (const Predicate& predicate : predicates_) {
+    if (predicate(relative_path, is_dir)) return true;
+    // The parents, nearest the root first: an ignored folder hides all below.
+    for (size_t slash = relative_path.find('/'); slash != std::string_view::npos;
+         slash = relative_path.find('/', slash + 1)) {
+      if (predicate(relative_path.substr(0, slash), true)) return true;
+    }
   }
   return false;
 }

@@ -36,6 +36,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -177,7 +178,17 @@ class IgnoreEvaluator {
   // Total number of user rules (the built-in rule is not counted).
   size_t size() const { return rules_.size(); }
 
+  // A caller's own rule (the Python API's IgnoreEvaluator and its
+  // predicates): a path is also ignored when `predicate` returns true for
+  // it or for one of its parent folders (is_dir true), as for rule files.
+  // Called from many threads at once; the built-in rule stays first.
+  using Predicate = std::function<bool(std::string_view relative_path, bool is_dir)>;
+  void add_predicate(Predicate predicate);
+
  private:
+  bool is_ignored_by_predicates(std::string_view relative_path, bool is_dir) const;
+
+  std::vector<Predicate> predicates_;
   std::vector<ignore_detail::Rule> rules_;  // all sets, in evaluation order
   ignore_detail::RuleIndex index_;
   bool any_ignoring_rule_ = false;          // any non-'!' rule
