@@ -15,6 +15,7 @@ None of these modules needs the compiled core at import time.
 """
 
 from wrapp.datastructures.catalog import Catalog, CatalogItem, ItemType, StorageMap, Tag
+from wrapp.datastructures.ls import LsOutputFormat, LsResultItem, LsResultItemType
 from wrapp.datastructures.package import (
     Dependency,
     DependencySet,
@@ -22,16 +23,52 @@ from wrapp.datastructures.package import (
     read_package_info,
     write_package_info,
 )
+from wrapp.datastructures.patch import (
+    Patch,
+    PatchConflict,
+    PatchOpAddTag,
+    PatchOpBase,
+    PatchOpCopy,
+    PatchOpCreateFolder,
+    PatchOpDelete,
+    PatchOpDeleteTag,
+    PatchOperationType,
+)
+from wrapp.datastructures.repository import InstalledPackage, UniquePackageLocation
+from wrapp.datastructures.workspace_analysis import (
+    CheckResult,
+    CheckStatus,
+    PackageStatusItem,
+    PackageStatusItemType,
+)
 
 __all__ = [
     "Catalog",
     "CatalogItem",
+    "CheckResult",
+    "CheckStatus",
     "Dependency",
     "DependencySet",
+    "InstalledPackage",
     "ItemType",
+    "LsOutputFormat",
+    "LsResultItem",
+    "LsResultItemType",
     "PackageInfo",
+    "PackageStatusItem",
+    "PackageStatusItemType",
+    "Patch",
+    "PatchConflict",
+    "PatchOpAddTag",
+    "PatchOpBase",
+    "PatchOpCopy",
+    "PatchOpCreateFolder",
+    "PatchOpDelete",
+    "PatchOpDeleteTag",
+    "PatchOperationType",
     "StorageMap",
     "Tag",
+    "UniquePackageLocation",
     "read_package_info",
     "write_package_info",
 ]

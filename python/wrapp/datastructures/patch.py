@@ -134,7 +134,18 @@ class PatchOpCopy(PatchOpBase):
         }
 
 
-class PatchOpDelete(PatchOpBase):
+class _PatchOpUrl(PatchOpBase):
+    """The file form shared by the operations on one URL."""
+
+    url: str
+    """The URL the operation is about."""
+
+    def to_file_json(self) -> Dict[str, Any]:
+        """Return the operation as a patch file holds it."""
+        return {"operation_type": self.operation_type.value, "url": self.url}
+
+
+class PatchOpDelete(_PatchOpUrl):
     """Patch operation deleting a file."""
 
     operation_type: Literal[PatchOperationType.delete] = PatchOperationType.delete
@@ -145,12 +156,8 @@ class PatchOpDelete(PatchOpBase):
         """Description of the patch operation."""
         return f"delete {self.url}"
 
-    def to_file_json(self) -> Dict[str, Any]:
-        """Return the operation as a patch file holds it."""
-        return {"operation_type": self.operation_type.value, "url": self.url}
 
-
-class PatchOpCreateFolder(PatchOpBase):
+class PatchOpCreateFolder(_PatchOpUrl):
     """Patch operation to create a folder. Only for backwards compatibility.
 
     Deprecated since version 1.2.0: writing a file creates its folders. The core accepts the operation
@@ -165,12 +172,8 @@ class PatchOpCreateFolder(PatchOpBase):
         """Description of the patch operation."""
         return f"create folder {self.url}"
 
-    def to_file_json(self) -> Dict[str, Any]:
-        """Return the operation as a patch file holds it."""
-        return {"operation_type": self.operation_type.value, "url": self.url}
 
-
-class _PatchOpTag(PatchOpBase):
+class _PatchOpTag(_PatchOpUrl):
     """The members and file form shared by the tag operations."""
 
     url: str
