@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every dependency, builds in release mode and puts `wrapp` on PATH;
+# Installs every dependency, builds in release mode, puts `wrapp` on PATH and
+# the Python package `wrapp` into python3;
 # then builds what test.sh also runs: the unit tests and the CLI with
 # ASan+UBSan (build-asan) and with TSan (build-tsan), and the libFuzzer
 # targets (build-fuzz). See docs/fuzzing.md.
@@ -37,10 +38,16 @@ if command -v ccache >/dev/null; then LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=cc
 configure() { cmake -S . -G Ninja "${LAUNCHER[@]}" "$@" >/dev/null; }
 build() { echo "building $*"; cmake --build "$@" --parallel "$(nproc)"; }
 
-configure -B build -DCMAKE_BUILD_TYPE=Release
+# One release build serves both faces: the CLI and the Python module
+# wrapp._core (WRAPP_PYTHON), so the core is compiled once.
+configure -B build -DCMAKE_BUILD_TYPE=Release -DWRAPP_PYTHON=ON
 build build
-$SUDO cmake --install build --prefix /usr/local
+$SUDO cmake --install build --prefix /usr/local --component cli
 echo "wrapp installed: $(command -v wrapp)"
+# The Python package `wrapp` into the python3 on PATH, from the same build
+# folder (pyproject.toml: build-dir = "build"; nothing is compiled again).
+python3 -m pip install --quiet --disable-pip-version-check --no-build-isolation .
+echo "python package installed: $(python3 -c 'import wrapp, os; print(os.path.dirname(wrapp.__file__))')"
 
 # Only the CLI and the unit tests: what test.sh runs under the sanitizers.
 configure -B build-asan -DCMAKE_BUILD_TYPE=Debug -DWRAPP_SANITIZE=address,undefined

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: C++ units (GoogleTest), then end-to-end CLI runs (pytest);
+# Runs every test: C++ units (GoogleTest), then end-to-end CLI runs and the
+# Python API's tests (pytest);
 # then, for each build setup.sh made: the same under ASan+UBSan (build-asan),
 # the units and the `race` e2e tests under TSan (build-tsan), and a short
 # run of each fuzz target (build-fuzz). See docs/fuzzing.md.
@@ -37,6 +38,13 @@ pytest_allow_none() {
 build build
 suite "unit tests" ./build/wrapp_tests --gtest_brief=1
 suite "e2e tests" env WRAPP_BIN="$PWD/build/wrapp" python3 -m pytest -q tests/e2e "$@"
+# The Python package as users get it: installed from this build (a no-op
+# when nothing changed), then its tests import the installed `wrapp`.
+python_tests() {
+  python3 -m pip install --quiet --disable-pip-version-check --no-build-isolation . &&
+    WRAPP_BIN="$PWD/build/wrapp" python3 -m pytest -q python/tests "$@"
+}
+suite "python tests" python_tests "$@"
 
 if [ -d build-asan ]; then
   build build-asan --target wrapp wrapp_tests

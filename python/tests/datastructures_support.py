@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 
-WRAPP = shutil.which("wrapp") or "/usr/local/bin/wrapp"
+WRAPP = os.environ.get("WRAPP_BIN") or shutil.which("wrapp") or "/usr/local/bin/wrapp"
 
 
 def wrapp_cli(*args: str, cwd: Optional[Path] = None, ok_codes=(0,)) -> subprocess.CompletedProcess:
@@ -141,7 +141,7 @@ class FakeRunner(types.ModuleType):
         self.calls.append((command, options, context, scheduler))
         assert command == "apply-patch"
         patch_file = self.workdir / f"patch-{len(self.calls)}.json"
-        patch_file.write_text(json.dumps(options["patch"], indent=1))
+        patch_file.write_text(json.dumps(options["patch_content"], indent=1))
         done = wrapp_cli("apply-patch", str(patch_file), "--json", ok_codes=(0, 1, 2))
         if not done.stdout.strip():
             raise FakeFailedCommand(done.stderr.strip())

@@ -7,6 +7,7 @@
 #include "commands/find_orphans.h"
 #include "commands/installed_package_list.h"
 #include "commands/traceback.h"
+#include "model/catalog.h"
 #include "model/package_location.h"
 #include "python/binding.h"
 
@@ -31,7 +32,12 @@ PreparedCommand prepare_extract_catalog(Fields& f) {
   o.overwrite = f.flag("overwrite");
   o.recursive = f.flag("recursive");
   o.add_wrapp_files = f.flag("add_wrapp_files");
-  return [o](CommandContext& ctx) { return commands::to_json(commands::extract_catalog(ctx, o)); };
+  return [o](CommandContext& ctx) {
+    auto result = commands::extract_catalog(ctx, o);
+    nlohmann::json out = commands::to_json(result);
+    out["catalog"] = nlohmann::json::parse(model::serialize_catalog_file(result.catalog));  // Python returns it
+    return out;
+  };
 }
 
 PreparedCommand prepare_installed_package_list(Fields& f) {

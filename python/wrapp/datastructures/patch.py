@@ -448,7 +448,7 @@ class Patch:
         from wrapp import _runner
 
         result = await _runner.run_command(
-            "apply-patch", {"patch": self.to_file_json()}, context=context, scheduler=scheduler
+            "apply-patch", {"patch_content": self.to_file_json()}, context=context, scheduler=scheduler
         )
         self._record_failures(result or {})
         return not self._errors

@@ -1,0 +1,1 @@
+"""Helpers of the wrapp Python API: errors, hashing, progress reports, storage access."""
