@@ -46,7 +46,7 @@ $SUDO cmake --install build --prefix /usr/local --component cli
 echo "wrapp installed: $(command -v wrapp)"
 # The Python package `wrapp` into the python3 on PATH, from the same build
 # folder (pyproject.toml: build-dir = "build"; nothing is compiled again).
-python3 -m pip install --quiet --disable-pip-version-check --no-build-isolation .
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-build-isolation .
 echo "python package installed: $(python3 -c 'import wrapp, os; print(os.path.dirname(wrapp.__file__))')"
 
 # Only the CLI and the unit tests: what test.sh runs under the sanitizers.

@@ -41,7 +41,7 @@ suite "e2e tests" env WRAPP_BIN="$PWD/build/wrapp" python3 -m pytest -q tests/e2
 # The Python package as users get it: installed from this build (a no-op
 # when nothing changed), then its tests import the installed `wrapp`.
 python_tests() {
-  python3 -m pip install --quiet --disable-pip-version-check --no-build-isolation . &&
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-build-isolation . &&
     WRAPP_BIN="$PWD/build/wrapp" python3 -m pytest -q python/tests "$@"
 }
 suite "python tests" python_tests "$@"

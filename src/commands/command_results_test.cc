@@ -10,6 +10,8 @@
 
 #include "commands/catalog.h"
 #include "commands/command_test_support.h"
+#include "commands/create.h"
+#include "commands/new_package.h"
 #include "commands/files.h"
 #include "commands/find_orphans.h"
 
@@ -176,6 +178,34 @@ TEST(WholePlan, PutsEverySubpackagesActionsBelowTheTopDestination) {
   EXPECT_EQ(all.bytes(K::kCopy), 1u);
   EXPECT_EQ(top.subpackage_count(), 2u);
   EXPECT_EQ(inner.subpackage_count(), 0u);
+
+  // The JSON the Python face returns: the same tree, each package with its own actions.
+  json j = to_json(top);
+  ASSERT_EQ(j["dependencies"].size(), 1u);
+  EXPECT_EQ(j["dependencies"][0]["dependencies"][0]["no_op"], true);
+  EXPECT_EQ(j["patch"], nullptr);
+  EXPECT_EQ(j["actions"].size(), top.plan.actions.size());
+}
+
+TEST_F(CommandResults, CreateAndNewResultsCarryThePackageFileWritten) {
+  put_tree(local("src"), v1_files());
+  Session s;
+  CreateOptions o;
+  o.package_name = "pkg";
+  o.version = "1";
+  o.source = local("src").str();
+  o.repo = local("repo").str();
+  json created = to_json(create(s.ctx, o));
+  EXPECT_EQ(created["wrapp_file"], local("repo/.packages/pkg/1/.pkg.wrapp").str());
+  EXPECT_EQ(created["package"], json::parse(get(local("repo/.packages/pkg/1/.pkg.wrapp"))));
+
+  NewOptions n;
+  n.package_name = "mine";
+  n.version = "0";
+  n.destination = local("src").str();
+  json made = to_json(new_package(s.ctx, n));
+  EXPECT_EQ(made["package"]["catalog"], nullptr);
+  EXPECT_EQ(made["package"]["name"], "mine");
 }
 
 }  // namespace

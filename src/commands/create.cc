@@ -380,6 +380,8 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   package.catalog->sort_and_check(src.display());
   publisher.publish(package);
   result.wrapp_file = publisher.marker().str();
+  log::info("created {} {} in {}: {} files", opt.package_name, opt.version, repo.display(),
+            package.catalog->items.size());
   return result;
 }
 

@@ -1,5 +1,6 @@
 """What the command functions share: translating the reference's parameters into core options."""
 
+import logging
 import os
 from typing import Any, Dict, Optional, Union
 
@@ -31,3 +32,10 @@ def location(value: Union[str, "os.PathLike[str]", None]) -> Optional[str]:
 def parent_folder(url: str) -> str:
     """The folder holding a file given as a path or URL."""
     return url.rsplit("/", 1)[0] if "/" in url.rstrip("/") else "."
+
+
+def warn_no_tags(command: str, tags: bool) -> None:
+    """The warning of ``tags=True``: no storage backend of this build has tags (the reference's Nucleus tags)."""
+    if tags:
+        logging.getLogger("omni.wrapp").warning(
+            "%s: tags=True captures nothing: no storage of this build has tags", command)

@@ -4,7 +4,7 @@ import os
 import tempfile
 from typing import List, Optional, Tuple, Union
 
-from wrapp.commands._common import ignore_options, location, run_command
+from wrapp.commands._common import ignore_options, location, run_command, warn_no_tags
 from wrapp.datastructures.catalog import Catalog
 from wrapp.datastructures.command_context import CommandParameters
 
@@ -26,6 +26,7 @@ async def catalog(root_dir: Optional[str] = None, file_list: Union[str, List[Tup
     :param skip_missing: Leave out listed files that do not exist (with a warning) instead of failing.
     :param output: Also write the catalog to this file (a wrapp addition).
     """
+    warn_no_tags("catalog", tags)
     options = {"root_dir": location(root_dir) or "", "tags": tags, "local_hash": local_hash,
                "skip_missing": skip_missing, "output": location(output)}
     temporary = None

@@ -2,7 +2,7 @@
 
 from typing import Optional, Union
 
-from wrapp.commands._common import ignore_options, location, run_command
+from wrapp.commands._common import ignore_options, location, run_command, warn_no_tags
 from wrapp.datastructures.command_context import CommandParameters
 
 
@@ -31,9 +31,7 @@ async def create(package_name: str, version: str, source: str, catalog: bool, ta
     :raises FailedCommand: When prerequisites are not matched (version exists, source missing, dirty subpackage).
     :raises StorageOperationError: Raised when network or file operations fail.
     """
-    if tags:
-        import logging
-        logging.getLogger("omni.wrapp").warning("create: tags=True captures nothing: no storage of this build has tags")
+    warn_no_tags("create", tags)
     options = {"package_name": package_name, "version": version, "source": location(source), "catalog": catalog,
                "repo": location(repo), "check_subpackage": check_subpackage, "skip_dirty_check": skip_dirty_check}
     if not catalog:

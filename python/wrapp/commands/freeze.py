@@ -2,7 +2,7 @@
 
 from typing import Union
 
-from wrapp.commands._common import ignore_options, location, run_command
+from wrapp.commands._common import ignore_options, location, run_command, warn_no_tags
 from wrapp.datastructures.command_context import CommandParameters
 
 
@@ -18,6 +18,7 @@ async def freeze(source: str, destination: str, catalog: bool, tags: bool = Fals
     :param tags: Copy Nucleus tags (no storage of this build has tags).
     :param ignores: Ignore rules for a source folder (file path or URL, or an IgnoreEvaluator).
     """
+    warn_no_tags("freeze", tags)
     options = {"source": location(source), "destination": location(destination), "catalog": catalog,
                "skip_missing": skip_missing, "overwrite": overwrite}
     if not catalog:

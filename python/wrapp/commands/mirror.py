@@ -2,7 +2,7 @@
 
 from typing import Dict, List, Optional, Tuple, Union
 
-from wrapp.commands._common import location, run_command
+from wrapp.commands._common import location, run_command, warn_no_tags
 from wrapp.datastructures.command_context import CommandParameters
 
 
@@ -25,6 +25,7 @@ async def mirror(package_name: str, version: str, source_repo: str, destination_
     :param recursive: Mirror the dependencies too (a wrapp addition).
     :param repo_mapping: Source repository -> destination repository, for dependencies in other repositories.
     """
+    warn_no_tags("mirror", tags)
     pairs = list(repo_mapping.items()) if isinstance(repo_mapping, dict) else list(repo_mapping or [])
     await run_command("mirror", {
         "package_name": package_name, "version": version, "source_repo": location(source_repo),

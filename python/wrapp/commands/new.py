@@ -2,7 +2,7 @@
 
 from typing import Union
 
-from wrapp.commands._common import ignore_options, location, run_command
+from wrapp.commands._common import ignore_options, location, run_command, warn_no_tags
 from wrapp.datastructures.command_context import CommandParameters
 
 
@@ -15,6 +15,7 @@ async def new(package_name: str, version: str, destination: str, create_catalog:
     :param ignores: Ignore rules for the catalog (file path or URL, or an IgnoreEvaluator).
     :param local_hash: Hash the files locally.
     """
+    warn_no_tags("new", tags)
     options = {"package_name": package_name, "version": version, "destination": location(destination),
                "create_catalog": create_catalog}
     options.update(ignore_options(ignores, location(destination)))
