@@ -322,3 +322,40 @@ def test_ignore_file_predicate_directly() -> None:
     assert not predicate("/base/dir/")  # the base itself
     assert isinstance(predicate, IgnoreFilePredicate)
     assert predicate.is_ignored(normalize_url("/base/dir/a/../b.tmp"))
+
+
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("/a/b", "/a/b"),
+        ("/a/b/", "/a/b/"),
+        ("/a//b/./c/../d//", "/a/b/d/"),
+        ("file:///a/b", "/a/b"),
+        ("file://localhost/a/b/", "/a/b/"),
+        ("file:///a/with%20space", "/a/with space"),
+        ("FILE:///a", "/a"),
+        ("/", "/"),
+        ("file:///", "/"),
+        ("S3://Bucket/Key/Path/", "s3://bucket/Key/Path/"),
+        ("s3://bucket", "s3://bucket/"),
+        ("omniverse://Host:3009/a%20b/./c?x=1#frag", "omniverse://host:3009/a%20b/c"),
+    ],
+)
+def test_normalize_url(given: str, expected: str) -> None:
+    assert normalize_url(given) == expected
+    assert normalize_url(expected) == expected  # idempotent
+
+
+def test_normalize_url_relative_and_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert normalize_url("x/y") == os.path.join(os.getcwd(), "x/y")
+    assert normalize_url("x/") == os.path.join(os.getcwd(), "x") + "/"
+    for bad in ("", "/..", "file://otherhost/a", "s3:///key", "a\0b"):
+        with pytest.raises(ValueError):
+            normalize_url(bad)
+
+
+def test_empty_path_is_the_root() -> None:
+    seen: List[str] = []
+    IgnoreEvaluator("/r", lambda p: seen.append(p) or False).is_ignored("")
+    assert seen == ["/r/"]

@@ -147,8 +147,8 @@ class IgnoreEvaluator:
 
     def _absolute(self, path: str) -> str:
         if self.root_path is not None and not has_scheme(path) and not path.startswith("/"):
-            return join_url(self.root_path, path, folder=path.endswith("/"))
-        return normalize_url(path)
+            return join_url(self.root_path, path, folder=path.endswith("/") or not path)
+        return normalize_url(path or "./")
 
     def _is_ignored_absolute(self, absolute: str) -> bool:
         if not absolute.endswith("/") and absolute.endswith(AUTO_THUMBNAIL_SUFFIX):
