@@ -286,3 +286,18 @@ def test_nothing_is_persisted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         StorageAuthInfo.nucleus("omniverse://s", "u", "p")  # the new API does not warn
+
+
+def test_process_wide_registration() -> None:
+    """What wrapp.add_auth uses: credentials without a manager of the caller's own."""
+    info = StorageAuthInfo.nucleus("omniverse://global", "u", "p")
+    try:
+        AuthManager._register_global(info)
+        assert credentials_for("omniverse://global/x") == info
+        override = StorageAuthInfo.nucleus("omniverse://global", "u2", "p2")
+        with AuthManager([override]):
+            assert credentials_for("omniverse://global/x") == override
+        assert credentials_for("omniverse://global/x") == info
+    finally:
+        AuthManager._clear_global()
+    assert credentials_for("omniverse://global/x") is None

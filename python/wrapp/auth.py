@@ -29,6 +29,8 @@ _logger = logging.getLogger("omni.wrapp")
 _lock = threading.RLock()
 # Initialized managers, in the order they were initialized.
 _active: List["AuthManager"] = []
+# The manager behind wrapp.add_auth (AuthManager._register_global), created on first use.
+_global_manager: Optional["AuthManager"] = None
 
 
 def _as_storage_auth_info(auth_info: Union[StorageAuthInfo, AuthInfo]) -> StorageAuthInfo:
@@ -188,6 +190,30 @@ class AuthManager:
             if self._initialized:
                 _active.remove(self)
                 self._initialized = False
+
+    @classmethod
+    def _register_global(cls, auth_info: Union[StorageAuthInfo, AuthInfo]) -> None:
+        """Add a credential to the process-wide manager behind ``wrapp.add_auth``.
+
+        That manager is initialized on first use and stays so until
+        :meth:`_clear_global`; managers initialized later win ties over it.
+        """
+        global _global_manager
+        with _lock:
+            if _global_manager is None:
+                _global_manager = cls(interactive_fallback=False)
+            _global_manager.add_auth(auth_info)
+            _global_manager.initialize()
+
+    @classmethod
+    def _clear_global(cls) -> None:
+        """Drop the credentials of ``wrapp.add_auth`` (for ``wrapp.shutdown``)."""
+        global _global_manager
+        with _lock:
+            if _global_manager is not None:
+                _global_manager.shutdown()
+                _global_manager.clear()
+                _global_manager = None
 
     def __enter__(self) -> Self:
         return self.initialize()
