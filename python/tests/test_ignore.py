@@ -330,6 +330,7 @@ def test_ignore_file_predicate_directly() -> None:
         ("/a/b", "/a/b"),
         ("/a/b/", "/a/b/"),
         ("/a//b/./c/../d//", "/a/b/d/"),
+        ("/a/.hidden/..x/.", "/a/.hidden/..x/"),
         ("file:///a/b", "/a/b"),
         ("file://localhost/a/b/", "/a/b/"),
         ("file:///a/with%20space", "/a/with space"),

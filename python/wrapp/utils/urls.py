@@ -89,6 +89,8 @@ def normalize_url(url: str) -> str:
     """
     if not isinstance(url, str):
         raise TypeError(f"expected a path or URL as str, got {type(url).__name__}")
+    if url.startswith("/") and "//" not in url and "/." not in url and "\0" not in url and "://" not in url:
+        return url  # already normal: an absolute path without empty, "." or ".." segments
     if not url:
         raise ValueError("empty path or URL")
     if "\0" in url:
