@@ -20,7 +20,7 @@ from wrapp import _core
 from wrapp.utils.ignore import IgnoreEvaluator, IgnoreFilePredicate, IgnorePredicate
 from wrapp.utils.urls import normalize_url
 
-WRAPP = shutil.which("wrapp")
+WRAPP = os.environ.get("WRAPP_BIN") or shutil.which("wrapp")
 needs_cli = pytest.mark.skipif(WRAPP is None, reason="the wrapp CLI is not installed")
 
 RULES = """\

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -23,6 +24,7 @@ from wrapp.datastructures.authentication import (
 )
 
 SECRET = "pa,ss-w0rd-SECRET"
+WRAPP = os.environ.get("WRAPP_BIN") or shutil.which("wrapp")
 
 
 def make_command() -> tuple[click.Command, Dict[str, Any]]:
@@ -133,9 +135,9 @@ def test_help_lists_every_option() -> None:
         assert spelling in text, spelling
 
 
-@pytest.mark.skipif(shutil.which("wrapp") is None, reason="the wrapp CLI is not installed")
+@pytest.mark.skipif(WRAPP is None, reason="the wrapp CLI is not installed")
 def test_same_options_and_defaults_as_the_cli() -> None:
-    text = subprocess.run(["wrapp", "create", "--help"], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run([WRAPP, "create", "--help"], capture_output=True, text=True, check=True).stdout
     generic = text.split("Generic options:", 1)[1].split("Exit codes:", 1)[0]
     cli: Dict[str, tuple[str, ...]] = {}
     for line in generic.splitlines():
