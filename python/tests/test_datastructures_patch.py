@@ -201,8 +201,8 @@ async def test_execute_applies_the_patch(tmp_path, runner):
     assert patch.get_errors() == [] and all(patch.get_error_msg(op) is None for op in operations)
     [(command, options, got_context, got_scheduler)] = runner.calls
     assert command == "apply-patch" and got_context is context and got_scheduler is scheduler
-    assert options == {"patch": patch.to_file_json()}
-    assert [o["operation_type"] for o in options["patch"]["operations"]] == ["copy", "copy", "delete"]
+    assert options == {"patch_content": patch.to_file_json()}
+    assert [o["operation_type"] for o in options["patch_content"]["operations"]] == ["copy", "copy", "delete"]
     assert (tmp_path / "a" / "keep.txt").read_text() == "keep, version two\n"
     assert (tmp_path / "a" / "new.txt").read_text() == "new\n"
     assert not (tmp_path / "a" / "gone.txt").exists()

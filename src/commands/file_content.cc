@@ -27,6 +27,9 @@ std::optional<model::PackageInfo> read_package_file(CommandContext& ctx, const s
 
 std::string write_package_file(CommandContext& ctx, const std::string& url, const model::PackageInfo& package) {
   storage::Url at = parse_location(url);
+  // A name or version that is not safe as a path segment would lead later
+  // commands astray; refused here as on every other write.
+  model::check_name_and_version(package.name, package.version);
   std::string text = package.serialize();
   model::PackageInfo::parse(text, at.display());  // what wrapp writes, it must read back
   write_file_content(ctx, at.str(), text);

@@ -55,7 +55,9 @@ std::vector<std::pair<std::string, std::string>> Fields::string_pairs(const char
 
 std::optional<std::string> Fields::json_text(const char* key) {
   if (!has(key)) return std::nullopt;
-  static nb::object dumps = nb::module_::import_("json").attr("dumps");
+  // Kept for the whole process: a static nb::object would be released after
+  // Python ended, without the GIL.
+  static nb::handle dumps = nb::object(nb::module_::import_("json").attr("dumps")).release();
   return nb::cast<std::string>(dumps(get(key)));
 }
 

@@ -24,7 +24,9 @@ PyRef::~PyRef() {
 }
 
 nb::object to_python(const nlohmann::json& value) {
-  static nb::object loads = nb::module_::import_("json").attr("loads");
+  // Kept for the whole process: a static nb::object would be released after
+  // Python ended, without the GIL.
+  static nb::handle loads = nb::object(nb::module_::import_("json").attr("loads")).release();
   return loads(nb::str(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str()));
 }
 
