@@ -147,3 +147,26 @@ async def test_context_manager_yields_a_started_scheduler(tmp_path: Path):
         await wrapp.create("p", "1", str(tree), catalog=False, repo=str(tmp_path / "repo"), scheduler=ctx)
     with pytest.raises(RuntimeError):
         await wrapp.catalog(str(tree), scheduler=ctx)
+
+
+async def test_stopping_the_scheduler_cancels_what_still_runs(tmp_path: Path):
+    tree = make_tree(tmp_path / "src", {f"d{i}/f{j}.txt": b"x" for i in range(20) for j in range(50)})
+    started = threading.Event()
+
+    def slow(path: str) -> bool:
+        started.set()
+        time.sleep(0.01)
+        return False
+
+    context = wrapp.SchedulerContext(wrapp.SchedulingParameters(jobs=4))
+    context.start_scheduler()
+    task = asyncio.create_task(wrapp.create("p", "1", str(tree), catalog=False, repo=str(tmp_path / "repo"),
+                                            ignores=wrapp.IgnoreEvaluator(str(tree), slow), scheduler=context))
+    while not started.is_set():
+        await asyncio.sleep(0.01)
+    began = time.monotonic()
+    await context.stop_scheduler()  # the running create is cancelled; stop returns once it has stopped
+    assert time.monotonic() - began < 2.0
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not (tmp_path / "repo/.packages/p/1/.p.wrapp").exists()

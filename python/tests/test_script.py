@@ -27,7 +27,7 @@ async def test_amend_a_new_version_then_install_export_and_check(tmp_path: Path)
         # Two extra files written into the published version...
         extra = {"thumbs/preview.png": b"\x89PNG fake", "README.md": b"# asset\n"}
         for relative, content in extra.items():
-            assert wrapp_write_file_content(str(version / relative), content) == Result.OK
+            assert wrapp_write_file_content(None, str(version / relative), content) == Result.OK
 
         # ...are invisible until the catalog lists them.
         package = await read_package_info(package_url)

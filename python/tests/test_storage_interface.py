@@ -31,18 +31,18 @@ def test_result_names_follow_omni_client() -> None:
 
 def test_plain_calls(tmp_path: Path) -> None:
     target = tmp_path / "new" / "folder" / "file.bin"
-    assert wrapp_write_file_content(str(target), b"\x00\x01bytes") == Result.OK
+    assert wrapp_write_file_content(None, str(target), b"\x00\x01bytes") == Result.OK
     assert target.read_bytes() == b"\x00\x01bytes"
     result, version, content = wrapp_read_file_content(str(target))
     assert (result, version, content) == (Result.OK, None, b"\x00\x01bytes")
     # str content is written as UTF-8; an existing file is replaced.
-    assert wrapp_write_file_content(target.as_uri(), "grüße") is Result.OK
+    assert wrapp_write_file_content(None, target.as_uri(), "grüße") is Result.OK
     read = wrapp_read_file_content(target.as_uri())
     assert isinstance(read, tuple) and isinstance(read, ReadFileResult)
     assert read.result is Result.OK and read.content == "grüße".encode()
-    assert wrapp_write_file_content(str(target), bytearray(b"ba")) is Result.OK
+    assert wrapp_write_file_content(None, str(target), bytearray(b"ba")) is Result.OK
     assert wrapp_read_file_content(str(target))[2] == b"ba"
-    assert wrapp_write_file_content(str(target), memoryview(b"")) is Result.OK
+    assert wrapp_write_file_content(None, str(target), memoryview(b"")) is Result.OK
     assert wrapp_read_file_content(str(target)) == (Result.OK, None, b"")
 
 
@@ -74,15 +74,15 @@ def test_errors_become_results(tmp_path: Path) -> None:
     assert wrapp_read_file_content(str(tmp_path / "file" / "below")) == (Result.ERROR_NOT_FOUND, None, None)
     assert wrapp_read_file_content(str(tmp_path / "folder")).result is Result.ERROR
     assert wrapp_read_file_content("s3://bucket/key").result is Result.ERROR_BAD_REQUEST  # no such backend here
-    assert wrapp_write_file_content(str(tmp_path / "file" / "below"), b"x") is Result.ERROR
-    assert wrapp_write_file_content(str(tmp_path / "folder"), b"x") is Result.ERROR
+    assert wrapp_write_file_content(None, str(tmp_path / "file" / "below"), b"x") is Result.ERROR
+    assert wrapp_write_file_content(None, str(tmp_path / "folder"), b"x") is Result.ERROR
     assert (tmp_path / "folder").is_dir()
     # A path a user gives is trusted as it is, symbolic links included (as on the command line).
     os.symlink(tmp_path / "folder", tmp_path / "link")
-    assert wrapp_write_file_content(str(tmp_path / "link" / "inside"), b"x") is Result.OK
+    assert wrapp_write_file_content(None, str(tmp_path / "link" / "inside"), b"x") is Result.OK
     assert (tmp_path / "folder" / "inside").read_bytes() == b"x"
     with pytest.raises(TypeError):
-        wrapp_write_file_content(str(tmp_path / "x"), 42)  # type: ignore[arg-type]
+        wrapp_write_file_content(None, str(tmp_path / "x"), 42)  # type: ignore[arg-type]
 
 
 def test_error_codes_map_to_results() -> None:
@@ -104,13 +104,13 @@ def test_error_codes_map_to_results() -> None:
 @pytest.mark.asyncio
 async def test_awaited_calls(tmp_path: Path) -> None:
     target = str(tmp_path / "a" / "b.txt")
-    assert await wrapp_write_file_content(target, b"awaited") == Result.OK
+    assert await wrapp_write_file_content(None, target, b"awaited") == Result.OK
     result, version, content = await wrapp_read_file_content(target)
     assert (result, version, content) == (Result.OK, None, b"awaited")
     assert (await wrapp_read_file_content(target + "x")).result is Result.ERROR_NOT_FOUND
     # Several at once under gather.
     urls = [str(tmp_path / f"f{i}") for i in range(8)]
-    results = await asyncio.gather(*(wrapp_write_file_content(u, str(i)) for i, u in enumerate(urls)))
+    results = await asyncio.gather(*(wrapp_write_file_content(None, u, str(i)) for i, u in enumerate(urls)))
     assert all(r is Result.OK for r in results)
     reads = await asyncio.gather(*(wrapp_read_file_content(u) for u in urls))
     assert [r.content for r in reads] == [str(i).encode() for i in range(8)]
@@ -120,7 +120,7 @@ async def test_awaited_calls(tmp_path: Path) -> None:
 async def test_plain_call_inside_a_coroutine_is_done_when_it_returns(tmp_path: Path) -> None:
     """A write used as a statement (not awaited) has happened before the next line."""
     target = tmp_path / "statement.txt"
-    wrapp_write_file_content(str(target), b"done")
+    wrapp_write_file_content(None, str(target), b"done")
     assert target.read_bytes() == b"done"
     result, _, content = wrapp_read_file_content(str(target))
     assert result is Result.OK and content == b"done"
@@ -135,14 +135,14 @@ async def test_async_variants_run_in_a_worker_thread(tmp_path: Path, monkeypatch
         threads.append(threading.get_ident())
         return real_read(url)
 
-    def write_file(url: str, data: bytes) -> None:
+    def write_file(url: str, data: bytes, dry_run: bool = False) -> None:
         threads.append(threading.get_ident())
-        real_write(url, data)
+        real_write(url, data, dry_run=dry_run)
 
     monkeypatch.setattr(_core, "read_file", read_file)
     monkeypatch.setattr(_core, "write_file", write_file)
     target = str(tmp_path / "async.txt")
-    assert await wrapp_write_file_content_async(target, "async") is Result.OK
+    assert await wrapp_write_file_content_async(None, target, "async") is Result.OK
     assert await wrapp_read_file_content_async(target) == (Result.OK, None, b"async")
     assert (await wrapp_read_file_content_async(target + ".no")).result is Result.ERROR_NOT_FOUND
     assert len(threads) == 3 and threading.get_ident() not in threads
@@ -150,3 +150,11 @@ async def test_async_variants_run_in_a_worker_thread(tmp_path: Path, monkeypatch
     threads.clear()
     wrapp_read_file_content(target)
     assert threads == [threading.get_ident()]
+
+
+def test_a_dry_run_writes_nothing(tmp_path: Path) -> None:
+    from wrapp.datastructures.command_context import CommandParameters
+
+    target = tmp_path / "dry.txt"
+    assert wrapp_write_file_content(CommandParameters(dry_run=True), str(target), b"x") is Result.OK
+    assert not target.exists()

@@ -18,7 +18,7 @@ command function as keyword arguments named like the options (``verbose``, ``job
     def my_catalog(folder, **options):
         async def run():
             async with wrapp.ContextManager(auth_infos_from(options)) as ctx:
-                await wrapp.catalog(folder, "out.json", scheduler=ctx,
+                await wrapp.catalog(folder, output="out.json", scheduler=ctx,
                                     context=command_parameters_from(**options))
         asyncio.run(run())
 """
@@ -38,6 +38,8 @@ __all__ = [
     "FileTransferJobsOption",
     "FsyncFlag",
     "GENERIC_OPTIONS",
+    "OverwriteFlag",
+    "RepoRequiredOption",
     "HashCacheFileOption",
     "InteractiveAuthFlag",
     "JobsOption",
@@ -168,6 +170,7 @@ class AuthParamType(click.ParamType):
     name = "URL,USER,PASSWORD_OR_TOKEN"
 
     def convert(self, value: Any, param: Optional[click.Parameter], ctx: Optional[click.Context]) -> Any:
+        """One ``--auth`` value as a StorageAuthInfo (click calls this); a bad value fails without echoing it."""
         if not isinstance(value, str):
             return value  # already a StorageAuthInfo (a default, or a second conversion)
         try:
@@ -196,6 +199,20 @@ InteractiveAuthFlag = click.option(
     help="Allow an interactive login for servers without --auth credentials",
 )
 
+#: Options of several commands (not generic): the repository and --overwrite.
+RepoRequiredOption = click.option(
+    "--repo", "repo", required=True, help="Repository (folder or URL holding .packages)")
+OverwriteFlag = click.option("--overwrite", is_flag=True, default=False, help="Replace what exists at the destination")
+
+
+def _document(decorator: Callable[[F], F]) -> None:
+    """Give an option decorator a docstring from its option's help, so ``help()`` tells what it adds."""
+    option = decorator(lambda: None).__click_params__[0]  # type: ignore[attr-defined]
+    flags = "/".join(option.opts)
+    default = "" if option.required else f" (default: {option.default!r})"
+    decorator.__doc__ = f"click decorator adding the option {flags}: {option.help}{default}."
+
+
 #: Every generic option, in the order of ``wrapp COMMAND --help``.
 GENERIC_OPTIONS: Sequence[Callable[[F], F]] = (
     VerboseFlag,
@@ -213,6 +230,10 @@ GENERIC_OPTIONS: Sequence[Callable[[F], F]] = (
     AuthOption,
     InteractiveAuthFlag,
 )
+
+
+for _decorator in (*GENERIC_OPTIONS, RepoRequiredOption, OverwriteFlag):
+    _document(_decorator)
 
 
 def generic_options(function: F) -> F:

@@ -184,7 +184,7 @@ TEST(WholePlan, PutsEverySubpackagesActionsBelowTheTopDestination) {
   ASSERT_EQ(j["dependencies"].size(), 1u);
   EXPECT_EQ(j["dependencies"][0]["dependencies"][0]["no_op"], true);
   EXPECT_EQ(j["patch"], nullptr);
-  EXPECT_EQ(j["actions"].size(), top.plan.actions.size());
+  EXPECT_EQ(j["plan"]["actions"].size(), top.plan.actions.size());
 }
 
 TEST_F(CommandResults, CreateAndNewResultsCarryThePackageFileWritten) {

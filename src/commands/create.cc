@@ -246,8 +246,7 @@ std::optional<model::PackageInfo> find_base_version(CommandContext& ctx, const U
 CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   model::check_name_and_version(opt.package_name, opt.version);
   Url src = parse_location(opt.source);
-  if (!opt.repo) fail("no repository given: pass --repo (the folder or URL that holds .packages)");
-  Url repo = parse_location(*opt.repo);
+  Url repo = opt.repo ? parse_location(*opt.repo) : default_repository(ctx, opt.catalog ? src.parent() : src);
 
   // The lock first, then the marker: a version another writer is writing,
   // or has published, is never touched.
@@ -386,7 +385,7 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
 }
 
 nlohmann::json to_json(const CreateResult& r) {
-  return {{"wrapp_file", r.wrapp_file}, {"actions", r.plan.to_json()},
+  return {{"wrapp_file", r.wrapp_file}, {"plan", r.plan.to_json()},
           {"package", nlohmann::json::parse(r.package.serialize())}};
 }
 

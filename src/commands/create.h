@@ -45,7 +45,7 @@ struct CreateResult {
 // missing where it is recorded).
 CreateResult create(CommandContext& ctx, const CreateOptions& options);
 
-// {"wrapp_file", "actions": [...] (plan.h), "package": the package file written}.
+// {"wrapp_file", "plan": Plan::to_json(), "package": the package file written}.
 nlohmann::json to_json(const CreateResult& result);
 
 }  // namespace wrapp::commands

@@ -70,9 +70,9 @@ class Planner {
 
   PackagePlan plan(const InstallOptions& opt, std::set<std::string>& visiting, size_t depth = 0) {
     model::check_name_and_version(opt.package_name, opt.version);
-    if (!opt.repo) fail("no repository given: pass --repo (the folder or URL that holds .packages)");
     PackagePlan p;
     p.options = opt;
+    if (!opt.repo) fail("no repository given: pass --repo (the folder or URL that holds .packages)");
     p.repo = parse_location(*opt.repo);
     p.dest = parse_location(opt.destination);
     check_package_depth(depth, p.dest.join(model::wrapp_file_name(opt.package_name)));
@@ -733,8 +733,10 @@ InstallResult install_into(CommandContext& ctx, const InstallOptions& opt) {
 
 }  // namespace
 
-InstallResult install(CommandContext& ctx, const InstallOptions& opt) {
-  if (!opt.dependency_file || !opt.repo) return install_into(ctx, opt);
+InstallResult install(CommandContext& ctx, const InstallOptions& given) {
+  InstallOptions opt = given;
+  if (!opt.repo) opt.repo = default_repository(ctx, parse_location(opt.destination)).str();
+  if (!opt.dependency_file) return install_into(ctx, opt);
   // Checked before anything changes: the file is a package file, the
   // destination lies in its folder, and it records the package nowhere else.
   Url file = parse_location(*opt.dependency_file);
@@ -806,7 +808,7 @@ nlohmann::json to_json(const InstallResult& r) {
           {"version", r.version},
           {"wrapp_file", r.wrapp_file},
           {"no_op", r.no_op},
-          {"actions", r.plan.to_json()},
+          {"plan", r.plan.to_json()},
           {"dependencies", std::move(dependencies)},
           {"removed_dependencies", r.removed_dependencies},
           {"patch", r.patch ? to_json(*r.patch) : nlohmann::json()},

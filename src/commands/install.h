@@ -72,7 +72,7 @@ struct InstallResult {
 // (plan.target).
 Plan whole_plan(const InstallResult& result);
 
-// {"package_name", "version", "wrapp_file", "no_op", "actions", "dependencies": [the same, each subpackage],
+// {"package_name", "version", "wrapp_file", "no_op", "plan": Plan::to_json(), "dependencies": [the same, each subpackage],
 //  "removed_dependencies", "patch": the patch file's JSON or null, "dependency_file", "dependency_recorded"}.
 nlohmann::json to_json(const InstallResult& result);
 

@@ -4,6 +4,7 @@
 #include "model/patch.h"
 #include "storage/storage.h"
 #include "util/error.h"
+#include "util/log.h"
 
 namespace wrapp::commands {
 
@@ -113,6 +114,28 @@ void check_package_depth(size_t depth, const Url& wrapp_file) {
 Url parse_location(const std::string& text) {
   if (text.empty()) fail("empty path or URL");
   return Url::parse(text);
+}
+
+storage::Url default_repository(CommandContext& ctx, const storage::Url& start) {
+  if (start.is_local()) {
+    // Each ancestor as if a user had named it: .packages below it is then
+    // resolved without following a link.
+    storage::Url at = storage::Url::parse(start.str());
+    while (true) {  // each turn one segment shorter, to the root
+      auto info = ctx.store(at).stat(at.join(".packages"));
+      if (info && info->is_dir && !info->is_link) {
+        log::info("repository: {} (the nearest folder holding .packages; --repo chooses another)", at.display());
+        return at;
+      }
+      storage::Url up = storage::Url::parse(at.parent().str());
+      if (up.path().size() >= at.path().size()) break;
+      at = up;
+    }
+  }
+  fail_with(ErrorCode::kNotFound,
+            "no repository given, and no folder at or above '{}' holds .packages: pass --repo (the folder or URL "
+            "that holds .packages)",
+            start.display());
 }
 
 }  // namespace wrapp::commands

@@ -67,6 +67,14 @@ void write_json(CommandContext& ctx, const storage::Url& url, const storage::Wri
 inline constexpr size_t kMaxPackageDepth = 64;
 void check_package_depth(size_t depth, const storage::Url& wrapp_file);
 
+// The repository of a command given none (create, install): the nearest
+// folder at or above `start` that holds a `.packages` folder, as git finds
+// its repository. The reference's default, "the root of the server", would
+// be the file system's root for a local path; the nearest repository is
+// what a user means there. None found, or a location other than a local
+// folder: FailedCommand (kNotFound) asking for --repo.
+storage::Url default_repository(CommandContext& ctx, const storage::Url& start);
+
 // Parses a URL or path given on the command line or in Python.
 storage::Url parse_location(const std::string& text);
 

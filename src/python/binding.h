@@ -96,26 +96,33 @@ void add_package_commands(std::map<std::string, CommandPreparer>& table);
 void add_file_commands(std::map<std::string, CommandPreparer>& table);
 void add_tree_commands(std::map<std::string, CommandPreparer>& table);
 
+// True while Python can run code: not before initialisation, not while
+// the interpreter is finalizing (a thread taking the GIL then hangs).
+bool python_alive();
+
 // The session and progress jobs behind one Python SchedulerContext.
 class Runtime {
  public:
   Runtime(size_t jobs, size_t file_transfer_jobs, std::string job_name, nb::object progress_callback,
           double progress_interval);
   ~Runtime();
-  // Waits for the work, gives the last progress report; idempotent. Call
-  // with the GIL held: it releases it while waiting.
+  // Cancels the commands still running on it (a scheduler stopped while a
+  // task was not awaited), waits until they have returned and the last
+  // progress report was given; idempotent. Call with the GIL held: it
+  // releases it while waiting.
   void close();
-  bool closed() const { return !session_; }
+  bool closed() const;
+  // The session, kept alive by the caller while a command runs on it;
   // FailedCommand once closed.
-  commands::Session& session();
-  // The job a sub_job path ("Packaging/assets") names, made once under the
-  // root; "" is the root.
-  exec::ProgressJob& group_job(const std::string& path);
+  std::shared_ptr<commands::Session> lease();
+  // The job a sub_job path ("Packaging/assets") names in `session`, made
+  // once under the root; "" is the root.
+  exec::ProgressJob& group_job(commands::Session& session, const std::string& path);
 
  private:
   std::shared_ptr<PyRef> callback_;
-  std::unique_ptr<commands::Session> session_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
+  std::shared_ptr<commands::Session> session_;
   std::map<std::string, exec::ProgressJob*> groups_;
 };
 

@@ -2,6 +2,7 @@
 // (pools, throttles and the progress tree shared by the commands awaited
 // on it), tokens that cancel one command, and the scope every call runs in.
 #include <chrono>
+#include <thread>
 
 #include <nanobind/stl/string.h>
 #include <nlohmann/json.hpp>
@@ -14,8 +15,16 @@
 
 namespace wrapp::python {
 
+bool python_alive() {
+#if PY_VERSION_HEX >= 0x030D0000
+  return Py_IsInitialized() && !Py_IsFinalizing();
+#else
+  return Py_IsInitialized() && !_Py_IsFinalizing();
+#endif
+}
+
 PyRef::~PyRef() {
-  if (!object_.is_valid() || !Py_IsInitialized()) {
+  if (!object_.is_valid() || !python_alive()) {
     (void)object_.release();  // the interpreter is gone: nothing to drop
     return;
   }
@@ -72,7 +81,7 @@ Runtime::Runtime(size_t jobs, size_t file_transfer_jobs, std::string job_name, n
     auto interval = std::chrono::duration<double>(std::max(0.0, progress_interval));
     options.scheduling.progress_sinks.push_back(exec::PeriodicProgressReporter::factory(
         interval, [callback = callback_](const exec::ProgressSnapshot& snapshot) {
-          if (!Py_IsInitialized()) return;
+          if (!python_alive()) return;
           nb::gil_scoped_acquire gil;
           try {
             callback->get()(snapshot_to_python(snapshot));
@@ -83,33 +92,47 @@ Runtime::Runtime(size_t jobs, size_t file_transfer_jobs, std::string job_name, n
         }));
   }
   nb::gil_scoped_release release;  // the runtime starts threads
-  session_ = std::make_unique<commands::Session>(std::move(options));
+  session_ = std::make_shared<commands::Session>(std::move(options));
 }
 
 Runtime::~Runtime() {
-  if (!session_) return;
-  if (!Py_IsInitialized() || _Py_IsFinalizing()) {
+  if (!python_alive()) {
     // Threads may not take the GIL any more: leave the workers be.
-    (void)session_.release();
+    std::lock_guard lock(mu_);
+    if (session_) new std::shared_ptr<commands::Session>(std::move(session_));
     return;
   }
   close();
 }
 
 void Runtime::close() {
-  if (!session_) return;
-  std::unique_ptr<commands::Session> session = std::move(session_);
-  nb::gil_scoped_release release;  // the last progress report takes the GIL
-  session.reset();
+  std::shared_ptr<commands::Session> session;
+  {
+    std::lock_guard lock(mu_);
+    session = std::move(session_);
+    groups_.clear();
+  }
+  if (!session) return;
+  nb::gil_scoped_release release;  // the commands and the last progress report take the GIL
+  if (session.use_count() > 1) session->runtime().token().cancel();  // commands still running
+  std::weak_ptr<commands::Session> last = session;
+  session.reset();  // the last lease ends the session, on its command's thread
+  while (!last.expired()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
-commands::Session& Runtime::session() {
+bool Runtime::closed() const {
+  std::lock_guard lock(mu_);
+  return !session_;
+}
+
+std::shared_ptr<commands::Session> Runtime::lease() {
+  std::lock_guard lock(mu_);
   if (!session_) fail("the scheduler was stopped: start a new SchedulerContext to run more commands");
-  return *session_;
+  return session_;
 }
 
-exec::ProgressJob& Runtime::group_job(const std::string& path) {
-  exec::ProgressJob* job = &session().runtime().root_job();
+exec::ProgressJob& Runtime::group_job(commands::Session& session, const std::string& path) {
+  exec::ProgressJob* job = &session.runtime().root_job();
   std::lock_guard lock(mu_);
   size_t start = 0;
   while (start < path.size()) {
@@ -139,7 +162,7 @@ nlohmann::json run_in_scope(Runtime* runtime, const exec::CancellationToken* tok
   if (parameters.log_callback.is_valid() && !parameters.log_callback.is_none()) {
     log_callback = std::make_shared<PyRef>(parameters.log_callback);
     log_options.callback = [log_callback](log::Level level, std::string_view message) {
-      if (!Py_IsInitialized()) return;
+      if (!python_alive()) return;
       nb::gil_scoped_acquire gil;
       try {
         log_callback->get()(log::level_name(level), nb::str(message.data(), message.size()));
@@ -151,18 +174,15 @@ nlohmann::json run_in_scope(Runtime* runtime, const exec::CancellationToken* tok
   nb::gil_scoped_release release;
   log::Logger logger(log_options);
 
-  std::unique_ptr<commands::Session> own_session;
-  commands::Session* session = nullptr;
+  std::shared_ptr<commands::Session> session;
   if (runtime) {
-    nb::gil_scoped_acquire gil;  // session() may raise
-    session = &runtime->session();
+    session = runtime->lease();
   } else {
     commands::SessionOptions options;
     options.scheduling.jobs = 16;
     options.scheduling.file_transfer_jobs = 8;
     options.scheduling.progress = exec::ProgressVerbosity::kOff;
-    own_session = std::make_unique<commands::Session>(std::move(options));
-    session = own_session.get();
+    session = std::make_shared<commands::Session>(std::move(options));
   }
 
   std::optional<model::HashCache> hash_cache;
@@ -175,10 +195,7 @@ nlohmann::json run_in_scope(Runtime* runtime, const exec::CancellationToken* tok
   commands::CommandScope::Options scope_options;
   if (token) scope_options.token = *token;
   scope_options.job_name = job_name;
-  if (runtime) {
-    nb::gil_scoped_acquire gil;
-    scope_options.parent_job = &runtime->group_job(group);
-  }
+  if (runtime) scope_options.parent_job = &runtime->group_job(*session, group);
   scope_options.dry_run = parameters.dry_run;
   scope_options.hash_cache = hash_cache ? &*hash_cache : nullptr;
   scope_options.logger = &logger;
@@ -215,7 +232,7 @@ void bind_runtime(nb::module_& m) {
            nb::arg("progress_interval") = 0.2)
       .def("close", &Runtime::close, "Waits for the work and gives the last progress report.")
       .def_prop_ro("closed", &Runtime::closed)
-      .def("new_token", [](Runtime& r) { return r.session().new_token(); },
+      .def("new_token", [](Runtime& r) { return r.lease()->new_token(); },
            "A token for one command: cancelling it stops that command only.");
 }
 

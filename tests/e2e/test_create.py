@@ -474,3 +474,29 @@ def test_hash_cache_with_a_folder_link_inside_the_tree(wrapp, tmp_path):
         assert r.returncode == 0, str(r)
         assert wrapp("check", repo_wrapp(repo, "p", version)).returncode == 0
     assert (version_dir(repo, "p", "2") / "alias" / "f.txt").read_text() == "x"
+
+
+def test_without_repo_the_nearest_folder_holding_packages_is_the_repository(wrapp, tmp_path):
+    """docs/design.md, decision 1: as git finds its repository, never the file system's root."""
+    server = tmp_path / "server"
+    src = write_tree(server / "Projects" / "asset", {"a.txt": "a"})
+    r = wrapp("create", "asset", "1", src)
+    assert r.returncode == 1, str(r)
+    assert "no folder at or above" in r.stderr and "pass --repo" in r.stderr, str(r)
+    assert not list(tmp_path.rglob(".packages"))
+
+    (server / ".packages").mkdir()
+    r = wrapp("create", "asset", "1", src)
+    assert r.returncode == 0, str(r)
+    assert read_json(repo_wrapp(server, "asset", "1"))["repository"] == url(server)
+
+    # install finds it above its destination, and records it.
+    work = server / "work" / "asset"
+    r = wrapp("install", "asset", "1", work)
+    assert r.returncode == 0, str(r)
+    assert read_json(work / ".asset.wrapp")["repository"] == url(server)
+    # A nearer repository wins; a .packages that is a link is not one.
+    (server / "Projects" / ".packages").symlink_to(server / ".packages")
+    r = wrapp("create", "asset", "2", src)
+    assert r.returncode == 0, str(r)
+    assert (server / ".packages" / "asset" / "2").is_dir()

@@ -12,8 +12,8 @@ from wrapp.datastructures.command_context import CommandParameters
 async def catalog(root_dir: Optional[str] = None, file_list: Union[str, List[Tuple[str, str]], None] = None,
                   tags: bool = False, ignores: Union[str, "IgnoreEvaluator", None] = None,  # noqa: F821
                   local_hash: bool = False, checkpoints: bool = True, skip_missing: bool = False, *,
-                  output: Optional[str] = None, context: CommandParameters = CommandParameters(),
-                  scheduler=None) -> Catalog:
+                  context: CommandParameters = CommandParameters(), scheduler=None,
+                  output: Optional[str] = None) -> Catalog:
     """Create a catalog of the files below ``root_dir`` (or of the files ``file_list`` names), returning a
     catalog manifest.
 

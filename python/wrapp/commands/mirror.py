@@ -8,9 +8,9 @@ from wrapp.datastructures.command_context import CommandParameters
 
 async def mirror(package_name: str, version: str, source_repo: str, destination_repo: str, tags: bool = False,
                  resume: bool = False, template_version: Optional[str] = None, *,
-                 redirect_dependencies: bool = False, recursive: bool = False,
-                 repo_mapping: Union[Dict[str, str], List[Tuple[str, str]], None] = None,
-                 context: CommandParameters = CommandParameters(), scheduler=None) -> None:
+                 redirect_dependencies: bool = False, context: CommandParameters = CommandParameters(),
+                 scheduler=None, recursive: bool = False,
+                 repo_mapping: Union[Dict[str, str], List[Tuple[str, str]], None] = None) -> None:
     """Mirror a package version into another repository: files first (verified), package file last.
 
     :param package_name: Name of the package.

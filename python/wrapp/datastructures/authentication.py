@@ -172,18 +172,14 @@ class StorageAuthInfo(BaseModel):
     server_url: str = Field(description="URL of the server, bucket or container the credentials are for.")
     auth_data: AuthData = Field(discriminator="kind", description="The backend-specific credentials.")
 
-    def __init__(self, server_url: Any = None, auth_data: Any = None, /, **kwargs: Any) -> None:
+    def __init__(self, server_url: str, auth_data: "AuthData") -> None:
         """Create a StorageAuthInfo from a server URL and backend-specific auth data.
 
         :param server_url: URL of the server the credentials are for.
         :param auth_data: One of NucleusAuthInfo, Boto3AuthInfo, AzureBlobAuthInfo,
             GCSAuthInfo, StorageAPIBearerAuthInfo, StorageAPIClientCredentialsAuthInfo.
         """
-        if server_url is not None:
-            kwargs["server_url"] = server_url
-        if auth_data is not None:
-            kwargs["auth_data"] = auth_data
-        super().__init__(**kwargs)
+        super().__init__(server_url=server_url, auth_data=auth_data)
 
     @field_validator("server_url")
     @classmethod
@@ -317,9 +313,7 @@ class AuthInfo(BaseModel):
     username: str = Field(description="User name, or '$omni-api-token' for an API token.")
     password_or_token: SecretStr = Field(description="Password or API token.")
 
-    def __init__(
-        self, server: Any = None, username: Any = None, password_or_token: Any = None, /, **kwargs: Any
-    ) -> None:
+    def __init__(self, server: str, username: str, password_or_token: str) -> None:
         """Create credentials for ``server`` (deprecated: emits a DeprecationWarning)."""
         warnings.warn(
             "wrapp.AuthInfo is deprecated, use wrapp.StorageAuthInfo.nucleus(server_url, username, "
@@ -327,10 +321,7 @@ class AuthInfo(BaseModel):
             DeprecationWarning,
             stacklevel=2,
         )
-        for name, value in (("server", server), ("username", username), ("password_or_token", password_or_token)):
-            if value is not None:
-                kwargs[name] = value
-        super().__init__(**kwargs)
+        super().__init__(server=server, username=username, password_or_token=password_or_token)
 
     @field_validator("server")
     @classmethod

@@ -307,7 +307,7 @@ class Patch:
         Default: the deepest folder holding every file the operations change.
     """
 
-    def __init__(self, target: Optional[str] = None) -> None:
+    def __init__(self, *, target: Optional[str] = None) -> None:
         self._target = target
         self._operations: List[PatchOpBase] = []
         self._errors: List[Tuple[PatchOpBase, str]] = []

@@ -48,9 +48,14 @@ class ProgressReport:
         self._elapsed = 0.0
 
     @classmethod
-    def _from_snapshot(cls, snapshot: Dict[str, Any], root: bool = False) -> "ProgressReport":
-        """A report from the core's snapshot of a job (``_core.Runtime`` progress callback)."""
-        sub_jobs = [cls._from_snapshot(s) for s in snapshot.get("sub_jobs", [])]
+    def _from_snapshot(cls, snapshot: Dict[str, Any], root: bool = False,
+                       parent_finished: bool = False) -> "ProgressReport":
+        """A report from the core's snapshot of a job (``_core.Runtime`` progress callback).
+
+        A job whose parent finished is over too (a command's phases end with the command).
+        """
+        finished = bool(snapshot.get("finished")) or parent_finished
+        sub_jobs = [cls._from_snapshot(s, parent_finished=finished) for s in snapshot.get("sub_jobs", [])]
         total = int(snapshot["total_tasks"])
         done = int(snapshot["done_tasks"])
         own_total = total - sum(s._total_tasks for s in sub_jobs)
@@ -66,7 +71,7 @@ class ProgressReport:
             report._status = ProgressReportStatus.Failed
         elif status == "cancelled":
             report._status = ProgressReportStatus.Cancelled
-        elif snapshot.get("finished") or (not root and sub_jobs and own_total == own_done
+        elif finished or (not root and sub_jobs and own_total == own_done
                                           and all(s.status() != ProgressReportStatus.Running for s in sub_jobs)):
             # A group (sub_job) is done when all it ran is.
             report._status = ProgressReportStatus.Done

@@ -132,9 +132,9 @@ def _read(url: str) -> ReadFileResult:
     return ReadFileResult(Result.OK, None, data)
 
 
-def _write(url: str, data: bytes) -> Result:
+def _write(url: str, data: bytes, dry_run: bool = False) -> Result:
     try:
-        _core.write_file(url, data)
+        _core.write_file(url, data, dry_run=dry_run)
     except (FailedCommand, StorageOperationError) as e:
         return result_for_error(e)
     return Result.OK
@@ -154,18 +154,20 @@ def wrapp_read_file_content(url: str) -> ReadFileResult:
     return _read(url)
 
 
-def wrapp_write_file_content(url: str, content: Union[bytes, str]) -> Result:
+def wrapp_write_file_content(context: Optional["CommandParameters"], url: str,  # noqa: F821
+                             text: Union[bytes, str]) -> Result:
     """Write a whole file, replacing one that exists (atomically: readers see the old or
     the new content, never a part). Missing parent folders are created.
 
     Works as a plain call and when awaited (see the module documentation).
 
+    :param context: The generic parameters (None: defaults); with ``dry_run`` nothing is written.
     :param url: Local path or URL of the file.
-    :param content: The bytes to write; a str is written as UTF-8.
+    :param text: The bytes to write; a str is written as UTF-8.
     :returns: ``Result.OK``, or the error Result (e.g. ``Result.ERROR_ACCESS_DENIED``
         when a symbolic link lies on the way, ``Result.ERROR`` when the OS fails).
     """
-    return _write(url, _as_bytes(content))
+    return _write(url, _as_bytes(text), bool(context is not None and context.dry_run))
 
 
 async def wrapp_read_file_content_async(url: str) -> ReadFileResult:
@@ -173,7 +175,8 @@ async def wrapp_read_file_content_async(url: str) -> ReadFileResult:
     return await asyncio.to_thread(_read, url)
 
 
-async def wrapp_write_file_content_async(url: str, content: Union[bytes, str]) -> Result:
+async def wrapp_write_file_content_async(context: Optional["CommandParameters"], url: str,  # noqa: F821
+                                         text: Union[bytes, str]) -> Result:
     """:func:`wrapp_write_file_content` in a worker thread, leaving the event loop free."""
-    data = _as_bytes(content)
-    return await asyncio.to_thread(_write, url, data)
+    data = _as_bytes(text)
+    return await asyncio.to_thread(_write, url, data, bool(context is not None and context.dry_run))
