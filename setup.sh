@@ -15,6 +15,7 @@ DEBIAN_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libssl-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libarchive-dev            # export and import: tar archives
+  libcurl4-openssl-dev      # the object-store backends (S3, Azure, GCS, HTTPS)
   libgtest-dev libgmock-dev
   python3 python3-pip
   clang libclang-rt-14-dev  # the fuzz targets: clang++ -fsanitize=fuzzer

@@ -1,0 +1,72 @@
+#include "storage/credentials.h"
+
+#include <algorithm>
+#include <cctype>
+#include <mutex>
+#include <vector>
+
+namespace wrapp::storage {
+
+namespace {
+
+std::mutex registry_mu;
+std::vector<Credential>& registry() {
+  static std::vector<Credential> credentials;
+  return credentials;
+}
+
+// Scheme and host compare without case; a trailing '/' does not count.
+std::string normal(std::string_view url) {
+  std::string out(url);
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  size_t scheme = out.find("://");
+  size_t host_end = scheme == std::string::npos ? 0 : out.find('/', scheme + 3);
+  if (host_end == std::string::npos) host_end = out.size();
+  for (size_t i = 0; i < host_end; ++i) out[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(out[i])));
+  return out;
+}
+
+bool covers(const std::string& prefix, const std::string& url) {
+  if (!url.starts_with(prefix)) return false;
+  return url.size() == prefix.size() || url[prefix.size()] == '/' || prefix.ends_with("://");
+}
+
+}  // namespace
+
+std::string Credential::field(std::string_view name) const {
+  auto it = fields.find(std::string(name));
+  return it == fields.end() ? std::string() : it->second;
+}
+
+void add_credential(Credential credential) {
+  credential.server_url = normal(credential.server_url);
+  std::lock_guard lock(registry_mu);
+  auto& all = registry();
+  std::erase_if(all, [&](const Credential& c) { return c.server_url == credential.server_url; });
+  all.push_back(std::move(credential));
+}
+
+bool remove_credential(std::string_view server_url) {
+  std::string key = normal(server_url);
+  std::lock_guard lock(registry_mu);
+  return std::erase_if(registry(), [&](const Credential& c) { return c.server_url == key; }) > 0;
+}
+
+void clear_credentials() {
+  std::lock_guard lock(registry_mu);
+  registry().clear();
+}
+
+std::optional<Credential> find_credential(std::string_view url) {
+  std::string key = normal(url);
+  std::lock_guard lock(registry_mu);
+  const Credential* best = nullptr;
+  for (const auto& c : registry()) {
+    if (covers(c.server_url, key) && (!best || c.server_url.size() >= best->server_url.size())) best = &c;
+  }
+  return best ? std::optional<Credential>(*best) : std::nullopt;
+}
+
+std::optional<Credential> find_credential(const Url& url) { return find_credential(url.str()); }
+
+}  // namespace wrapp::storage

@@ -1,0 +1,40 @@
+// Credentials given to wrapp by its caller: the command line's --auth (and
+// WRAPP_AUTH), the Python API's StorageAuthInfo through AuthManager. Kept in
+// memory only, for this process; never written, logged or put in a message.
+//
+// Backends ask for the credential of a URL: the one whose server_url is the
+// longest prefix of it (at a '/' boundary), else none, and then fall back to
+// their service's own sources (environment variables, profile files).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "storage/url.h"
+
+namespace wrapp::storage {
+
+struct Credential {
+  std::string server_url;  // "s3://bucket", "https://account.blob.core.windows.net/container", ...
+  // "boto3" (S3), "azure", "gcs", "nucleus", "storage_api_bearer", "storage_api_client_credentials".
+  std::string kind;
+  // The kind's fields: boto3: aws_access_key_id, aws_secret_access_key,
+  // aws_session_token; azure: account_name, account_key, sas_token,
+  // connection_string; gcs: project_id, credentials_file; ...
+  std::map<std::string, std::string> fields;
+
+  std::string field(std::string_view name) const;  // "" when absent
+};
+
+// Adds (or replaces, for the same server_url) a credential. Thread-safe.
+void add_credential(Credential credential);
+// Removes the credential of exactly this server_url; true if there was one.
+bool remove_credential(std::string_view server_url);
+void clear_credentials();
+// The credential for `url` (longest server_url prefix), or nullopt.
+std::optional<Credential> find_credential(const Url& url);
+std::optional<Credential> find_credential(std::string_view url);
+
+}  // namespace wrapp::storage

@@ -1,0 +1,340 @@
+#include "storage/http/client.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cstring>
+#include <exception>
+#include <random>
+#include <thread>
+
+namespace wrapp::storage::http {
+
+namespace {
+
+// curl_global_init is not thread-safe before 7.84; once, before any handle.
+void global_init() {
+  static const bool done = [] {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    return true;
+  }();
+  (void)done;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  return std::string(s);
+}
+
+// What one transfer's callbacks share.
+struct Transfer {
+  const Request* request = nullptr;
+  const ClientOptions* options = nullptr;
+  CURL* easy = nullptr;
+  Response response;
+  uint64_t sent = 0;
+  uint64_t received = 0;
+  std::exception_ptr failure;  // thrown by a sink, a reader or the cancellation check
+  size_t body_offset = 0;      // into request->body
+};
+
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  std::string_view line(data, size * count);
+  if (line.starts_with("HTTP/")) {
+    t->response.headers.clear();  // a new response (after 100 Continue or a redirect)
+  } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
+    t->response.headers[lower(trim(line.substr(0, colon)))] = trim(line.substr(colon + 1));
+  }
+  return size * count;
+}
+
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  size_t n = size * count;
+  long status = 0;
+  curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+  try {
+    if (status >= 200 && status < 300 && t->request->sink) {
+      t->request->sink(data, n);
+    } else if (status >= 200 && status < 300) {
+      t->response.body.append(data, n);
+    } else if (t->response.body.size() < t->options->max_error_body) {
+      t->response.body.append(data, std::min(n, t->options->max_error_body - t->response.body.size()));
+    }
+  } catch (...) {
+    t->failure = std::current_exception();
+    return CURL_WRITEFUNC_ERROR;
+  }
+  t->received += n;
+  return n;
+}
+
+size_t on_read(char* buffer, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  size_t capacity = size * count;
+  try {
+    size_t n;
+    if (t->request->body_reader) {
+      n = t->request->body_reader(buffer, capacity);
+    } else {
+      n = std::min(capacity, t->request->body.size() - t->body_offset);
+      std::memcpy(buffer, t->request->body.data() + t->body_offset, n);
+      t->body_offset += n;
+    }
+    t->sent += n;
+    return n;
+  } catch (...) {
+    t->failure = std::current_exception();
+    return CURL_READFUNC_ABORT;
+  }
+}
+
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* t = static_cast<Transfer*>(user);
+  if (!t->options->check_cancelled) return 0;
+  try {
+    t->options->check_cancelled();
+    return 0;
+  } catch (...) {
+    t->failure = std::current_exception();
+    return 1;  // aborts the transfer
+  }
+}
+
+}  // namespace
+
+std::string Response::header(std::string_view name) const {
+  auto it = headers.find(std::string(name));
+  return it == headers.end() ? std::string() : it->second;
+}
+
+// Easy handles waiting for their next request, and the share handle they
+// all use. A handle is taken for one request and given back after it.
+struct Client::Pool {
+  std::mutex mu;
+  std::vector<CURL*> idle;
+  CURLSH* share = nullptr;
+  std::mutex share_locks[CURL_LOCK_DATA_LAST];
+  std::atomic<uint64_t> requests{0}, sent{0}, received{0};
+
+  Pool() {
+    share = curl_share_init();
+    curl_share_setopt(share, CURLSHOPT_LOCKFUNC, +[](CURL*, curl_lock_data d, curl_lock_access, void* p) {
+      static_cast<Pool*>(p)->share_locks[d].lock();
+    });
+    curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, +[](CURL*, curl_lock_data d, void* p) {
+      static_cast<Pool*>(p)->share_locks[d].unlock();
+    });
+    curl_share_setopt(share, CURLSHOPT_USERDATA, this);
+    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  }
+  ~Pool() {
+    for (CURL* e : idle) curl_easy_cleanup(e);
+    curl_share_cleanup(share);
+  }
+  CURL* take() {
+    {
+      std::lock_guard lock(mu);
+      if (!idle.empty()) {
+        CURL* e = idle.back();
+        idle.pop_back();
+        return e;
+      }
+    }
+    return curl_easy_init();
+  }
+  void give_back(CURL* e) {
+    std::lock_guard lock(mu);
+    idle.push_back(e);
+  }
+};
+
+Client::Client(ClientOptions options) : options_(std::move(options)) {
+  global_init();
+  pool_ = std::make_unique<Pool>();
+}
+
+Client::~Client() = default;
+
+uint64_t Client::requests() const { return pool_->requests.load(); }
+uint64_t Client::bytes_sent() const { return pool_->sent.load(); }
+uint64_t Client::bytes_received() const { return pool_->received.load(); }
+
+Response Client::perform(const Request& request) {
+  CURL* easy = pool_->take();
+  if (!easy) throw StorageError("cannot start an HTTP transfer (curl_easy_init failed)");
+  struct Return {
+    Pool& pool;
+    CURL* easy;
+    ~Return() {
+      curl_easy_reset(easy);  // keeps the connections, drops every option
+      pool.give_back(easy);
+    }
+  } give_back{*pool_, easy};
+
+  Transfer t;
+  t.request = &request;
+  t.options = &options_;
+  t.easy = easy;
+
+  curl_slist* headers = nullptr;
+  struct FreeHeaders {
+    curl_slist*& list;
+    ~FreeHeaders() { curl_slist_free_all(list); }
+  } free_headers{headers};
+  for (const auto& [name, value] : request.headers) {
+    std::string line = value.empty() ? name + ";" : name + ": " + value;
+    headers = curl_slist_append(headers, line.c_str());
+  }
+  headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip before bodies
+
+  curl_easy_setopt(easy, CURLOPT_SHARE, pool_->share);
+  curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &t);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(easy, CURLOPT_XFERINFODATA, &t);
+  curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
+  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.stall_timeout.count()));
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
+  if (!options_.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options_.ca_file.c_str());
+  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect is the backend's to handle
+
+  bool has_body = request.body_reader ? true : !request.body.empty();
+  uint64_t body_size = request.body_reader ? request.body_size : request.body.size();
+  if (request.method == "HEAD") {
+    curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+  } else if (request.method == "GET") {
+    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+  } else if (request.method == "POST") {
+    curl_easy_setopt(easy, CURLOPT_POST, 1L);
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_size));
+    if (has_body) {
+      curl_easy_setopt(easy, CURLOPT_READFUNCTION, on_read);
+      curl_easy_setopt(easy, CURLOPT_READDATA, &t);
+    } else {
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDS, "");
+    }
+  } else if (request.method == "PUT" || has_body) {
+    curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body_size));
+    curl_easy_setopt(easy, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(easy, CURLOPT_READDATA, &t);
+    if (request.method != "PUT") curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  } else {
+    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+
+  std::string userpwd, sigv4_param;
+  if (request.sigv4) {
+    const SigV4& s = *request.sigv4;
+    sigv4_param = "aws:amz:" + s.region + ":" + s.service;
+    userpwd = s.access_key_id + ":" + s.secret_access_key;
+    curl_easy_setopt(easy, CURLOPT_AWS_SIGV4, sigv4_param.c_str());
+    curl_easy_setopt(easy, CURLOPT_USERPWD, userpwd.c_str());
+    headers = curl_slist_append(headers, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
+    if (!s.session_token.empty()) {
+      std::string token = "x-amz-security-token: " + s.session_token;
+      headers = curl_slist_append(headers, token.c_str());
+    }
+  }
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+
+  char error_buffer[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
+  pool_->requests.fetch_add(1, std::memory_order_relaxed);
+  CURLcode code = curl_easy_perform(easy);
+  pool_->sent.fetch_add(t.sent, std::memory_order_relaxed);
+  pool_->received.fetch_add(t.received, std::memory_order_relaxed);
+  // Nothing of the secrets stays in the handle's memory for the next user.
+  curl_easy_setopt(easy, CURLOPT_USERPWD, nullptr);
+  if (t.failure) std::rethrow_exception(t.failure);
+  if (code != CURLE_OK) {
+    std::string reason = error_buffer[0] ? error_buffer : curl_easy_strerror(code);
+    bool timed_out = code == CURLE_OPERATION_TIMEDOUT;
+    throw TransportError(fmt::format("{} {}: {}", request.method, redact(request.url), reason), timed_out);
+  }
+  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &t.response.status);
+  return std::move(t.response);
+}
+
+std::string redact(std::string_view url) {
+  std::string_view rest = url;
+  std::string out;
+  if (auto scheme = rest.find("://"); scheme != std::string_view::npos) {
+    out = std::string(rest.substr(0, scheme + 3));
+    rest.remove_prefix(scheme + 3);
+    size_t slash = rest.find('/');
+    std::string_view authority = rest.substr(0, slash);
+    if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+    out += authority;
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+  }
+  rest = rest.substr(0, rest.find_first_of("?#"));
+  out += rest;
+  return out;
+}
+
+std::string uri_encode(std::string_view text, bool keep_slash) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+bool is_retryable_status(long status) {
+  return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+}
+
+Response with_retries(const std::function<Response()>& attempt, const RetryPolicy& policy,
+                      const std::function<void()>& check_cancelled,
+                      const std::function<bool(const Response&)>& retryable) {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  for (int n = 1;; ++n) {
+    bool last = n >= policy.attempts;
+    try {
+      Response r = attempt();
+      bool again = is_retryable_status(r.status) || (retryable && retryable(r));
+      if (!again || last) return r;
+    } catch (const TransportError&) {
+      if (last) throw;
+    }
+    // Full jitter: a random wait up to the exponential bound, so many
+    // clients backing off at once do not come back in step.
+    auto bound = std::min<int64_t>(policy.cap.count(), policy.base.count() << std::min(n - 1, 20));
+    auto wait = std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(0, bound)(random));
+    for (auto slept = std::chrono::milliseconds(0); slept < wait; slept += std::chrono::milliseconds(20)) {
+      if (check_cancelled) check_cancelled();
+      std::this_thread::sleep_for(std::min(std::chrono::milliseconds(20), wait - slept));
+    }
+    if (check_cancelled) check_cancelled();
+  }
+}
+
+}  // namespace wrapp::storage::http
