@@ -301,3 +301,17 @@ def test_process_wide_registration() -> None:
     finally:
         AuthManager._clear_global()
     assert credentials_for("omniverse://global/x") is None
+
+
+def test_initialized_managers_reach_the_core_backends() -> None:
+    from wrapp import _core
+
+    info = StorageAuthInfo.boto3("s3://bucket/team", "AKID", "SECRET", aws_session_token="TOKEN")
+    manager = AuthManager([info], interactive_fallback=False)
+    assert _core.credential_for("s3://bucket/team/repo") is None  # not before initialize()
+    with manager:
+        assert _core.credential_for("s3://bucket/team/repo") == (
+            "s3://bucket/team", "boto3", ["aws_access_key_id", "aws_secret_access_key", "aws_session_token"])
+        manager.add_auth(StorageAuthInfo.gcs("gs://b", project_id="p"))
+        assert _core.credential_for("gs://b/x")[1] == "gcs"
+    assert _core.credential_for("s3://bucket/team/repo") is None  # shutdown() withdrew them

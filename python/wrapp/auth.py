@@ -54,6 +54,28 @@ def _prefix_length(server_key: str, url_key: str) -> int:
     return len(server_key) if url_key.startswith(prefix) else -1
 
 
+def _core_fields(info: StorageAuthInfo) -> dict:
+    """The auth data's fields as the C++ backends read them (storage/credentials.h), secrets revealed."""
+    fields = {}
+    for name, value in info.auth_data:
+        if name == "kind" or value is None:
+            continue
+        fields[name] = value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
+    return fields
+
+
+def _sync_core() -> None:
+    """Hands the credentials of every initialized manager to the C++ backends (whole, in order).
+
+    Called with _lock held after each change, so the core always sees what credentials_for sees.
+    """
+    from wrapp import _core
+
+    entries = [(info.server_url, info.auth_data.kind, _core_fields(info))
+               for manager in _active for _, info in manager._entries]
+    _core.set_credentials(entries)
+
+
 def credentials_for(url: str) -> Optional[StorageAuthInfo]:
     """The credentials registered by initialized AuthManagers that apply to ``url``.
 
@@ -139,6 +161,8 @@ class AuthManager:
         key = _match_key(info.server_url)
         with _lock:
             self._entries.append((key, info))
+            if self._initialized:
+                _sync_core()
         _logger.debug("credentials added for %s", info.server_url)
 
     def add_auths(self, auth_infos: Iterable[Union[StorageAuthInfo, AuthInfo]]) -> None:
@@ -153,6 +177,8 @@ class AuthManager:
         """
         with _lock:
             self._entries.clear()
+            if self._initialized:
+                _sync_core()
 
     def initialize(self) -> Self:
         """Initializes the AuthManager after creation and installs authentication hook.
@@ -166,6 +192,7 @@ class AuthManager:
         with _lock:
             if not self._initialized:
                 _active.append(self)
+                _sync_core()
                 self._initialized = True
         return self
 
@@ -189,6 +216,7 @@ class AuthManager:
         with _lock:
             if self._initialized:
                 _active.remove(self)
+                _sync_core()
                 self._initialized = False
 
     @classmethod

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands/file_content.h"
+#include "storage/credentials.h"
 #include "model/hash.h"
 #include "model/ignore_rules.h"
 #include "python/binding.h"
@@ -74,6 +75,39 @@ void bind_files(nb::module_& m) {
         "The bytes of the file at url; None when there is none.");
   m.def("write_file", &write_file, nb::arg("url"), nb::arg("data"), nb::arg("runtime").none() = nb::none(),
         nb::arg("dry_run") = false, "Writes bytes at url atomically, replacing a file there.");
+
+  m.def(
+      "set_credentials",
+      [](nb::list entries) {
+        std::vector<storage::Credential> credentials;
+        for (nb::handle entry : entries) {
+          nb::tuple t = nb::borrow<nb::tuple>(entry);
+          storage::Credential c;
+          c.server_url = nb::cast<std::string>(t[0]);
+          c.kind = nb::cast<std::string>(t[1]);
+          for (auto [key, value] : nb::borrow<nb::dict>(t[2])) {
+            if (!nb::borrow(value).is_none()) c.fields[nb::cast<std::string>(key)] = nb::cast<std::string>(value);
+          }
+          credentials.push_back(std::move(c));
+        }
+        storage::replace_credentials(std::move(credentials));
+      },
+      nb::arg("entries"),
+      "Replaces the credentials the storage backends use: a list of (server_url, kind, {field: value}), later "
+      "entries winning. In memory only.");
+
+  m.def(
+      "credential_for",
+      [](const std::string& url) -> nb::object {
+        auto c = storage::find_credential(url);
+        if (!c) return nb::none();
+        nb::list names;
+        for (const auto& [name, _] : c->fields) names.append(nb::str(name.c_str()));
+        return nb::make_tuple(nb::str(c->server_url.c_str()), nb::str(c->kind.c_str()), names);
+      },
+      nb::arg("url"),
+      "(server_url, kind, field names) of the credential the backends would use for url, or None; never a "
+      "secret's value.");
 
   nb::class_<model::FlatHasher>(m, "Hasher", "The sha-256-flat content hash, fed in pieces of any size.")
       .def(nb::init<>())

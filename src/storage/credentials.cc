@@ -57,6 +57,17 @@ void clear_credentials() {
   registry().clear();
 }
 
+void replace_credentials(std::vector<Credential> credentials) {
+  std::vector<Credential> normalised;
+  for (auto& c : credentials) {
+    c.server_url = normal(c.server_url);
+    std::erase_if(normalised, [&](const Credential& o) { return o.server_url == c.server_url; });
+    normalised.push_back(std::move(c));
+  }
+  std::lock_guard lock(registry_mu);
+  registry() = std::move(normalised);
+}
+
 std::optional<Credential> find_credential(std::string_view url) {
   std::string key = normal(url);
   std::lock_guard lock(registry_mu);

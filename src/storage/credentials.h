@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "storage/url.h"
 
@@ -33,6 +34,10 @@ void add_credential(Credential credential);
 // Removes the credential of exactly this server_url; true if there was one.
 bool remove_credential(std::string_view server_url);
 void clear_credentials();
+// Replaces every credential at once (the Python API's AuthManagers keep the
+// set; each change hands it over whole). Later entries win for the same
+// server_url.
+void replace_credentials(std::vector<Credential> credentials);
 // The credential for `url` (longest server_url prefix), or nullopt.
 std::optional<Credential> find_credential(const Url& url);
 std::optional<Credential> find_credential(std::string_view url);

@@ -1,0 +1,43 @@
+#include "storage/credentials.h"
+
+#include <gtest/gtest.h>
+
+namespace wrapp::storage {
+namespace {
+
+struct Clean {
+  Clean() { clear_credentials(); }
+  ~Clean() { clear_credentials(); }
+};
+
+TEST(Credentials, TheLongestPrefixAtASlashWins) {
+  Clean clean;
+  add_credential({"s3://bucket", "boto3", {{"aws_access_key_id", "outer"}}});
+  add_credential({"S3://Bucket/team/", "boto3", {{"aws_access_key_id", "inner"}}});
+  EXPECT_EQ(find_credential("s3://bucket/x")->field("aws_access_key_id"), "outer");
+  EXPECT_EQ(find_credential(Url::parse("s3://bucket/team/repo/.packages"))->field("aws_access_key_id"), "inner");
+  EXPECT_EQ(find_credential("s3://bucket/teamwork")->field("aws_access_key_id"), "outer");
+  EXPECT_FALSE(find_credential("s3://bucket2/x"));
+  EXPECT_EQ(find_credential("s3://bucket")->field("missing"), "");
+}
+
+TEST(Credentials, ReplaceRemoveAndClear) {
+  Clean clean;
+  add_credential({"gs://b", "gcs", {{"project_id", "1"}}});
+  add_credential({"gs://b/", "gcs", {{"project_id", "2"}}});
+  EXPECT_EQ(find_credential("gs://b/o")->field("project_id"), "2");
+  EXPECT_TRUE(remove_credential("gs://b"));
+  EXPECT_FALSE(remove_credential("gs://b"));
+  EXPECT_FALSE(find_credential("gs://b/o"));
+}
+
+TEST(Credentials, ReplacedWholeLaterEntriesWinning) {
+  Clean clean;
+  add_credential({"s3://old", "boto3", {}});
+  replace_credentials({{"s3://b", "boto3", {{"aws_access_key_id", "1"}}}, {"s3://b/", "boto3", {{"aws_access_key_id", "2"}}}});
+  EXPECT_FALSE(find_credential("s3://old/x"));
+  EXPECT_EQ(find_credential("s3://b/x")->field("aws_access_key_id"), "2");
+}
+
+}  // namespace
+}  // namespace wrapp::storage
