@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 
@@ -10,6 +11,7 @@
 
 #include "exec/progress_printer.h"
 #include "commands/session.h"
+#include "storage/credentials.h"
 #include "util/error.h"
 #include "util/log.h"
 
@@ -129,9 +131,33 @@ void add_generic_options(CLI::App& sub, GenericOptions& g) {
                  "Local hash cache: unchanged files (size, mtime, inode) are not hashed again")
       ->envname("WRAPP_HASH_CACHE_FILE")
       ->group(group);
+  sub.add_option("--auth", g.auth,
+                 "Credentials for a server or bucket: URL,USER,PASSWORD_OR_TOKEN (s3://: URL,KEY_ID,SECRET) or "
+                 "URL,TOKEN; repeatable; also WRAPP_AUTH (values separated by spaces)")
+      ->type_name("URL,USER,SECRET")
+      ->group(group);
+  sub.add_flag("--interactive-auth", g.interactive_auth,
+               "Allow an interactive login (no backend of this build has one: a warning)")
+      ->group(group);
 }
 
 namespace {
+
+// --auth values, then WRAPP_AUTH's (so the command line's win for the same server).
+void register_credentials(const GenericOptions& g) {
+  if (const char* env = std::getenv("WRAPP_AUTH")) {
+    std::string all(env);
+    size_t at = 0;
+    while (at < all.size()) {
+      size_t end = all.find_first_of(" \t\n", at);
+      if (end == std::string::npos) end = all.size();
+      if (end > at) storage::add_credential(storage::parse_auth_option(std::string_view(all).substr(at, end - at)));
+      at = end + 1;
+    }
+  }
+  for (const auto& value : g.auth) storage::add_credential(storage::parse_auth_option(value));
+  if (g.interactive_auth) log::warn("--interactive-auth: no storage backend of this build has an interactive login");
+}
 
 commands::SessionOptions session_options(const GenericOptions& g) {
   commands::SessionOptions o;
@@ -155,6 +181,7 @@ int run_command(Cli& cli, const std::function<int(commands::CommandContext&)>& b
   try {
     // The process's logger: errors after the session ended go there too.
     log::configure({.verbose = g.verbose, .debug = g.debug, .json = g.json_logging, .file = g.log_file});
+    register_credentials(g);
     // The session (and its progress display) ends before results print.
     commands::Session session(session_options(g));
     auto sigint = exec::install_sigint_handler(session.runtime().token());

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -29,6 +30,10 @@ struct GenericOptions {
   std::string progress_report = "normal";
   std::string hash_cache_file;
   bool fsync = false;
+  // Credentials (storage/credentials.h parse_auth_option), also from
+  // WRAPP_AUTH (whitespace-separated values); in memory only.
+  std::vector<std::string> auth;
+  bool interactive_auth = false;
 };
 
 // Everything a subcommand's callback needs.

@@ -5,6 +5,8 @@
 #include <mutex>
 #include <vector>
 
+#include "util/error.h"
+
 namespace wrapp::storage {
 
 namespace {
@@ -36,6 +38,40 @@ bool covers(const std::string& prefix, const std::string& url) {
 std::string Credential::field(std::string_view name) const {
   auto it = fields.find(std::string(name));
   return it == fields.end() ? std::string() : it->second;
+}
+
+Credential parse_auth_option(std::string_view value) {
+  auto trimmed = [](std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return std::string(s);
+  };
+  size_t first = value.find(',');
+  size_t second = first == std::string_view::npos ? first : value.find(',', first + 1);
+  std::string url = trimmed(value.substr(0, first));
+  bool ok = first != std::string_view::npos && url.find("://") != std::string::npos && first + 1 < value.size() &&
+            (second == std::string_view::npos || (second > first + 1 && second + 1 < value.size()));
+  if (!ok) {
+    fail_with(ErrorCode::kBadInput,
+              "--auth: expected URL,USER,PASSWORD_OR_TOKEN or URL,TOKEN (the value is not repeated: it holds a secret)");
+  }
+  Credential c;
+  c.server_url = url;
+  if (second == std::string_view::npos) {
+    c.kind = "storage_api_bearer";
+    c.fields["bearer_token"] = std::string(value.substr(first + 1));
+    return c;
+  }
+  std::string user(value.substr(first + 1, second - first - 1));
+  std::string secret(value.substr(second + 1));
+  if (normal(url).starts_with("s3://")) {
+    c.kind = "boto3";
+    c.fields = {{"aws_access_key_id", user}, {"aws_secret_access_key", secret}};
+  } else {
+    c.kind = "nucleus";
+    c.fields = {{"username", user}, {"password_or_token", secret}};
+  }
+  return c;
 }
 
 void add_credential(Credential credential) {

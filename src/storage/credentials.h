@@ -29,6 +29,14 @@ struct Credential {
   std::string field(std::string_view name) const;  // "" when absent
 };
 
+// One --auth value (or one of WRAPP_AUTH's): URL,USER,PASSWORD_OR_TOKEN
+// (s3:// URLs: URL,ACCESS_KEY_ID,SECRET_ACCESS_KEY for S3; other URLs:
+// Nucleus credentials) or URL,TOKEN (a Storage API bearer token); the
+// password may contain commas. The same forms as the Python API's
+// wrapp.options.parse_auth. FailedCommand (kBadInput) otherwise, never
+// repeating the value (it holds a secret).
+Credential parse_auth_option(std::string_view value);
+
 // Adds (or replaces, for the same server_url) a credential. Thread-safe.
 void add_credential(Credential credential);
 // Removes the credential of exactly this server_url; true if there was one.

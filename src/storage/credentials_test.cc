@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "util/error.h"
+
 namespace wrapp::storage {
 namespace {
 
@@ -37,6 +39,25 @@ TEST(Credentials, ReplacedWholeLaterEntriesWinning) {
   replace_credentials({{"s3://b", "boto3", {{"aws_access_key_id", "1"}}}, {"s3://b/", "boto3", {{"aws_access_key_id", "2"}}}});
   EXPECT_FALSE(find_credential("s3://old/x"));
   EXPECT_EQ(find_credential("s3://b/x")->field("aws_access_key_id"), "2");
+}
+
+TEST(Credentials, AuthOptionForms) {
+  Credential s3 = parse_auth_option("s3://bucket/repo,AKID,se,cret");
+  EXPECT_EQ(s3.kind, "boto3");
+  EXPECT_EQ(s3.field("aws_access_key_id"), "AKID");
+  EXPECT_EQ(s3.field("aws_secret_access_key"), "se,cret");
+  EXPECT_EQ(parse_auth_option("omniverse://host,user,pw").kind, "nucleus");
+  Credential bearer = parse_auth_option("https://discovery.example.com,TOKEN");
+  EXPECT_EQ(bearer.kind, "storage_api_bearer");
+  EXPECT_EQ(bearer.field("bearer_token"), "TOKEN");
+  for (const char* bad : {"", "s3://b", "nourl,user,pw", "s3://b,,pw", "s3://b,user,", "s3://b,"}) {
+    try {
+      parse_auth_option(bad);
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const FailedCommand& e) {
+      EXPECT_EQ(std::string(e.what()).find("pw"), std::string::npos);
+    }
+  }
 }
 
 }  // namespace

@@ -32,13 +32,14 @@ COMMANDS = [
 
 GENERIC_OPTIONS = [
     "--verbose", "--time", "--stats", "--jobs", "--file-transfer-jobs", "--ftj", "--log-file",
-    "--debug", "--json-logging", "--dry-run", "--progress-report", "--hash-cache-file", "--hcf",
+    "--debug", "--json-logging", "--dry-run", "--progress-report", "--hash-cache-file", "--hcf", "--auth",
+    "--interactive-auth",
 ]
 
 
 # Variables of the caller's environment that would change what a test observes.
 SCRUBBED_ENV = ("WRAPP_JOBS", "WRAPP_LOG_FILE", "WRAPP_HASH_CACHE_FILE", "WRAPP_FSYNC",
-                "WRAPP_LOCK_REFRESH_MS", "WRAPP_LOCK_EXPIRY_MS")
+                "WRAPP_LOCK_REFRESH_MS", "WRAPP_LOCK_EXPIRY_MS", "WRAPP_AUTH")
 
 
 def wrapp_bin() -> str:

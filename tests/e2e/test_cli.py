@@ -302,3 +302,16 @@ def test_help_lists_commands_in_alphabetical_order(wrapp):
     out = wrapp("--help").stdout
     listed = [line.split()[0] for line in out.split("Subcommands:")[1].split("\n\n")[0].strip().splitlines()]
     assert listed == sorted(listed) and "create" in listed and "version" in listed
+
+
+def test_auth_values_are_checked_and_never_echoed(wrapp, tmp_path):
+    r = wrapp("list-repo", tmp_path, "--auth", "not-a-url,user,s3cr3t")
+    assert r.returncode == 1, str(r)
+    assert "--auth: expected URL,USER,PASSWORD_OR_TOKEN" in r.stderr and "s3cr3t" not in r.stderr, str(r)
+    # Well-formed credentials for servers this command does not touch change nothing.
+    (tmp_path / ".packages").mkdir()
+    r = wrapp("list-repo", tmp_path, "--auth", "s3://bucket,KEY,SECRET", "--interactive-auth")
+    assert r.returncode == 0, str(r)
+    assert "interactive login" in r.stderr and "SECRET" not in r.stderr + r.stdout
+    r = wrapp("list-repo", tmp_path, env={"WRAPP_AUTH": "s3://a,K,S  bad-value"})
+    assert r.returncode == 1 and "--auth: expected" in r.stderr and "bad-value" not in r.stderr, str(r)
