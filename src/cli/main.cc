@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "cli/app.h"
+#include "storage/backends.h"
 #include "util/error.h"
 
 #ifndef WRAPP_VERSION
@@ -15,7 +16,11 @@ void add_version_command(Cli& cli) {
   version->callback([&cli] {
     cli.generic.hash_cache_file.clear();  // nothing to hash: never touch a cache file
     cli.exit_code = run_command(cli, [](wrapp::commands::CommandContext&) {
-      out(std::string("wrapp ") + WRAPP_VERSION + "\nLocal File System: ENABLED\n");
+      std::string text = std::string("wrapp ") + WRAPP_VERSION + "\n";
+      for (const auto& backend : wrapp::storage::backend_catalog()) {
+        text += backend.name + ": " + (backend.enabled ? "ENABLED" : "DISABLED") + "\n";
+      }
+      out(text);
       return 0;
     });
   });

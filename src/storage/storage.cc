@@ -1,5 +1,7 @@
 #include "storage/storage.h"
 
+#include "storage/backends.h"
+
 #include <algorithm>
 #include <mutex>
 
@@ -69,8 +71,18 @@ Storage& Resolver::for_url(const Url& url) {
     fail_with(ErrorCode::kBadInput, "No storage backend available to handle URL '{}' (no in-memory store named '{}')",
               url.str(), url.authority());
   }
-  fail_with(ErrorCode::kBadInput,
-            "No storage backend available to handle URL '{}' (supported: local paths and file:// URLs)", url.str());
+  if (const BackendInfo* known = backend_for_scheme(url.scheme()); known && known->unreachable) {
+    throw StorageError(fmt::format("cannot reach '{}': this build has no {} backend ({})", url.str(), known->name,
+                                   known->note));
+  }
+  std::string supported;
+  for (const auto& backend : backend_catalog()) {
+    for (const auto& scheme : backend.schemes) {
+      if (backend.enabled) supported += (supported.empty() ? "" : ", ") + scheme + "://";
+    }
+  }
+  fail_with(ErrorCode::kBadInput, "No storage backend available to handle URL '{}' (supported: local paths and {} URLs)",
+            url.str(), supported);
 }
 
 void Resolver::add(const std::string& scheme, std::shared_ptr<Storage> backend) {

@@ -63,6 +63,22 @@ def test_version_command(wrapp_raw):
     assert r.stdout.startswith("wrapp "), str(r)
 
 
+def test_version_lists_every_backend_and_whether_it_is_enabled(wrapp_raw):
+    lines = wrapp_raw("version").stdout.splitlines()
+    states = dict(line.split(": ") for line in lines[1:])
+    assert states["Local File System"] == "ENABLED"
+    assert states["Nucleus"] == "DISABLED" and states["Storage API"] == "DISABLED"
+    assert {"S3", "Azure Blob Storage", "Google Cloud Storage", "HTTP(S), read-only"} <= set(states)
+
+
+def test_unreachable_backends_fail_at_once_as_storage_failures(wrapp, tmp_path):
+    r = wrapp("list-repo", "omniverse://localhost/Projects")
+    assert r.returncode == 2, str(r)
+    assert "no Nucleus backend" in r.stderr and "omniverse://localhost/Projects" in r.stderr, str(r)
+    r = wrapp("list-repo", "nosuch://x/y")
+    assert r.returncode == 1 and "No storage backend available" in r.stderr, str(r)
+
+
 def test_version_accepts_generic_options(wrapp_raw):
     r = wrapp_raw("version", "--progress-report", "off", "-v")
     assert r.returncode == 0, str(r)

@@ -1,0 +1,27 @@
+#include "storage/backends.h"
+
+namespace wrapp::storage {
+
+const std::vector<BackendInfo>& backend_catalog() {
+  static const std::vector<BackendInfo> catalog = {
+      {"Local File System", {"file"}, true, false, ""},
+      {"S3", {"s3"}, false, false, "not in this build yet"},
+      {"Azure Blob Storage", {}, false, false, "not in this build yet"},
+      {"Google Cloud Storage", {"gs"}, false, false, "not in this build yet"},
+      {"HTTP(S), read-only", {}, false, false, "not in this build yet"},
+      {"Nucleus", {"omniverse"}, false, true, "the Nucleus client library cannot be reached from this build"},
+      {"Storage API", {}, false, true, "its gRPC services cannot be reached from this build"},
+  };
+  return catalog;
+}
+
+const BackendInfo* backend_for_scheme(const std::string& scheme) {
+  for (const auto& backend : backend_catalog()) {
+    for (const auto& s : backend.schemes) {
+      if (s == scheme) return &backend;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace wrapp::storage
