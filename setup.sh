@@ -21,6 +21,9 @@ DEBIAN_PACKAGES=(
   clang libclang-rt-14-dev  # the fuzz targets: clang++ -fsanitize=fuzzer
   llvm                      # llvm-symbolizer: sanitizer reports with file and line
 )
+# Node.js with npm, for the test servers from npm (tests/servers): the machine's own, or Debian's
+# where it has none.
+if ! command -v npm >/dev/null; then DEBIAN_PACKAGES+=(nodejs npm); fi
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -32,6 +35,12 @@ fi
 
 # Python test tools, pinned.
 python3 -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+# The test servers from npm (azurite, s3rver), as tests/servers/package-lock.json pins them; again
+# only when the lock file changed since the last install.
+if ! cmp -s tests/servers/package-lock.json tests/servers/node_modules/.installed-lock.json; then
+  npm ci --prefix tests/servers --no-audit --no-fund --loglevel=error >/dev/null
+  cp tests/servers/package-lock.json tests/servers/node_modules/.installed-lock.json
+fi
 
 # ccache, when the machine has it, makes a rebuild cheap (not needed).
 LAUNCHER=()
