@@ -1,0 +1,342 @@
+"""The test servers themselves: each starts, answers its official client, enforces (or not) what
+docs/storage.md says it does, and stops with its whole process group.
+
+Each server is started once for this module; every test uses its own bucket, container or key.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+import time
+import uuid
+
+import pytest
+
+from . import Azurite, GcsEmulator, MotoS3, S3rver, Server, ServerStartError
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def group_alive(pgid: int, wait: float = 5.0) -> bool:
+    """Whether a process of group pgid other than a zombie is left, after up to `wait` seconds (a
+    killed child may stay a zombie where PID 1 does not reap, so kill(0) cannot tell)."""
+    deadline = time.monotonic() + wait
+    while True:
+        alive = False
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                alive = True
+                break
+        if not alive or time.monotonic() >= deadline:
+            return alive
+        time.sleep(0.05)
+
+
+def serving(cls, name):
+    """A module-scoped fixture `name`: a started `cls()`, stopped after the module's tests."""
+    @pytest.fixture(scope="module", name=name)
+    def fixture():
+        with cls() as s:
+            yield s
+    return fixture
+
+
+moto = serving(MotoS3, "moto")
+s3rver = serving(S3rver, "s3rver")
+azurite = serving(Azurite, "azurite")
+gcs = serving(GcsEmulator, "gcs")
+
+
+def client_error(exc_info):
+    """(error code, HTTP status) of a botocore ClientError."""
+    r = exc_info.value.response
+    return r["Error"]["Code"], r["ResponseMetadata"]["HTTPStatusCode"]
+
+
+# ---- S3: moto
+
+def test_moto_put_get_with_metadata_and_range(moto):
+    bucket = moto.create_bucket(unique("rt"))[len("s3://"):]
+    c = moto.boto3_client()
+    c.put_object(Bucket=bucket, Key="a/b.bin", Body=b"0123456789", Metadata={"sha": "abc"})
+    got = c.get_object(Bucket=bucket, Key="a/b.bin")
+    assert got["Body"].read() == b"0123456789"
+    assert got["Metadata"] == {"sha": "abc"}
+    part = c.get_object(Bucket=bucket, Key="a/b.bin", Range="bytes=2-4")
+    assert part["Body"].read() == b"234"
+    assert part["ContentRange"] == "bytes 2-4/10"
+
+
+def test_moto_enforces_if_none_match_and_if_match(moto):
+    import botocore.exceptions
+
+    bucket = moto.create_bucket(unique("cond"))[len("s3://"):]
+    c = moto.boto3_client()
+    first = c.put_object(Bucket=bucket, Key="pkg.wrapp", Body=b"first", IfNoneMatch="*")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        c.put_object(Bucket=bucket, Key="pkg.wrapp", Body=b"second", IfNoneMatch="*")
+    assert client_error(e) == ("PreconditionFailed", 412)
+    assert c.get_object(Bucket=bucket, Key="pkg.wrapp")["Body"].read() == b"first"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        c.put_object(Bucket=bucket, Key="pkg.wrapp", Body=b"second", IfMatch='"0123"')
+    assert client_error(e) == ("PreconditionFailed", 412)
+    c.put_object(Bucket=bucket, Key="pkg.wrapp", Body=b"third", IfMatch=first["ETag"])
+    assert c.get_object(Bucket=bucket, Key="pkg.wrapp")["Body"].read() == b"third"
+    # multipart: the condition is checked at CompleteMultipartUpload
+    up = c.create_multipart_upload(Bucket=bucket, Key="pkg.wrapp")
+    part = c.upload_part(Bucket=bucket, Key="pkg.wrapp", UploadId=up["UploadId"], PartNumber=1, Body=b"mp")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        c.complete_multipart_upload(Bucket=bucket, Key="pkg.wrapp", UploadId=up["UploadId"], IfNoneMatch="*",
+                                    MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert client_error(e) == ("PreconditionFailed", 412)
+
+
+def test_moto_accepts_any_credentials(moto):
+    import boto3
+
+    bucket = moto.create_bucket(unique("creds"))[len("s3://"):]
+    moto.boto3_client().put_object(Bucket=bucket, Key="k", Body=b"x")
+    other = boto3.client("s3", endpoint_url=moto.endpoint, aws_access_key_id="nobody",
+                         aws_secret_access_key="wrong", region_name=moto.region)
+    assert other.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"
+
+
+def test_moto_env_points_boto3_at_it(moto, monkeypatch):
+    import boto3
+
+    bucket = moto.create_bucket(unique("env"))[len("s3://"):]
+    for k, v in moto.env().items():
+        monkeypatch.setenv(k, v)
+    boto3.client("s3").put_object(Bucket=bucket, Key="k", Body=b"via env")
+    assert moto.boto3_client().get_object(Bucket=bucket, Key="k")["Body"].read() == b"via env"
+
+
+# ---- S3: s3rver
+
+def test_s3rver_round_trip(s3rver):
+    bucket = s3rver.create_bucket(unique("rt"))[len("s3://"):]
+    c = s3rver.boto3_client()
+    c.put_object(Bucket=bucket, Key="a/b.bin", Body=b"0123456789", Metadata={"sha": "abc"})
+    got = c.get_object(Bucket=bucket, Key="a/b.bin", Range="bytes=2-4")
+    assert got["Body"].read() == b"234"
+    assert got["Metadata"] == {"sha": "abc"}
+    up = c.create_multipart_upload(Bucket=bucket, Key="big")
+    parts = [c.upload_part(Bucket=bucket, Key="big", UploadId=up["UploadId"], PartNumber=n, Body=body)
+             for n, body in ((1, b"a" * (5 << 20)), (2, b"b"))]
+    c.complete_multipart_upload(Bucket=bucket, Key="big", UploadId=up["UploadId"], MultipartUpload={
+        "Parts": [{"PartNumber": n + 1, "ETag": p["ETag"]} for n, p in enumerate(parts)]})
+    assert c.head_object(Bucket=bucket, Key="big")["ContentLength"] == (5 << 20) + 1
+    keys = [o["Key"] for o in c.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert keys == ["a/b.bin", "big"]
+
+
+def test_s3rver_ignores_conditional_put(s3rver):
+    """s3rver does not enforce If-None-Match / If-Match on PutObject: the second create-only put wins.
+    When this fails, s3rver started enforcing them: update docs/storage.md."""
+    bucket = s3rver.create_bucket(unique("cond"))[len("s3://"):]
+    c = s3rver.boto3_client()
+    c.put_object(Bucket=bucket, Key="pkg.wrapp", Body=b"first", IfNoneMatch="*")
+    c.put_object(Bucket=bucket, Key="pkg.wrapp", Body=b"second", IfNoneMatch="*")
+    c.put_object(Bucket=bucket, Key="pkg.wrapp", Body=b"third", IfMatch='"0123"')
+    assert c.get_object(Bucket=bucket, Key="pkg.wrapp")["Body"].read() == b"third"
+
+
+def test_s3rver_checks_the_access_key_not_the_v4_secret(s3rver):
+    import boto3
+    import botocore.exceptions
+
+    bucket = s3rver.create_bucket(unique("creds"))[len("s3://"):]
+    s3rver.boto3_client().put_object(Bucket=bucket, Key="k", Body=b"x")
+
+    def client(key, secret):
+        return boto3.client("s3", endpoint_url=s3rver.endpoint, aws_access_key_id=key, aws_secret_access_key=secret,
+                            region_name=s3rver.region)
+
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        client("nobody", s3rver.secret_key).get_object(Bucket=bucket, Key="k")
+    assert client_error(e) == ("InvalidAccessKeyId", 403)
+    assert client(s3rver.access_key, "wrong").get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"
+
+
+# ---- Azure Blob: Azurite
+
+def test_azurite_round_trip_with_metadata_range_and_blocks(azurite):
+    container = unique("rt")
+    azurite.create_container(container)
+    blob = azurite.blob_service_client().get_blob_client(container, "a/b.bin")
+    blob.upload_blob(b"0123456789", metadata={"sha": "abc"})
+    assert blob.download_blob().readall() == b"0123456789"
+    assert blob.download_blob(offset=2, length=3).readall() == b"234"
+    assert blob.get_blob_properties().metadata == {"sha": "abc"}
+    # above max_single_put_size the client sends Put Block + Put Block List
+    big = azurite.blob_service_client(max_single_put_size=1 << 20, max_block_size=1 << 20) \
+        .get_blob_client(container, "big")
+    big.upload_blob(os.urandom(3 << 20) + b"end")
+    assert big.get_blob_properties().size == (3 << 20) + 3
+    assert len(big.get_block_list()[0]) == 4
+
+
+def test_azurite_enforces_if_none_match_and_if_match(azurite):
+    from azure.core import MatchConditions
+    from azure.core.exceptions import ResourceExistsError, ResourceModifiedError
+
+    container = unique("cond")
+    azurite.create_container(container)
+    service = azurite.blob_service_client(max_single_put_size=1 << 20, max_block_size=1 << 20)
+    blob = service.get_blob_client(container, "pkg.wrapp")
+    first = blob.upload_blob(b"first", overwrite=False)  # overwrite=False: If-None-Match: *
+    with pytest.raises(ResourceExistsError) as e:
+        blob.upload_blob(b"second", overwrite=False)
+    assert (e.value.status_code, e.value.error_code) == (409, "BlobAlreadyExists")
+    with pytest.raises(ResourceExistsError):  # Put Block List of a big blob: the same
+        blob.upload_blob(b"x" * (2 << 20), overwrite=False)
+    with pytest.raises(ResourceModifiedError) as e:
+        blob.upload_blob(b"second", overwrite=True, etag='"0x8D0000000000000"',
+                         match_condition=MatchConditions.IfNotModified)
+    assert e.value.status_code == 412
+    assert blob.download_blob().readall() == b"first"
+    blob.upload_blob(b"third", overwrite=True, etag=first["etag"], match_condition=MatchConditions.IfNotModified)
+    assert blob.download_blob().readall() == b"third"
+
+
+def test_azurite_checks_shared_key(azurite):
+    from azure.core.exceptions import HttpResponseError
+
+    container = unique("creds")
+    azurite.create_container(container)
+    azurite.blob_service_client().get_blob_client(container, "k").upload_blob(b"x")
+    wrong = "A" * 4 + azurite.key[4:]
+    with pytest.raises(HttpResponseError) as e:
+        azurite.blob_service_client(key=wrong).get_blob_client(container, "k").download_blob().readall()
+    assert (e.value.status_code, e.value.error_code) == (403, "AuthorizationFailure")
+
+
+def test_azurite_connection_string(azurite):
+    from azure.storage.blob import BlobServiceClient
+
+    container = unique("cs")
+    azurite.create_container(container)
+    service = BlobServiceClient.from_connection_string(azurite.env()["AZURE_STORAGE_CONNECTION_STRING"])
+    service.get_blob_client(container, "k").upload_blob(b"via connection string")
+    assert azurite.blob_service_client().get_blob_client(container, "k").download_blob().readall() == \
+        b"via connection string"
+
+
+# ---- GCS: gcp-storage-emulator
+
+def test_gcs_round_trip_with_google_client(gcs):
+    bucket = gcs.create_bucket(unique("rt"))[len("gs://"):]
+    b = gcs.client().bucket(bucket)
+    blob = b.blob("a/b.bin")
+    blob.metadata = {"sha": "abc"}
+    blob.upload_from_string(b"0123456789", if_generation_match=0)
+    got = b.get_blob("a/b.bin")
+    assert got.metadata == {"sha": "abc"}
+    assert got.download_as_bytes() == b"0123456789"
+    assert got.download_as_bytes(start=2, end=4) == b"234"
+    assert [x.name for x in gcs.client().list_blobs(bucket)] == ["a/b.bin"]
+
+
+# What the emulator enforces of ifGenerationMatch=0 (create only) on an existing object, by upload
+# kind (uploadType). True: 412 as on GCS; False: the upload succeeds and replaces the object.
+# When a probe below fails, the emulator changed: update this table and docs/storage.md.
+GCS_ENFORCES_IF_GENERATION_MATCH_0 = {"media": False, "multipart": False, "resumable": False}
+
+
+@pytest.mark.parametrize("kind", sorted(GCS_ENFORCES_IF_GENERATION_MATCH_0))
+def test_gcs_probe_if_generation_match_0(gcs, kind):
+    bucket = gcs.create_bucket(unique("cond"))[len("gs://"):]
+    status, first = gcs.upload(bucket, "pkg.wrapp", b"first", kind=kind, if_generation_match=0)
+    assert status == 200 and first["size"] == "5"
+    status, second = gcs.upload(bucket, "pkg.wrapp", b"second", kind=kind, if_generation_match=0)
+    enforced = GCS_ENFORCES_IF_GENERATION_MATCH_0[kind]
+    assert status == (412 if enforced else 200), (status, second)
+    content = gcs.client().bucket(bucket).blob("pkg.wrapp").download_as_bytes()
+    assert content == (b"first" if enforced else b"second")
+
+
+def test_gcs_probe_if_generation_match_stale(gcs):
+    """A stale generation number (not 0) is not enforced either."""
+    bucket = gcs.create_bucket(unique("gen"))[len("gs://"):]
+    status, first = gcs.upload(bucket, "k", b"first", kind="multipart")
+    status, _ = gcs.upload(bucket, "k", b"second", kind="multipart", if_generation_match=int(first["generation"]) + 1)
+    assert status == 200
+
+
+def test_gcs_env_names_the_emulator(gcs, monkeypatch):
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+
+    bucket = gcs.create_bucket(unique("env"))[len("gs://"):]
+    for k, v in gcs.env().items():
+        monkeypatch.setenv(k, v)
+    storage.Client(credentials=AnonymousCredentials()).bucket(bucket).blob("k").upload_from_string(b"via env")
+    assert gcs.client().bucket(bucket).blob("k").download_as_bytes() == b"via env"
+
+
+# ---- lifecycle
+
+class _Fails(Server):
+    name = "fails"
+
+    def _command(self, port):
+        return [sys.executable, "-c", "import sys; print('boom on purpose'); sys.exit(3)"]
+
+
+class _Silent(Server):
+    name = "silent"
+
+    def _command(self, port):
+        # prints, then a child of its own, then never listens
+        return ["sh", "-c", "echo 'listening soon'; sleep 60 & sleep 60"]
+
+
+def test_start_failure_names_the_output():
+    with pytest.raises(ServerStartError, match=r"(?s)exited with code 3.*boom on purpose"):
+        _Fails().start()
+
+
+def test_start_timeout_kills_the_group():
+    s = _Silent(start_timeout=0.5)
+    started = time.monotonic()
+    with pytest.raises(ServerStartError, match=r"(?s)did not answer within.*listening soon"):
+        s.start()
+    assert time.monotonic() - started < 10
+    assert not group_alive(s.proc.pid)
+
+
+def test_stop_kills_the_process_group_and_frees_the_port():
+    s = MotoS3().start()
+    pid, port = s.proc.pid, s.port
+    os.killpg(pid, 0)  # running
+    s.stop()
+    assert not s.running()
+    assert not group_alive(pid)
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+def test_servers_die_with_the_python_process_that_started_them(tmp_path):
+    """Killed with SIGKILL, the test process runs no atexit: PR_SET_PDEATHSIG still ends the server."""
+    import subprocess
+
+    script = ("import os, sys; sys.path.insert(0, sys.argv[1]); from servers import MotoS3; s = MotoS3().start(); "
+              "print(s.proc.pid, flush=True); os.kill(os.getpid(), 9)")
+    out = subprocess.run([sys.executable, "-c", script, os.path.dirname(os.path.dirname(__file__))],
+                         capture_output=True, text=True, timeout=60)
+    pid = int(out.stdout.split()[0])
+    if group_alive(pid, wait=10):
+        os.killpg(pid, signal.SIGKILL)
+        pytest.fail(f"server {pid} outlived the process that started it")
