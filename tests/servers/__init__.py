@@ -9,6 +9,7 @@ port, stopped (its process group killed) at stop() and at interpreter exit:
   connection_string, env().
 - GcsEmulator: GCS's JSON API by gcp-storage-emulator (PyPI); client() (google-cloud-storage),
   create_bucket(name), upload(...) by hand, env() (STORAGE_EMULATOR_HOST).
+- HttpsServer(folder): a folder over HTTPS with Range and HEAD; ca_file to trust it.
 
 The npm servers need `npm ci --prefix tests/servers` and the PyPI ones requirements-dev.txt (setup.sh
 does both). From a test folder beside this one (tests/e2e), put tests/ on sys.path and
@@ -18,8 +19,9 @@ does both). From a test folder beside this one (tests/e2e), put tests/ on sys.pa
 from ._base import Server, ServerStartError, free_port, wait_for
 from .azurite import Azurite
 from .gcs_emulator import GcsEmulator
+from .https_server import HttpsServer, make_certificate
 from .moto_s3 import MotoS3, S3Server
 from .s3rver import S3rver
 
-__all__ = ["Server", "ServerStartError", "free_port", "wait_for", "Azurite", "GcsEmulator", "MotoS3", "S3Server",
-           "S3rver"]
+__all__ = ["Server", "ServerStartError", "free_port", "wait_for", "Azurite", "GcsEmulator", "HttpsServer",
+           "make_certificate", "MotoS3", "S3Server", "S3rver"]

@@ -9,13 +9,16 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import ssl
 import sys
 import time
+import urllib.error
+import urllib.request
 import uuid
 
 import pytest
 
-from . import Azurite, GcsEmulator, MotoS3, S3rver, Server, ServerStartError
+from . import Azurite, GcsEmulator, HttpsServer, MotoS3, S3rver, Server, ServerStartError
 
 
 def unique(prefix: str) -> str:
@@ -57,6 +60,15 @@ moto = serving(MotoS3, "moto")
 s3rver = serving(S3rver, "s3rver")
 azurite = serving(Azurite, "azurite")
 gcs = serving(GcsEmulator, "gcs")
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("web")
+    (folder / "dir with space").mkdir()
+    (folder / "dir with space" / "data.bin").write_bytes(bytes(range(256)) * 40)  # 10240 bytes
+    with HttpsServer(folder) as s:
+        yield s
 
 
 def client_error(exc_info):
@@ -284,6 +296,52 @@ def test_gcs_env_names_the_emulator(gcs, monkeypatch):
         monkeypatch.setenv(k, v)
     storage.Client(credentials=AnonymousCredentials()).bucket(bucket).blob("k").upload_from_string(b"via env")
     assert gcs.client().bucket(bucket).blob("k").download_as_bytes() == b"via env"
+
+
+# ---- HTTPS
+
+def test_https_get_range_head(web):
+    url = web.url("dir with space/data.bin")
+    ctx = web.ssl_context()
+    data = bytes(range(256)) * 40
+    with urllib.request.urlopen(url, context=ctx, timeout=10) as r:
+        assert (r.status, r.read()) == (200, data)
+        assert r.headers["Accept-Ranges"] == "bytes"
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Range": "bytes=1000-1009"}),
+                                context=ctx, timeout=10) as r:
+        assert (r.status, r.read()) == (206, data[1000:1010])
+        assert r.headers["Content-Range"] == "bytes 1000-1009/10240"
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Range": "bytes=-5"}),
+                                context=ctx, timeout=10) as r:
+        assert (r.status, r.read()) == (206, data[-5:])
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Range": "bytes=10000-"}),
+                                context=ctx, timeout=10) as r:
+        assert (r.status, r.read()) == (206, data[10000:])
+    with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), context=ctx, timeout=10) as r:
+        assert (r.status, r.read(), r.headers["Content-Length"]) == (200, b"", "10240")
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(urllib.request.Request(url, headers={"Range": "bytes=10240-"}), context=ctx, timeout=10)
+    assert (e.value.code, e.value.headers["Content-Range"]) == (416, "bytes */10240")
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(web.url("missing"), context=ctx, timeout=10)
+    assert e.value.code == 404
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(web.url("../" * 5 + "etc/passwd"), context=ctx, timeout=10)
+    assert e.value.code == 404
+    assert ("GET", "bytes=1000-1009", 206, 10) in [(r.method, r.range, r.status, r.body_bytes) for r in web.requests]
+
+
+def test_https_certificate_is_verified(web):
+    with pytest.raises(urllib.error.URLError) as e:  # the system's CAs do not know the test CA
+        urllib.request.urlopen(web.url("dir with space/data.bin"), timeout=10)
+    assert isinstance(e.value.reason, ssl.SSLCertVerificationError)
+    ctx = ssl.create_default_context(cafile=str(web.ca_file))
+    with socket.create_connection((web.host, web.port), timeout=10) as raw:  # the name is checked too
+        with pytest.raises(ssl.SSLCertVerificationError):
+            ctx.wrap_socket(raw, server_hostname="not-this-host.example")
+    with socket.create_connection((web.host, web.port), timeout=10) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
+            assert tls.version() in ("TLSv1.2", "TLSv1.3")
 
 
 # ---- lifecycle
