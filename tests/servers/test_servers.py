@@ -1,11 +1,12 @@
 """The test servers themselves: each starts, answers its official client, enforces (or not) what
-docs/storage.md says it does, and stops with its whole process group.
+docs/storage.md says it does, and stops with its whole process group; the fault proxy does each fault.
 
 Each server is started once for this module; every test uses its own bucket, container or key.
 """
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
@@ -18,7 +19,8 @@ import uuid
 
 import pytest
 
-from . import Azurite, GcsEmulator, HttpsServer, MotoS3, S3rver, Server, ServerStartError
+from . import (SLOW_DOWN_BODY, Azurite, FaultProxy, GcsEmulator, HttpsServer, MotoS3, S3rver, Server,
+               ServerStartError)
 
 
 def unique(prefix: str) -> str:
@@ -398,3 +400,154 @@ def test_servers_die_with_the_python_process_that_started_them(tmp_path):
     if group_alive(pid, wait=10):
         os.killpg(pid, signal.SIGKILL)
         pytest.fail(f"server {pid} outlived the process that started it")
+
+
+# ---- the fault proxy
+
+@pytest.fixture
+def proxy(moto):
+    with FaultProxy(moto.endpoint) as p:
+        yield p
+
+
+def s3_via(server, proxy, **config):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("s3", endpoint_url=proxy.endpoint, aws_access_key_id=server.access_key,
+                        aws_secret_access_key=server.secret_key, region_name=server.region,
+                        config=Config(**{"s3": {"addressing_style": "path"}, "retries": {"total_max_attempts": 1},
+                                         **config}))
+
+
+def test_proxy_passes_through_and_counts(moto, proxy):
+    bucket = moto.create_bucket(unique("px"))[len("s3://"):]
+    c = s3_via(moto, proxy)
+    c.put_object(Bucket=bucket, Key="k", Body=b"x" * 100000)
+    assert c.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x" * 100000
+    assert c.head_object(Bucket=bucket, Key="k")["ContentLength"] == 100000
+    assert (proxy.count("PUT"), proxy.count("GET"), proxy.count("HEAD"), proxy.count()) == (1, 1, 1, 3)
+    assert proxy.requests[1].response_bytes == 100000
+    assert [r.action for r in proxy.requests] == ["forward"] * 3
+
+
+def test_proxy_answers_503_slow_down_then_lets_retries_through(moto, proxy):
+    import botocore.exceptions
+
+    bucket = moto.create_bucket(unique("px"))[len("s3://"):]
+    proxy.respond(503, method="PUT", path="/k$", count=2, slow_down=True)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3_via(moto, proxy).put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert client_error(e) == ("SlowDown", 503)
+    retrying = s3_via(moto, proxy, retries={"total_max_attempts": 3, "mode": "standard"})
+    retrying.put_object(Bucket=bucket, Key="k", Body=b"y")  # one more 503, then through
+    assert proxy.count("PUT", action="respond") == 2
+    assert proxy.count("PUT", action="forward") == 1
+    assert moto.boto3_client().get_object(Bucket=bucket, Key="k")["Body"].read() == b"y"
+
+
+def test_proxy_answers_500_and_429_with_body_and_retry_after(moto, proxy):
+    moto.create_bucket(unique("px"))
+    proxy.respond(429, retry_after=7, body=b"slow")
+    proxy.respond(500, skip=2)  # the third request it matches, whichever rule took the first
+    conn = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=10)
+    conn.request("GET", "/")
+    r = conn.getresponse()
+    assert (r.status, r.getheader("Retry-After"), r.read()) == (429, "7", b"slow")
+    conn.request("GET", "/")  # the same connection: kept alive
+    r = conn.getresponse()
+    assert (r.status, r.read()[:5]) == (200, b"<?xml")
+    conn.request("GET", "/")
+    r = conn.getresponse()
+    assert (r.status, r.read()) == (500, b"")
+    conn.request("GET", "/")
+    r = conn.getresponse()
+    assert (r.status, r.read()[:5]) == (200, b"<?xml")
+    conn.close()
+    assert SLOW_DOWN_BODY.startswith(b"<?xml") and b"<Code>SlowDown</Code>" in SLOW_DOWN_BODY
+
+
+def test_proxy_drops_before_and_after_the_server(moto, proxy):
+    import botocore.exceptions
+
+    bucket = moto.create_bucket(unique("px"))[len("s3://"):]
+    c = s3_via(moto, proxy)
+    broken = (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError)
+    proxy.drop(method="PUT", path="/before$")
+    with pytest.raises(broken):
+        c.put_object(Bucket=bucket, Key="before", Body=b"x")
+    proxy.drop(method="PUT", path="/after$", after_upstream=True, reset=True)
+    with pytest.raises(broken):
+        c.put_object(Bucket=bucket, Key="after", Body=b"x")
+    keys = [o["Key"] for o in moto.boto3_client().list_objects_v2(Bucket=bucket).get("Contents", [])]
+    assert keys == ["after"]  # the server did the second write; its client never heard
+    assert [r.status for r in proxy.requests] == [None, None]
+
+
+def test_proxy_stalls(moto, proxy):
+    import botocore.exceptions
+
+    bucket = moto.create_bucket(unique("px"))[len("s3://"):]
+    moto.boto3_client().put_object(Bucket=bucket, Key="k", Body=b"z" * 5000)
+    proxy.stall(2, method="GET")
+    impatient = s3_via(moto, proxy, read_timeout=0.5, connect_timeout=1)
+    started = time.monotonic()
+    with pytest.raises(botocore.exceptions.ReadTimeoutError):
+        impatient.get_object(Bucket=bucket, Key="k")
+    assert time.monotonic() - started < 1.9
+    proxy.stall(1, method="GET", after_bytes=1000)
+    started = time.monotonic()
+    assert s3_via(moto, proxy).get_object(Bucket=bucket, Key="k")["Body"].read() == b"z" * 5000
+    assert 0.9 < time.monotonic() - started < 5
+
+
+def test_proxy_truncates_a_body(moto, proxy):
+    import botocore.exceptions
+
+    bucket = moto.create_bucket(unique("px"))[len("s3://"):]
+    moto.boto3_client().put_object(Bucket=bucket, Key="k", Body=b"z" * 5000)
+    proxy.truncate(100, method="GET")
+    with pytest.raises(botocore.exceptions.ResponseStreamingError, match="IncompleteRead.100 bytes read"):
+        s3_via(moto, proxy).get_object(Bucket=bucket, Key="k")["Body"].read()
+    assert proxy.requests[-1].response_bytes == 100
+    assert s3_via(moto, proxy).get_object(Bucket=bucket, Key="k")["Body"].read() == b"z" * 5000  # count=1
+
+
+def test_proxy_in_front_of_azurite_keeps_shared_key_valid(azurite):
+    container = unique("px")
+    azurite.create_container(container)
+    with FaultProxy(azurite.endpoint) as p:
+        from azure.storage.blob import BlobServiceClient, LinearRetry
+
+        via = BlobServiceClient(f"{p.endpoint}/{azurite.account}",
+                                credential={"account_name": azurite.account, "account_key": azurite.key},
+                                retry_policy=LinearRetry(backoff=0.1, random_jitter_range=0.05))
+        p.respond(503, method="PUT", headers={"x-ms-error-code": "ServerBusy"})  # the client retries it
+        via.get_blob_client(container, "k").upload_blob(b"through the proxy", overwrite=False)
+        assert via.get_blob_client(container, "k").download_blob().readall() == b"through the proxy"
+        assert p.count("PUT") == 2 and p.count("PUT", action="respond") == 1
+
+
+def test_proxy_in_front_of_https_speaks_tls(web):
+    with FaultProxy(web.endpoint, upstream_ca=web.ca_file, tls=(web.cert_file, web.key_file)) as p:
+        assert p.endpoint.startswith("https://")
+        url = p.endpoint + "/dir%20with%20space/data.bin"
+        req = urllib.request.Request(url, headers={"Range": "bytes=0-3"})
+        with urllib.request.urlopen(req, context=web.ssl_context(), timeout=10) as r:
+            assert (r.status, r.read()) == (206, b"\x00\x01\x02\x03")
+        p.truncate(10)
+        with urllib.request.urlopen(url, context=web.ssl_context(), timeout=10) as r:
+            with pytest.raises(http.client.IncompleteRead):
+                r.read()
+        assert p.count("GET") == 2
+
+
+def test_proxy_stop_closes_client_connections(moto):
+    p = FaultProxy(moto.endpoint).start()
+    conn = socket.create_connection(("127.0.0.1", p.port), timeout=5)
+    time.sleep(0.1)
+    p.stop()
+    assert conn.recv(1) == b""  # closed by the proxy
+    conn.close()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", p.port), timeout=1).close()
