@@ -431,6 +431,28 @@ def test_proxy_passes_through_and_counts(moto, proxy):
     assert [r.action for r in proxy.requests] == ["forward"] * 3
 
 
+def test_proxy_passes_chunked_bodies_and_expect_100_continue(moto, proxy):
+    bucket = moto.create_bucket(unique("px"))[len("s3://"):]
+    conn = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=10)
+    conn.request("PUT", f"/{bucket}/chunked", body=iter([b"abc", b"defg"]), encode_chunked=True)
+    r = conn.getresponse()
+    assert (r.status, r.read()) == (200, b"")
+    conn.close()
+    with socket.create_connection(("127.0.0.1", proxy.port), timeout=10) as s:
+        s.sendall(f"PUT /{bucket}/expect HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                  "Expect: 100-continue\r\n\r\n".encode())
+        assert s.recv(100).startswith(b"HTTP/1.1 100 Continue\r\n")  # the server's, before the body
+        s.sendall(b"hello")
+        answer = b""
+        while b"HTTP/1.1 200" not in answer:
+            more = s.recv(4096)
+            assert more, answer
+            answer += more
+    got = moto.boto3_client()
+    assert got.get_object(Bucket=bucket, Key="chunked")["Body"].read() == b"abcdefg"
+    assert got.get_object(Bucket=bucket, Key="expect")["Body"].read() == b"hello"
+
+
 def test_proxy_answers_503_slow_down_then_lets_retries_through(moto, proxy):
     import botocore.exceptions
 
