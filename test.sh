@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: C++ units (GoogleTest), then end-to-end CLI runs and the
-# Python API's tests (pytest);
+# Runs every test: C++ units (GoogleTest), then end-to-end CLI runs, the test
+# servers (tests/servers) and the Python API's tests (pytest);
 # then, for each build setup.sh made: the same under ASan+UBSan (build-asan),
 # the units and the `race` e2e tests under TSan (build-tsan), and a short
 # run of each fuzz target (build-fuzz). See docs/fuzzing.md.
@@ -38,6 +38,9 @@ pytest_allow_none() {
 build build
 suite "unit tests" ./build/wrapp_tests --gtest_brief=1
 suite "e2e tests" env WRAPP_BIN="$PWD/build/wrapp" python3 -m pytest -q tests/e2e "$@"
+# The storage emulators, the HTTPS server and the fault proxy of tests/servers, on their own
+# (docs/storage.md).
+suite "test servers" pytest_allow_none -q tests/servers "$@"
 # The Python package as users get it: installed from this build (a no-op
 # when nothing changed), then its tests import the installed `wrapp`.
 python_tests() {
