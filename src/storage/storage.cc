@@ -42,7 +42,11 @@ std::mutex resolver_mutex;
 std::unique_ptr<Document> Storage::read_document(const Url& url) {
   auto text = read_all(*this, url);
   if (!text) return nullptr;
-  return std::make_unique<StringDocument>(std::move(*text));
+  return make_string_document(std::move(*text));
+}
+
+std::unique_ptr<Document> make_string_document(std::string text) {
+  return std::make_unique<StringDocument>(std::move(text));
 }
 
 Resolver::Resolver() : Resolver(Options{}) {}
