@@ -42,6 +42,7 @@
 #include "model/hash.h"
 #include "storage/local/backend.h"
 #include "storage/memory/memory_storage.h"
+#include "storage/s3/s3_test_support.h"
 #include "storage/storage.h"
 #include "storage/url.h"
 #include "util/error.h"
@@ -130,6 +131,17 @@ StorageBackend routed_memory_backend() {
             // Owns the Resolver, which owns the store it routes to.
             std::shared_ptr<Storage> routed(resolver, &resolver->for_url(root));
             return StorageTarget{std::move(routed), root, [] { unregister_memory_store("conformance"); }};
+          }};
+}
+
+// S3 (or an S3-compatible server) when WRAPP_TEST_S3_ENDPOINT and
+// WRAPP_TEST_S3_BUCKET name one (tests/e2e/test_s3.py runs this against
+// moto); skipped, saying so, otherwise. Each test writes below a prefix of
+// its own, which its cleanup empties.
+StorageBackend s3_backend() {
+  return {"s3", [] {
+            auto t = s3::testing::make_s3_target();
+            return StorageTarget{t.storage, t.root, t.cleanup, t.skip};
           }};
 }
 
@@ -935,11 +947,11 @@ std::string backend_name(const ::testing::TestParamInfo<StorageBackend>& info) {
 // a unique prefix in a test bucket and a cleanup that deletes it.
 INSTANTIATE_TEST_SUITE_P(StorageBackends, StorageConformance,
                          ::testing::Values(local_backend(), local_walk_backend(), routed_local_backend(), memory_backend(),
-                                           routed_memory_backend()),
+                                           routed_memory_backend(), s3_backend()),
                          backend_name);
 INSTANTIATE_TEST_SUITE_P(StorageBackends, StorageConformanceListing,
                          ::testing::Values(local_backend(), local_walk_backend(), routed_local_backend(), memory_backend(),
-                                           routed_memory_backend()),
+                                           routed_memory_backend(), s3_backend()),
                          backend_name);
 
 // ---------------------------------------------------------------------------
