@@ -849,7 +849,9 @@ TEST_P(StorageConformance, ContentHashIsKeptAsMetadata) {
   EXPECT_EQ(s().open_read(at("hashed"))->info().content_hash, hash);
   auto listed = list_all(s(), target_.root, ListOptions{});
   ASSERT_EQ(listed.size(), 1u);
-  if (s().features().listed_metadata) EXPECT_EQ(listed[0].info.content_hash, hash);
+  if (s().features().listed_metadata) {
+    EXPECT_EQ(listed[0].info.content_hash, hash);
+  }
   if (s().features().server_side_copy) {
     s().copy(at("hashed"), at("copied"), WriteOptions{});
     EXPECT_EQ(s().stat(at("copied"))->content_hash, hash);
@@ -858,7 +860,9 @@ TEST_P(StorageConformance, ContentHashIsKeptAsMetadata) {
   // No hash, or (S3: computed while the bytes streamed) the new bytes' own.
   std::string after = s().stat(at("hashed"))->content_hash;
   EXPECT_NE(after, hash) << "a replaced object kept the old object's hash";
-  if (!after.empty()) EXPECT_EQ(after, model::flat_hash("other bytes", 11));
+  if (!after.empty()) {
+    EXPECT_EQ(after, model::flat_hash("other bytes", 11));
+  }
 }
 
 // The error a call throws: its code, and its message in the failure.

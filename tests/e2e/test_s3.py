@@ -222,3 +222,17 @@ def test_missing_bucket_is_named(wrapp, tmp_path, moto, s3env):
     r = wrapp("create", "pkg", "1.0", src, "--repo", "s3://no-such-bucket-here/repo", env=s3env)
     assert r.returncode == 2, str(r)
     assert "NoSuchBucket" in r.stderr and "s3://no-such-bucket-here" in r.stderr, r.stderr
+
+
+def test_credentials_from_auth_option_win_over_the_environment(wrapp, tmp_path, moto, s3env):
+    src = write_tree(tmp_path / "src", {"a.txt": "alpha"})
+    env = dict(s3env, AWS_ACCESS_KEY_ID="AKIAWRONG00000000000", AWS_SECRET_ACCESS_KEY="wrong")
+    auth = f"s3://{BUCKET}/authed,{moto['id']},{moto['secret']}"
+    r = wrapp("create", "pkg", "1.0", src, "--repo", f"s3://{BUCKET}/authed", "--auth", auth, env=env)
+    assert r.returncode == 0, str(r)
+    r = wrapp("list-repo", f"s3://{BUCKET}/authed", env=dict(env, WRAPP_AUTH=auth))
+    assert r.returncode == 0 and r.stdout == "pkg: 1.0\n", str(r)
+
+
+def test_version_lists_s3_as_enabled(wrapp_raw):
+    assert "S3: ENABLED" in wrapp_raw("version").stdout.splitlines()
