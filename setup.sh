@@ -16,6 +16,7 @@ DEBIAN_PACKAGES=(
   libssl-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libarchive-dev            # export and import: tar archives
   libcurl4-openssl-dev      # the object-store backends (S3, Azure, GCS, HTTPS)
+  libexpat1-dev             # S3's XML responses
   libgtest-dev libgmock-dev
   python3 python3-pip
   clang libclang-rt-14-dev  # the fuzz targets: clang++ -fsanitize=fuzzer

@@ -5,7 +5,7 @@ namespace wrapp::storage {
 const std::vector<BackendInfo>& backend_catalog() {
   static const std::vector<BackendInfo> catalog = {
       {"Local File System", {"file"}, true, false, ""},
-      {"S3", {"s3"}, false, false, "not in this build yet"},
+      {"S3", {"s3"}, true, false, ""},
       {"Azure Blob Storage", {}, false, false, "not in this build yet"},
       {"Google Cloud Storage", {"gs"}, false, false, "not in this build yet"},
       {"HTTP(S), read-only", {}, false, false, "not in this build yet"},

@@ -7,6 +7,7 @@
 
 #include "storage/local/backend.h"
 #include "storage/memory/memory_storage.h"
+#include "storage/s3/s3_storage.h"
 #include "util/error.h"
 
 namespace wrapp::storage {
@@ -42,7 +43,11 @@ std::mutex resolver_mutex;
 std::unique_ptr<Document> Storage::read_document(const Url& url) {
   auto text = read_all(*this, url);
   if (!text) return nullptr;
-  return std::make_unique<StringDocument>(std::move(*text));
+  return make_string_document(std::move(*text));
+}
+
+std::unique_ptr<Document> make_string_document(std::string text) {
+  return std::make_unique<StringDocument>(std::move(text));
 }
 
 Resolver::Resolver() : Resolver(Options{}) {}
@@ -58,6 +63,12 @@ Storage& Resolver::for_url(const Url& url) {
   std::lock_guard lock(resolver_mutex);
   auto it = backends_.find(url.scheme());
   if (it != backends_.end()) return *it->second;
+  if (url.scheme() == "s3") {
+    // Configured now, from this command's environment and credentials.
+    auto backend = std::make_shared<s3::S3Storage>(s3::load_config(s3::process_env()), options_.check_cancelled);
+    backends_["s3"] = backend;
+    return *backend;
+  }
   if (url.scheme() == "mem") {
     // One in-memory store per NAME (register_memory_store), kept under a
     // key that no scheme can be, for the life of this Resolver.

@@ -56,6 +56,9 @@ struct Features {
   bool stable_identity = false;     // FileInfo's identity fields are fit for a hash cache
   bool conditional_write = false;   // if_match / create-only are atomic against other processes
   bool object_metadata = false;     // WriteOptions::content_hash is kept and returned by stat/list
+  // list() returns content_hash too; false where listings carry no metadata
+  // (S3's ListObjectsV2): then only stat and readers return it.
+  bool listed_metadata = false;
   bool symbolic_links = false;      // the store can hold links (the rules in the header apply)
   // The most requests this backend wants in flight at once; the scheduler's
   // request throttle for this store never exceeds it.
@@ -276,6 +279,9 @@ class Resolver {
   Options options_;
   std::map<std::string, std::shared_ptr<Storage>> backends_;
 };
+
+// A Document over bytes held in memory (backends without mappings).
+std::unique_ptr<Document> make_string_document(std::string text);
 
 // Small whole-object helpers for metadata files (.wrapp, catalogs, locks).
 // read_all returns nullopt when the object is absent.

@@ -6,8 +6,8 @@
 to the test's tmp_path. `spawn(*args, ...)` starts the same command in the background and returns a
 helpers.Running (signal it, wait for it).
 
-Markers: `race` (concurrent writers) and `kill` (processes killed part-way); for example
-`pytest -m "not kill"` leaves the kill tests out.
+Markers: `race` (concurrent writers), `kill` (processes killed part-way) and `s3` (against a moto
+server); for example `pytest -m "not kill"` leaves the kill tests out.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ def pytest_configure(config):
         "markers", "race: concurrent wrapp processes writing the same version or folder; also run against the "
         "ThreadSanitizer build (build-tsan)")
     config.addinivalue_line("markers", "kill: wrapp processes killed (SIGKILL) part-way, then run again")
+    config.addinivalue_line("markers", "s3: the S3 backend against a moto server started by the test module")
     b = wrapp_bin()
     if not os.access(b, os.X_OK):
         raise pytest.UsageError(f"wrapp binary not found or not executable: {b} (set WRAPP_BIN)")

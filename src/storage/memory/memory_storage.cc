@@ -116,6 +116,7 @@ Features MemoryStorage::features() const {
   f.server_side_copy = true;
   f.conditional_write = true;
   f.object_metadata = true;
+  f.listed_metadata = true;
   f.connections = options_.connections;
   return f;
 }
