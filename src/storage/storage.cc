@@ -7,6 +7,7 @@
 
 #include "storage/local/backend.h"
 #include "storage/memory/memory_storage.h"
+#include "storage/web/web_storage.h"
 #include "util/error.h"
 
 namespace wrapp::storage {
@@ -58,6 +59,14 @@ Storage& Resolver::for_url(const Url& url) {
   std::lock_guard lock(resolver_mutex);
   auto it = backends_.find(url.scheme());
   if (it != backends_.end()) return *it->second;
+  if (url.scheme() == "http" || url.scheme() == "https") {
+    // Read-only web locations, made on first use; one client (connection
+    // pool) for both schemes.
+    auto web = std::make_shared<WebStorage>(options_.check_cancelled);
+    backends_["http"] = web;
+    backends_["https"] = web;
+    return *web;
+  }
   if (url.scheme() == "mem") {
     // One in-memory store per NAME (register_memory_store), kept under a
     // key that no scheme can be, for the life of this Resolver.
