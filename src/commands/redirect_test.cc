@@ -174,13 +174,13 @@ TEST_P(Redirect, PublishRedirectWithAnExternalUrlPointsThere) {
   // A URL of a scheme this build has no backend for is written as given,
   // and installing from it fails clearly, before anything is written.
   Url repo3 = root("redirect-https"), dest3 = root("work3");
-  publish_redirects({repo1}, repo3, "https://cdn.example.com/assets");
+  publish_redirects({repo1}, repo3, "ftp://cdn.example.com/assets");
   info = read_info(repo_marker_url(repo3, kPkg, "2"));
   EXPECT_EQ(info.catalog->source_of(*info.catalog->find("dir/sub/d.txt")),
-            "https://cdn.example.com/assets/.packages/pkg/2/dir/sub/d.txt");
+            "ftp://cdn.example.com/assets/.packages/pkg/2/dir/sub/d.txt");
   auto refused = failure_of([&] { install_pkg(repo3, dest3, "2"); });
   EXPECT_EQ(code_of(refused), "bad_input") << refused.what();
-  EXPECT_NE(std::string(refused.what()).find("No storage backend available to handle URL 'https://cdn.example.com/"),
+  EXPECT_NE(std::string(refused.what()).find("No storage backend available to handle URL 'ftp://cdn.example.com/"),
             std::string::npos)
       << refused.what();
   EXPECT_NE(std::string(refused.what()).find("file 'a.txt' of package 'pkg' 2"), std::string::npos)
@@ -379,7 +379,7 @@ TEST(RecordedLocation, AnchorsAtTheRepositoryOrTheFilesFolder) {
   EXPECT_EQ(in_repo.anchor().path(), "/data/repo");
   auto elsewhere = recorded_location("/data/assets/tree.usd");
   EXPECT_EQ(elsewhere.anchor().path(), "/data/assets");
-  auto remote = recorded_location("https://cdn.example.com/x/.packages/p/1/a.txt");
+  auto remote = recorded_location("ftp://cdn.example.com/x/.packages/p/1/a.txt");
   EXPECT_EQ(remote.scheme(), "https");
   EXPECT_EQ(remote.anchor().path(), "/x");
   EXPECT_THROW(recorded_location("https://"), FailedCommand);

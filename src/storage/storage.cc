@@ -8,6 +8,7 @@
 #include "storage/local/backend.h"
 #include "storage/memory/memory_storage.h"
 #include "storage/s3/s3_storage.h"
+#include "storage/web/web_storage.h"
 #include "util/error.h"
 
 namespace wrapp::storage {
@@ -68,6 +69,14 @@ Storage& Resolver::for_url(const Url& url) {
     auto backend = std::make_shared<s3::S3Storage>(s3::load_config(s3::process_env()), options_.check_cancelled);
     backends_["s3"] = backend;
     return *backend;
+  }
+  if (url.scheme() == "http" || url.scheme() == "https") {
+    // Read-only web locations, made on first use; one client (connection
+    // pool) for both schemes.
+    auto web = std::make_shared<WebStorage>(options_.check_cancelled);
+    backends_["http"] = web;
+    backends_["https"] = web;
+    return *web;
   }
   if (url.scheme() == "mem") {
     // One in-memory store per NAME (register_memory_store), kept under a

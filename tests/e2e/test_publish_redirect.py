@@ -89,15 +89,15 @@ def test_external_url_of_a_scheme_without_backend(wrapp, tmp_path, publish):
     repo = _source(publish, tmp_path)
     red = tmp_path / "redirect"
     r = wrapp("publish-redirect", "--source-repo", repo, "--redirect-repo", red,
-              "--external-url", "https://cdn.example.com/assets/")
+              "--external-url", "ftp://cdn.example.com/assets/")
     assert r.returncode == 0, str(r)
     items = read_json(repo_wrapp(red, "p", "1"))["catalog"]["items"]
     assert [it["source_path"] for it in items] == [
-        f"https://cdn.example.com/assets/.packages/p/1/{rel}" for rel in sorted(V1)]
+        f"ftp://cdn.example.com/assets/.packages/p/1/{rel}" for rel in sorted(V1)]
     dest = tmp_path / "dest"
     r = wrapp("install", "p", "1", dest, "--repo", red)
     assert r.returncode == 1, str(r)
-    assert "No storage backend available to handle URL 'https://cdn.example.com/assets/.packages/p/1/a.txt'" \
+    assert "No storage backend available to handle URL 'ftp://cdn.example.com/assets/.packages/p/1/a.txt'" \
         in r.stderr, str(r)
     assert not dest.exists()
 

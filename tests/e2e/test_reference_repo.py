@@ -216,13 +216,13 @@ def test_bytes_that_do_not_match_their_hash_are_refused(wrapp, tmp_path, ref):
 
 
 def test_a_url_without_backend_fails_clearly(wrapp, tmp_path, ref):
-    _redirect(ref, [{"source_path": "https://cdn.example.com/tex/wood.png", "relative_path": "wood.png",
+    _redirect(ref, [{"source_path": "ftp://cdn.example.com/tex/wood.png", "relative_path": "wood.png",
                      "hash": hash_bytes(TEX["wood.png"]), "size": None, "tags": None}])
     dest = tmp_path / "dest"
     r = wrapp("install", "tex", "1", dest, "--repo", ref)
     assert r.returncode == 1, str(r)
     assert "file 'wood.png' of package 'tex' 1: No storage backend available to handle URL " \
-           "'https://cdn.example.com/tex/wood.png'" in r.stderr, str(r)
+           "'ftp://cdn.example.com/tex/wood.png'" in r.stderr, str(r)
     assert not dest.exists()
     r = wrapp("check", version_dir(ref, "tex", "1") / ".tex.wrapp")
     assert r.returncode == 1 and "unreadable:" in r.stdout and "No storage backend" in r.stdout, str(r)

@@ -45,6 +45,7 @@ struct Transfer {
   uint64_t received = 0;
   std::exception_ptr failure;  // thrown by a sink, a reader or the cancellation check
   size_t body_offset = 0;      // into request->body
+  bool status_told = false;    // request->on_status was called
 };
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
@@ -65,6 +66,8 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
   try {
     if (status >= 200 && status < 300 && t->request->sink) {
+      if (!t->status_told && t->request->on_status) t->request->on_status(status, t->response.headers);
+      t->status_told = true;
       t->request->sink(data, n);
     } else if (status >= 200 && status < 300) {
       t->response.body.append(data, n);
@@ -274,7 +277,10 @@ Response Client::perform(const Request& request) {
   if (code != CURLE_OK) {
     std::string reason = error_buffer[0] ? error_buffer : curl_easy_strerror(code);
     bool timed_out = code == CURLE_OPERATION_TIMEDOUT;
-    throw TransportError(fmt::format("{} {}: {}", request.method, redact(request.url), reason), timed_out);
+    bool retryable = code != CURLE_COULDNT_RESOLVE_HOST && code != CURLE_UNSUPPORTED_PROTOCOL &&
+                     code != CURLE_URL_MALFORMAT && code != CURLE_PEER_FAILED_VERIFICATION &&
+                     code != CURLE_SSL_CACERT_BADFILE;
+    throw TransportError(fmt::format("{} {}: {}", request.method, redact(request.url), reason), timed_out, retryable);
   }
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &t.response.status);
   return std::move(t.response);
@@ -327,8 +333,8 @@ Response with_retries(const std::function<Response()>& attempt, const RetryPolic
       Response r = attempt();
       bool again = is_retryable_status(r.status) || (retryable && retryable(r));
       if (!again || last) return r;
-    } catch (const TransportError&) {
-      if (last) throw;
+    } catch (const TransportError& e) {
+      if (last || !e.retryable()) throw;
     }
     // Full jitter: a random wait up to the exponential bound, so many
     // clients backing off at once do not come back in step.

@@ -59,6 +59,10 @@ struct Request {
   // Only for a successful status (2xx); error bodies are always collected
   // (bounded) for their error codes.
   std::function<void(const char* data, size_t size)> sink;
+  // Called once with the status and headers (names in lower case) of a
+  // successful answer before its first body byte goes to the sink (200 or
+  // 206 tells a reader what it gets). May throw to refuse the answer.
+  std::function<void(long status, const std::map<std::string, std::string>& headers)> on_status;
   std::optional<SigV4> sigv4;
 };
 
@@ -88,12 +92,15 @@ struct ClientOptions {
 // A failure below HTTP: nothing was answered (or the answer broke off).
 class TransportError : public StorageError {
  public:
-  TransportError(const std::string& message, bool timed_out)
-      : StorageError(message, ErrorCode::kIo), timed_out_(timed_out) {}
+  TransportError(const std::string& message, bool timed_out, bool retryable = true)
+      : StorageError(message, ErrorCode::kIo), timed_out_(timed_out), retryable_(retryable) {}
   bool timed_out() const { return timed_out_; }
+  // False when another attempt cannot help (a host name that does not resolve).
+  bool retryable() const { return retryable_; }
 
  private:
   bool timed_out_;
+  bool retryable_;
 };
 
 class Client {

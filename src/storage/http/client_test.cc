@@ -94,7 +94,7 @@ TEST(HttpClient, ASinkThatThrowsAbortsWithItsOwnError) {
 }
 
 TEST(HttpClient, CancellationStopsAStalledTransfer) {
-  ScriptedServer server({{200, {}, "late", Reply::Kind::kStall, 1500ms}});
+  ScriptedServer server({{200, {}, "late", Reply::Kind::kStall, 30s}});
   std::atomic<bool> cancelled{false};
   Client client(ClientOptions{.check_cancelled = [&] {
     if (cancelled) throw Cancelled();
@@ -105,7 +105,8 @@ TEST(HttpClient, CancellationStopsAStalledTransfer) {
   });
   auto start = std::chrono::steady_clock::now();
   EXPECT_THROW(client.perform({.method = "GET", .url = server.url("/slow")}), Cancelled);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 1200ms);
+  // libcurl calls the check at least once a second while a transfer waits.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
   canceller.join();
 }
 

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <mutex>
@@ -43,7 +44,11 @@ class ScriptedServer {
     thread_ = std::thread([this] { serve(); });
   }
   ~ScriptedServer() {
-    stop_ = true;
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    wake_.notify_all();  // ends a stall at once
     ::shutdown(fd_, SHUT_RDWR);
     ::close(fd_);
     thread_.join();
@@ -100,7 +105,10 @@ class ScriptedServer {
       }
     }
     if (reply.kind == Reply::Kind::kClose) return;
-    if (reply.kind == Reply::Kind::kStall) std::this_thread::sleep_for(reply.stall);
+    if (reply.kind == Reply::Kind::kStall) {
+      std::unique_lock lock(mu_);
+      wake_.wait_for(lock, reply.stall, [this] { return stop_.load(); });
+    }
     std::string out = "HTTP/1.1 " + std::to_string(reply.status) + " X\r\nConnection: close\r\n";
     for (const auto& [k, v] : reply.headers) out += k + ": " + v + "\r\n";
     out += "Content-Length: " + std::to_string(reply.body.size()) + "\r\n\r\n";
@@ -112,6 +120,7 @@ class ScriptedServer {
   int port_ = 0;
   std::atomic<bool> stop_{false};
   std::mutex mu_;
+  std::condition_variable wake_;
   std::deque<Reply> replies_;
   std::vector<std::string> requests_;
   std::thread thread_;
