@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "storage/gcs/backend.h"
 #include "storage/local/backend.h"
 #include "storage/memory/memory_storage.h"
 #include "util/error.h"
@@ -58,6 +59,7 @@ Storage& Resolver::for_url(const Url& url) {
   std::lock_guard lock(resolver_mutex);
   auto it = backends_.find(url.scheme());
   if (it != backends_.end()) return *it->second;
+  if (url.scheme() == "gs") return *(backends_["gs"] = gcs::make_gcs_storage(options_.check_cancelled));
   if (url.scheme() == "mem") {
     // One in-memory store per NAME (register_memory_store), kept under a
     // key that no scheme can be, for the life of this Resolver.

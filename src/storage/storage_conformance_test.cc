@@ -39,6 +39,7 @@
 #include <utility>
 #include <vector>
 
+#include "storage/gcs/backend.h"
 #include "storage/local/backend.h"
 #include "storage/memory/memory_storage.h"
 #include "storage/storage.h"
@@ -55,6 +56,7 @@ struct StorageTarget {
   std::shared_ptr<Storage> storage;  // may be non-owning (no-op deleter)
   Url root;                          // fresh, empty folder/prefix for this test
   std::function<void()> cleanup;     // removes everything below root
+  std::string skip;                  // not empty: the backend cannot be tested here, and why
 };
 
 struct StorageBackend {
@@ -131,6 +133,35 @@ StorageBackend routed_memory_backend() {
           }};
 }
 
+// Google Cloud Storage through an emulator of its JSON API, when
+// WRAPP_TEST_GCS_EMULATOR (host:port) and WRAPP_TEST_GCS_BUCKET name one
+// (tests/e2e/test_gcs.py starts gcp-storage-emulator and runs these). Each
+// test gets a prefix of its own and removes it afterwards. Uploads switch to
+// resumable sessions above 256 KiB here, so both upload paths are tested.
+StorageBackend gcs_backend() {
+  return {"gcs", [] {
+            const char* host = std::getenv("WRAPP_TEST_GCS_EMULATOR");
+            const char* bucket = std::getenv("WRAPP_TEST_GCS_BUCKET");
+            if (!host || !*host || !bucket || !*bucket) {
+              return StorageTarget{.skip = "set WRAPP_TEST_GCS_EMULATOR (host:port) and WRAPP_TEST_GCS_BUCKET to test "
+                                           "Google Cloud Storage (tests/e2e/test_gcs.py does)"};
+            }
+            gcs::Config config;
+            config.endpoint = gcs::emulator_endpoint(host);
+            config.emulator = true;
+            config.multipart_threshold = 256 << 10;
+            config.chunk_size = 256 << 10;
+            auto store = std::make_shared<gcs::GcsStorage>(config, std::function<void()>{});
+            static std::atomic<int> counter{0};
+            Url root = Url::parse(fmt::format("gs://{}/conformance-{}-{}-{}", bucket, ::getpid(),
+                                              std::chrono::steady_clock::now().time_since_epoch().count(), ++counter));
+            auto cleanup = [store, root] {
+              for (const auto& e : list_all(*store, root, ListOptions{})) store->remove(root.join(e.relative_path));
+            };
+            return StorageTarget{store, root, cleanup};
+          }};
+}
+
 ListOptions opts(bool recursive, bool include_dirs = false,
                  SymlinkPolicy symlinks = SymlinkPolicy::kRefuseOutside) {
   ListOptions o;
@@ -146,6 +177,7 @@ class StorageConformance : public ::testing::TestWithParam<StorageBackend> {
  protected:
   void SetUp() override {
     target_ = GetParam().make();
+    if (!target_.skip.empty()) GTEST_SKIP() << target_.skip;
     ASSERT_TRUE(target_.storage);
   }
   void TearDown() override {
@@ -417,7 +449,7 @@ class StorageConformanceListing : public StorageConformance {
  protected:
   void SetUp() override {
     StorageConformance::SetUp();
-    if (HasFatalFailure()) return;
+    if (HasFatalFailure() || IsSkipped()) return;
     for (const auto& [p, c] : files_) put(p, c);
   }
   std::vector<std::pair<std::string, std::string>> files_ = {
@@ -927,11 +959,11 @@ std::string backend_name(const ::testing::TestParamInfo<StorageBackend>& info) {
 // a unique prefix in a test bucket and a cleanup that deletes it.
 INSTANTIATE_TEST_SUITE_P(StorageBackends, StorageConformance,
                          ::testing::Values(local_backend(), local_walk_backend(), routed_local_backend(), memory_backend(),
-                                           routed_memory_backend()),
+                                           routed_memory_backend(), gcs_backend()),
                          backend_name);
 INSTANTIATE_TEST_SUITE_P(StorageBackends, StorageConformanceListing,
                          ::testing::Values(local_backend(), local_walk_backend(), routed_local_backend(), memory_backend(),
-                                           routed_memory_backend()),
+                                           routed_memory_backend(), gcs_backend()),
                          backend_name);
 
 // ---------------------------------------------------------------------------
