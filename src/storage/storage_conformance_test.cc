@@ -137,7 +137,8 @@ StorageBackend routed_memory_backend() {
 // WRAPP_TEST_GCS_EMULATOR (host:port) and WRAPP_TEST_GCS_BUCKET name one
 // (tests/e2e/test_gcs.py starts gcp-storage-emulator and runs these). Each
 // test gets a prefix of its own and removes it afterwards. Uploads switch to
-// resumable sessions above 256 KiB here, so both upload paths are tested.
+// resumable sessions above 256 KiB here, and reads to ranges above 128 KiB,
+// so both paths of each are tested.
 StorageBackend gcs_backend() {
   return {"gcs", [] {
             const char* host = std::getenv("WRAPP_TEST_GCS_EMULATOR");
@@ -151,6 +152,7 @@ StorageBackend gcs_backend() {
             config.emulator = true;
             config.multipart_threshold = 256 << 10;
             config.chunk_size = 256 << 10;
+            config.snapshot_limit = 128 << 10;  // bigger objects are read in ranges
             auto store = std::make_shared<gcs::GcsStorage>(config, std::function<void()>{});
             static std::atomic<int> counter{0};
             Url root = Url::parse(fmt::format("gs://{}/conformance-{}-{}-{}", bucket, ::getpid(),

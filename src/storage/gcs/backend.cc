@@ -105,7 +105,7 @@ void GcsStorage::list(const Url& url, const ListOptions& options, const ListPage
         size_t before = entries.size();
         file_entry(item, entries);
         if (!options.include_dirs || entries.size() == before) continue;
-        const std::string& relative = entries.back().relative_path;
+        std::string relative = entries.back().relative_path;  // a copy: entries grows below
         for (size_t slash = relative.find('/'); slash != std::string::npos; slash = relative.find('/', slash + 1)) {
           std::string dir = relative.substr(0, slash);
           if (folders.insert(dir).second) entries.push_back({std::move(dir), folder_info()});
@@ -141,12 +141,32 @@ void GcsStorage::list(const Url& url, const ListOptions& options, const ListPage
 std::unique_ptr<Reader> GcsStorage::open_read(const Url& url) {
   Location location = locate(url);
   if (location.is_root()) fail("'{}' is a folder, not a file", url.str());
-  auto meta = get_object(*session_, url, location);
-  if (!meta) {
-    if (has_objects_below(*session_, url, location)) fail("'{}' is a folder, not a file", url.str());
-    return nullptr;
+  // A small object is read whole now, as one generation: its metadata, then
+  // its bytes on condition that the generation is still that one (and,
+  // with an emulator that does not check the condition, the metadata again
+  // after). A replaced object is simply opened again.
+  for (int attempt = 0;; ++attempt) {
+    auto meta = get_object(*session_, url, location);
+    if (!meta) {
+      if (has_objects_below(*session_, url, location)) fail("'{}' is a folder, not a file", url.str());
+      return nullptr;
+    }
+    if (meta->info.size > session_->config().snapshot_limit) {
+      return std::make_unique<GcsReader>(session_, url, std::move(location), std::move(*meta));
+    }
+    auto data = download_generation(*session_, url, location, *meta);
+    if (data && session_->config().emulator) {
+      auto after = get_object(*session_, url, location);
+      if (!after || after->info.etag != meta->info.etag) data.reset();
+    }
+    if (data) {
+      return std::make_unique<GcsReader>(session_, url, std::move(location), std::move(*meta),
+                                         std::make_shared<const std::string>(std::move(*data)));
+    }
+    if (attempt >= 20) {
+      throw StorageError(fmt::format("cannot read '{}': it is replaced faster than it can be read", url.str()));
+    }
   }
-  return std::make_unique<GcsReader>(session_, url, std::move(location), std::move(*meta));
 }
 
 std::unique_ptr<Writer> GcsStorage::open_write(const Url& url, const WriteOptions& options) {

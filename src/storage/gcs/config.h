@@ -32,6 +32,12 @@ struct Config {
   // one chunk. WRAPP_GCS_MULTIPART_THRESHOLD and WRAPP_GCS_CHUNK_SIZE (bytes).
   uint64_t multipart_threshold = 8 << 20;
   uint64_t chunk_size = 8 << 20;
+  // Objects up to this size are downloaded whole when opened: a Reader of
+  // one generation, consistent however the name changes later (package
+  // files, locks). Bigger ones are read in ranges of the opened generation,
+  // and fail if it is replaced meanwhile (GCS keeps no old generation
+  // readable without object versioning).
+  uint64_t snapshot_limit = 1 << 20;
 };
 
 inline constexpr uint64_t kChunkUnit = 256 << 10;
