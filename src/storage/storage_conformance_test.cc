@@ -877,6 +877,25 @@ TEST_P(StorageConformance, ContentHashIsKeptAsMetadata) {
   EXPECT_EQ(s().stat(at("hashed"))->content_hash, "") << "a replaced object kept the old object's hash";
 }
 
+// A hash computed while the bytes streamed is given at commit instead of at
+// open: it is kept the same way, for small objects and for big ones (which
+// object stores upload in parts before the hash is known).
+TEST_P(StorageConformance, ContentHashGivenAtCommitIsKept) {
+  if (!s().features().object_metadata) GTEST_SKIP() << "backend keeps no object metadata";
+  for (size_t size : {size_t{5}, size_t{600 * 1024 + 3}}) {
+    SCOPED_TRACE(size);
+    const std::string hash = "sha-256-flat;1048576;" + std::string(63, 'b') + std::to_string(size % 10);
+    std::string name = "late-hash-" + std::to_string(size);
+    std::string data = pattern(size, 11);
+    auto w = s().open_write(at(name), WriteOptions{.size_hint = data.size()});
+    w->write_at(0, data.data(), data.size());
+    w->set_content_hash(hash);
+    w->commit();
+    EXPECT_EQ(s().stat(at(name))->content_hash, hash);
+    EXPECT_EQ(get(name), data);
+  }
+}
+
 // The error a call throws: its code, and its message in the failure.
 template <typename Fn>
 std::optional<ErrorCode> error_code_of(Fn&& fn, std::string* message = nullptr) {

@@ -219,6 +219,10 @@ def test_cli_end_to_end_on_gcs(wrapp, tmp_path, emulator):
     assert info["catalog"]["root"] == f"{repo}/.packages/p/1.0"
     hashes = {item["relative_path"]: item["hash"] for item in info["catalog"]["items"]}
     assert set(hashes) == set(FILES)
+    # Each file's hash, computed while it streamed up, is its metadata: set with a multipart upload's
+    # metadata, and by a patch after the big file's resumable upload was finalised.
+    for rel in FILES:
+        assert stored[rel][1].get("wrapp-hash") == hashes[rel], rel
 
     dest = tmp_path / "dest"
     r = wrapp("install", "p", "1.0", dest, "--repo", repo, env=env)

@@ -1,6 +1,7 @@
 #include "storage/gcs/writer.h"
 
 #include <charconv>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <stdexcept>
 
@@ -66,14 +67,32 @@ void GcsWriter::write_at(uint64_t offset, const void* buf, size_t len) {
   while (buffer_.size() >= config.chunk_size) send_chunk(config.chunk_size, false);
 }
 
+void GcsWriter::set_content_hash(const std::string& hash) { options_.content_hash = hash; }
+
 void GcsWriter::commit() {
   if (finished_) throw std::logic_error(fmt::format("second commit of '{}'", url_.str()));
   finished_ = true;  // whatever happens now, this Writer is done
   auto lock = session_->lock_object(location_);
   if (lock.owns_lock()) check_write(get_object(*session_, url_, location_), location_, options_, url_);
-  std::string generation = session_uri_.empty() ? upload_multipart() : send_chunk(buffer_.size(), true);
-  if (!session_uri_.empty()) session_uri_.clear();  // finalised: nothing to cancel
+  bool resumable = !session_uri_.empty();
+  std::string generation = resumable ? send_chunk(buffer_.size(), true) : upload_multipart();
+  session_uri_.clear();  // finalised: nothing to cancel
   verify_written(*session_, url_, location_, options_, generation);
+  if (resumable && !hash_sent_ && !options_.content_hash.empty()) patch_hash(generation);
+}
+
+void GcsWriter::patch_hash(const std::string& generation) {
+  nlohmann::json patch = {{"metadata", {{std::string(kHashKey), options_.content_hash}}}};
+  std::string body = patch.dump();
+  std::string path = object_path(location_) + "?ifGenerationMatch=" + generation;
+  auto r = session_->send(url_, [&] {
+    return http::Request{.method = "PATCH",
+                         .url = session_->api(path),
+                         .headers = {{"Content-Type", "application/json; charset=UTF-8"}},
+                         .body = body};
+  });
+  // 412: the object was replaced since; the hash belongs to no object now.
+  if (!r.ok() && r.status != 412) session_->fail(r, "cannot record the content hash of", url_);
 }
 
 std::string GcsWriter::upload_multipart() {
@@ -100,6 +119,7 @@ std::string GcsWriter::upload_multipart() {
 
 void GcsWriter::start_resumable() {
   std::string resource = object_resource_json(location_, options_.content_hash);
+  hash_sent_ = !options_.content_hash.empty();
   std::string path = upload_path(location_.bucket) + "?uploadType=resumable&name=" +
                      http::uri_encode(location_.object, false) + write_precondition(options_);
   auto r = session_->send(url_, [&] {
