@@ -1,96 +1,56 @@
 """Google Cloud Storage (gs:// URLs) against gcp-storage-emulator, an emulator of the JSON API from PyPI.
 
-The emulator is started here on a free loopback port, in memory, and stopped at the end of the module.
-The backend's conformance suite (the C++ wrapp_tests, entry "gcs") runs against it, then the CLI end to
-end with STORAGE_EMULATOR_HOST, and what wrapp wrote is cross-checked with google-cloud-storage, the
-official client. A probe records which preconditions this emulator enforces: none, so the backend checks
-them itself with an emulator (docs/storage.md, "Google Cloud Storage").
+The emulator (GcsEmulator of tests/servers) is started on a free loopback port, in memory, for this
+module. The backend's conformance suite (the C++ wrapp_tests, entry "gcs") runs against it, then the CLI
+end to end with STORAGE_EMULATOR_HOST, and what wrapp wrote is cross-checked with google-cloud-storage,
+the official client. The emulator enforces no precondition (tests/servers probes uploads; the probe
+here the rewrite, delete and download preconditions wrapp also sends), so the backend checks them itself
+with an emulator (docs/storage.md, "Google Cloud Storage").
 """
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 from helpers import random_bytes, read_tree, wrapp_bin, write_tree
 
-emulator_module = pytest.importorskip(
-    "gcp_storage_emulator", reason="gcp-storage-emulator is not installed (pip install -r requirements-dev.txt)")
-
-
-class Emulator:
-    def __init__(self, port: int, proc: subprocess.Popen):
-        self.port = port
-        self.proc = proc
-        self.host = f"127.0.0.1:{port}"
-
-    def request(self, method: str, path: str, body: bytes | str | None = None, headers=None):
-        """(status, headers, body) of one request to the emulator's API."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            r = conn.getresponse()
-            return r.status, dict(r.getheaders()), r.read()
-        finally:
-            conn.close()
-
-    def create_bucket(self, name: str) -> None:
-        status, _, body = self.request("POST", "/storage/v1/b?project=wrapp-test", json.dumps({"name": name}),
-                                       {"Content-Type": "application/json"})
-        assert status == 200, (status, body)
-
-    def objects(self, bucket: str, prefix: str) -> dict:
-        """name -> object resource, through the JSON API."""
-        status, _, body = self.request("GET", f"/storage/v1/b/{bucket}/o?prefix={prefix}")
-        assert status == 200, (status, body)
-        return {o["name"]: o for o in json.loads(body).get("items", [])}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for tests/servers
+from servers import GcsEmulator, ServerStartError  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def emulator(tmp_path_factory):
-    log = tmp_path_factory.mktemp("gcs-emulator") / "emulator.log"
-    port = _free_port()
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gcp_storage_emulator", "start", "--host", "127.0.0.1", "--port", str(port),
-             "--in-memory", "-q"], stdout=out, stderr=subprocess.STDOUT)
-    emu = Emulator(port, proc)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if emu.request("GET", "/")[0] == 200:
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"gcp-storage-emulator did not start:\n{log.read_text(errors='replace')[-4000:]}")
-        time.sleep(0.1)
-    yield emu
-    proc.terminate()
+def emulator():
+    gcs = GcsEmulator()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        gcs.start()
+    except ServerStartError as e:
+        pytest.fail(f"gcp-storage-emulator did not start (pip install -r requirements-dev.txt): {e}")
+    yield gcs
+    gcs.stop()
+
+
+def _call(emulator, method: str, path: str, body: bytes = b"", headers=None) -> int:
+    """The HTTP status of one request to the emulator's JSON API."""
+    req = urllib.request.Request(emulator.endpoint + path, data=body if method != "GET" else None,
+                                 headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            r.read()
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
 
 
 def _gcs_env(emulator, **extra) -> dict:
-    return {"STORAGE_EMULATOR_HOST": emulator.host, **extra}
+    return {**emulator.env(), **extra}
 
 
 # ---------------------------------------------------------------------------
@@ -103,7 +63,7 @@ def test_conformance_suite_passes_every_gcs_case(emulator, tmp_path):
         pytest.skip(f"{tests} is not built")
     emulator.create_bucket("conformance")
     report = tmp_path / "gtest.json"
-    env = {**os.environ, "WRAPP_TEST_GCS_EMULATOR": emulator.host, "WRAPP_TEST_GCS_BUCKET": "conformance"}
+    env = {**os.environ, "WRAPP_TEST_GCS_EMULATOR": emulator.endpoint, "WRAPP_TEST_GCS_BUCKET": "conformance"}
     r = subprocess.run([str(tests), "--gtest_filter=StorageBackends/*gcs*", f"--gtest_output=json:{report}"],
                        env=env, capture_output=True, text=True, timeout=1200)
     assert r.returncode == 0, r.stdout[-20000:] + r.stderr[-5000:]
@@ -120,46 +80,26 @@ def test_conformance_suite_passes_every_gcs_case(emulator, tmp_path):
 # What the emulator enforces
 
 
-def _multipart(emulator, bucket, name, data: bytes, query=""):
-    boundary = "probe-boundary"
-    body = (f"--{boundary}\r\nContent-Type: application/json\r\n\r\n" + json.dumps({"name": name}) +
-            f"\r\n--{boundary}\r\nContent-Type: application/octet-stream\r\n\r\n").encode() + data + \
-        f"\r\n--{boundary}--\r\n".encode()
-    return emulator.request("POST", f"/upload/storage/v1/b/{bucket}/o?uploadType=multipart{query}", body,
-                            {"Content-Type": f"multipart/related; boundary={boundary}"})
-
-
-def _resumable(emulator, bucket, name, data: bytes, query=""):
-    status, headers, body = emulator.request(
-        "POST", f"/upload/storage/v1/b/{bucket}/o?uploadType=resumable&name={name}{query}",
-        json.dumps({"name": name}), {"Content-Type": "application/json"})
-    if status != 200:
-        return status, headers, body
-    location = headers["Location"]
-    path = location[location.index("/", len("http://")):]
-    return emulator.request("PUT", path, data, {"Content-Range": f"bytes 0-{len(data) - 1}/{len(data)}"})
-
-
-def test_which_preconditions_the_emulator_enforces(emulator):
-    """Google answers 412 to each of these; this emulator version accepts them all. When a new version
-    starts enforcing one, this test says so: docs/storage.md and the backend's fallback can then be revisited."""
-    emulator.create_bucket("probe")
-    assert _multipart(emulator, "probe", "m", b"one", "&ifGenerationMatch=0")[0] == 200
-    generation = json.loads(emulator.request("GET", "/storage/v1/b/probe/o/m")[2])["generation"]
+def test_which_preconditions_the_emulator_enforces_beyond_uploads(emulator):
+    """Google answers 412 to each of these; this emulator version accepts them all (its uploads are
+    probed by tests/servers). When a new version starts enforcing one, this test says so: docs/storage.md
+    and the backend's fallback can then be revisited."""
+    bucket = emulator.create_bucket("probe")[len("gs://"):]
+    status, first = emulator.upload(bucket, "m", b"one", kind="multipart")
+    assert status == 200, first
+    stale = int(first["generation"]) + 1
     observed = {
-        "multipart ifGenerationMatch=0 onto an object": _multipart(emulator, "probe", "m", b"two",
-                                                                   "&ifGenerationMatch=0")[0],
-        "resumable ifGenerationMatch=0 onto an object": _resumable(emulator, "probe", "m", b"three",
-                                                                   "&ifGenerationMatch=0")[0],
-        "multipart ifGenerationMatch=<stale>": _multipart(emulator, "probe", "m", b"four",
-                                                          f"&ifGenerationMatch={generation}")[0],
-        "rewrite ifGenerationMatch=0 onto an object": emulator.request(
-            "POST", "/storage/v1/b/probe/o/m/rewriteTo/b/probe/o/m?ifGenerationMatch=0")[0],
-        "delete ifGenerationMatch=<stale>": emulator.request(
-            "DELETE", f"/storage/v1/b/probe/o/m?ifGenerationMatch={generation}")[0],
+        "media download ifGenerationMatch=<stale>":
+            _call(emulator, "GET", f"/storage/v1/b/{bucket}/o/m?alt=media&ifGenerationMatch={stale}"),
+        "metadata patch ifGenerationMatch=<stale>":
+            _call(emulator, "PATCH", f"/storage/v1/b/{bucket}/o/m?ifGenerationMatch={stale}",
+                  json.dumps({"metadata": {"k": "v"}}).encode(), {"Content-Type": "application/json"}),
+        "rewrite ifGenerationMatch=0 onto an object":
+            _call(emulator, "POST", f"/storage/v1/b/{bucket}/o/m/rewriteTo/b/{bucket}/o/m?ifGenerationMatch=0"),
+        "delete ifGenerationMatch=<stale>":
+            _call(emulator, "DELETE", f"/storage/v1/b/{bucket}/o/m?ifGenerationMatch={stale}"),
     }
-    enforced = {what for what, status in observed.items() if status == 412}
-    assert enforced == set(), observed
+    assert {what for what, status in observed.items() if status == 412} == set(), observed
     assert all(status in (200, 204) for status in observed.values()), observed
 
 
@@ -177,20 +117,14 @@ FILES = {
 
 def _blobs(emulator, bucket, prefix):
     """name -> (bytes, metadata) through google-cloud-storage, the official client."""
-    storage = pytest.importorskip("google.cloud.storage", reason="pip install -r requirements-dev.txt")
-    from google.auth.credentials import AnonymousCredentials
+    return {b.name[len(prefix):]: (b.download_as_bytes(), b.metadata or {})
+            for b in emulator.client().list_blobs(bucket, prefix=prefix)}
 
-    old = os.environ.get("STORAGE_EMULATOR_HOST")
-    os.environ["STORAGE_EMULATOR_HOST"] = f"http://{emulator.host}"
-    try:
-        client = storage.Client(project="wrapp-test", credentials=AnonymousCredentials())
-        return {b.name[len(prefix):]: (b.download_as_bytes(), b.metadata or {})
-                for b in client.list_blobs(bucket, prefix=prefix)}
-    finally:
-        if old is None:
-            del os.environ["STORAGE_EMULATOR_HOST"]
-        else:
-            os.environ["STORAGE_EMULATOR_HOST"] = old
+
+def _objects(emulator, bucket, prefix) -> dict:
+    """name -> object resource, through the JSON API by hand."""
+    with urllib.request.urlopen(f"{emulator.endpoint}/storage/v1/b/{bucket}/o?prefix={prefix}", timeout=30) as r:
+        return {o["name"]: o for o in json.loads(r.read()).get("items", [])}
 
 
 def _as_bytes(data):
@@ -250,7 +184,7 @@ def test_cli_end_to_end_on_gcs(wrapp, tmp_path, emulator):
         assert mirrored[rel][0] == _as_bytes(data), rel
         assert mirrored[rel][1].get("wrapp-hash") == hashes[rel], rel
     # The JSON API says the same as the official client.
-    objects = emulator.objects("cli", "mirrored/.packages/p/1.0/")
+    objects = _objects(emulator, "cli", "mirrored/.packages/p/1.0/")
     assert objects["mirrored/.packages/p/1.0/a.txt"]["metadata"]["wrapp-hash"] == hashes["a.txt"]
 
     # gs -> gs: server-side copies, the hashes kept.
