@@ -188,6 +188,7 @@ model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& req, exec
     fail("content of '{}' does not match its recorded hash (expected {}, read {}); nothing was written to '{}'",
          req.from.display(), req.expected_hash, hash, req.to.display());
   }
+  if (!known) writer->set_content_hash(hash);  // object stores keep it: later checks read no bytes
   writer->commit();
   if (req.remember_target_hash) remember_hash(ctx, req.to, hash);
   return hash;

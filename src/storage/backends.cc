@@ -7,7 +7,7 @@ const std::vector<BackendInfo>& backend_catalog() {
       {"Local File System", {"file"}, true, false, ""},
       {"S3", {"s3"}, true, false, ""},
       {"Azure Blob Storage", {}, false, false, "not in this build yet"},
-      {"Google Cloud Storage", {"gs"}, false, false, "not in this build yet"},
+      {"Google Cloud Storage", {"gs"}, true, false, ""},
       {"HTTP(S), read-only", {"http", "https"}, true, false, ""},
       {"Nucleus", {"omniverse"}, false, true, "the Nucleus client library cannot be reached from this build"},
       {"Storage API", {}, false, true, "its gRPC services cannot be reached from this build"},

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "storage/gcs/backend.h"
 #include "storage/local/backend.h"
 #include "storage/memory/memory_storage.h"
 #include "storage/s3/s3_storage.h"
@@ -78,6 +79,7 @@ Storage& Resolver::for_url(const Url& url) {
     backends_["https"] = web;
     return *web;
   }
+  if (url.scheme() == "gs") return *(backends_["gs"] = gcs::make_gcs_storage(options_.check_cancelled));
   if (url.scheme() == "mem") {
     // One in-memory store per NAME (register_memory_store), kept under a
     // key that no scheme can be, for the life of this Resolver.

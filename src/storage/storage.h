@@ -136,6 +136,11 @@ class Writer {
   // Writes `len` bytes at `offset`. Without Features::parallel_write, calls
   // must be sequential and offsets increasing.
   virtual void write_at(uint64_t offset, const void* buf, size_t len) = 0;
+  // The content hash of the bytes written, when it was computed while they
+  // streamed instead of being known at open (WriteOptions::content_hash):
+  // kept with the object like that one where Features::object_metadata, a
+  // no-op elsewhere. Called before commit().
+  virtual void set_content_hash(const std::string& hash) {}
   // Publishes the object atomically. Throws FailedCommand code
   // kAlreadyExists when the Writer was opened create-only and the target
   // appeared meanwhile, kPreconditionFailed when if_match no longer holds.

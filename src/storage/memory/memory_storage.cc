@@ -85,6 +85,8 @@ class MemoryWriter : public Writer {
     data_.append(static_cast<const char*>(buf), len);
   }
 
+  void set_content_hash(const std::string& hash) override { options_.content_hash = hash; }
+
   void commit() override {
     if (finished_) throw std::logic_error(fmt::format("second commit of '{}'", url_.display()));
     finished_ = true;  // whatever happens now, this Writer is done
