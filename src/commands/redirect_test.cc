@@ -379,7 +379,7 @@ TEST(RecordedLocation, AnchorsAtTheRepositoryOrTheFilesFolder) {
   EXPECT_EQ(in_repo.anchor().path(), "/data/repo");
   auto elsewhere = recorded_location("/data/assets/tree.usd");
   EXPECT_EQ(elsewhere.anchor().path(), "/data/assets");
-  auto remote = recorded_location("ftp://cdn.example.com/x/.packages/p/1/a.txt");
+  auto remote = recorded_location("https://cdn.example.com/x/.packages/p/1/a.txt");
   EXPECT_EQ(remote.scheme(), "https");
   EXPECT_EQ(remote.anchor().path(), "/x");
   EXPECT_THROW(recorded_location("https://"), FailedCommand);
