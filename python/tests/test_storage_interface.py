@@ -73,7 +73,7 @@ def test_errors_become_results(tmp_path: Path) -> None:
     assert wrapp_read_file_content(str(tmp_path / "missing")) == (Result.ERROR_NOT_FOUND, None, None)
     assert wrapp_read_file_content(str(tmp_path / "file" / "below")) == (Result.ERROR_NOT_FOUND, None, None)
     assert wrapp_read_file_content(str(tmp_path / "folder")).result is Result.ERROR
-    assert wrapp_read_file_content("s3://bucket/key").result is Result.ERROR_BAD_REQUEST  # no such backend here
+    assert wrapp_read_file_content("nosuch://bucket/key").result is Result.ERROR_BAD_REQUEST  # no such backend
     assert wrapp_write_file_content(None, str(tmp_path / "file" / "below"), b"x") is Result.ERROR
     assert wrapp_write_file_content(None, str(tmp_path / "folder"), b"x") is Result.ERROR
     assert (tmp_path / "folder").is_dir()
