@@ -144,5 +144,7 @@ nlohmann::json run_in_scope(Runtime* runtime, const exec::CancellationToken* tok
 
 // nlohmann::json -> Python objects (dicts, lists, str, int, float, bool, None).
 nb::object to_python(const nlohmann::json& value);
+// A Python object of JSON values as JSON text (json.dumps), for the C++ readers.
+std::string to_json_text(nb::handle value);
 
 }  // namespace wrapp::python

@@ -55,10 +55,7 @@ std::vector<std::pair<std::string, std::string>> Fields::string_pairs(const char
 
 std::optional<std::string> Fields::json_text(const char* key) {
   if (!has(key)) return std::nullopt;
-  // Kept for the whole process: a static nb::object would be released after
-  // Python ended, without the GIL.
-  static nb::handle dumps = nb::object(nb::module_::import_("json").attr("dumps")).release();
-  return nb::cast<std::string>(dumps(get(key)));
+  return to_json_text(get(key));
 }
 
 model::IgnoreEvaluator::Predicate Fields::ignore_predicate(const char* key) {

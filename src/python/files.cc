@@ -29,10 +29,7 @@ nb::object read_package_info(const std::string& url, Runtime* runtime) {
 }
 
 std::string write_package_info(const std::string& url, nb::object package, Runtime* runtime, bool dry_run) {
-  // Kept for the whole process: a static nb::object would be released after
-  // Python ended, without the GIL.
-  static nb::handle dumps = nb::object(nb::module_::import_("json").attr("dumps")).release();
-  std::string text = nb::cast<std::string>(dumps(package));
+  std::string text = to_json_text(package);
   CommandParameters parameters;
   parameters.dry_run = dry_run;
   std::string written;

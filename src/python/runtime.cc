@@ -39,6 +39,12 @@ nb::object to_python(const nlohmann::json& value) {
   return loads(nb::str(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str()));
 }
 
+std::string to_json_text(nb::handle value) {
+  // Kept for the whole process, as `loads` above.
+  static nb::handle dumps = nb::object(nb::module_::import_("json").attr("dumps")).release();
+  return nb::cast<std::string>(dumps(value));
+}
+
 namespace {
 
 nb::dict snapshot_to_python(const exec::ProgressSnapshot& s) {
