@@ -3,6 +3,7 @@
 #include <deque>
 #include <set>
 
+#include "storage/flat_listing.h"
 #include "storage/gcs/objects.h"
 #include "storage/gcs/reader.h"
 #include "storage/gcs/writer.h"
@@ -26,12 +27,6 @@ bool addressable(std::string_view relative) {
   }
 }
 
-FileInfo folder_info() {
-  FileInfo info;
-  info.is_dir = true;
-  return info;
-}
-
 }  // namespace
 
 GcsStorage::GcsStorage(Config config, std::function<void()> check_cancelled)
@@ -50,9 +45,9 @@ Features GcsStorage::features() const {
 
 std::optional<FileInfo> GcsStorage::stat(const Url& url) {
   Location location = locate(url);
-  if (location.is_root()) return folder_info();
+  if (location.is_root()) return prefix_folder_info();
   if (auto meta = get_object(*session_, url, location)) return meta->info;
-  if (has_objects_below(*session_, url, location)) return folder_info();
+  if (has_objects_below(*session_, url, location)) return prefix_folder_info();
   return std::nullopt;
 }
 
@@ -108,7 +103,7 @@ void GcsStorage::list(const Url& url, const ListOptions& options, const ListPage
         std::string relative = entries.back().relative_path;  // a copy: entries grows below
         for (size_t slash = relative.find('/'); slash != std::string::npos; slash = relative.find('/', slash + 1)) {
           std::string dir = relative.substr(0, slash);
-          if (folders.insert(dir).second) entries.push_back({std::move(dir), folder_info()});
+          if (folders.insert(dir).second) entries.push_back({std::move(dir), prefix_folder_info()});
         }
       }
       if (!entries.empty()) on_page(std::move(entries));
@@ -130,7 +125,7 @@ void GcsStorage::list(const Url& url, const ListOptions& options, const ListPage
         if (!prefix.starts_with(root) || !prefix.ends_with("/")) continue;
         std::string relative = prefix.substr(root.size(), prefix.size() - root.size() - 1);
         if (!addressable(relative)) continue;
-        if (options.include_dirs) entries.push_back({relative, folder_info()});
+        if (options.include_dirs) entries.push_back({relative, prefix_folder_info()});
         if (options.recursive && (!options.descend || options.descend(relative))) pending.push_back(relative);
       }
       if (!entries.empty()) on_page(std::move(entries));

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "storage/flat_listing.h"
 #include "storage/s3/s3_reader.h"
 #include "storage/s3/s3_writer.h"
 #include "storage/s3/s3_xml.h"
@@ -23,12 +24,6 @@ uint64_t to_u64(const std::string& text) {
   uint64_t value = 0;
   std::from_chars(text.data(), text.data() + text.size(), value);
   return value;
-}
-
-FileInfo folder_info() {
-  FileInfo info;
-  info.is_dir = true;
-  return info;
 }
 
 }  // namespace
@@ -95,9 +90,9 @@ bool S3Storage::is_folder(const Url& url) {
 }
 
 std::optional<FileInfo> S3Storage::stat(const Url& url) {
-  if (Service::key_of(url).empty()) return folder_info();
+  if (Service::key_of(url).empty()) return prefix_folder_info();
   if (auto info = head(url, "stat")) return info;
-  if (is_folder(url)) return folder_info();
+  if (is_folder(url)) return prefix_folder_info();
   return std::nullopt;
 }
 
@@ -120,11 +115,7 @@ void S3Storage::list(const Url& url, const ListOptions& options, const ListPage&
   std::string prefix = key.empty() ? "" : key + "/";
   std::map<std::string, std::string> query{{"list-type", "2"}, {"prefix", prefix}};
   if (!options.recursive) query.emplace("delimiter", "/");
-  // The folders of the last key listed, outermost first (keys come in
-  // order, so a folder is new exactly when it differs from the one at its
-  // depth here), and the folder being skipped, as in the in-memory store.
-  std::vector<std::string> open_folders;
-  std::string pruned;
+  FlatListing listing(options);
   bool listed_any = false;
   for (;;) {
     service_->check_cancelled();
@@ -136,43 +127,22 @@ void S3Storage::list(const Url& url, const ListOptions& options, const ListPage&
     std::vector<ListEntry> page;
     for (auto& object : result.objects) {
       if (!object.key.starts_with(prefix)) continue;
-      std::string relative = object.key.substr(prefix.size());
-      if (!pruned.empty() && relative.starts_with(pruned)) continue;
-      size_t depth = 0;
-      bool skipped = false;
-      for (size_t slash = relative.find('/'); slash != std::string::npos;
-           slash = relative.find('/', slash + 1), ++depth) {
-        std::string dir = relative.substr(0, slash);
-        if (depth < open_folders.size() && open_folders[depth] == dir) continue;
-        open_folders.resize(depth);
-        open_folders.push_back(dir);
-        if (options.include_dirs) page.push_back({dir, folder_info()});
-        if (options.descend && !options.descend(dir)) {
-          pruned = dir + "/";
-          skipped = true;
-          break;
-        }
-      }
-      // Keys ending in "/" are the folder markers some tools write.
-      if (skipped || relative.empty() || relative.back() == '/') continue;
-      open_folders.resize(depth);
       FileInfo info;
       info.size = object.size;
       info.etag = std::move(object.etag);
       info.mtime_ns = object.mtime_ns;
-      page.push_back({std::move(relative), std::move(info)});
+      listing.add_file(object.key.substr(prefix.size()), std::move(info), page);
     }
     for (const auto& common : result.prefixes) {
-      if (!options.include_dirs || !common.starts_with(prefix) || common.size() <= prefix.size() + 1) continue;
-      page.push_back({common.substr(prefix.size(), common.size() - prefix.size() - 1), folder_info()});
+      if (common.starts_with(prefix)) listing.add_folder(common.substr(prefix.size()), page);
     }
     if (!page.empty()) on_page(std::move(page));
     if (!result.truncated) break;
     std::string last = result.objects.empty() ? std::string() : result.objects.back().key;
-    if (!pruned.empty() && last.starts_with(prefix + pruned)) {
+    if (!listing.pruned().empty() && last.starts_with(prefix + listing.pruned())) {
       // The rest of a refused folder is not listed at all.
       query.erase("continuation-token");
-      query["start-after"] = prefix + pruned + kAfterEverything;
+      query["start-after"] = prefix + listing.pruned() + kAfterEverything;
     } else {
       query.erase("start-after");
       query["continuation-token"] = result.next_token;

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "storage/http/dates.h"
+
 namespace wrapp::storage::s3 {
 
 inline constexpr size_t kMaxDocument = 32 * 1024 * 1024;  // a 1000-key page is ~0.5 MB
@@ -54,8 +56,6 @@ std::string parse_result_etag(std::string_view xml, const std::string& where);
 // S3 also answers some 200s (CompleteMultipartUpload, CopyObject) with one.
 std::optional<ErrorInfo> parse_error(std::string_view xml);
 
-// "2009-10-12T17:50:30.000Z" (ISO 8601, UTC) or an HTTP date ("Wed, 12 Oct
-// 2009 17:50:30 GMT") in nanoseconds since the epoch; nullopt when neither.
-std::optional<int64_t> parse_time(std::string_view text);
+using http::parse_time;  // S3's listings and headers carry both of its forms
 
 }  // namespace wrapp::storage::s3
