@@ -41,7 +41,8 @@ std::shared_ptr<TokenSource> Session::tokens_for(const Url& target) {
   return slot;
 }
 
-http::Response Session::send(const Url& target, const std::function<http::Request()>& build) {
+http::Response Session::send(const Url& target, const std::function<http::Request()>& build,
+                             const http::RetryPolicy* retry) {
   auto tokens = tokens_for(target);
   for (bool renewed = false;; renewed = true) {
     std::string token;
@@ -49,12 +50,17 @@ http::Response Session::send(const Url& target, const std::function<http::Reques
         [&] {
           http::Request request = build();
           if (tokens) {
-            token = tokens->token();
+            try {
+              token = tokens->token();
+            } catch (const StorageError& e) {
+              // Retried by the token source already: say what it was for.
+              throw StorageError(fmt::format("cannot reach '{}': {}", target.str(), e.what()));
+            }
             request.headers.emplace_back("Authorization", "Bearer " + token);
           }
           return client_.perform(request);
         },
-        retry_, check_cancelled_);
+        retry ? *retry : retry_, check_cancelled_);
     if (r.status == 401 && tokens && !renewed) {
       tokens->invalidate(token);
       continue;

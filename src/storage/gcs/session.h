@@ -49,8 +49,11 @@ class Session {
   std::string api(std::string_view path_and_query) const { return config_.endpoint + std::string(path_and_query); }
 
   // Sends the request `build` makes (anew for every attempt: a body reader
-  // restarts), authenticated for `target`, with retries and back-off.
-  http::Response send(const Url& target, const std::function<http::Request()>& build);
+  // restarts), authenticated for `target`, with retries and back-off
+  // (`retry`, else the session's policy). A failure to get a token throws a
+  // StorageError naming `target`.
+  http::Response send(const Url& target, const std::function<http::Request()>& build,
+                      const http::RetryPolicy* retry = nullptr);
 
   // With an emulator, the lock that orders this process's conditional
   // operations on `location`; without one, an empty lock (the server

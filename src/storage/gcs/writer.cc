@@ -4,12 +4,16 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <stdexcept>
+#include <thread>
 
 #include "storage/gcs/objects.h"
 #include "util/error.h"
 
 namespace wrapp::storage::gcs {
 namespace {
+
+// Attempts at one chunk (each after asking the session what it kept).
+constexpr int kChunkRounds = 8;
 
 std::string random_boundary() {
   thread_local std::mt19937_64 random{std::random_device{}()};
@@ -146,6 +150,14 @@ uint64_t GcsWriter::persisted() {
   return *held;
 }
 
+void GcsWriter::back_off(int round) {
+  // Full jitter, as the HTTP client's retries (0.1 s doubling, at most 8 s).
+  auto cap = std::chrono::milliseconds(std::min<int64_t>(8000, int64_t{100} << std::min(round, 7)));
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  std::this_thread::sleep_for(std::chrono::milliseconds(random() % (cap.count() + 1)));
+  if (session_->check_cancelled()) session_->check_cancelled()();
+}
+
 std::string GcsWriter::send_chunk(size_t n, bool last) {
   // A request may break after the server kept part of it: then the session
   // is asked how much it holds and the rest is sent (GCS keeps what it got).
@@ -160,18 +172,33 @@ std::string GcsWriter::send_chunk(size_t n, bool last) {
       n -= held - sent_;
       sent_ = held;
     }
-    if (round > 8) throw StorageError(fmt::format("cannot write '{}': the upload session stops taking bytes", url_.str()));
+    if (round >= kChunkRounds) {
+      throw StorageError(fmt::format("cannot write '{}': the upload session stops taking bytes", url_.str()));
+    }
     std::string total = last ? std::to_string(sent_ + n) : "*";
     std::string range = n == 0 ? "bytes */" + total : fmt::format("bytes {}-{}/{}", sent_, sent_ + n - 1, total);
     std::string_view body(buffer_.data(), n);
     http::Response r;
+    // One attempt per round: a chunk sent again blindly after a lost answer
+    // would start at bytes the session already holds (GCS answers 400), so
+    // after a broken or failed attempt the session is asked what it kept.
+    static const http::RetryPolicy kOneAttempt{.attempts = 1};
     try {
-      r = session_->send(url_, [&] {
-        return http::Request{.method = "PUT", .url = session_uri_, .headers = {{"Content-Range", range}}, .body = body};
-      });
+      r = session_->send(
+          url_,
+          [&] {
+            return http::Request{
+                .method = "PUT", .url = session_uri_, .headers = {{"Content-Range", range}}, .body = body};
+          },
+          &kOneAttempt);
     } catch (const http::TransportError&) {
-      if (round >= 2) throw;
-      continue;  // ask the session what it kept
+      if (round >= kChunkRounds - 1) throw;
+      back_off(round);
+      continue;
+    }
+    if (http::is_retryable_status(r.status) && round < kChunkRounds - 1) {
+      back_off(round);
+      continue;
     }
     if (last && r.ok()) {
       buffer_.clear();

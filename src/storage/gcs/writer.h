@@ -45,6 +45,8 @@ class GcsWriter : public Writer {
   // Sends buffer_[0, n) at offset sent_ into the session; `last` with the
   // total size (the final request). Returns the generation when last.
   std::string send_chunk(size_t n, bool last);
+  // Sleeps before another round of a chunk (jittered, growing with `round`).
+  void back_off(int round);
   // How many bytes the session holds (asked after a broken request).
   uint64_t persisted();
   // Sets the content hash on generation `generation` (a resumable upload
