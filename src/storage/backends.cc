@@ -6,7 +6,7 @@ const std::vector<BackendInfo>& backend_catalog() {
   static const std::vector<BackendInfo> catalog = {
       {"Local File System", {"file"}, true, false, ""},
       {"S3", {"s3"}, true, false, ""},
-      {"Azure Blob Storage", {}, false, false, "not in this build yet"},
+      {"Azure Blob Storage", {}, true, false, ""},  // https:// URLs of Azure hosts (azure/config.h)
       {"Google Cloud Storage", {"gs"}, true, false, ""},
       {"HTTP(S), read-only", {"http", "https"}, true, false, ""},
       {"Nucleus", {"omniverse"}, false, true, "the Nucleus client library cannot be reached from this build"},

@@ -19,10 +19,10 @@ namespace wrapp::storage {
 
 struct Credential {
   std::string server_url;  // "s3://bucket", "https://account.blob.core.windows.net/container", ...
-  // "boto3" (S3), "azure", "gcs", "nucleus", "storage_api_bearer", "storage_api_client_credentials".
+  // "boto3" (S3), "azure_blob", "gcs", "nucleus", "storage_api_bearer", "storage_api_client_credentials".
   std::string kind;
   // The kind's fields: boto3: aws_access_key_id, aws_secret_access_key,
-  // aws_session_token; azure: account_name, account_key, sas_token,
+  // aws_session_token; azure_blob: account_name, account_key, sas_token,
   // connection_string; gcs: project_id, credentials_file; ...
   std::map<std::string, std::string> fields;
 

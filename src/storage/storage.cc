@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "storage/azure/backend.h"
 #include "storage/gcs/backend.h"
 #include "storage/local/backend.h"
 #include "storage/memory/memory_storage.h"
@@ -63,6 +64,16 @@ Resolver::~Resolver() = default;
 
 Storage& Resolver::for_url(const Url& url) {
   std::lock_guard lock(resolver_mutex);
+  if (url.scheme() == "http" || url.scheme() == "https") {
+    // Azure Blob URLs are http(s) URLs of Azure's hosts or of the endpoints
+    // the environment names (azure/config.h); the rest is the web. The
+    // backend is made on first use, configured from this command's
+    // environment, and kept under a key no scheme can be.
+    auto& slot = backends_["azure:"];
+    if (!slot) slot = azure::make_azure_storage(options_.check_cancelled);
+    auto* azure = dynamic_cast<azure::AzureStorage*>(slot.get());
+    if (azure && azure->serves(url)) return *azure;
+  }
   auto it = backends_.find(url.scheme());
   if (it != backends_.end()) return *it->second;
   if (url.scheme() == "s3") {
