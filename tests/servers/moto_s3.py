@@ -5,8 +5,8 @@
         s3.boto3_client().put_object(Bucket="repo", Key="a", Body=b"x")
         env = s3.env()   # AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ... for a wrapp process
 
-moto accepts any credentials (it does not check signatures); the fixed fake ones below are what the
-tests pass. It enforces `If-None-Match: *` and `If-Match: ETAG` on PutObject (412 PreconditionFailed).
+moto accepts any credentials (it does not check signatures) until `require_signatures()` turns its
+authentication on; the fixed fake ones below are what the tests pass until then. It enforces `If-None-Match: *` and `If-Match: ETAG` on PutObject (412 PreconditionFailed).
 """
 
 from __future__ import annotations
@@ -74,4 +74,24 @@ class MotoS3(S3Server):
         import urllib.request
 
         urllib.request.urlopen(urllib.request.Request(self.endpoint + "/moto-api/reset", method="POST"),
+                               timeout=10).read()
+
+    def require_signatures(self) -> None:
+        """From now on every request must be signed with a known key: an IAM user allowed everything is
+        created, its key becomes this server's `access_key`/`secret_key`, and moto's authentication is
+        switched on (its /moto-api/reset-auth with no unauthenticated requests left)."""
+        import json
+        import urllib.request
+
+        import boto3
+
+        iam = boto3.client("iam", endpoint_url=self.endpoint, region_name=self.region,
+                           aws_access_key_id="setup", aws_secret_access_key="setup")
+        iam.create_user(UserName="wrapp")
+        iam.put_user_policy(UserName="wrapp", PolicyName="all", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+        key = iam.create_access_key(UserName="wrapp")["AccessKey"]
+        self.access_key, self.secret_key = key["AccessKeyId"], key["SecretAccessKey"]
+        urllib.request.urlopen(urllib.request.Request(self.endpoint + "/moto-api/reset-auth", data=b"0",
+                                                      method="POST", headers={"Content-Type": "text/plain"}),
                                timeout=10).read()
