@@ -224,10 +224,16 @@ class CommandTest : public ::testing::Test {
       if (o == op && k == key) throw StorageError("injected failure: " + o + " '" + k + "'");
     });
   }
-  // Makes the copy of one file fail: its commit when the destination is an
-  // in-memory store, else the read of its source (which must be one).
+  // Makes the copy of one file fail: its commit (or its server-side copy,
+  // within one store) when the destination is an in-memory store, else the
+  // read of its source (which must be one).
   void fail_copy(const Url& from, const Url& to) {
-    if (to.scheme() == "mem") return fail_on("commit", to);
+    if (to.scheme() == "mem") {
+      faults_->set([key = to.str()](const std::string& o, const std::string& k) {
+        if ((o == "commit" || o == "copy") && k == key) throw StorageError("injected failure: " + o + " '" + k + "'");
+      });
+      return;
+    }
     ASSERT_EQ(from.scheme(), "mem") << "no way to inject a failure between two local files";
     fail_on("open_read", from);
   }

@@ -134,6 +134,44 @@ void remember_hash(CommandContext& ctx, const Url& url, const model::ContentHash
   if (auto info = store.stat(url); info && info->is_file()) ctx.hash_cache->insert(url.path(), stamp_of(*info), hash);
 }
 
+namespace {
+
+model::ContentHash copy_server_side_then_verify(CommandContext& ctx, const CopyRequest& req,
+                                                exec::ProgressJob* progress) {
+  auto& store = ctx.store(req.to);
+  auto source = store.stat(req.from);
+  if (!source || !source->is_file()) fail("'{}' not found", req.from.display());
+  if (source->size != req.size) fail("'{}' has {} bytes, expected {}", req.from.display(), source->size, req.size);
+  storage::WriteOptions wopts = req.write;
+  wopts.content_hash = req.expected_hash.str();
+  store.copy(req.from, req.to, wopts);
+  // A copy that cannot be verified is not left behind: as a streamed
+  // write abandoned, nothing of it stays.
+  std::unique_ptr<storage::Reader> copy;
+  std::string hash;
+  try {
+    copy = store.open_read(req.to);
+    if (!copy) fail("'{}' vanished right after it was copied from '{}'", req.to.display(), req.from.display());
+    hash = stream_and_hash(ctx, *copy, nullptr, false, req.to, progress);
+  } catch (...) {
+    try {
+      store.remove(req.to, storage::RemoveOptions{.if_match = copy ? copy->info().etag : std::string()});
+    } catch (const Error&) {
+      // the first failure is the one to report
+    }
+    throw;
+  }
+  if (req.source_after) *req.source_after = *source;
+  if (hash != req.expected_hash) {
+    store.remove(req.to, storage::RemoveOptions{.if_match = copy->info().etag});
+    fail("content of '{}' does not match its recorded hash (expected {}, read {}); its copy '{}' was removed",
+         req.from.display(), req.expected_hash, hash, req.to.display());
+  }
+  return req.expected_hash;
+}
+
+}  // namespace
+
 model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& req, exec::ProgressJob* progress) {
   auto& src_store = ctx.store(req.from);
   auto& dst_store = ctx.store(req.to);
@@ -168,6 +206,18 @@ model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& req, exec
       if (req.remember_target_hash) remember_hash(ctx, req.to, req.expected_hash);
       return req.expected_hash;
     }
+  }
+
+  // Within one object store the bytes to verify are read once, from the
+  // server-side copy, instead of down from the source and up again: the
+  // copy is hashed before anything publishes it, and removed when it does
+  // not match (a disk copies and hashes in one pass below). Only for a new
+  // object no reader sees yet (a version folder being written): replacing
+  // an existing object before its bytes were verified could lose it.
+  bool unseen_new_object = req.write.in_place && !req.write.overwrite && req.write.if_match.empty();
+  if (same_store && known && unseen_new_object && dst_store.features().server_side_copy &&
+      !dst_store.features().real_folders) {
+    return copy_server_side_then_verify(ctx, req, progress);
   }
 
   auto reader = src_store.open_read(req.from);

@@ -186,7 +186,7 @@ TEST_P(Patches, CopiesAreVerifiedAndEachFailureIsReported) {
   EXPECT_EQ(contents(target), (Files{{"wrong.txt", "old\n"}, {"good.txt", "good\n"}}));
 
   // A storage failure: exit code 2.
-  fail_on("open_read", faulty("src/bad-size"));
+  fail_copy(faulty("src/bad-size"), target.join("s.txt"));
   auto broken = apply(hand_patch(target, copy_op(faulty("src/bad-size"), target.str() + "/s.txt", "four"), "2.json"));
   clear_faults();
   ASSERT_EQ(broken.failed.size(), 1u);

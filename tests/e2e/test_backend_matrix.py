@@ -553,12 +553,10 @@ class UploadCounter:
                 b.shutdown(socket.SHUT_WR)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: mirror within one object store streams every byte down and up again (src/commands/mirror.cc sets "
-    "need_hash, so copy_object never takes the backend's server-side copy), though S3 (CopyObject) and GCS "
-    "(objects.rewrite) offer one"))
 @pytest.mark.parametrize("backend", CLOUD, indirect=True)
 def test_mirror_within_one_store_copies_server_side(wrapp, backend, published):
+    """Server-side copies (CopyObject, objects.rewrite, Copy Blob): the bytes are read once, from the
+    copy, to verify it before the package file publishes it; none go up."""
     source_repo = published(backend)
     with UploadCounter(backend.upstream) as relay:
         target = backend.via(backend.fresh_repo(), relay.endpoint)
@@ -568,6 +566,21 @@ def test_mirror_within_one_store_copies_server_side(wrapp, backend, published):
     assert_holds_version(backend, target, "mirror within the store")
     # The package file, the lock and request heads go up; the files' bytes do not.
     assert relay.sent < BIG_SIZE, f"{relay.sent} bytes sent to the server for a mirror within it"
+
+
+@pytest.mark.parametrize("backend", CLOUD, indirect=True)
+def test_a_tampered_source_is_not_copied_server_side(wrapp, backend, source):
+    """The server-side copy is verified before anything publishes it: a source replaced behind wrapp's
+    back (same size, its old hash kept as metadata) fails the mirror, and the copy is removed."""
+    source_repo = backend.fresh_repo()
+    assert wrapp("create", NAME, VERSION, source, "--repo", source_repo, env=backend.env()).returncode == 0
+    tampered = bytes([FILES[BIG][0] ^ 0xFF]) + FILES[BIG][1:]
+    backend.put(f"{source_repo}/{VDIR}{BIG}", tampered, {backend.metadata_key: HASHES[BIG]})
+    target = backend.fresh_repo()
+    r = wrapp("mirror", NAME, VERSION, source_repo, target, env=backend.env())
+    assert r.returncode == 1 and BIG in r.stderr and "does not match its recorded hash" in r.stderr, str(r)
+    assert_nothing_published(backend, target, wrapp, backend.env())
+    assert VDIR + BIG not in backend.objects(target)
 
 
 # ---------------------------------------------------------------------------------------------
