@@ -44,25 +44,11 @@ FileInfo info_of_response(const http::Response& r) {
   return info;
 }
 
-Headers condition_headers(const WriteOptions& options) {
-  if (!options.if_match.empty()) return {{"If-Match", options.if_match}};
-  if (!options.overwrite) return {{"If-None-Match", "*"}};
-  return {};
-}
-
 bool refused_by_condition(const http::Response& r, const WriteOptions& options) {
   if (r.status == 412) return true;
   std::string code = error_code(r);
   if (r.status == 409 && code == "BlobAlreadyExists") return true;
   return r.status == 404 && !options.if_match.empty() && code == "BlobNotFound";
-}
-
-void fail_condition(const Url& url, const WriteOptions& options) {
-  if (!options.if_match.empty()) {
-    fail_with(ErrorCode::kPreconditionFailed, "'{}' was replaced or removed meanwhile (it was expected with etag {})",
-              url.str(), options.if_match);
-  }
-  fail_with(ErrorCode::kAlreadyExists, "'{}' already exists", url.str());
 }
 
 AzureStorage::AzureStorage(Config config, std::function<void()> check_cancelled)
@@ -150,14 +136,7 @@ void AzureStorage::check_target(const Url& url, const WriteOptions& options) {
   if (service_->locate(url).blob.empty()) {
     fail_with(ErrorCode::kBadInput, "'{}' is the root of a container, not a blob", url.str());
   }
-  if (!options.if_match.empty()) {
-    auto current = head(url, "stat");
-    if (!current || current->etag != options.if_match) fail_condition(url, options);
-  } else if (!options.overwrite && !options.in_place) {
-    // In place (a version folder not yet published) the commit's
-    // If-None-Match is the check: one request less per file.
-    if (head(url, "stat")) fail_condition(url, options);
-  }
+  http::check_write_target(url, options, [&] { return head(url, "stat"); });
 }
 
 std::unique_ptr<Writer> AzureStorage::open_write(const Url& url, const WriteOptions& options) {

@@ -30,9 +30,14 @@
 #include <memory>
 
 #include "storage/azure/service.h"
+#include "storage/http/conditions.h"
 #include "storage/storage.h"
 
 namespace wrapp::storage::azure {
+
+// Write conditions as HTTP object stores send them (http/conditions.h).
+using http::condition_headers;
+using http::fail_condition;
 
 class AzureStorage : public Storage {
  public:
@@ -75,16 +80,10 @@ std::shared_ptr<AzureStorage> make_azure_storage(std::function<void()> check_can
 // The FileInfo of a HEAD or GET response.
 FileInfo info_of_response(const http::Response& response);
 
-// The headers of a write's condition: If-None-Match: * (create-only),
-// If-Match: <etag>, or none (overwrite).
-Headers condition_headers(const WriteOptions& options);
-
 // Whether a write's refusal is its condition's: 412, 409 BlobAlreadyExists
 // (Azure's answer to If-None-Match: * on an existing blob), or 404
 // BlobNotFound for an If-Match target that is gone.
 bool refused_by_condition(const http::Response& response, const WriteOptions& options);
 
-// Throws FailedCommand kAlreadyExists or kPreconditionFailed naming `url`.
-[[noreturn]] void fail_condition(const Url& url, const WriteOptions& options);
 
 }  // namespace wrapp::storage::azure

@@ -42,20 +42,6 @@ FileInfo info_of_response(const http::Response& r) {
   return info;
 }
 
-Headers condition_headers(const WriteOptions& options) {
-  if (!options.if_match.empty()) return {{"If-Match", options.if_match}};
-  if (!options.overwrite) return {{"If-None-Match", "*"}};
-  return {};
-}
-
-void fail_condition(const Url& url, const WriteOptions& options) {
-  if (!options.if_match.empty()) {
-    fail_with(ErrorCode::kPreconditionFailed, "'{}' was replaced or removed meanwhile (it was expected with etag {})",
-              url.str(), options.if_match);
-  }
-  fail_with(ErrorCode::kAlreadyExists, "'{}' already exists", url.str());
-}
-
 S3Storage::S3Storage(Config config, std::function<void()> check_cancelled, Env env)
     : service_(std::make_unique<Service>(std::move(config), std::move(check_cancelled), std::move(env))) {}
 
@@ -155,14 +141,7 @@ void S3Storage::check_target(const Url& url, const WriteOptions& options) {
   if (Service::key_of(url).empty()) {
     fail_with(ErrorCode::kBadInput, "'{}' is the root of a bucket, not an object", url.str());
   }
-  if (!options.if_match.empty()) {
-    auto current = head(url, "stat");
-    if (!current || current->etag != options.if_match) fail_condition(url, options);
-  } else if (!options.overwrite && !options.in_place) {
-    // In place (a version folder not yet published) the commit's
-    // If-None-Match is the check: one request less per file.
-    if (head(url, "stat")) fail_condition(url, options);
-  }
+  http::check_write_target(url, options, [&] { return head(url, "stat"); });
 }
 
 std::unique_ptr<Writer> S3Storage::open_write(const Url& url, const WriteOptions& options) {

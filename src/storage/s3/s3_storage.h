@@ -31,9 +31,14 @@
 
 #include "storage/s3/s3_multipart.h"
 #include "storage/s3/s3_service.h"
+#include "storage/http/conditions.h"
 #include "storage/storage.h"
 
 namespace wrapp::storage::s3 {
+
+// Write conditions as HTTP object stores send them (http/conditions.h).
+using http::condition_headers;
+using http::fail_condition;
 
 class S3Storage : public Storage {
  public:
@@ -73,13 +78,5 @@ class S3Storage : public Storage {
 // The FileInfo of a HEAD or GET response.
 FileInfo info_of_response(const http::Response& response);
 
-// The headers of a write's condition: If-None-Match: * (create-only),
-// If-Match: <etag>, or none (overwrite).
-Headers condition_headers(const WriteOptions& options);
-
-// Throws FailedCommand for a write refused by its condition (HTTP 412, or
-// 404 for an If-Match on a vanished object): kAlreadyExists or
-// kPreconditionFailed, naming the URL.
-[[noreturn]] void fail_condition(const Url& url, const WriteOptions& options);
 
 }  // namespace wrapp::storage::s3
