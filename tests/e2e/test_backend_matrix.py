@@ -26,10 +26,8 @@ import base64
 import contextlib
 import itertools
 import json
-import socket
 import sys
 import tarfile
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -42,7 +40,7 @@ import pytest
 from helpers import hash_bytes, partial_files, random_bytes, read_tree, run_wrapp, write_tree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for tests/servers
-from servers import Azurite, FaultProxy, GcsEmulator, MotoS3, ServerStartError  # noqa: E402
+from servers import Azurite, ByteCounter, FaultProxy, GcsEmulator, MotoS3, ServerStartError  # noqa: E402
 
 MIB = 1 << 20
 NAME, VERSION = "p", "1"
@@ -511,54 +509,12 @@ def test_mirror(wrapp, tmp_path, src, dst, published):
     assert dst.objects(target) == before
 
 
-class UploadCounter:
-    """A plain TCP relay on loopback in front of a server, counting the bytes its clients send (any protocol)."""
-
-    def __init__(self, upstream: str):
-        u = urllib.parse.urlsplit(upstream)
-        self.upstream = (u.hostname, u.port)
-        self.sent = 0
-        self._lock = threading.Lock()
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self.endpoint = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
-
-    def __enter__(self):
-        threading.Thread(target=self._accept, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self._sock.close()
-
-    def _accept(self):
-        while True:
-            try:
-                client, _ = self._sock.accept()
-            except OSError:
-                return
-            server = socket.create_connection(self.upstream)
-            threading.Thread(target=self._pump, args=(client, server, True), daemon=True).start()
-            threading.Thread(target=self._pump, args=(server, client, False), daemon=True).start()
-
-    def _pump(self, a, b, count):
-        try:
-            while data := a.recv(1 << 16):
-                if count:
-                    with self._lock:
-                        self.sent += len(data)
-                b.sendall(data)
-        except OSError:
-            pass
-        finally:
-            with contextlib.suppress(OSError):
-                b.shutdown(socket.SHUT_WR)
-
-
 @pytest.mark.parametrize("backend", CLOUD, indirect=True)
 def test_mirror_within_one_store_copies_server_side(wrapp, backend, published):
     """Server-side copies (CopyObject, objects.rewrite, Copy Blob): the bytes are read once, from the
     copy, to verify it before the package file publishes it; none go up."""
     source_repo = published(backend)
-    with UploadCounter(backend.upstream) as relay:
+    with ByteCounter(backend.upstream) as relay:
         target = backend.via(backend.fresh_repo(), relay.endpoint)
         r = wrapp("mirror", NAME, VERSION, backend.via(source_repo, relay.endpoint), target,
                   env=backend.env(relay.endpoint))
