@@ -1,5 +1,5 @@
-"""One scenario suite, run for every storage backend: a local folder, S3 (moto), Google Cloud Storage
-(gcp-storage-emulator) and Azure Blob (Azurite).
+"""One scenario suite, run for every storage backend: a local folder, S3 (moto, and s3rver as a second
+implementation), Google Cloud Storage (gcp-storage-emulator) and Azure Blob (Azurite).
 
 Every backend is described once, by the module fixture `<name>_backend` that returns its `Backend`: how to
 make a fresh repository URL, the environment of a wrapp process, and the objects below a URL (bytes, the
@@ -15,9 +15,9 @@ azure-storage-blob. The scenarios are parametrised over the names in BACKENDS:
   drops, stalls and truncations are retried to the right bytes, persistent ones fail in bounded time,
   and a truncated object is never accepted nor a version published half.
 
-Servers start once per module, each on first use; every test writes below fresh prefixes. The Azure
-entry skips while `wrapp version` reports "Azure Blob Storage: DISABLED" (the backend is not in the
-binary yet); it is written in full so that it runs once the backend lands.
+Servers start once per module, each on first use; every test writes below fresh prefixes. s3rver runs
+the wrong-key case only: it ignores write conditions, and it answers a ranged GET of an empty object
+with a Content-Length of 1 and no body, which no client can read (docs/storage.md).
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ import sys
 import tarfile
 import time
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, NamedTuple, Optional
@@ -40,7 +39,7 @@ import pytest
 from helpers import hash_bytes, partial_files, random_bytes, read_tree, run_wrapp, write_tree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for tests/servers
-from servers import Azurite, ByteCounter, FaultProxy, GcsEmulator, MotoS3, ServerStartError  # noqa: E402
+from servers import Azurite, ByteCounter, FaultProxy, GcsEmulator, MotoS3, S3rver, ServerStartError  # noqa: E402
 
 MIB = 1 << 20
 NAME, VERSION = "p", "1"
@@ -158,56 +157,62 @@ def local_backend(tmp_path_factory) -> Backend:
     return Backend("local", lambda: str(root / f"r{next(_serial)}"), lambda endpoint=None: {}, objects, put)
 
 
+def _s3_like(name: str, s3, tmp_path_factory, wrong_key) -> Backend:
+    """The Backend of an S3 server (moto or s3rver) holding BUCKET, seen through boto3."""
+    s3.create_bucket(BUCKET)
+    client = s3.boto3_client()
+    none = tmp_path_factory.mktemp("aws") / "none"
+
+    def env(endpoint=None):
+        # No profile or configuration file of the machine leaks in.
+        return {**s3.env(), "AWS_ENDPOINT_URL": endpoint or s3.endpoint, "AWS_SHARED_CREDENTIALS_FILE": str(none),
+                "AWS_CONFIG_FILE": str(none), "AWS_PROFILE": "", "AWS_SESSION_TOKEN": "", **S3_ENV}
+
+    def objects(url):
+        bucket, prefix = _split(url)
+        out = {}
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=_below(prefix)):
+            for o in page.get("Contents", []):
+                got = client.get_object(Bucket=bucket, Key=o["Key"])
+                out[o["Key"][len(_below(prefix)):]] = Obj(got["Body"].read(), got["Metadata"].get("wrapp-hash"),
+                                                           got["ETag"])
+        return out
+
+    def put(url, data, metadata):
+        bucket, key = _split(url)
+        client.put_object(Bucket=bucket, Key=key, Body=data, Metadata=metadata)
+
+    return Backend(name, lambda: f"s3://{BUCKET}/r{next(_serial)}", env, objects, put, "wrapp-hash", s3.endpoint,
+                   wrong_key=lambda: wrong_key(env))
+
+
 @pytest.fixture(scope="module")
 def s3_backend(tmp_path_factory) -> Backend:
     with _running(MotoS3()) as s3:
-        # moto checks signatures once an IAM user with a key exists and its checks are turned on
-        # (docs/storage.md), so that a wrong secret is refused; boto3_client() and env() use that key.
-        iam = _boto3_iam(s3)
-        iam.create_user(UserName="wrapp")
-        iam.put_user_policy(UserName="wrapp", PolicyName="all", PolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
-        key = iam.create_access_key(UserName="wrapp")["AccessKey"]
-        s3.access_key, s3.secret_key = key["AccessKeyId"], key["SecretAccessKey"]
-        urllib.request.urlopen(urllib.request.Request(s3.endpoint + "/moto-api/reset-auth", data=b"0", method="POST",
-                                                      headers={"Content-Type": "text/plain"}), timeout=10).read()
-        s3.create_bucket(BUCKET)
-        client = s3.boto3_client()
-        none = tmp_path_factory.mktemp("aws") / "none"
+        # moto checks signatures once they are switched on (docs/storage.md), so that a wrong secret is
+        # refused; boto3_client() and env() use the key it made for that.
+        s3.require_signatures()
 
-        def env(endpoint=None):
-            # No profile or configuration file of the machine leaks in.
-            return {**s3.env(), "AWS_ENDPOINT_URL": endpoint or s3.endpoint, "AWS_SHARED_CREDENTIALS_FILE": str(none),
-                    "AWS_CONFIG_FILE": str(none), "AWS_PROFILE": "", "AWS_SESSION_TOKEN": "", **S3_ENV}
-
-        def objects(url):
-            bucket, prefix = _split(url)
-            out = {}
-            for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=_below(prefix)):
-                for o in page.get("Contents", []):
-                    got = client.get_object(Bucket=bucket, Key=o["Key"])
-                    out[o["Key"][len(_below(prefix)):]] = Obj(got["Body"].read(), got["Metadata"].get("wrapp-hash"),
-                                                               got["ETag"])
-            return out
-
-        def put(url, data, metadata):
-            bucket, key = _split(url)
-            client.put_object(Bucket=bucket, Key=key, Body=data, Metadata=metadata)
-
-        def wrong_key():
+        def wrong_key(env):
             secret = "not-the-secret-" + "x" * 25
             return WrongKey(dict(env(), AWS_SECRET_ACCESS_KEY=secret), "SignatureDoesNotMatch", secret)
 
-        yield Backend("s3", lambda: f"s3://{BUCKET}/r{next(_serial)}", env, objects, put, "wrapp-hash", s3.endpoint,
-                      wrong_key=wrong_key)
+        backend = _s3_like("s3", s3, tmp_path_factory, wrong_key)
+        yield backend
+        client = s3.boto3_client()
         assert client.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == [], "multipart uploads left over"
 
 
-def _boto3_iam(s3):
-    import boto3
+@pytest.fixture(scope="module")
+def s3rver_backend(tmp_path_factory) -> Backend:
+    """A second S3 implementation. s3rver checks the access key (not a V4 signature's secret), ignores
+    write conditions and breaks ranged reads of empty objects (docs/storage.md): it runs the wrong key."""
+    with _running(S3rver()) as s3:
+        def wrong_key(env):
+            key = "AKIAWRONGKEY00000000"
+            return WrongKey(dict(env(), AWS_ACCESS_KEY_ID=key), "InvalidAccessKeyId", s3.secret_key + "-never-shown")
 
-    return boto3.client("iam", endpoint_url=s3.endpoint, region_name=REGION, aws_access_key_id="setup",
-                        aws_secret_access_key="setup")
+        yield _s3_like("s3rver", s3, tmp_path_factory, wrong_key)
 
 
 @pytest.fixture(scope="module")
@@ -585,7 +590,7 @@ def test_publish_redirect_and_install_from_it(wrapp, tmp_path, backend, publishe
 # A wrong key
 
 
-@pytest.mark.parametrize("backend", CLOUD, indirect=True)
+@pytest.mark.parametrize("backend", [*CLOUD, "s3rver"], indirect=True)
 def test_a_wrong_key_fails_clearly_and_writes_nothing(wrapp, tmp_path, backend, source, published):
     readable = published(backend)  # written with the right key
     wrong = backend.wrong_key()

@@ -31,5 +31,8 @@ class S3rver(S3Server):
         data.mkdir()
         node = shutil.which("node") or "node"
         # --no-vhost-buckets: 127.0.0.1 is no bucket's virtual host; path-style only.
-        return [node, node_script("s3rver", "bin/s3rver.js"), "-d", str(data), "-a", self.host, "-p", str(port),
-                "--no-vhost-buckets"]
+        # --openssl-legacy-provider: s3rver makes its ListObjectsV2 continuation tokens with DES, which
+        # OpenSSL 3 (Node 17 and later) only has in its legacy provider; without it every listing that
+        # could go on answers 500.
+        return [node, "--openssl-legacy-provider", node_script("s3rver", "bin/s3rver.js"), "-d", str(data),
+                "-a", self.host, "-p", str(port), "--no-vhost-buckets"]
