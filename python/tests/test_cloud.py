@@ -24,13 +24,17 @@ pytestmark = pytest.mark.asyncio
 FILES = {"scene.usd": b"#usda 1.0\n", "textures/wood.bin": bytes(range(256)) * 9000, "empty.txt": b""}
 
 
-@pytest.fixture(scope="module")
-def moto():
-    server = MotoS3()
+def _started(server):
     try:
         server.start()
     except ServerStartError as e:
-        pytest.fail(f"moto did not start: {e}")
+        pytest.fail(f"{server.name} did not start (setup.sh installs it): {e}")
+    return server
+
+
+@pytest.fixture(scope="module")
+def moto():
+    server = _started(MotoS3())
     server.create_bucket("pybucket")
     server.require_signatures()
     yield server
@@ -39,11 +43,7 @@ def moto():
 
 @pytest.fixture(scope="module")
 def azurite():
-    server = Azurite()
-    try:
-        server.start()
-    except ServerStartError as e:
-        pytest.fail(f"azurite did not start: {e}")
+    server = _started(Azurite())
     server.create_container("pyrepo")
     yield server
     server.stop()

@@ -1,6 +1,5 @@
 #include "storage/azure/backend.h"
 
-#include <charconv>
 #include <chrono>
 #include <thread>
 
@@ -9,6 +8,7 @@
 #include "storage/azure/writer.h"
 #include "storage/azure/xml.h"
 #include "storage/http/dates.h"
+#include "storage/http/ranged_reader.h"
 #include "util/error.h"
 
 namespace wrapp::storage::azure {
@@ -22,27 +22,9 @@ constexpr const char* kPageSize = "5000";  // Azure's largest page
 // How long a pending Copy Blob is waited for between looks.
 constexpr auto kCopyPoll = std::chrono::milliseconds(250);
 
-uint64_t to_u64(const std::string& text) {
-  uint64_t value = 0;
-  std::from_chars(text.data(), text.data() + text.size(), value);
-  return value;
-}
-
 }  // namespace
 
-FileInfo info_of_response(const http::Response& r) {
-  FileInfo info;
-  std::string range = r.header("content-range");  // "bytes 0-0/1234" for a ranged GET
-  if (auto slash = range.rfind('/'); slash != std::string::npos) {
-    info.size = to_u64(range.substr(slash + 1));
-  } else {
-    info.size = to_u64(r.header("content-length"));
-  }
-  info.etag = r.header("etag");
-  info.mtime_ns = http::parse_time(r.header("last-modified")).value_or(0);
-  info.content_hash = r.header(kHashHeader);
-  return info;
-}
+FileInfo info_of_response(const http::Response& r) { return http::object_info(r, kHashHeader); }
 
 bool refused_by_condition(const http::Response& r, const WriteOptions& options) {
   if (r.status == 412) return true;

@@ -1,11 +1,37 @@
 #include "storage/http/ranged_reader.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 
+#include "storage/http/dates.h"
 #include "util/error.h"
 
 namespace wrapp::storage::http {
+
+namespace {
+
+uint64_t to_u64(const std::string& text) {
+  uint64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+}  // namespace
+
+FileInfo object_info(const Response& r, std::string_view hash_header) {
+  FileInfo info;
+  std::string range = r.header("content-range");  // "bytes 0-0/1234" for a ranged GET
+  if (auto slash = range.rfind('/'); slash != std::string::npos) {
+    info.size = to_u64(range.substr(slash + 1));
+  } else {
+    info.size = to_u64(r.header("content-length"));
+  }
+  info.etag = r.header("etag");
+  info.mtime_ns = parse_time(r.header("last-modified")).value_or(0);
+  info.content_hash = r.header(hash_header);
+  return info;
+}
 
 size_t RangedReader::read_at(uint64_t offset, void* buf, size_t len) {
   if (offset >= info_.size || len == 0) return 0;

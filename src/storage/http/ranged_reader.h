@@ -10,6 +10,7 @@
 #include <functional>
 #include <string>
 
+#include "storage/http/client.h"
 #include "storage/storage.h"
 
 namespace wrapp::storage::http {
@@ -32,6 +33,11 @@ class RangedReader : public Reader {
   std::string start_;  // the object's first bytes, read at open
   Fetch fetch_;
 };
+
+// What a HEAD or (ranged) GET answer says of its object: the size (the total
+// of Content-Range, else Content-Length), ETag, Last-Modified, and the
+// content hash the backend keeps in `hash_header` ("" when absent).
+FileInfo object_info(const Response& response, std::string_view hash_header);
 
 // The body of one ranged GET going into a caller's buffer: never more than
 // `want` bytes, whatever the server sends. reset() before a retry.

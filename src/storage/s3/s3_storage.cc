@@ -1,11 +1,11 @@
 #include "storage/s3/s3_storage.h"
 
-#include <charconv>
 
 #include "storage/flat_listing.h"
 #include "storage/s3/s3_reader.h"
 #include "storage/s3/s3_writer.h"
 #include "storage/s3/s3_xml.h"
+#include "storage/http/ranged_reader.h"
 #include "util/error.h"
 
 namespace wrapp::storage::s3 {
@@ -20,27 +20,9 @@ constexpr const char* kAfterEverything = "\xF4\x8F\xBF\xBF";
 // its DELETE.
 constexpr int kRemoveRounds = 5;
 
-uint64_t to_u64(const std::string& text) {
-  uint64_t value = 0;
-  std::from_chars(text.data(), text.data() + text.size(), value);
-  return value;
-}
-
 }  // namespace
 
-FileInfo info_of_response(const http::Response& r) {
-  FileInfo info;
-  std::string range = r.header("content-range");  // "bytes 0-0/1234" for a ranged GET
-  if (auto slash = range.rfind('/'); slash != std::string::npos) {
-    info.size = to_u64(range.substr(slash + 1));
-  } else {
-    info.size = to_u64(r.header("content-length"));
-  }
-  info.etag = r.header("etag");
-  info.mtime_ns = parse_time(r.header("last-modified")).value_or(0);
-  info.content_hash = r.header(kHashHeader);
-  return info;
-}
+FileInfo info_of_response(const http::Response& r) { return http::object_info(r, kHashHeader); }
 
 S3Storage::S3Storage(Config config, std::function<void()> check_cancelled, Env env)
     : service_(std::make_unique<Service>(std::move(config), std::move(check_cancelled), std::move(env))) {}
