@@ -1035,7 +1035,9 @@ TEST_P(StorageConformance, DurableWritesCommit) {
   if (s().features().server_side_copy) s().copy(at("d/new"), at("d/copy"), WriteOptions{.durable = true});
   EXPECT_EQ(get("d/new"), "durable again");
   EXPECT_EQ(get("v/in-place"), "in place");
-  if (s().features().server_side_copy) EXPECT_EQ(get("d/copy"), "durable again");
+  if (s().features().server_side_copy) {
+    EXPECT_EQ(get("d/copy"), "durable again");
+  }
 }
 
 std::string backend_name(const ::testing::TestParamInfo<StorageBackend>& info) { return info.param.name; }

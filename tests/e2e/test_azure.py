@@ -252,3 +252,12 @@ def test_a_missing_container_is_named(wrapp, tmp_path, azurite):
 
 def test_version_lists_azure_as_enabled(wrapp_raw):
     assert "Azure Blob Storage: ENABLED" in wrapp_raw("version").stdout.splitlines()
+
+
+def test_a_broken_connection_string_fails_azure_urls_naming_the_variable(wrapp, azurite):
+    """Azure's own hosts fail at once (exit 1, the variable named, its key never shown). An emulator's URL
+    is only known as Azure through that variable's BlobEndpoint, so it stays a plain web URL then."""
+    env = _env(azurite, AZURE_STORAGE_CONNECTION_STRING="AccountKey=c2VjcmV0LWtleQ==;this is not one")
+    r = wrapp("list-repo", "https://acct.blob.core.windows.net/repo/r", env=env)
+    assert r.returncode == 1 and "AZURE_STORAGE_CONNECTION_STRING" in r.stderr, str(r)
+    assert "c2VjcmV0LWtleQ" not in r.stderr + r.stdout

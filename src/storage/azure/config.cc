@@ -170,7 +170,10 @@ Account parse_connection_string(std::string_view text, const std::string& source
   return account;
 }
 
-Config config_from_environment(const Getenv& getenv) {
+namespace {
+
+// The configuration the variables give; FailedCommand for a malformed one.
+Config read_environment(const Getenv& getenv) {
   Config config;
   config.single_put_limit = size_variable(getenv, "WRAPP_AZURE_SINGLE_PUT_SIZE", config.single_put_limit, 5000 * kMiB);
   config.block_size = size_variable(getenv, "WRAPP_AZURE_BLOCK_SIZE", config.block_size, kMaxBlockSize);
@@ -193,6 +196,18 @@ Config config_from_environment(const Getenv& getenv) {
     config.accounts.push_back(std::move(account));
   }
   return config;
+}
+
+}  // namespace
+
+Config config_from_environment(const Getenv& getenv) {
+  try {
+    return read_environment(getenv);
+  } catch (const FailedCommand& e) {
+    Config config;
+    config.environment_error = e.what();
+    return config;
+  }
 }
 
 Config config_from_environment() {
@@ -227,6 +242,7 @@ std::string Location::request_url(bool container_only) const {
 }
 
 Location locate(const Config& config, const Url& url) {
+  if (!config.environment_error.empty()) fail_with(ErrorCode::kBadInput, "{}", config.environment_error);
   Location location;
   // The account's endpoint and the path below it ("/container/blob").
   std::string rest;

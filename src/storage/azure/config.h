@@ -63,13 +63,18 @@ struct Config {
   uint64_t block_size = 8 * kMiB;
   size_t max_concurrency = 32;  // WRAPP_AZURE_MAX_CONCURRENCY: Features::connections
   std::string ca_file;          // WRAPP_AZURE_CA_FILE: a CA to trust besides the system's
+  // Why the variables above could not be read ("" when they could). Kept
+  // instead of thrown, so that a broken Azure variable fails Azure URLs
+  // (locate) and not the plain https:// ones the Resolver also asks about.
+  std::string environment_error;
 };
 
 // Reads a variable; nullptr when unset. Tests pass their own.
 using Getenv = std::function<const char*(const char*)>;
 
-// The configuration the environment gives. A malformed variable is bad
-// input (FailedCommand) naming the variable, never its secret.
+// The configuration the environment gives. A malformed variable is recorded
+// in environment_error, naming the variable, never its secret: locate()
+// then fails with it (bad input).
 Config config_from_environment(const Getenv& getenv);
 Config config_from_environment();
 

@@ -88,8 +88,23 @@ TEST_F(AzureConfig, AccountVariablesAndSizes) {
   EXPECT_EQ(config.block_size, 1048576u);
   EXPECT_EQ(config.single_put_limit, 2097152u);
   EXPECT_EQ(locate(config, Url::parse("https://acct.blob.core.windows.net/c0ntainer/x")).account.sas, "sv=x&sig=y");
-  EXPECT_THROW(config_from_environment(env_of({{"WRAPP_AZURE_BLOCK_SIZE", "lots"}})), FailedCommand);
-  EXPECT_THROW(config_from_environment(env_of({{"WRAPP_AZURE_BLOCK_SIZE", "0"}})), FailedCommand);
+  Url azure_url = Url::parse("https://acct.blob.core.windows.net/c0ntainer/x");
+  for (const char* bad : {"lots", "0"}) {
+    Config broken = config_from_environment(env_of({{"WRAPP_AZURE_BLOCK_SIZE", bad}}));
+    EXPECT_THROW(locate(broken, azure_url), FailedCommand) << bad;
+  }
+}
+
+TEST_F(AzureConfig, ABrokenVariableFailsAzureURLsOnlyNamingIt) {
+  Config broken = config_from_environment(env_of({{"AZURE_STORAGE_CONNECTION_STRING", "AccountKey=a2V5;garbage"}}));
+  EXPECT_FALSE(serves(broken, Url::parse("https://cdn.example.com/redirect/p/x")));  // the web stays reachable
+  try {
+    locate(broken, Url::parse("https://acct.blob.core.windows.net/repo/x"));
+    ADD_FAILURE() << "no error";
+  } catch (const FailedCommand& e) {
+    EXPECT_NE(std::string(e.what()).find("AZURE_STORAGE_CONNECTION_STRING"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("a2V5"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(AzureConfig, RegisteredCredentialsWinAndAzureKindRoutesAnyHost) {
