@@ -699,10 +699,7 @@ def test_transient_write_faults_are_retried(wrapp, backend, published, proxied, 
     assert_check_clean(wrapp, target, backend.env())
 
 
-@pytest.mark.parametrize("backend", ["s3", "gcs", pytest.param("azure", marks=pytest.mark.xfail(strict=False, reason=(
-    "OPEN BUG, seen once under ASan (passes in the release run): a create-only Put Blob of empty.txt whose "
-    "answer was lost was refused on retry as 'already exists': the size-and-hash check of our own earlier "
-    "attempt (azure/writer.cc is_ours) did not recognise it; to investigate next session")))], indirect=True)
+@pytest.mark.parametrize("backend", CLOUD, indirect=True)
 def test_writes_whose_answers_are_lost_are_retried(wrapp, backend, published, proxied, local_backend):
     """The server carried the write out, the client never heard: the retry must not fail on (or duplicate)
     what is already there."""

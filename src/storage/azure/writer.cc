@@ -103,16 +103,16 @@ class AzureWriter : public Writer {
 
   // Sends the committing request; maps a refusal by the write's condition.
   void send_commit(Call& call, const std::string& content_hash) {
-    int attempts = 0;
     call.headers.emplace_back(kHashHeader, content_hash);
-    call.restart = [&] { ++attempts; };
     http::Response r = service_.send(call);
     if (r.ok()) return;
     if (refused_by_condition(r, options_)) {
-      // Only for create-only writes: a compare-and-swap's rival often writes
-      // the very same bytes, and a lost race must never pass for a win (see
-      // the S3 writer).
-      if (attempts > 1 && options_.if_match.empty() && is_ours(content_hash)) return;
+      // Our own first attempt may have gone through unseen: checked on every
+      // refusal (a count of attempts once missed such a case, see the S3
+      // writer). Only for create-only writes: a compare-and-swap's
+      // rival often writes the very same bytes, and a lost race must never
+      // pass for a win (see the S3 writer).
+      if (options_.if_match.empty() && is_ours(content_hash)) return;
       fail_condition(url_, options_);
     }
     service_.fail(call, r);
@@ -133,8 +133,8 @@ class AzureWriter : public Writer {
     send_commit(call, content_hash);
   }
 
-  // After a retried write was refused: whether the blob there is the one
-  // this Writer sent (an earlier attempt went through unseen).
+  // After a write was refused: whether the blob there is the one this
+  // Writer sent (an earlier attempt went through unseen).
   bool is_ours(const std::string& content_hash) {
     Call head{.op = "stat", .method = "HEAD", .url = url_};
     http::Response r = service_.send(head);

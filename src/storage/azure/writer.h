@@ -11,9 +11,9 @@
 // and never part of a blob).
 //
 // Conditions are the service's: If-None-Match: * (create-only) or If-Match:
-// <etag> on Put Blob or Put Block List. A refusal that follows a retried
-// create-only request may be our own first attempt, which succeeded unseen:
-// the blob's size and hash metadata then tell whether it is ours. After a
+// <etag> on Put Blob or Put Block List. A refusal of a create-only request
+// may be our own first attempt, which succeeded unseen (checked on every
+// refusal): the blob's size and hash metadata then tell whether it is ours. After a
 // compare-and-swap the refusal stands (a rival may have written the same
 // bytes).
 //

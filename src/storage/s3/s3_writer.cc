@@ -91,30 +91,30 @@ class S3Writer : public Writer {
   }
 
   void put_whole() {
-    int attempts = 0;
     std::string content_hash = hash();
     Call call{.op = "write", .method = "PUT", .url = url_, .headers = condition_headers(options_), .body = buffer_};
     call.headers.emplace_back(kHashHeader, content_hash);
-    call.restart = [&] { ++attempts; };
     http::Response r = service_.send(call);
     if (r.ok()) return;
     if (r.status == 412 || (r.status == 404 && !options_.if_match.empty())) {
-      if (attempts > 1 && may_be_ours() && is_ours(content_hash)) return;
+      if (may_be_ours() && is_ours(content_hash)) return;
       fail_condition(url_, options_);
     }
     service_.fail(call, r);
   }
 
-  // Whether a refusal after a retry may hide our own earlier attempt. Only
-  // for create-only writes: bytes equal to ours then are as good as ours. A
-  // compare-and-swap's rival often writes the very same bytes (two
-  // read-modify-writes from one state), so there the refusal stands: a lost
-  // race is never taken for a win (a write that went through unseen is
-  // reported as refused instead, and the caller reads again).
+  // Whether a refusal may hide our own earlier attempt, which went through
+  // unseen. Asked on every refusal: a count of our attempts once missed such
+  // a case (a lost answer under ASan's timing), and the check costs one HEAD
+  // on a refusal only. Only for create-only writes: bytes equal to ours are then
+  // as good as ours. A compare-and-swap's rival often writes the very same
+  // bytes (two read-modify-writes from one state), so there the refusal
+  // stands: a lost race is never taken for a win (a write that went through
+  // unseen is reported as refused instead, and the caller reads again).
   bool may_be_ours() const { return options_.if_match.empty(); }
 
-  // After a retried write was refused: whether the object there is the one
-  // this Writer sent (an earlier attempt went through unseen).
+  // After a write was refused: whether the object there is the one this
+  // Writer sent (an earlier attempt went through unseen).
   bool is_ours(const std::string& content_hash) {
     Call head{.op = "stat", .method = "HEAD", .url = url_};
     http::Response r = service_.send(head);

@@ -10,9 +10,9 @@
 // Conditions are the service's: If-None-Match: * (create-only) or If-Match:
 // <etag> on the PUT or on CompleteMultipartUpload. A 412 (or a 404 for an
 // If-Match target that is gone) is FailedCommand kAlreadyExists or
-// kPreconditionFailed. A 412 that follows a retried create-only request may
-// be our own first attempt, which succeeded unseen: the object's size and
-// hash metadata then tell whether it is ours. After a compare-and-swap the
+// kPreconditionFailed. A 412 to a create-only request may be our own first
+// attempt, which succeeded unseen (checked on every refusal): the
+// object's size and hash metadata then tell whether it is ours. After a compare-and-swap the
 // 412 stands (a rival may have written the same bytes).
 //
 // The content hash: WriteOptions::content_hash, else the sha-256-flat of the
