@@ -35,9 +35,13 @@ pytest_allow_none() {
   return "$rc"
 }
 
+# The end-to-end runs spread over every core (pytest-xdist): each test has its own folders and
+# servers on ports of their own. The race tests under TSan stay on one, timing matters there.
+workers=(-n "$(nproc)")
+
 build build
 suite "unit tests" ./build/wrapp_tests --gtest_brief=1
-suite "e2e tests" env WRAPP_BIN="$PWD/build/wrapp" python3 -m pytest -q tests/e2e "$@"
+suite "e2e tests" env WRAPP_BIN="$PWD/build/wrapp" python3 -m pytest -q "${workers[@]}" tests/e2e "$@"
 # The storage emulators, the HTTPS server and the fault proxy of tests/servers, on their own
 # (docs/storage.md).
 suite "test servers" pytest_allow_none -q tests/servers "$@"
@@ -54,7 +58,7 @@ if [ -d build-asan ]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
   export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
   suite "unit tests, ASan+UBSan" ./build-asan/wrapp_tests --gtest_brief=1
-  suite "e2e tests, ASan+UBSan" env WRAPP_BIN="$PWD/build-asan/wrapp" python3 -m pytest -q tests/e2e "$@"
+  suite "e2e tests, ASan+UBSan" env WRAPP_BIN="$PWD/build-asan/wrapp" python3 -m pytest -q "${workers[@]}" tests/e2e "$@"
 fi
 
 if [ -d build-tsan ]; then

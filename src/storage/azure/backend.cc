@@ -18,7 +18,6 @@ namespace {
 // How often remove() retries when the blob changes between its HEAD and its
 // DELETE.
 constexpr int kRemoveRounds = 5;
-constexpr const char* kPageSize = "5000";  // Azure's largest page
 // How long a pending Copy Blob is waited for between looks.
 constexpr auto kCopyPoll = std::chrono::milliseconds(250);
 
@@ -83,7 +82,7 @@ std::unique_ptr<Reader> AzureStorage::open_read(const Url& url) {
 void AzureStorage::list(const Url& url, const ListOptions& options, const ListPage& on_page) {
   std::string prefix = service_->locate(url).folder_prefix();
   std::map<std::string, std::string> query{{"restype", "container"}, {"comp", "list"}, {"include", "metadata"},
-                                           {"maxresults", kPageSize}, {"prefix", prefix}};
+                                           {"maxresults", std::to_string(service_->config().list_page_size)}, {"prefix", prefix}};
   if (!options.recursive) query.emplace("delimiter", "/");
   FlatListing listing(options);
   bool listed_any = false;

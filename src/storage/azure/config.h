@@ -63,6 +63,7 @@ struct Config {
   uint64_t block_size = 8 * kMiB;
   size_t max_concurrency = 32;  // WRAPP_AZURE_MAX_CONCURRENCY: Features::connections
   std::string ca_file;          // WRAPP_AZURE_CA_FILE: a CA to trust besides the system's
+  size_t list_page_size = 5000;  // blobs per listing page (maxresults; 5000 is the most Azure gives)
   // Why the variables above could not be read ("" when they could). Kept
   // instead of thrown, so that a broken Azure variable fails Azure URLs
   // (locate) and not the plain https:// ones the Resolver also asks about.

@@ -38,6 +38,7 @@ struct Config {
   // and fail if it is replaced meanwhile (GCS keeps no old generation
   // readable without object versioning).
   uint64_t snapshot_limit = 1 << 20;
+  size_t list_page_size = 1000;  // objects per listing page (maxResults; 1000 is the most GCS gives)
 };
 
 inline constexpr uint64_t kChunkUnit = 256 << 10;

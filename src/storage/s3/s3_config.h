@@ -52,6 +52,7 @@ struct Config {
   uint64_t multipart_threshold = 5 * kMiB;
   uint64_t multipart_chunksize = 5 * kMiB;
   size_t max_concurrency = 50;  // Features::connections
+  size_t list_page_size = 1000;  // keys per listing page (max-keys; 1000 is the most S3 gives)
   std::string ca_file;  // WRAPP_S3_CA_FILE: a CA to trust besides the system's
 
   // The request URL of `key` (no leading '/') in `bucket`, with `query`

@@ -81,7 +81,8 @@ std::unique_ptr<Document> S3Storage::read_document(const Url& url) {
 void S3Storage::list(const Url& url, const ListOptions& options, const ListPage& on_page) {
   std::string key = Service::key_of(url);
   std::string prefix = key.empty() ? "" : key + "/";
-  std::map<std::string, std::string> query{{"list-type", "2"}, {"prefix", prefix}};
+  std::map<std::string, std::string> query{
+      {"list-type", "2"}, {"max-keys", std::to_string(service_->config().list_page_size)}, {"prefix", prefix}};
   if (!options.recursive) query.emplace("delimiter", "/");
   FlatListing listing(options);
   bool listed_any = false;

@@ -24,6 +24,9 @@ struct S3Target {
   std::string skip;  // why there is no target
 };
 
+// Keys per listing page on the test targets.
+inline constexpr size_t kTestListPageSize = 40;
+
 inline S3Target make_s3_target(const std::function<void(Config&)>& tweak = {}) {
   const char* endpoint = std::getenv("WRAPP_TEST_S3_ENDPOINT");
   const char* bucket = std::getenv("WRAPP_TEST_S3_BUCKET");
@@ -40,6 +43,9 @@ inline S3Target make_s3_target(const std::function<void(Config&)>& tweak = {}) {
   Config config = load_config(env);
   // Multipart from 1 MiB: the suite's bigger objects take that path too.
   config.multipart_threshold = kMiB;
+  // Small listing pages: a few dozen keys span several (a server's time per
+  // write can grow with the keys it holds; moto's does).
+  config.list_page_size = kTestListPageSize;
   if (tweak) tweak(config);
   auto storage = std::make_shared<S3Storage>(config, std::function<void()>{}, env);
   static std::atomic<int> counter{0};
