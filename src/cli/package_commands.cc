@@ -47,7 +47,7 @@ void add_create(Cli& cli) {
   sub->add_flag("--catalog", o->catalog, "SOURCE is a catalog file made by 'wrapp catalog'");
   sub->add_option("--repo", o->repo,
                   "Repository (folder or URL holding .packages); default: the nearest folder at or above the source "
-                  "that holds .packages");
+                  "that holds .packages (in a bucket or container without one: its root)");
   sub->add_option("--ignore-file", *ignore_file, "Ignore rules (gitignore syntax) instead of SOURCE/.wrappignore");
   sub->add_flag("--skip-dirty-check", o->skip_dirty_check, "Do not verify that nested subpackages are unmodified");
   auto tags = std::make_shared<bool>(false);
@@ -84,7 +84,7 @@ void add_install(Cli& cli) {
   sub->add_option("destination", o->destination, "Folder to install into")->required();
   sub->add_option("--repo", o->repo,
                   "Repository holding the package; default: the nearest folder at or above the destination that "
-                  "holds .packages");
+                  "holds .packages (in a bucket or container without one: its root)");
   sub->add_option("--patch", *patch,
                   "Keep locally changed files that conflict, install everything else, and write the operations "
                   "that take the new version on those paths into this patch file (for apply-patch)");

@@ -117,20 +117,35 @@ Url parse_location(const std::string& text) {
 }
 
 storage::Url default_repository(CommandContext& ctx, const storage::Url& start) {
-  if (start.is_local()) {
-    // Each ancestor as if a user had named it: .packages below it is then
-    // resolved without following a link.
-    storage::Url at = storage::Url::parse(start.str());
-    while (true) {  // each turn one segment shorter, to the root
-      auto info = ctx.store(at).stat(at.join(".packages"));
-      if (info && info->is_dir && !info->is_link) {
-        log::info("repository: {} (the nearest folder holding .packages; --repo chooses another)", at.display());
-        return at;
-      }
-      storage::Url up = storage::Url::parse(at.parent().str());
-      if (up.path().size() >= at.path().size()) break;
-      at = up;
+  // Each ancestor as if a user had named it: .packages below it is then
+  // resolved without following a link.
+  storage::Url at = storage::Url::parse(start.str());
+  std::optional<storage::Url> below;  // the level under `at`
+  while (true) {  // each turn one segment shorter, to the root
+    std::optional<storage::FileInfo> info;
+    try {
+      info = ctx.store(at).stat(at.join(".packages"));
+    } catch (const Error& e) {
+      // Above a bucket or container a URL names none (an Azure account, an
+      // S3 endpoint): its backend refuses it as bad input, and the level
+      // below is the root. Any other failure (network, credentials), or one
+      // at `start` itself, is the user's to see.
+      if (start.is_local() || !below || e.code() != ErrorCode::kBadInput) throw;
+      at = *below;
+      break;
     }
+    if (info && info->is_dir && !info->is_link) {
+      log::info("repository: {} (the nearest folder holding .packages; --repo chooses another)", at.display());
+      return at;
+    }
+    storage::Url up = storage::Url::parse(at.parent().str());
+    if (up.path().size() >= at.path().size()) break;
+    below = at;
+    at = up;
+  }
+  if (!start.is_local()) {
+    log::info("repository: {} (the root of its bucket or container; --repo chooses another)", at.display());
+    return at;
   }
   fail_with(ErrorCode::kNotFound,
             "no repository given, and no folder at or above '{}' holds .packages: pass --repo (the folder or URL "

@@ -71,8 +71,9 @@ void check_package_depth(size_t depth, const storage::Url& wrapp_file);
 // folder at or above `start` that holds a `.packages` folder, as git finds
 // its repository. The reference's default, "the root of the server", would
 // be the file system's root for a local path; the nearest repository is
-// what a user means there. None found, or a location other than a local
-// folder: FailedCommand (kNotFound) asking for --repo.
+// what a user means there. None found: for a local folder FailedCommand
+// (kNotFound) asking for --repo; in an object store, the root of the bucket
+// or container, as the reference has it.
 storage::Url default_repository(CommandContext& ctx, const storage::Url& start);
 
 // Parses a URL or path given on the command line or in Python.

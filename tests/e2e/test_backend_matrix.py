@@ -429,6 +429,34 @@ def test_create_and_list_repo(wrapp, backend, source):
     assert backend.objects(repo) == before
 
 
+@pytest.mark.parametrize("backend", CLOUD, indirect=True)
+def test_without_repo_create_uses_the_nearest_repository_else_the_bucket_root(wrapp, backend):
+    """docs/design.md, "Decisions" 1: the nearest folder at or above the source holding .packages, and in an
+    object store with none, the root of the bucket or container (the reference's "server root")."""
+    env, base = backend.env(), backend.fresh_repo()
+    root = base.rsplit("/", 1)[0]  # fresh repositories are one level below the bucket or container
+    src = f"{base}/work/src"
+    for rel, data in FILES.items():
+        backend.put(f"{src}/{rel}", data, {})
+    name = f"rootdefault{next(_serial)}"
+    version_keys = sorted([*FILES, f".{name}.wrapp"])
+
+    r = wrapp("create", name, "1", src, env=env)
+    assert r.returncode == 0, str(r)
+    assert sorted(backend.objects(f"{root}/.packages/{name}/1")) == version_keys
+    assert backend.objects(f"{base}/.packages") == {}
+
+    # A repository nearer the source wins over the root.
+    r = wrapp("create", NAME, VERSION, src, "--repo", base, env=env)
+    assert r.returncode == 0, str(r)
+    r = wrapp("create", name, "2", src, env=env)
+    assert r.returncode == 0, str(r)
+    assert sorted(backend.objects(f"{base}/.packages/{name}/2")) == version_keys
+    assert backend.objects(f"{root}/.packages/{name}/2") == {}
+    r = wrapp("list-repo", root, env=env)
+    assert r.returncode == 0 and f"{name}: 1\n" in r.stdout and f"{name}: 1 2" not in r.stdout, str(r)
+
+
 @pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 def test_install_and_status(wrapp, tmp_path, backend, published):
     repo, env = published(backend), backend.env()
