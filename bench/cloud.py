@@ -122,6 +122,7 @@ def run_backend(wrapp: str, name: str, server, src: Path, work: Path) -> dict:
         results["status (of the install)"] = measure(wrapp, b, ["status", dest / f".{NAME}.wrapp"], work)
         package_file = f"{repo}/.packages/{NAME}/{VERSION}/.{NAME}.wrapp"
         results["check (of the version)"] = measure(wrapp, b, ["check", package_file], work)
+        results["check --trust-metadata"] = measure(wrapp, b, ["check", package_file, "--trust-metadata"], work)
         results["mirror within the service"] = measure(wrapp, b, ["mirror", NAME, VERSION, repo, b.fresh_repo()],
                                                        work)
         results["mirror to a local folder"] = measure(wrapp, b, ["mirror", NAME, VERSION, repo,

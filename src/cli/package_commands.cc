@@ -213,6 +213,9 @@ void add_check(Cli& cli) {
   auto as_json = std::make_shared<bool>(false);
   sub->add_option("wrapp_file", o->wrapp_file, "<repo>/.packages/<name>/<version>/.<name>.wrapp")->required();
   sub->add_flag("--recursive", o->recursive, "Also check the package's dependencies");
+  sub->add_flag("--trust-metadata", o->trust_metadata,
+                "Compare the hash stored with each object (cloud objects wrapp uploaded) instead of reading its "
+                "bytes; files without one are read. Faster, but an object replaced with its old metadata passes");
   sub->add_flag("--json", *as_json, "Print machine-readable results");
   add_generic_options(*sub, cli.generic);
   sub->callback([&cli, o, as_json] {
@@ -229,7 +232,8 @@ void add_check(Cli& cli) {
         if (f.status == Status::kSizeMismatch) {
           detail = fmt::format(" (expected {} bytes, found {})", f.expected_size, f.actual_size);
         } else if (f.status == Status::kHashMismatch) {
-          detail = fmt::format(" (expected {}, found {})", f.expected_hash, f.actual_hash);
+          detail = fmt::format(" (expected {}, found {}{})", f.expected_hash, f.actual_hash,
+                               f.by_metadata ? " stored with the object" : "");
         } else if (!f.detail.empty()) {
           detail = fmt::format(" ({})", f.detail);
         }
@@ -239,14 +243,16 @@ void add_check(Cli& cli) {
       // Files without a recorded hash were read but not verified: said so,
       // and not counted as problems (exit 0).
       size_t bad = r.problems(), unverified = r.unverified();
-      std::string unverified_note =
-          unverified == 0 ? "" : fmt::format(", {} unverified (no hash recorded)", unverified);
+      std::string notes = unverified == 0 ? "" : fmt::format(", {} unverified (no hash recorded)", unverified);
+      if (size_t stored = r.by_metadata(); stored > 0) {
+        notes += fmt::format(", {} by the hash stored with the object (not read)", stored);
+      }
       if (bad > 0) {
-        out(fmt::format("checked {} files: {} bad{}\n", r.files.size(), bad, unverified_note));
+        out(fmt::format("checked {} files: {} bad{}\n", r.files.size(), bad, notes));
       } else if (unverified > 0) {
-        out(fmt::format("checked {} files: no problem found{}\n", r.files.size(), unverified_note));
+        out(fmt::format("checked {} files: no problem found{}\n", r.files.size(), notes));
       } else {
-        out(fmt::format("checked {} files: all ok\n", r.files.size()));
+        out(fmt::format("checked {} files: all ok{}\n", r.files.size(), notes));
       }
       return r.ok() ? 0 : 1;
     });

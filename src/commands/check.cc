@@ -42,15 +42,22 @@ size_t CheckResult::unverified() const {
                        [](const FileCheck& f) { return f.status == FileCheck::Status::kUnverified; });
 }
 
+size_t CheckResult::by_metadata() const {
+  return std::count_if(files.begin(), files.end(), [](const FileCheck& f) { return f.by_metadata; });
+}
+
 nlohmann::json to_json(const CheckResult& result) {
   nlohmann::json files = nlohmann::json::array();
   for (const auto& r : result.files) {
     files.push_back({{"package", r.package_name}, {"version", r.version}, {"relative_path", r.relative_path},
                      {"url", r.url}, {"status", check_status_name(r.status)}, {"expected_size", r.expected_size},
                      {"actual_size", r.actual_size}, {"expected_hash", r.expected_hash},
-                     {"actual_hash", r.actual_hash}, {"detail", r.detail}});
+                     {"actual_hash", r.actual_hash}, {"detail", r.detail}, {"by_metadata", r.by_metadata}});
   }
-  return {{"ok", result.ok()}, {"unverified", result.unverified()}, {"files", std::move(files)}};
+  return {{"ok", result.ok()},
+          {"unverified", result.unverified()},
+          {"by_metadata", result.by_metadata()},
+          {"files", std::move(files)}};
 }
 
 namespace {
@@ -96,7 +103,7 @@ void report_strays(CommandContext& ctx, const Url& wrapp_file, const model::Pack
   }
 }
 
-void check_one(CommandContext& ctx, const Url& wrapp_file, bool recursive, std::vector<FileCheck>& out,
+void check_one(CommandContext& ctx, const CheckOptions& opt, const Url& wrapp_file, std::vector<FileCheck>& out,
                std::set<std::string>& visited) {
   if (!visited.insert(wrapp_file.str()).second) return;
   auto info = require_package_info(ctx, wrapp_file, "package file");
@@ -131,7 +138,8 @@ void check_one(CommandContext& ctx, const Url& wrapp_file, bool recursive, std::
       } else if (r.actual_size = st.size; item.size && *item.size != st.size) {
         r.status = FileCheck::Status::kSizeMismatch;
       } else {
-        r.actual_hash = hash_object(ctx, found.url, st, &progress).str();
+        r.by_metadata = opt.trust_metadata && !st.content_hash.empty();
+        r.actual_hash = r.by_metadata ? st.content_hash : hash_object(ctx, found.url, st, &progress).str();
         if (item.hash.empty()) {
           // Read, but nothing to compare with: never reported as ok.
           r.status = FileCheck::Status::kUnverified;
@@ -149,7 +157,7 @@ void check_one(CommandContext& ctx, const Url& wrapp_file, bool recursive, std::
   }, &ctx.store(folder));
   progress.set_finished();
   if (folder.parent().parent().name() == ".packages") report_strays(ctx, wrapp_file, info, catalog, out);
-  if (!recursive) return;
+  if (!opt.recursive) return;
   for (const auto& d : info.dependencies) {
     Url repo = d.repository.empty() ? folder.parent().parent().parent() : parse_location(d.repository);
     Url marker = repo_marker_url(repo, d.package, d.version);
@@ -164,7 +172,7 @@ void check_one(CommandContext& ctx, const Url& wrapp_file, bool recursive, std::
       out.push_back(std::move(r));
       continue;
     }
-    check_one(ctx, marker, recursive, out, visited);
+    check_one(ctx, opt, marker, out, visited);
   }
 }
 
@@ -174,7 +182,7 @@ CheckResult check_package_content(CommandContext& ctx, const CheckOptions& opt) 
   Url wrapp_file = parse_location(opt.wrapp_file);
   CheckResult result;
   std::set<std::string> visited;
-  check_one(ctx, wrapp_file, opt.recursive, result.files, visited);
+  check_one(ctx, opt, wrapp_file, result.files, visited);
   return result;
 }
 

@@ -14,6 +14,12 @@ namespace wrapp::commands {
 struct CheckOptions {
   std::string wrapp_file;  // <repo>/.packages/<name>/<version>/.<name>.wrapp
   bool recursive = false;  // also check dependencies in their repositories
+  // Compare the hash stored with each object (object metadata, written by
+  // wrapp's uploads) with the catalog instead of reading the bytes: a check
+  // of a cloud version that downloads nothing. Metadata is a hint: an object
+  // replaced with other bytes but the old metadata passes, which the default
+  // check (every byte read) catches. Files without a stored hash are read.
+  bool trust_metadata = false;
 };
 
 // One file of a checked version.
@@ -40,6 +46,9 @@ struct FileCheck {
   std::string expected_hash;
   std::string actual_hash;
   std::string detail;  // for kUnreadable, kNotAFile and kStray
+  // actual_hash is the hash stored in the object's metadata, its bytes were
+  // not read (CheckOptions::trust_metadata).
+  bool by_metadata = false;
 };
 
 // "ok" | "missing" | "size_mismatch" | "hash_mismatch" | "unreadable" | "not_a_file" | "stray" | "unverified"
@@ -53,10 +62,11 @@ struct CheckResult {
 
   size_t problems() const;    // files that are a problem (is_problem)
   size_t unverified() const;  // files read but without a recorded hash to verify
+  size_t by_metadata() const;  // files compared by their stored hash, not read
   bool ok() const { return problems() == 0; }
 };
 
-// As `check --json` prints it: {"ok", "unverified", "files"}.
+// As `check --json` prints it: {"ok", "unverified", "by_metadata", "files"}.
 nlohmann::json to_json(const CheckResult& result);
 
 // One file per catalog item, sorted by path (dependencies after), then, for
@@ -67,7 +77,8 @@ nlohmann::json to_json(const CheckResult& result);
 // below the catalog's root is resolved next to the .wrapp file, so a
 // repository that was moved or copied is checked where it is now, and a
 // redirect package's files where they lie. Hashes are computed from the
-// bytes unless a hash cache was given. An unreadable file is reported and
+// bytes unless a hash cache was given (or trust_metadata and the object
+// carries one). An unreadable file is reported and
 // the check goes on.
 CheckResult check_package_content(CommandContext& ctx, const CheckOptions& options);
 

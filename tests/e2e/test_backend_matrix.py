@@ -510,6 +510,30 @@ def test_check_finds_objects_replaced_behind_its_back(wrapp, backend, source):
     assert any(line.startswith("hash_mismatch: ") and BIG in line for line in lines), str(r)
     assert lines[-1] == f"checked {len(FILES)} files: 2 bad", str(r)
 
+    # --trust-metadata compares the stored hashes: the stale hint of big.bin passes there (documented),
+    # a.txt's size still fails, and sub/b.txt replaced by bytes of its size without metadata is read.
+    backend.put(f"{repo}/{VDIR}sub/b.txt", b"BRAVO\n", {})
+    r = wrapp("check", package_file(repo), "--trust-metadata", "--json", env=env)
+    assert r.returncode == 1, str(r)
+    got = {f["relative_path"]: (f["status"], f["by_metadata"]) for f in json.loads(r.stdout)["files"]}
+    stored = bool(backend.metadata_key)  # a local folder keeps no hash: every file is read
+    assert got == {"a.txt": ("size_mismatch", False), "sub/b.txt": ("hash_mismatch", False),
+                   BIG: ("ok" if stored else "hash_mismatch", stored),
+                   **{rel: ("ok", stored) for rel in FILES if rel not in ("a.txt", "sub/b.txt", BIG)}}, str(r)
+
+
+@pytest.mark.parametrize("backend", CLOUD, indirect=True)
+def test_check_trusting_metadata_downloads_nothing(wrapp, backend, published):
+    repo = published(backend)
+    with ByteCounter(backend.upstream) as relay:
+        r = wrapp("check", package_file(backend.via(repo, relay.endpoint)), "--trust-metadata",
+                  env=backend.env(relay.endpoint))
+        assert r.returncode == 0, str(r)
+    assert r.stdout == (f"checked {len(FILES)} files: all ok, {len(FILES)} by the hash stored with the object "
+                        "(not read)\n"), str(r)
+    # The package file (a few KiB) and the answers' heads come down; no file's bytes do.
+    assert relay.received < 64 * 1024, f"{relay.received} bytes downloaded by check --trust-metadata"
+
 
 # ---------------------------------------------------------------------------------------------
 # mirror, every ordered pair
