@@ -127,16 +127,18 @@ TEST_F(CommandResults, CatHandsEveryByteToTheSinkAndPrintsNothing) {
 
 TEST_F(CommandResults, CheckJsonSaysOkAndCountsUnverified) {
   CheckResult r;
-  r.files.push_back({"pkg", "1", "a.txt", "file:///r/a.txt", FileCheck::Status::kOk, 3, 3, "h", "h", ""});
+  r.files.push_back({"pkg", "1", "a.txt", "file:///r/a.txt", FileCheck::Status::kOk, 3, 3, "h", "h", "", true});
   r.files.push_back({"pkg", "1", "b.txt", "file:///r/b.txt", FileCheck::Status::kUnverified, 2, 2, "", "", "no hash"});
   json j = to_json(r);
   EXPECT_EQ(j["ok"], true);
   EXPECT_EQ(j["unverified"], 1);
+  EXPECT_EQ(j["by_metadata"], 1);
   ASSERT_EQ(j["files"].size(), 2u);
+  EXPECT_EQ(j["files"][0]["by_metadata"], true);
   EXPECT_EQ(j["files"][1], (json{{"package", "pkg"}, {"version", "1"}, {"relative_path", "b.txt"},
                                  {"url", "file:///r/b.txt"}, {"status", "unverified"}, {"expected_size", 2},
                                  {"actual_size", 2}, {"expected_hash", ""}, {"actual_hash", ""},
-                                 {"detail", "no hash"}}));
+                                 {"detail", "no hash"}, {"by_metadata", false}}));
   r.files.push_back({"pkg", "1", "c.txt", "file:///r/c.txt", FileCheck::Status::kMissing, 1, 0, "", "", ""});
   EXPECT_EQ(r.problems(), 1u);
   EXPECT_EQ(to_json(r)["ok"], false);

@@ -75,6 +75,8 @@ std::string stream_and_hash(CommandContext& ctx, storage::Reader& reader, storag
 bool cached_hash_matches(CommandContext& ctx, const Url& url, const model::ContentHash& expected) {
   if (!ctx.hash_cache || expected.empty()) return false;
   auto& store = ctx.store(url);
+  // Local files only: elsewhere the stat would cost a request per file, and
+  // the bytes are read anyway.
   if (!store.features().stable_identity) return false;
   auto info = store.stat(url);
   if (!info || !info->is_file()) return false;
@@ -104,12 +106,27 @@ model::FileStamp stamp_of(const storage::FileInfo& info) {
   return {info.size, info.mtime_ns, info.ctime_ns, info.inode};
 }
 
+std::optional<HashCacheKey> hash_cache_key(storage::Storage& store, const Url& url, const storage::FileInfo& info) {
+  if (store.features().stable_identity) return HashCacheKey{url.path(), stamp_of(info)};
+  // (A local store without stable identities has ETags made of the stamp.)
+  if (store.features().real_folders || info.etag.empty() || info.etag.starts_with("W/")) return std::nullopt;
+  model::Digest digest = model::sha256(info.etag.data(), info.etag.size());
+  uint64_t folded = 0;
+  for (size_t i = 0; i < 8; ++i) folded = (folded << 8) | digest[i];
+  std::string_view authority = url.authority();
+  if (size_t at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  std::string key = url.scheme() + "://";
+  key += authority;
+  key += url.path();
+  return HashCacheKey{std::move(key), model::FileStamp{.size = info.size, .inode = folded}};
+}
+
 model::ContentHash hash_object(CommandContext& ctx, const Url& url, const storage::FileInfo& info,
                         exec::ProgressJob* progress) {
   auto& store = ctx.store(url);
-  bool cacheable = ctx.hash_cache && store.features().stable_identity;
-  if (cacheable) {
-    if (auto hit = ctx.hash_cache->lookup(url.path(), stamp_of(info))) {
+  std::optional<HashCacheKey> key = ctx.hash_cache ? hash_cache_key(store, url, info) : std::nullopt;
+  if (key) {
+    if (auto hit = ctx.hash_cache->lookup(key->key, key->stamp)) {
       if (progress) progress->add_done(0, info.size);
       return *hit;
     }
@@ -118,11 +135,11 @@ model::ContentHash hash_object(CommandContext& ctx, const Url& url, const storag
   if (!reader) fail("'{}' disappeared while being read", url.display());
   if (reader->size() != info.size) fail("'{}' changed size while being read", url.display());
   std::string hash = stream_and_hash(ctx, *reader, nullptr, false, url, progress);
-  if (cacheable) {
-    // Only cache what we know matches the bytes we hashed: the stamp of the
-    // open file now (not of whatever the name holds, which may lie behind a
-    // link the walk followed) must still be the one it had before.
-    if (stamp_of(reader->info()) == stamp_of(info)) ctx.hash_cache->insert(url.path(), stamp_of(info), hash);
+  if (key) {
+    // Only cache what we know matches the bytes we hashed: the identity of
+    // the object read (not of whatever the name holds now, which may lie
+    // behind a link the walk followed) must be the one it had before.
+    if (hash_cache_key(store, url, reader->info()) == key) ctx.hash_cache->insert(key->key, key->stamp, hash);
   }
   return hash;
 }

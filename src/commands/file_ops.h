@@ -30,8 +30,26 @@ const char* link_mode_name(LinkMode mode);
 // The hash cache's view of a file's identity.
 model::FileStamp stamp_of(const storage::FileInfo& info);
 
-// The content hash of `url`, whose stat is `info`. Local files consult the
-// hash cache first and feed it afterwards. Adds the bytes read to `progress`.
+// Where the hash cache keeps the hash of the object at `url` as `info`
+// describes it; nullopt where its store gives no identity to trust.
+// - A local file (Features::stable_identity): its absolute path, and its
+//   size, mtime, ctime and inode.
+// - An object in an object store: its URL (without any user name), and its
+//   size and ETag, the ETag folded into the stamp's inode field (its first
+//   64 bits of SHA-256; mtime_ns and ctime_ns 0). The service changes the
+//   ETag whenever the bytes are replaced, and no writer chooses it, unlike
+//   metadata. A weak ETag (W/..., HTTP servers) promises no bytes: none.
+struct HashCacheKey {
+  std::string key;
+  model::FileStamp stamp;
+  bool operator==(const HashCacheKey&) const = default;
+};
+std::optional<HashCacheKey> hash_cache_key(storage::Storage& store, const storage::Url& url,
+                                           const storage::FileInfo& info);
+
+// The content hash of `url`, whose stat is `info`. Consults the hash cache
+// first and feeds it afterwards (hash_cache_key). Adds the bytes read to
+// `progress`.
 model::ContentHash hash_object(CommandContext& ctx, const storage::Url& url, const storage::FileInfo& info,
                         exec::ProgressJob* progress);
 

@@ -25,6 +25,7 @@
 #include "exec/scheduler.h"
 #include "model/hash.h"
 #include "model/hash_cache.h"
+#include "storage/memory/memory_storage.h"
 #include "storage/storage.h"
 #include "util/error.h"
 
@@ -208,6 +209,46 @@ TEST_F(FileOpsTest, HashCacheIsFedThenUsed) {
   EXPECT_EQ(h2, model::flat_hash(other.data(), other.size()));
   EXPECT_EQ(cached("f"), h2);
   EXPECT_EQ(cache_.size(), 1u);
+}
+
+// Objects without a local identity are cached by URL and ETag: a planted
+// value answers while the object is unchanged, and a replacement (a new
+// ETag, even at the same size) is read again.
+TEST_F(FileOpsTest, HashCacheKeysObjectsByUrlAndEtag) {
+  auto store = storage::register_memory_store("etag-cache");
+  Url object = Url::parse("mem://etag-cache/dir/f");
+  std::string data = pattern(100000, 21);
+  storage::write_all(*store, object, data, {});
+  storage::FileInfo before = *store->stat(object);
+  auto key = hash_cache_key(*store, object, before);
+  ASSERT_TRUE(key);
+  EXPECT_EQ(key->key, "mem://etag-cache/dir/f");
+  EXPECT_EQ(key->stamp.size, data.size());
+  EXPECT_NE(key->stamp.inode, 0u);
+  EXPECT_EQ(hash_object(ctx_, object, before, nullptr), model::flat_hash(data.data(), data.size()));
+  EXPECT_EQ(cache_.lookup(key->key, key->stamp), model::ContentHash(model::flat_hash(data.data(), data.size())));
+
+  std::string planted = model::flat_hash("planted", 7);
+  cache_.insert(key->key, key->stamp, planted);
+  EXPECT_EQ(hash_object(ctx_, object, before, nullptr).str(), planted) << "the cache was not consulted";
+
+  std::string other = pattern(data.size(), 22);
+  storage::write_all(*store, object, other, storage::WriteOptions{.overwrite = true});
+  storage::FileInfo after = *store->stat(object);
+  ASSERT_NE(after.etag, before.etag);
+  EXPECT_NE(hash_cache_key(*store, object, after), key);
+  EXPECT_EQ(hash_object(ctx_, object, after, nullptr), model::flat_hash(other.data(), other.size()))
+      << "a replaced object was answered from the cache";
+
+  // No ETag, or a weak one: nothing to key by.
+  storage::FileInfo weak = after;
+  weak.etag = "W/\"1\"";
+  EXPECT_FALSE(hash_cache_key(*store, object, weak));
+  weak.etag.clear();
+  EXPECT_FALSE(hash_cache_key(*store, object, weak));
+  // A user name in the URL is not part of the key.
+  EXPECT_EQ(hash_cache_key(*store, Url::parse("mem://someone@etag-cache/dir/f"), after)->key, key->key);
+  storage::unregister_memory_store("etag-cache");
 }
 
 TEST_F(FileOpsTest, HashObjectRefusesStaleInfoAndMissingFiles) {

@@ -8,6 +8,11 @@
 // restore tool, an edit within one timestamp tick) still changes its ctime,
 // which no user can set.
 //
+// Objects in object stores are keyed by URL ("s3://bucket/key"), their stamp
+// being their size and their ETag folded into "inode" (mtime_ns and ctime_ns
+// 0): commands/file_ops.h, hash_cache_key. This file knows only keys and
+// stamps.
+//
 // File format (JSON, UTF-8), schema-versioned:
 //
 //   {"format": "wrapp-hash-cache",

@@ -535,6 +535,40 @@ def test_check_trusting_metadata_downloads_nothing(wrapp, backend, published):
     assert relay.received < 64 * 1024, f"{relay.received} bytes downloaded by check --trust-metadata"
 
 
+@pytest.mark.parametrize("backend", CLOUD, indirect=True)
+def test_objects_without_a_stored_hash_are_hashed_once_then_cached_by_url_and_etag(wrapp, tmp_path, backend):
+    """Objects other tools uploaded carry no wrapp hash: with --hcf the first catalog reads them, the
+    next reads none, and one replaced at the same size (a new ETag) is read again."""
+    folder = f"{backend.fresh_repo()}/uploaded"
+    for rel, data in FILES.items():
+        backend.put(f"{folder}/{rel}", data, {})
+    cache, total = tmp_path / "hashes.json", sum(len(d) for d in FILES.values())
+    # One relay for every run: an Azure URL names its endpoint, and the cache its URL.
+    relay = ByteCounter(backend.upstream)
+
+    def catalog():
+        relay.reset()
+        out = tmp_path / "catalog.json"
+        r = wrapp("catalog", backend.via(folder, relay.endpoint), out, "--hcf", cache,
+                  env=backend.env(relay.endpoint))
+        assert r.returncode == 0, str(r)
+        return {i["relative_path"]: i["hash"] for i in json.loads(out.read_text())["items"]}, relay.received
+
+    with relay:
+        hashes, received = catalog()
+        assert hashes == HASHES and received >= total, received
+        assert folder.split("://", 1)[0] + "://" in cache.read_text()  # keyed by URL
+        hashes, received = catalog()
+        assert hashes == HASHES and received < 64 * 1024, f"{received} bytes read with every hash cached"
+
+        flipped = bytearray(FILES[BIG])
+        flipped[7] ^= 0xFF
+        backend.put(f"{folder}/{BIG}", bytes(flipped), {})
+        hashes, received = catalog()
+        assert hashes == {**HASHES, BIG: hash_bytes(bytes(flipped))}, "a replaced object was answered from the cache"
+        assert BIG_SIZE <= received < BIG_SIZE + 64 * 1024, received
+
+
 # ---------------------------------------------------------------------------------------------
 # mirror, every ordered pair
 
