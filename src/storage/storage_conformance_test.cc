@@ -144,6 +144,10 @@ StorageBackend routed_memory_backend() {
           }};
 }
 
+// Objects per listing page on the object-store targets (S3's test target sets
+// the same).
+constexpr size_t kCloudListPageSize = s3::testing::kTestListPageSize;
+
 // S3 (or an S3-compatible server) when WRAPP_TEST_S3_ENDPOINT and
 // WRAPP_TEST_S3_BUCKET name one (tests/e2e/test_s3.py runs this against
 // moto); skipped, saying so, otherwise. Each test writes below a prefix of
@@ -152,13 +156,9 @@ StorageBackend s3_backend() {
   return {"s3", [] {
             auto t = s3::testing::make_s3_target();
             const char* racy = std::getenv("WRAPP_TEST_S3_RACY_CONDITIONS");
-            return StorageTarget{t.storage, t.root, t.cleanup, t.skip, racy ? racy : "",
-                                 s3::testing::kTestListPageSize};
+            return StorageTarget{t.storage, t.root, t.cleanup, t.skip, racy ? racy : "", kCloudListPageSize};
           }};
 }
-
-// Objects per listing page on the object-store targets.
-constexpr size_t kCloudListPageSize = 40;
 
 // Google Cloud Storage through an emulator of its JSON API, when
 // WRAPP_TEST_GCS_EMULATOR (host:port) and WRAPP_TEST_GCS_BUCKET name one

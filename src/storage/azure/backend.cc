@@ -81,8 +81,11 @@ std::unique_ptr<Reader> AzureStorage::open_read(const Url& url) {
 
 void AzureStorage::list(const Url& url, const ListOptions& options, const ListPage& on_page) {
   std::string prefix = service_->locate(url).folder_prefix();
-  std::map<std::string, std::string> query{{"restype", "container"}, {"comp", "list"}, {"include", "metadata"},
-                                           {"maxresults", std::to_string(service_->config().list_page_size)}, {"prefix", prefix}};
+  std::map<std::string, std::string> query{{"restype", "container"},
+                                           {"comp", "list"},
+                                           {"include", "metadata"},
+                                           {"maxresults", std::to_string(service_->config().list_page_size)},
+                                           {"prefix", prefix}};
   if (!options.recursive) query.emplace("delimiter", "/");
   FlatListing listing(options);
   bool listed_any = false;

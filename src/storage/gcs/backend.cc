@@ -54,8 +54,9 @@ std::optional<FileInfo> GcsStorage::stat(const Url& url) {
 void GcsStorage::list_pages(const Url& url, const std::string& prefix, bool delimited,
                             const std::function<void(ObjectPage&&)>& on_page) {
   Location location = locate(url);
-  std::string base = bucket_path(location.bucket) + "/o?maxResults=" + std::to_string(session_->config().list_page_size) + "&prefix=" + http::uri_encode(prefix, false) +
-                     (delimited ? "&delimiter=%2F" : "");
+  std::string base = bucket_path(location.bucket) + "/o?maxResults=" +
+                     std::to_string(session_->config().list_page_size) +
+                     "&prefix=" + http::uri_encode(prefix, false) + (delimited ? "&delimiter=%2F" : "");
   std::string token;
   std::set<std::string> tokens_seen;
   do {

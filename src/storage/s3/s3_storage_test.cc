@@ -127,7 +127,9 @@ TEST_F(S3StorageTest, AReaderFailsWhenItsObjectIsReplaced) {
 
 TEST_F(S3StorageTest, DescendPrunesAcrossPages) {
   // More keys than a page below a refused folder: the listing skips them.
-  for (size_t i = 0; i < 2 * testing::kTestListPageSize + 5; ++i) put("skip/f" + std::to_string(i), "x", WriteOptions{.in_place = true});
+  for (size_t i = 0; i < 2 * testing::kTestListPageSize + 5; ++i) {
+    put("skip/f" + std::to_string(i), "x", WriteOptions{.in_place = true});
+  }
   put("keep/a", "a");
   put("z", "z");
   ListOptions options;
