@@ -185,9 +185,11 @@ int run_command(Cli& cli, const std::function<int(commands::CommandContext&)>& b
     // The session (and its progress display) ends before results print.
     commands::Session session(session_options(g));
     auto sigint = exec::install_sigint_handler(session.runtime().token());
+    std::vector<std::pair<std::string, storage::Traffic>> traffic;
     {
       commands::CommandScope command(session);
       code = body(command.context());
+      traffic = command.context().resolver.traffic();
     }
     session.finish();
     if (g.stats) {
@@ -198,6 +200,11 @@ int run_command(Cli& cli, const std::function<int(commands::CommandContext&)>& b
                           exec::format_bytes(root.done_bytes()), exec::format_duration(secs),
                           exec::format_bytes(static_cast<uint64_t>(secs > 0 ? root.done_bytes() / secs : 0)),
                           cache ? fmt::format(", hash cache: {} entries", cache->size()) : "");
+      // What each server was asked: retries count, bodies only (no headers).
+      for (const auto& [backend, t] : traffic) {
+        stats += fmt::format("stats: {}: {} requests, {} sent, {} received\n", backend, t.requests,
+                             exec::format_bytes(t.bytes_sent), exec::format_bytes(t.bytes_received));
+      }
     }
   } catch (const Error& e) {
     log::error("{}", capped_message(e.what()));

@@ -21,46 +21,107 @@ constexpr uint64_t kSegmentSize = kChunksPerSegment * model::kHashChunkSize;
 
 uint64_t chunk_count(uint64_t size) { return (size + model::kHashChunkSize - 1) / model::kHashChunkSize; }
 
-// Reads [first_chunk, last_chunk) of `reader`, stores each chunk's digest and,
+// Reads [first_chunk, last_chunk) of `reader`, `window` chunks per read (one
+// request each where reads are requests), stores each chunk's digest and,
 // when `writer` is given, writes the bytes at the same offsets.
 void process_chunks(storage::Reader& reader, storage::Writer* writer, uint64_t size, uint64_t first_chunk,
-                    uint64_t last_chunk, std::vector<model::Digest>& digests, const Url& from,
+                    uint64_t last_chunk, uint64_t window, std::vector<model::Digest>& digests, const Url& from,
                     exec::ProgressJob* progress, const exec::CancellationToken& token) {
+  constexpr uint64_t kChunk = model::kHashChunkSize;
   // One chunk (and a byte) per thread, reused: small files must not pay
-  // for a megabyte allocation each.
-  thread_local std::unique_ptr<char[]> buf(new char[model::kHashChunkSize + 1]);
+  // for a megabyte allocation each. A wider window (remote reads) is this
+  // call's own: held only while its requests run, so memory stays bounded
+  // by the streams in flight.
+  thread_local std::unique_ptr<char[]> one_chunk(new char[kChunk + 1]);
+  std::unique_ptr<char[]> wide;
+  window = std::max<uint64_t>(1, std::min(window, last_chunk - first_chunk));
+  char* buf = one_chunk.get();
+  if (window > 1) {
+    uint64_t bytes = std::min(window * kChunk, size - first_chunk * kChunk);
+    wide.reset(new char[bytes + 1]);
+    buf = wide.get();
+  }
   uint64_t total_chunks = chunk_count(size);
-  for (uint64_t c = first_chunk; c < last_chunk; ++c) {
+  for (uint64_t c = first_chunk; c < last_chunk; c += window) {
     token.throw_if_cancelled();
-    uint64_t off = c * model::kHashChunkSize;
-    size_t want = static_cast<size_t>(std::min<uint64_t>(model::kHashChunkSize, size - off));
+    uint64_t n = std::min(window, last_chunk - c);
+    uint64_t off = c * kChunk;
+    size_t want = static_cast<size_t>(std::min<uint64_t>(n * kChunk, size - off));
     // The last chunk asks for one byte more: getting it means the file grew
     // while we read it, which would silently lose its tail.
-    bool last = c + 1 == total_chunks;
-    size_t got = reader.read_at(off, buf.get(), want + (last ? 1 : 0));
+    bool last = c + n == total_chunks;
+    size_t got = reader.read_at(off, buf, want + (last ? 1 : 0));
     if (got != want) fail("'{}' changed size while being read (expected {} bytes)", from.display(), size);
-    digests[c] = model::sha256(buf.get(), got);
-    if (writer) writer->write_at(off, buf.get(), got);
+    for (uint64_t k = 0; k < n; ++k) {
+      size_t at = static_cast<size_t>(k * kChunk);
+      digests[c + k] = model::sha256(buf + at, std::min<size_t>(kChunk, got - at));
+    }
+    if (writer) writer->write_at(off, buf, got);
     if (progress) progress->add_done(0, got);
   }
 }
 
+// A big object whose reads are requests, read by several ranged requests at
+// once: the caller's thread is one stream, and each other stream runs on the
+// io pool only while it holds a unit of the source's connection throttle,
+// taken without waiting (a command already using every connection reads the
+// object by one stream). Each stream takes the next unread window.
+void read_in_parallel_ranges(CommandContext& ctx, storage::Storage& source, storage::Reader& reader,
+                             storage::Writer* writer, uint64_t window, std::vector<model::Digest>& digests,
+                             const Url& from, exec::ProgressJob* progress, const exec::CancellationToken& token) {
+  auto features = source.features();
+  uint64_t size = reader.size();
+  uint64_t chunks = digests.size();
+  uint64_t windows = (chunks + window - 1) / window;
+  std::atomic<uint64_t> next{0};
+  auto stream = [&] {
+    for (uint64_t w = next++; w < windows; w = next++) {
+      uint64_t first = w * window;
+      process_chunks(reader, writer, size, first, std::min(chunks, first + window), window, digests, from,
+                     progress, token);
+    }
+  };
+  auto& connections = ctx.scheduler.connections(source.name(), features.connections);
+  size_t extra = static_cast<size_t>(std::min<uint64_t>(features.ranged_read_streams, windows)) - 1;
+  // wait() runs queued streams on this thread: the first is the caller's.
+  exec::TaskGroup group(ctx.scheduler.io_pool(), token);
+  group.spawn(stream);
+  for (size_t i = 0; i < extra; ++i) {
+    auto slot = std::make_shared<exec::Throttle::Slot>(connections.try_acquire());
+    if (!slot->held()) break;
+    group.spawn([slot, &stream] { stream(); });
+  }
+  group.wait();  // the first failure stops the other streams at their next window
+}
+
 // Streams `reader` (optionally into `writer`) and returns the flat hash,
-// in parallel segments when the file is large and the writer allows it.
-std::string stream_and_hash(CommandContext& ctx, storage::Reader& reader, storage::Writer* writer,
-                            bool parallel_write, const Url& from, exec::ProgressJob* progress) {
+// in parallel when the file is large and the writer allows it: segments
+// hashed on the cpu pool where reads are cheap (a disk), ranged requests in
+// flight at once where each read is a request (an object store).
+std::string stream_and_hash(CommandContext& ctx, storage::Storage& source, storage::Reader& reader,
+                            storage::Writer* writer, bool parallel_write, const Url& from,
+                            exec::ProgressJob* progress) {
   uint64_t size = reader.size();
   uint64_t chunks = chunk_count(size);
   std::vector<model::Digest> digests(chunks);
   auto token = ctx.scheduler.token().child();
-  if (size <= kSegmentSize || (writer && !parallel_write)) {
-    process_chunks(reader, writer, size, 0, chunks, digests, from, progress, token);
+  auto features = source.features();
+  bool may_split = !writer || parallel_write;
+  uint64_t window = std::max<uint64_t>(1, features.ranged_read_size / model::kHashChunkSize);
+  if (features.ranged_read_size > 0) {
+    if (may_split && features.ranged_read_streams > 1 && chunks > window) {
+      read_in_parallel_ranges(ctx, source, reader, writer, window, digests, from, progress, token);
+    } else {
+      process_chunks(reader, writer, size, 0, chunks, window, digests, from, progress, token);
+    }
+  } else if (size <= kSegmentSize || !may_split) {
+    process_chunks(reader, writer, size, 0, chunks, 1, digests, from, progress, token);
   } else {
     exec::TaskGroup group(ctx.scheduler.cpu_pool(), token);
     for (uint64_t first = 0; first < chunks; first += kChunksPerSegment) {
       uint64_t last = std::min(chunks, first + kChunksPerSegment);
       group.spawn([&, first, last] {
-        process_chunks(reader, writer, size, first, last, digests, from, progress, token);
+        process_chunks(reader, writer, size, first, last, 1, digests, from, progress, token);
       });
     }
     group.wait();
@@ -134,7 +195,7 @@ model::ContentHash hash_object(CommandContext& ctx, const Url& url, const storag
   auto reader = store.open_read(url);
   if (!reader) fail("'{}' disappeared while being read", url.display());
   if (reader->size() != info.size) fail("'{}' changed size while being read", url.display());
-  std::string hash = stream_and_hash(ctx, *reader, nullptr, false, url, progress);
+  std::string hash = stream_and_hash(ctx, store, *reader, nullptr, false, url, progress);
   if (key) {
     // Only cache what we know matches the bytes we hashed: the identity of
     // the object read (not of whatever the name holds now, which may lie
@@ -174,7 +235,7 @@ model::ContentHash copy_server_side_then_verify(CommandContext& ctx, const CopyR
   try {
     copy = store.open_read(req.to);
     if (!copy) fail("'{}' vanished right after it was copied from '{}'", req.to.display(), req.from.display());
-    hash = stream_and_hash(ctx, *copy, nullptr, false, req.to, progress);
+    hash = stream_and_hash(ctx, store, *copy, nullptr, false, req.to, progress);
   } catch (...) {
     try {
       store.remove(req.to, storage::RemoveOptions{.if_match = copy ? copy->info().etag : std::string()});
@@ -253,7 +314,8 @@ model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& req, exec
   if (known) wopts.content_hash = req.expected_hash.str();
   auto writer = dst_store.open_write(req.to, wopts);
   std::string hash =
-      stream_and_hash(ctx, *reader, writer.get(), dst_store.features().parallel_write, req.from, progress);
+      stream_and_hash(ctx, src_store, *reader, writer.get(), dst_store.features().parallel_write, req.from,
+                      progress);
   if (req.source_after) *req.source_after = reader->info();
   if (known && hash != req.expected_hash) {
     fail("content of '{}' does not match its recorded hash (expected {}, read {}); nothing was written to '{}'",

@@ -3,8 +3,11 @@
 // Every byte is read once: a copy hashes what it reads, so a new catalog or a
 // verification costs no second pass. Files larger than one segment are split
 // into segments of whole 1 MiB chunks that are read, hashed and written in
-// parallel, so one huge file uses every core. Callers hold a file-transfer
-// slot (Scheduler::transfers()) around each call, which bounds open files.
+// parallel, so one huge file uses every core. Where every read is a request
+// (Features::ranged_read_size, an object store) a file is read in ranges of
+// that size instead, a big one by several ranges in flight at once when a
+// connection to its store is free. Callers hold a file-transfer slot
+// (Scheduler::transfers()) around each call, which bounds open files.
 #pragma once
 
 #include <functional>

@@ -251,6 +251,87 @@ TEST_F(FileOpsTest, HashCacheKeysObjectsByUrlAndEtag) {
   storage::unregister_memory_store("etag-cache");
 }
 
+// An object store whose reads are requests: every read is counted, and the
+// reads in flight at once are tracked (each takes a little while, so streams
+// that can overlap do).
+struct RangedStore {
+  std::shared_ptr<storage::MemoryStorage> store;
+  std::atomic<int> reads{0}, in_flight{0}, peak{0};
+  std::atomic<int> fail_at{-1};  // the read (0-based) that throws
+
+  RangedStore(const std::string& name, uint64_t read_size, size_t streams) {
+    storage::MemoryStorage::Options options;
+    options.ranged_read_size = read_size;
+    options.ranged_read_streams = streams;
+    options.connections = 8;
+    options.fault = [this](const std::string& op, const std::string&) {
+      if (op != "read") return;
+      int n = reads++;
+      if (n == fail_at) throw StorageError("injected read failure");
+      int now = ++in_flight;
+      for (int seen = peak.load(); now > seen && !peak.compare_exchange_weak(seen, now);) {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(15));
+      --in_flight;
+    };
+    store = storage::register_memory_store(name, options);
+  }
+  void reset() { reads = in_flight = peak = 0; }
+};
+
+TEST_F(FileOpsTest, RemoteObjectsAreReadInWideRangesByParallelStreams) {
+  RangedStore ranged("ranged", 4 * kMiB, 4);
+  Url object = Url::parse("mem://ranged/big");
+  std::string data = pattern(20 * kMiB + 3, 31);  // six 4 MiB windows, the last one 3 bytes
+  std::string hash = model::flat_hash(data.data(), data.size());
+  storage::write_all(*ranged.store, object, data, {});
+
+  EXPECT_EQ(hash_object(ctx_, object, *ranged.store->stat(object), nullptr), hash);
+  EXPECT_EQ(ranged.reads, 6);
+  EXPECT_GE(ranged.peak, 2) << "one stream read the whole object";
+  EXPECT_LE(ranged.peak, 4);
+
+  // Into a disk file (written at any offset): streams again, every byte in place.
+  ranged.reset();
+  CopyRequest down{.from = object, .to = url("down/big"), .size = data.size(), .expected_hash = hash};
+  down.need_hash = true;
+  EXPECT_EQ(copy_object(ctx_, down, nullptr), hash);
+  EXPECT_TRUE(read("down/big") == data);
+  EXPECT_EQ(ranged.reads, 6);
+  EXPECT_GE(ranged.peak, 2);
+
+  // Into a writer that takes bytes in order: one stream, still wide reads.
+  ranged.reset();
+  auto other = storage::register_memory_store("ranged-sink");
+  CopyRequest across{.from = object, .to = Url::parse("mem://ranged-sink/big"), .size = data.size(),
+                     .expected_hash = hash};
+  EXPECT_EQ(copy_object(ctx_, across, nullptr), hash);
+  EXPECT_EQ(ranged.reads, 6);
+  EXPECT_EQ(ranged.peak, 1);
+
+  // Every connection to the store taken by other work: the object is read by
+  // the caller's stream alone, nothing waits for a connection. (Rewritten
+  // first, each time: a new ETag, so the hash cache has no answer.)
+  auto rewrite = [&] { storage::write_all(*ranged.store, object, data, storage::WriteOptions{.overwrite = true}); };
+  rewrite();
+  ranged.reset();
+  auto& connections = scheduler_.connections(ranged.store->name(), 8);
+  std::vector<exec::Throttle::Slot> held;
+  for (int i = 0; i < 8; ++i) held.push_back(connections.acquire(scheduler_.token()));
+  EXPECT_EQ(hash_object(ctx_, object, *ranged.store->stat(object), nullptr), hash);
+  EXPECT_EQ(ranged.peak, 1);
+  held.clear();
+
+  // A stream that fails fails the read, and the others stop.
+  rewrite();
+  ranged.reset();
+  ranged.fail_at = 2;
+  EXPECT_THROW(hash_object(ctx_, object, *ranged.store->stat(object), nullptr), StorageError);
+  EXPECT_EQ(ranged.in_flight, 0) << "a stream outlived the read that failed";
+  storage::unregister_memory_store("ranged-sink");
+  storage::unregister_memory_store("ranged");
+}
+
 TEST_F(FileOpsTest, HashObjectRefusesStaleInfoAndMissingFiles) {
   write("f", "12345");
   storage::FileInfo stale = info("f");

@@ -28,6 +28,13 @@ Throttle::Throttle(std::string name, size_t limit) : name_(std::move(name)), lim
   if (limit_ == 0) fail("the limit of {} must be at least 1", name_);
 }
 
+Throttle::Slot Throttle::try_acquire() {
+  std::lock_guard lock(mu_);
+  if (in_use_ >= limit_ || waiting_ > 0) return Slot();
+  ++in_use_;
+  return Slot(this);
+}
+
 Throttle::Slot Throttle::acquire(const CancellationToken& token) {
   token.throw_if_cancelled();
   {

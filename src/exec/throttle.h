@@ -51,6 +51,12 @@ class Throttle {
   // tasks that need it: with every slot held that way nothing can proceed.
   [[nodiscard]] Slot acquire(const CancellationToken& token);
 
+  // A unit if one is free and nobody waits for one (extra capacity is never
+  // taken ahead of a waiter); otherwise a Slot that holds nothing. Never
+  // blocks: for work that can go on with fewer units (more streams of one
+  // big download).
+  [[nodiscard]] Slot try_acquire();
+
   const std::string& name() const { return name_; }
   size_t limit() const { return limit_; }
   size_t in_use() const;

@@ -63,6 +63,21 @@ TEST(ExecThrottle, BlocksWhenFullAndResumesOnRelease) {
   EXPECT_EQ(throttle.waiting(), 0u);
 }
 
+TEST(ExecThrottle, TryAcquireTakesOnlyFreeUnitsAndNeverBlocks) {
+  Throttle throttle("connections", 2);
+  CancellationToken token;
+  Throttle::Slot first = throttle.try_acquire();
+  Throttle::Slot second = throttle.acquire(token);
+  EXPECT_TRUE(first.held());
+  EXPECT_FALSE(throttle.try_acquire().held());  // full: nothing, at once
+  EXPECT_EQ(throttle.in_use(), 2u);
+  EXPECT_EQ(throttle.waiting(), 0u);
+  first.release();
+  Throttle::Slot again = throttle.try_acquire();
+  EXPECT_TRUE(again.held());
+  EXPECT_EQ(throttle.in_use(), 2u);
+}
+
 TEST(ExecThrottle, CancellationWakesWaiters) {
   Throttle throttle("requests", 1);
   CancellationToken token;

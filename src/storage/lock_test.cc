@@ -263,7 +263,9 @@ TEST_P(LockTest, RacingTakeoversHaveExactlyOneWinner) {
     }
   }
   EXPECT_EQ(winners, 1);
-  if (has_faults()) EXPECT_EQ(at_commit.load(), kWriters) << "the writers did not all race";
+  if (has_faults()) {
+    EXPECT_EQ(at_commit.load(), kWriters) << "the writers did not all race";
+  }
 }
 
 TEST_P(LockTest, ReplacedLockIsLostOnceAndReleaseLeavesTheNewHolder) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <set>
 
 #include "storage/azure/backend.h"
 #include "storage/gcs/backend.h"
@@ -121,6 +122,18 @@ Storage& Resolver::for_url(const Url& url) {
 void Resolver::add(const std::string& scheme, std::shared_ptr<Storage> backend) {
   std::lock_guard lock(resolver_mutex);
   backends_[scheme] = std::move(backend);
+}
+
+std::vector<std::pair<std::string, Traffic>> Resolver::traffic() const {
+  std::lock_guard lock(resolver_mutex);
+  std::vector<std::pair<std::string, Traffic>> out;
+  std::set<const Storage*> seen;  // one backend may serve several schemes (http, https)
+  for (const auto& [key, backend] : backends_) {
+    if (!backend || !seen.insert(backend.get()).second) continue;
+    auto counts = backend->traffic();
+    if (counts && counts->requests > 0) out.emplace_back(backend->name(), *counts);
+  }
+  return out;
 }
 
 std::optional<std::string> read_all(Storage& storage, const Url& url) {

@@ -63,7 +63,19 @@ struct Features {
   // The most requests this backend wants in flight at once; the scheduler's
   // request throttle for this store never exceeds it.
   size_t connections = 64;
+  // Reads are requests (an object store, the web): one read should ask for
+  // this many bytes, and a big object is read by up to `ranged_read_streams`
+  // ranged requests at once. 0: a read costs a system call at most (a disk,
+  // memory), any size will do.
+  uint64_t ranged_read_size = 0;
+  size_t ranged_read_streams = 1;
 };
+
+// Object stores' ranged reads: 8 MiB keeps a request's fixed cost small (a
+// first byte 20 ms away is a fifth of one stream's time at 100 MB/s, and the
+// other streams hide it) while 8 streams of one object hold 64 MiB.
+constexpr uint64_t kRangedReadSize = 8 << 20;
+constexpr size_t kRangedReadStreams = 8;
 
 struct FileInfo {
   uint64_t size = 0;
@@ -188,6 +200,14 @@ struct RemoveOptions {
   std::string if_match;
 };
 
+// What a backend that talks to a server sent it: requests (each attempt,
+// retries included) and body bytes each way, for --stats.
+struct Traffic {
+  uint64_t requests = 0;
+  uint64_t bytes_sent = 0;
+  uint64_t bytes_received = 0;
+};
+
 class Storage {
  public:
   virtual ~Storage() = default;
@@ -246,6 +266,10 @@ class Storage {
   // a no-op where commit is already durable). Commands call it before writing
   // the marker that makes their result visible.
   virtual void sync(const Url& root) = 0;
+
+  // Requests and bytes sent to servers so far, by every thread; nullopt for
+  // a backend that has no server (a disk, memory).
+  virtual std::optional<Traffic> traffic() const { return std::nullopt; }
 };
 
 // Every entry below `url`, collected from the pages and sorted by path.
@@ -277,6 +301,10 @@ class Resolver {
 
   // Serves `scheme` with `backend` from now on (tests: an in-memory store).
   void add(const std::string& scheme, std::shared_ptr<Storage> backend);
+
+  // The traffic of each backend this Resolver made or was given that sent
+  // at least one request, by backend name, each backend once.
+  std::vector<std::pair<std::string, Traffic>> traffic() const;
 
   const Options& options() const { return options_; }
 

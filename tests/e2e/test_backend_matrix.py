@@ -26,6 +26,7 @@ import base64
 import contextlib
 import itertools
 import json
+import re
 import sys
 import tarfile
 import time
@@ -67,7 +68,8 @@ REGION = "us-east-1"
 S3_ENV = {"WRAPP_S3_MULTIPART_THRESHOLD": str(MIB)}  # parts stay at S3's 5 MiB minimum: 2 parts
 GCS_ENV = {"WRAPP_GCS_MULTIPART_THRESHOLD": str(MIB), "WRAPP_GCS_CHUNK_SIZE": str(MIB)}
 RETRY_ATTEMPTS = 6  # docs/storage.md: every request at most 6 attempts
-BIG_RANGES = -(-BIG_SIZE // MIB)  # ranged reads of big.bin
+# GETs of big.bin's bytes: its first bytes when it is opened, then 8 MiB ranges (docs/storage.md).
+BIG_RANGES = 1 + -(-BIG_SIZE // (8 * MIB))
 
 
 class Obj(NamedTuple):
@@ -567,6 +569,45 @@ def test_objects_without_a_stored_hash_are_hashed_once_then_cached_by_url_and_et
         hashes, received = catalog()
         assert hashes == {**HASHES, BIG: hash_bytes(bytes(flipped))}, "a replaced object was answered from the cache"
         assert BIG_SIZE <= received < BIG_SIZE + 64 * 1024, received
+
+
+# ---------------------------------------------------------------------------------------------
+# big objects: parallel ranged reads, and --stats
+
+
+STATS_LINE = re.compile(r"^stats: (.+?): (\d+) requests, (.+?) sent, (.+?) received$", re.M)
+BACKEND_NAMES = {"s3": "S3", "gcs": "Google Cloud Storage", "azure": "Azure Blob Storage"}
+UNITS = ["B", "KiB", "MiB", "GiB"]
+
+
+def _bytes(text: str) -> float:
+    value, unit = text.split()
+    return float(value) * 1024 ** UNITS.index(unit)
+
+
+@pytest.mark.parametrize("backend", CLOUD, indirect=True)
+def test_a_big_object_is_read_by_ranges_in_parallel_and_stats_count_every_request(wrapp, tmp_path, backend,
+                                                                                   proxied):
+    """20 MiB that another tool uploaded (no hash stored with it): catalog reads it in 8 MiB ranges, several
+    on the wire at once, and --stats counts exactly the requests the server got."""
+    proxy, env = proxied
+    folder = f"{backend.fresh_repo()}/big"
+    data = random_bytes(20 * MIB + 1, seed=77)
+    backend.put(f"{folder}/huge.bin", data, {})
+    reads_of_huge = r"huge\.bin(\?alt=media|$)"
+    proxy.stall(0.5, method="GET", path=reads_of_huge, count=None)  # each read waits: streams must overlap
+    out = tmp_path / "catalog.json"
+    r = wrapp("catalog", backend.via(folder, proxy.endpoint), out, "--stats", env=env)
+    assert r.returncode == 0, str(r)
+    items = json.loads(out.read_text())["items"]
+    assert [(i["relative_path"], i["hash"]) for i in items] == [("huge.bin", hash_bytes(data))]
+    # 21 reads of 1 MiB before; now the first bytes at open, then three 8 MiB ranges.
+    assert proxy.count("GET", reads_of_huge) <= 1 + 3, proxy.requests
+    assert proxy.peak_in_flight >= 2, f"one request at a time: {proxy.requests}"
+    stats = STATS_LINE.findall(r.stderr)
+    assert [(name, int(n)) for name, n, _, _ in stats] == [(BACKEND_NAMES[backend.name], len(proxy.requests))], \
+        (r.stderr, proxy.requests)
+    assert 0.99 * len(data) <= _bytes(stats[0][3]) < len(data) + 1.1 * MIB, r.stderr  # printed to 0.1 MiB
 
 
 # ---------------------------------------------------------------------------------------------

@@ -28,6 +28,9 @@ Faults:
 - respond: an answer made by the proxy (500, 503, 429, ...) without asking the server; `slow_down=True`
   gives S3's SlowDown XML body, `retry_after` a Retry-After header, `body`/`headers` anything else.
 
+`in_flight` counts the requests whose head came and whose answer is not over yet, `peak_in_flight` the
+most at once since the start or reset(): how many requests a client really had on the wire together.
+
 Each client connection gets one connection to the server per request (sent with `Connection: close`),
 so a server's idle timeout never meets a reused connection; the client's own connection is kept alive.
 `tls=(cert_file, key_file)` makes the proxy speak HTTPS to the client; an `https://` upstream is reached
@@ -223,6 +226,8 @@ class FaultProxy(Managed):
         self._conns: set = set()
         self._threads: List[threading.Thread] = []
         self._stopping = threading.Event()
+        self.in_flight = 0  # requests whose head came and whose answer is not yet over
+        self.peak_in_flight = 0  # the most at once since start or reset()
 
     # ---- the API
 
@@ -265,6 +270,7 @@ class FaultProxy(Managed):
         with self._lock:
             self.rules.clear()
             self.requests.clear()
+            self.peak_in_flight = self.in_flight
 
     def count(self, method: Optional[str] = None, path: Optional[str] = None, action: Optional[str] = None) -> int:
         """How many requests came (of `method`, whose target `path` is found in, that got `action`)."""
@@ -372,6 +378,16 @@ class FaultProxy(Managed):
         head = reader.head()
         if head is None:
             return False
+        with self._lock:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            return self._handle(client, reader, head)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def _handle(self, client, reader: _Reader, head: bytes) -> bool:
         first, headers = _parse_head(head)
         method, target = (first.split(" ") + ["", ""])[:2]
         rule = self._match(method, target)

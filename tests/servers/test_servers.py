@@ -12,6 +12,7 @@ import signal
 import socket
 import ssl
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -521,6 +522,31 @@ def test_proxy_stalls(moto, proxy):
     started = time.monotonic()
     assert s3_via(moto, proxy).get_object(Bucket=bucket, Key="k")["Body"].read() == b"z" * 5000
     assert 0.9 < time.monotonic() - started < 5
+
+
+def test_proxy_counts_requests_in_flight_at_once(moto, proxy):
+    bucket = moto.create_bucket(unique("px"))[len("s3://"):]
+    moto.boto3_client().put_object(Bucket=bucket, Key="k", Body=b"z" * 5000)
+    c = s3_via(moto, proxy)
+    c.get_object(Bucket=bucket, Key="k")["Body"].read()
+
+    def settled():  # the proxy's thread ends its bookkeeping just after the client has the last byte
+        deadline = time.monotonic() + 5
+        while proxy.in_flight and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return proxy.in_flight, proxy.peak_in_flight
+
+    assert settled() == (0, 1)
+    proxy.stall(1, method="GET", count=None)  # every GET: long enough for three to overlap
+    threads = [threading.Thread(target=lambda: c.get_object(Bucket=bucket, Key="k")["Body"].read())
+               for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert settled() == (0, 3)
+    proxy.reset()
+    assert proxy.peak_in_flight == 0
 
 
 def test_proxy_truncates_a_body(moto, proxy):

@@ -1,5 +1,6 @@
 #include "storage/azure/backend.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -42,6 +43,8 @@ Features AzureStorage::features() const {
   f.object_metadata = true;
   f.listed_metadata = true;
   f.connections = service_->config().max_concurrency;
+  f.ranged_read_size = kRangedReadSize;
+  f.ranged_read_streams = std::min(kRangedReadStreams, f.connections);
   return f;
 }
 

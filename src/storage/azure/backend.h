@@ -53,6 +53,7 @@ class AzureStorage : public Storage {
   void copy(const Url& from, const Url& to, const WriteOptions& options) override;
   bool link(const Url&, const Url&, LinkMode, const WriteOptions&) override { return false; }
   void sync(const Url&) override {}  // a committed blob is durable
+  std::optional<Traffic> traffic() const override { return service_->traffic(); }
 
   Service& service() { return *service_; }
   // Whether `url` is one this backend serves (config.h).

@@ -58,7 +58,7 @@ class Service {
   // request's Shared Key).
   std::string copy_source(const Location& source) const;
 
-  uint64_t requests() const { return http_.requests(); }
+  Traffic traffic() const { return http_.traffic(); }
 
  private:
   Config config_;

@@ -1,5 +1,6 @@
 #include "storage/gcs/backend.h"
 
+#include <algorithm>
 #include <deque>
 #include <set>
 
@@ -40,6 +41,8 @@ Features GcsStorage::features() const {
   // An emulator is one process serving one request at a time; Google's
   // servers take many.
   f.connections = session_->config().emulator ? 4 : 64;
+  f.ranged_read_size = kRangedReadSize;
+  f.ranged_read_streams = std::min(kRangedReadStreams, f.connections);
   return f;
 }
 

@@ -36,6 +36,8 @@ class GcsStorage : public Storage {
   void copy(const Url& from, const Url& to, const WriteOptions& options) override;
   bool link(const Url& from, const Url& to, LinkMode mode, const WriteOptions& options) override { return false; }
   void sync(const Url& root) override {}
+  // The token requests (OAuth2) included: they go through the same client.
+  std::optional<Traffic> traffic() const override { return session_->client().traffic(); }
 
   Session& session() { return *session_; }
 

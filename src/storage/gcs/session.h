@@ -44,6 +44,7 @@ class Session {
   const Config& config() const { return config_; }
   const std::function<void()>& check_cancelled() const { return check_cancelled_; }
   http::Client& client() { return client_; }
+  const http::Client& client() const { return client_; }
 
   // The endpoint followed by `path_and_query`.
   std::string api(std::string_view path_and_query) const { return config_.endpoint + std::string(path_and_query); }

@@ -170,9 +170,9 @@ Client::Client(ClientOptions options) : options_(std::move(options)) {
 
 Client::~Client() = default;
 
-uint64_t Client::requests() const { return pool_->requests.load(); }
-uint64_t Client::bytes_sent() const { return pool_->sent.load(); }
-uint64_t Client::bytes_received() const { return pool_->received.load(); }
+Traffic Client::traffic() const {
+  return {.requests = pool_->requests.load(), .bytes_sent = pool_->sent.load(), .bytes_received = pool_->received.load()};
+}
 
 Response Client::perform(const Request& request) {
   CURL* easy = pool_->take();

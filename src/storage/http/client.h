@@ -32,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "storage/storage.h"
 #include "util/error.h"
 
 namespace wrapp::storage::http {
@@ -115,10 +116,8 @@ class Client {
 
   const ClientOptions& options() const { return options_; }
 
-  // Requests sent and body bytes moved, for --stats.
-  uint64_t requests() const;
-  uint64_t bytes_sent() const;
-  uint64_t bytes_received() const;
+  // Requests sent (each attempt) and body bytes moved, for --stats.
+  Traffic traffic() const;
 
  private:
   struct Pool;

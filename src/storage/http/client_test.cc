@@ -22,7 +22,7 @@ TEST(HttpClient, GetsStatusHeadersAndBody) {
   EXPECT_EQ(r.body, "hello");
   EXPECT_EQ(r.header("etag"), "\"abc\"");
   EXPECT_EQ(r.header("x-amz-meta-wrapp-hash"), "h");
-  EXPECT_EQ(client.requests(), 1u);
+  EXPECT_EQ(client.traffic().requests, 1u);
   EXPECT_TRUE(server.requests().at(0).starts_with("GET /a/b?x=1 HTTP/1.1"));
 }
 
@@ -47,7 +47,7 @@ TEST(HttpClient, SendsBodiesFromBuffersAndReadersWithTheirHeaders) {
   EXPECT_TRUE(seen[0].ends_with("\r\n\r\npayload"));
   EXPECT_TRUE(seen[1].ends_with(source));
   EXPECT_TRUE(seen[2].starts_with("POST /k?uploads"));
-  EXPECT_EQ(client.bytes_sent(), 7u + source.size());
+  EXPECT_EQ(client.traffic().bytes_sent, 7u + source.size());
 }
 
 TEST(HttpClient, StreamsSuccessfulBodiesToTheSinkButKeepsErrorBodies) {

@@ -120,6 +120,8 @@ Features MemoryStorage::features() const {
   f.object_metadata = true;
   f.listed_metadata = true;
   f.connections = options_.connections;
+  f.ranged_read_size = options_.ranged_read_size;
+  f.ranged_read_streams = options_.ranged_read_streams;
   return f;
 }
 

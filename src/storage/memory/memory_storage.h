@@ -52,6 +52,10 @@ class MemoryStorage : public Storage {
   struct Options {
     size_t page_size = 1000;  // entries per listing page (S3's MaxKeys)
     size_t connections = 16;  // Features::connections
+    // Features::ranged_read_size and ranged_read_streams: tests of how
+    // commands read an object store.
+    uint64_t ranged_read_size = 0;
+    size_t ranged_read_streams = 1;
     FaultHook fault;
     // URLs (str()) whose commits, and copies onto them, throw StorageError
     // before anything is published: a failure in the middle of publishing a

@@ -122,4 +122,11 @@ void Service::fail(const Call& call, const http::Response& response) {
                      r.status == 404 ? ErrorCode::kNotFound : ErrorCode::kIo);
 }
 
+Traffic Service::traffic() const {
+  Traffic a = http_.traffic(), b = cleanup_http_.traffic();
+  return {.requests = a.requests + b.requests,
+          .bytes_sent = a.bytes_sent + b.bytes_sent,
+          .bytes_received = a.bytes_received + b.bytes_received};
+}
+
 }  // namespace wrapp::storage::s3

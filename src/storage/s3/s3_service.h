@@ -64,7 +64,8 @@ class Service {
   static std::string key_of(const Url& url);
   static const std::string& bucket_of(const Url& url) { return url.authority(); }
 
-  uint64_t requests() const { return http_.requests() + cleanup_http_.requests(); }
+  // Both clients' requests and bytes.
+  Traffic traffic() const;
 
  private:
   std::optional<Credentials> credentials_for(const Url& url);

@@ -1,5 +1,6 @@
 #include "storage/s3/s3_storage.h"
 
+#include <algorithm>
 
 #include "storage/flat_listing.h"
 #include "storage/s3/s3_reader.h"
@@ -35,6 +36,8 @@ Features S3Storage::features() const {
   f.conditional_write = true;
   f.object_metadata = true;
   f.connections = service_->config().max_concurrency;
+  f.ranged_read_size = kRangedReadSize;
+  f.ranged_read_streams = std::min(kRangedReadStreams, f.connections);
   return f;
 }
 

@@ -56,6 +56,7 @@ class S3Storage : public Storage {
   void copy(const Url& from, const Url& to, const WriteOptions& options) override;
   bool link(const Url&, const Url&, LinkMode, const WriteOptions&) override { return false; }
   void sync(const Url&) override {}  // a committed object is durable
+  std::optional<Traffic> traffic() const override { return service_->traffic(); }
 
   Service& service() { return *service_; }
   // Objects above this size are copied in parts (UploadPartCopy); S3's

@@ -112,6 +112,8 @@ WebStorage::WebStorage(std::function<void()> check_cancelled)
 Features WebStorage::features() const {
   Features f;
   f.connections = 16;
+  f.ranged_read_size = kRangedReadSize;
+  f.ranged_read_streams = std::min(kRangedReadStreams, f.connections);
   return f;
 }
 

@@ -34,6 +34,7 @@ class WebStorage : public Storage {
   void copy(const Url& from, const Url& to, const WriteOptions& options) override;
   bool link(const Url& from, const Url& to, LinkMode mode, const WriteOptions& options) override { return false; }
   void sync(const Url& root) override {}
+  std::optional<Traffic> traffic() const override { return client_->traffic(); }
 
   http::Client& client() { return *client_; }
 
