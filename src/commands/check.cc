@@ -114,6 +114,7 @@ void check_one(CommandContext& ctx, const CheckOptions& opt, const Url& wrapp_fi
   out.resize(base + catalog.items.size());
   auto& progress = ctx.scheduler.sub_job("check " + info.name + " " + info.version);
   progress.add_total(catalog.items.size(), catalog.total_size());
+  sources.list_folder_once(ctx, catalog.items.size(), opt.trust_metadata);
   for_each_transfer(ctx, catalog.items.size(), [&](size_t i) {
     const auto& item = catalog.items[i];
     FileCheck& r = out[base + i];

@@ -316,6 +316,17 @@ class Planner {
     if (escaping_dirs.count("")) {  // the package's own folder: its marker too would land outside
       conflict(p.marker, "a symbolic link lies on its way");
     }
+    // The new version's files looked up at the source: those whose content
+    // the update changes (every file of a fresh install). Listed at once
+    // where that saves requests.
+    if (p.sources) {
+      size_t changing = 0;
+      for (const auto& n : new_cat.items) {
+        const model::CatalogItem* o = old_cat.find(n.relative_path);
+        changing += !o || o->hash.empty() || o->hash != n.hash;
+      }
+      p.sources->list_folder_once(ctx_, changing);
+    }
     auto& inspect = ctx_.scheduler.sub_job("inspect " + p.dest.display());
     inspect.add_total(paths.size(), 0);
     std::vector<PlanAction> actions(paths.size());

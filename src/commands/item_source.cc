@@ -35,7 +35,7 @@ Url recorded_location(std::string_view text) {
 
 ItemSources::ItemSources(const model::Catalog& catalog, const Url& package_file, std::string label)
     : root_text_(catalog.root), storage_map_(catalog.storage_map), folder_(package_file.parent()),
-      label_(std::move(label)) {
+      label_(std::move(label)), catalog_items_(catalog.items.size()) {
   if (model::is_absolute_location(root_text_)) {
     try {
       root_ = Url::parse(root_text_);
@@ -91,6 +91,21 @@ const char* what_is(const storage::FileInfo& info) {
 
 }  // namespace
 
+void ItemSources::list_folder_once(CommandContext& ctx, size_t lookups, bool need_metadata) {
+  if (!listed_.empty() || lookups < kListingPaysFrom || lookups * 100 < catalog_items_) return;
+  auto& store = ctx.store(folder_);
+  auto features = store.features();
+  // Object stores only: they hold no links, so a listed object is what a
+  // stat would report.
+  if (features.real_folders || features.symbolic_links) return;
+  if (need_metadata && !features.listed_metadata) return;
+  store.list(folder_, storage::ListOptions{}, [&](std::vector<storage::ListEntry>&& page) {
+    for (auto& entry : page) {
+      if (entry.info.is_file()) listed_.emplace(std::move(entry.relative_path), std::move(entry.info));
+    }
+  });
+}
+
 ItemSources::Lookup ItemSources::lookup(CommandContext& ctx, const model::CatalogItem& item, bool follow_links) const {
   std::vector<Url> places = candidates(item);
   Lookup out;
@@ -98,6 +113,10 @@ ItemSources::Lookup ItemSources::lookup(CommandContext& ctx, const model::Catalo
   for (size_t k = 0; k < places.size(); ++k) {
     const Url& url = places[k];
     std::string where = fmt::format("{} '{}'", k == 0 ? "not at" : " nor at", url.display());
+    std::string below;
+    if (!listed_.empty() && url.relative_to(folder_, &below)) {
+      if (auto it = listed_.find(below); it != listed_.end()) return {Lookup::State::kFound, url, it->second, ""};
+    }
     try {
       auto& store = ctx.store(url);
       std::optional<storage::FileInfo> info;
@@ -173,8 +192,9 @@ void fail_unreadable(const std::string& what, std::vector<ItemFailure> failures)
   throw FailedCommand(message, failures.front().code, std::move(payload));
 }
 
-std::vector<ItemSources::Found> locate_all(CommandContext& ctx, const ItemSources& sources,
+std::vector<ItemSources::Found> locate_all(CommandContext& ctx, ItemSources& sources,
                                            const model::Catalog& catalog, const std::string& what) {
+  sources.list_folder_once(ctx, catalog.items.size());
   std::vector<ItemSources::Found> out(catalog.items.size());
   std::mutex mu;
   std::vector<ItemFailure> failures;

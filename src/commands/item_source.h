@@ -22,6 +22,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "commands/context.h"
@@ -81,12 +82,29 @@ class ItemSources {
 
   const storage::Url& folder() const { return folder_; }
 
+  // Lists the folder the package file was found in, once, so that lookups
+  // below it are answered from the listing instead of one request each: on
+  // an object store a stat is a request (HEAD) while a listing page answers
+  // for a thousand files. Does nothing where a stat costs a system call
+  // only (a store with real folders); when `lookups` (how many files the
+  // caller will look up) is below kListingPaysFrom or below 1% of the
+  // catalog's files (an update of a few files of a big package: their HEADs
+  // cost less than listing everything); or when `need_metadata` (the
+  // lookups need the stored hash) and the store's listings carry none. A
+  // file the listing lacks is still stat'ed. Call before the lookups start
+  // (not thread-safe with them).
+  void list_folder_once(CommandContext& ctx, size_t lookups, bool need_metadata = false);
+  static constexpr size_t kListingPaysFrom = 8;
+
  private:
   std::string root_text_;
   std::optional<storage::Url> root_;  // the catalog's root, when it is a valid URL
   std::map<std::string, std::string, std::less<>> storage_map_;
   storage::Url folder_;  // where the package file was found
   std::string label_;
+  size_t catalog_items_ = 0;
+  // list_folder_once(): the files below folder_, by path relative to it.
+  std::unordered_map<std::string, storage::FileInfo> listed_;
 };
 
 // An item that could not be located or read: its message (which names it)
@@ -107,7 +125,8 @@ struct ItemFailure {
 
 // The items of `catalog` located for reading (ItemSources::locate), on the
 // transfer workers; all failures are collected into one fail_unreadable.
-std::vector<ItemSources::Found> locate_all(CommandContext& ctx, const ItemSources& sources,
+// Lists the folder first where that saves requests (list_folder_once).
+std::vector<ItemSources::Found> locate_all(CommandContext& ctx, ItemSources& sources,
                                            const model::Catalog& catalog, const std::string& what);
 
 }  // namespace wrapp::commands

@@ -104,7 +104,7 @@ void copy_files(CommandContext& ctx, const std::string& job_name, Plan& plan, co
 // from the source (whose bytes verify), looked for where the source's
 // catalog says.
 void repair(CommandContext& ctx, const model::Catalog& published, const model::Catalog& catalog,
-            const ItemSources& sources, const Url& dst_version, MirrorResult& result) {
+            ItemSources& sources, const Url& dst_version, MirrorResult& result) {
   auto& store = ctx.store(dst_version);
   CommandContext verify = ctx;
   verify.hash_cache = nullptr;  // a repair reads the bytes
