@@ -38,6 +38,7 @@ Features GcsStorage::features() const {
   f.server_side_copy = true;
   f.conditional_write = true;
   f.object_metadata = true;
+  f.listed_metadata = true;  // objects.list returns each object's resource, its metadata included
   // An emulator is one process serving one request at a time; Google's
   // servers take many.
   f.connections = session_->config().emulator ? 4 : 64;
