@@ -7,17 +7,18 @@ wrapp hash in their metadata) as the service's official client sees them: boto3,
 azure-storage-blob. The scenarios are parametrised over the names in BACKENDS:
 
 - create, list-repo, install, status, check (also after objects were replaced behind wrapp's back);
-- mirror for every ordered pair of backends (16, same-backend pairs included), and that a mirror within
-  one object store copies server-side;
+- mirror for every ordered pair of backends (23: same-backend pairs included, moto and s3rver not with
+  each other), and that a mirror within one object store copies server-side;
 - export from a backend and import into it; publish-redirect into a backend and install from there;
 - a wrong key for each cloud backend: exit 2, a message naming the URL, nothing written;
 - a fault-injecting proxy (tests/servers/fault_proxy.py) in front of each cloud backend: transient 5xx,
   drops, stalls and truncations are retried to the right bytes, persistent ones fail in bounded time,
   and a truncated object is never accepted nor a version published half.
 
-Servers start once per module, each on first use; every test writes below fresh prefixes. s3rver runs
-the wrong-key case only: it ignores write conditions, and it answers a ranged GET of an empty object
-with a Content-Length of 1 and no body, which no client can read (docs/storage.md).
+Servers start once per module, each on first use; every test writes below fresh prefixes. s3rver ignores
+write conditions (docs/storage.md), so no scenario here races two writers; and it answers a ranged GET of
+an empty object with a Content-Length of 1 and no body, which wrapp's S3 reader recognises by its
+Content-Range (`bytes 0-0/0`) instead of waiting for the byte.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ BIG = "big.bin"
 BIG_SIZE = 6 * MIB + 4321
 
 # A handful of files; big.bin (~6 MiB) is uploaded in parts (S3 multipart, a GCS resumable upload)
-# with the thresholds of S3_ENV and GCS_ENV below, and read in several ranged GETs (1 MiB each).
+# with the thresholds of S3_ENV and GCS_ENV below, and read in ranged GETs (BIG_RANGES).
 FILES = {
     "a.txt": b"alpha\n",
     "sub/b.txt": b"bravo\n",
@@ -207,8 +208,8 @@ def s3_backend(tmp_path_factory) -> Backend:
 
 @pytest.fixture(scope="module")
 def s3rver_backend(tmp_path_factory) -> Backend:
-    """A second S3 implementation. s3rver checks the access key (not a V4 signature's secret), ignores
-    write conditions and breaks ranged reads of empty objects (docs/storage.md): it runs the wrong key."""
+    """A second S3 implementation. s3rver checks the access key (not a V4 signature's secret) and ignores
+    write conditions (docs/storage.md): its wrong key is a wrong access key."""
     with _running(S3rver()) as s3:
         def wrong_key(env):
             key = "AKIAWRONGKEY00000000"
@@ -313,8 +314,11 @@ def azure_backend() -> Backend:
                       az.endpoint, lambda url, endpoint: url.replace(az.endpoint, endpoint, 1), wrong_key)
 
 
-BACKENDS = ["local", "s3", "gcs", "azure"]
-CLOUD = ["s3", "gcs", "azure"]
+BACKENDS = ["local", "s3", "gcs", "azure", "s3rver"]
+CLOUD = ["s3", "gcs", "azure", "s3rver"]
+# Every ordered pair, but moto and s3rver with each other: both serve s3:// URLs of the same bucket
+# name, and one wrapp process reaches one S3 endpoint (AWS_ENDPOINT_URL).
+MIRROR_PAIRS = [(a, b) for a, b in itertools.product(BACKENDS, BACKENDS) if {a, b} != {"s3", "s3rver"}]
 
 
 def _backend(request) -> Backend:
@@ -576,7 +580,7 @@ def test_objects_without_a_stored_hash_are_hashed_once_then_cached_by_url_and_et
 
 
 STATS_LINE = re.compile(r"^stats: (.+?): (\d+) requests, (.+?) sent, (.+?) received$", re.M)
-BACKEND_NAMES = {"s3": "S3", "gcs": "Google Cloud Storage", "azure": "Azure Blob Storage"}
+BACKEND_NAMES = {"s3": "S3", "s3rver": "S3", "gcs": "Google Cloud Storage", "azure": "Azure Blob Storage"}
 UNITS = ["B", "KiB", "MiB", "GiB"]
 
 
@@ -614,8 +618,7 @@ def test_a_big_object_is_read_by_ranges_in_parallel_and_stats_count_every_reques
 # mirror, every ordered pair
 
 
-@pytest.mark.parametrize("src,dst", list(itertools.product(BACKENDS, BACKENDS)), indirect=True,
-                         ids=[f"{a}-to-{b}" for a, b in itertools.product(BACKENDS, BACKENDS)])
+@pytest.mark.parametrize("src,dst", MIRROR_PAIRS, indirect=True, ids=[f"{a}-to-{b}" for a, b in MIRROR_PAIRS])
 def test_mirror(wrapp, tmp_path, src, dst, published):
     source_repo = published(src)
     target = dst.fresh_repo()
@@ -624,7 +627,7 @@ def test_mirror(wrapp, tmp_path, src, dst, published):
     assert r.returncode == 0, str(r)
     assert r.stdout.startswith(f"mirrored {NAME} {VERSION} to {target}: {len(FILES)} copied"), str(r)
     info = assert_holds_version(dst, target, f"mirror {src.name} -> {dst.name}")
-    if dst.name == "s3" and src.name != "s3":
+    if dst.name == "s3" and src.name != "s3":  # (s3rver's multipart ETags have another form)
         # Above WRAPP_S3_MULTIPART_THRESHOLD, its hash known up front: a multipart upload of two parts
         # ("<md5>-2"). (create hashes while it uploads, then sets the hash by a copy onto itself: md5 only.)
         assert dst.objects(target)[VDIR + BIG].etag.endswith('-2"')
@@ -717,7 +720,7 @@ def test_publish_redirect_and_install_from_it(wrapp, tmp_path, backend, publishe
 # A wrong key
 
 
-@pytest.mark.parametrize("backend", [*CLOUD, "s3rver"], indirect=True)
+@pytest.mark.parametrize("backend", CLOUD, indirect=True)
 def test_a_wrong_key_fails_clearly_and_writes_nothing(wrapp, tmp_path, backend, source, published):
     readable = published(backend)  # written with the right key
     wrong = backend.wrong_key()

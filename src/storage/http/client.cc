@@ -55,6 +55,21 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     t->response.headers.clear();  // a new response (after 100 Continue or a redirect)
   } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
     t->response.headers[lower(trim(line.substr(0, colon)))] = trim(line.substr(colon + 1));
+  } else if (trim(line).empty() && t->request->on_status && !t->status_told) {
+    // The end of a head: a successful answer is told now, before any body
+    // byte, so that a caller can refuse it even when no body comes at all
+    // (s3rver announces a byte for an empty object and never sends it).
+    long status = 0;
+    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (status >= 200 && status < 300) {
+      t->status_told = true;
+      try {
+        t->request->on_status(status, t->response.headers);
+      } catch (...) {
+        t->failure = std::current_exception();
+        return 0;  // aborts the transfer; perform() rethrows
+      }
+    }
   }
   return size * count;
 }

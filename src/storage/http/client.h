@@ -61,8 +61,10 @@ struct Request {
   // (bounded) for their error codes.
   std::function<void(const char* data, size_t size)> sink;
   // Called once with the status and headers (names in lower case) of a
-  // successful answer before its first body byte goes to the sink (200 or
-  // 206 tells a reader what it gets). May throw to refuse the answer.
+  // successful answer when its head has arrived, before any body byte goes
+  // to the sink (200 or 206 tells a reader what it gets), even when no body
+  // follows. May throw to refuse the answer: the transfer stops and
+  // perform() rethrows.
   std::function<void(long status, const std::map<std::string, std::string>& headers)> on_status;
   std::optional<SigV4> sigv4;
 };

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstring>
+#include <map>
+#include <string>
 
 #include "storage/http/scripted_server.h"
 #include "util/error.h"
@@ -48,6 +51,27 @@ TEST(HttpClient, SendsBodiesFromBuffersAndReadersWithTheirHeaders) {
   EXPECT_TRUE(seen[1].ends_with(source));
   EXPECT_TRUE(seen[2].starts_with("POST /k?uploads"));
   EXPECT_EQ(client.traffic().bytes_sent, 7u + source.size());
+}
+
+// s3rver answers a range of an empty object with a Content-Length of 1 and
+// no body: a caller told at the end of the head can refuse it at once
+// instead of waiting for a byte that never comes.
+TEST(HttpClient, TellsTheStatusWhenTheHeadEndsSoACallerCanRefuseABodyThatNeverComes) {
+  struct Refused {};
+  ScriptedServer server({{206, {{"Content-Range", "bytes 0-0/0"}}, "x", Reply::Kind::kTruncateThenStall, 20s}});
+  Client client;
+  Request r{.method = "GET", .url = server.url("/empty"), .headers = {{"Range", "bytes=0-1023"}}};
+  std::map<std::string, std::string> told;
+  r.sink = [](const char*, size_t) { ADD_FAILURE() << "a body byte came"; };
+  r.on_status = [&](long status, const std::map<std::string, std::string>& headers) {
+    EXPECT_EQ(status, 206);
+    told = headers;
+    throw Refused{};
+  };
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_THROW(client.perform(r), Refused);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s) << "waited for the announced byte";
+  EXPECT_EQ(told["content-range"], "bytes 0-0/0");
 }
 
 TEST(HttpClient, StreamsSuccessfulBodiesToTheSinkButKeepsErrorBodies) {

@@ -25,7 +25,10 @@ struct Reply {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  enum class Kind { kNormal, kClose, kStall, kTruncate } kind = Kind::kNormal;
+  // kStall: `stall` before the reply; kTruncate: half the body, then the
+  // connection closes; kTruncateThenStall: half the body, then `stall`
+  // with the connection open (a body announced that never comes).
+  enum class Kind { kNormal, kClose, kStall, kTruncate, kTruncateThenStall } kind = Kind::kNormal;
   std::chrono::milliseconds stall{0};
 };
 
@@ -112,8 +115,13 @@ class ScriptedServer {
     std::string out = "HTTP/1.1 " + std::to_string(reply.status) + " X\r\nConnection: close\r\n";
     for (const auto& [k, v] : reply.headers) out += k + ": " + v + "\r\n";
     out += "Content-Length: " + std::to_string(reply.body.size()) + "\r\n\r\n";
-    out += reply.kind == Reply::Kind::kTruncate ? reply.body.substr(0, reply.body.size() / 2) : reply.body;
+    bool truncate = reply.kind == Reply::Kind::kTruncate || reply.kind == Reply::Kind::kTruncateThenStall;
+    out += truncate ? reply.body.substr(0, reply.body.size() / 2) : reply.body;
     ::send(c, out.data(), out.size(), MSG_NOSIGNAL);
+    if (reply.kind == Reply::Kind::kTruncateThenStall) {
+      std::unique_lock lock(mu_);
+      wake_.wait_for(lock, reply.stall, [this] { return stop_.load(); });
+    }
   }
 
   int fd_ = -1;

@@ -24,6 +24,17 @@ void fetch_range(Service& service, const Url& url, const std::string& etag, uint
   http::check_range_answer(url.str(), r.status, offset, want, buffer.got());
 }
 
+// An answer whose Content-Range says the object is empty ("bytes 0-0/0"):
+// s3rver's for a ranged GET of an empty object, with a Content-Length of 1
+// and no body, which would leave the read waiting for a byte that never
+// comes. AWS and moto answer 416.
+struct EmptyObjectAnswer {};
+
+bool says_empty(const std::map<std::string, std::string>& headers) {
+  auto range = headers.find("content-range");
+  return range != headers.end() && range->second.ends_with("/0");
+}
+
 }  // namespace
 
 std::unique_ptr<Reader> open_reader(Service& service, const Url& url, size_t prefetch) {
@@ -31,7 +42,15 @@ std::unique_ptr<Reader> open_reader(Service& service, const Url& url, size_t pre
   Call call{.op = "read", .method = "GET", .url = url, .headers = {{"Range", fmt::format("bytes=0-{}", prefetch - 1)}}};
   call.restart = [&] { start.clear(); };
   call.sink = [&](const char* data, size_t n) { start.append(data, std::min(n, prefetch - start.size())); };
-  http::Response r = service.send(call);
+  call.on_status = [](long, const std::map<std::string, std::string>& headers) {
+    if (says_empty(headers)) throw EmptyObjectAnswer{};
+  };
+  http::Response r;
+  try {
+    r = service.send(call);
+  } catch (const EmptyObjectAnswer&) {
+    r.status = 416;  // what AWS says of a range of an empty object
+  }
   if (r.status == 404) return nullptr;
   if (r.status == 416) {
     // No byte 0: an empty object (S3 answers a range on one with 416).

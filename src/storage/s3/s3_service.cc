@@ -73,6 +73,7 @@ http::Response Service::send(const Call& call) {
     if (call.restart) call.restart();
     http::Request request{.method = call.method, .url = url, .headers = call.headers, .body = call.body};
     request.sink = call.sink;
+    request.on_status = call.on_status;
     // Signed anew for every attempt: its time is part of the signature.
     if (credentials) {
       sign_request(call.method, url, request.headers, *credentials, config_.region, std::chrono::system_clock::now());

@@ -37,6 +37,9 @@ struct Call {
   // start after a retry: `restart` (when set) runs before every attempt.
   std::function<void(const char*, size_t)> sink;
   std::function<void()> restart;
+  // Told the status and headers of a 2xx answer once its head arrived
+  // (http::Request::on_status); may throw to refuse it.
+  std::function<void(long status, const std::map<std::string, std::string>& headers)> on_status;
   // Clean-up after a failure or a cancellation (aborting a multipart
   // upload): sent even when the command is cancelled, with fewer retries.
   bool cleanup = false;
