@@ -110,3 +110,32 @@ def test_broken_transfers_are_retried_and_never_accepted_short(wrapp, tmp_path, 
         r = wrapp("install", "p", "1", dest2, "--repo", proxied, env=trusting(server))
         assert r.returncode == 2, str(r)
         assert not (dest2 / "dir/b.bin").exists() and not (dest2 / ".p.wrapp").exists()
+
+
+def test_a_big_file_comes_in_8_mib_ranges_several_at_once(wrapp, tmp_path):
+    """A file past one 8 MiB range is read by several ranged GETs in flight at once (docs/storage.md,
+    "Reading big objects"), each byte once; --stats counts every request the server got."""
+    size = 20 * (1 << 20) + 5
+    data = bytes(range(251)) * (size // 251) + bytes(size % 251)
+    src = write_tree(tmp_path / "src", {"big.bin": data})
+    repo = tmp_path / "served"
+    assert wrapp("create", "p", "1", src, "--repo", repo).returncode == 0
+    with HttpsServer(repo) as server, \
+            FaultProxy(server.endpoint, upstream_ca=server.ca_file, tls=(server.cert_file, server.key_file)) as proxy:
+        redirect = tmp_path / "redirect"
+        r = wrapp("publish-redirect", "--source-repo", repo, "--redirect-repo", redirect,
+                  "--external-url", proxy.endpoint + "/")
+        assert r.returncode == 0, str(r)
+        proxy.stall(0.5, method="GET", path=r"big\.bin$", count=None)  # each range waits: streams must overlap
+        dest = tmp_path / "dest"
+        r = wrapp("install", "p", "1", dest, "--repo", redirect, "--stats", env=trusting(server))
+        assert r.returncode == 0, str(r)
+        assert (dest / "big.bin").read_bytes() == data
+        assert proxy.peak_in_flight >= 2, proxy.requests
+        ranges = sorted((int(a), int(b)) for q in server.requests if q.path.endswith("big.bin") and q.range
+                        for a, b in [q.range.removeprefix("bytes=").split("-")])
+        # Three ranges of at most 8 MiB that cover the file once.
+        assert len(ranges) == 3 and all(b - a + 1 <= 8 << 20 for a, b in ranges), ranges
+        assert ranges[0][0] == 0 and ranges[-1][1] == size - 1, ranges
+        assert all(ranges[k][1] + 1 == ranges[k + 1][0] for k in range(len(ranges) - 1)), ranges
+        assert f"stats: HTTP(S): {len(proxy.requests)} requests," in r.stderr, (r.stderr, proxy.requests)
