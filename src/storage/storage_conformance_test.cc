@@ -619,6 +619,15 @@ TEST_P(StorageConformance, ServerSideCopyHonoursOverwrite) {
   put("dst", "old");
   EXPECT_THROW(s().copy(at("src"), at("dst"), WriteOptions{}), FailedCommand);
   EXPECT_EQ(get("dst"), "old");
+  // In place (a version folder being written) is create-only too, whether
+  // the backend looks first or leaves it to the service's condition.
+  try {
+    s().copy(at("src"), at("dst"), WriteOptions{.in_place = true});
+    ADD_FAILURE() << "an in-place copy replaced an object";
+  } catch (const FailedCommand& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kAlreadyExists) << e.what();
+  }
+  EXPECT_EQ(get("dst"), "old");
   s().copy(at("src"), at("dst"), WriteOptions{.overwrite = true});
   EXPECT_EQ(get("dst"), "source bytes");
   EXPECT_EQ(all_files(), (std::vector<std::string>{"dst", "src"}));
