@@ -96,6 +96,10 @@ TEST(ExecCancellation, CancelFromAnotherThreadIsSeen) {
 }
 
 TEST(ExecCancellation, SigintCancelsTheToken) {
+  // What SIGINT did before: SIG_DFL, or SIG_IGN for a process started in
+  // the background by a shell without job control (nohup ... &).
+  struct sigaction before {};
+  sigaction(SIGINT, nullptr, &before);
   CancellationToken token;
   {
     SigintGuard guard = install_sigint_handler(token);
@@ -108,7 +112,7 @@ TEST(ExecCancellation, SigintCancelsTheToken) {
   // The guard restored the previous disposition; a new one can be installed.
   struct sigaction current {};
   sigaction(SIGINT, nullptr, &current);
-  EXPECT_EQ(current.sa_handler, SIG_DFL);
+  EXPECT_EQ(current.sa_handler, before.sa_handler);
   SigintGuard again = install_sigint_handler(CancellationToken());
 }
 
