@@ -181,6 +181,11 @@ int run_command(Cli& cli, const std::function<int(commands::CommandContext&)>& b
   try {
     // The process's logger: errors after the session ended go there too.
     log::configure({.verbose = g.verbose, .debug = g.debug, .json = g.json_logging, .file = g.log_file});
+    std::string command_name;
+    for (const auto* sub : cli.app.get_subcommands()) command_name = sub->get_name();
+    log::debug("{}: {} jobs, {} file transfer jobs, hash cache {}, progress {}{}{}", command_name, g.jobs,
+               g.file_transfer_jobs, g.hash_cache_file.empty() ? "off" : "'" + g.hash_cache_file + "'",
+               g.progress_report, g.dry_run ? ", dry run" : "", g.auth.empty() ? "" : ", credentials given");
     register_credentials(g);
     // The session (and its progress display) ends before results print.
     commands::Session session(session_options(g));

@@ -667,11 +667,21 @@ TEST_P(StorageConformance, ReadOnlyWriteIsReadable) {
   EXPECT_TRUE(s().remove(at("ro.txt")));
 }
 
-TEST_P(StorageConformance, SyncDoesNotThrow) {
+// sync() only makes durable what is there: of a folder, a file's folder or
+// a folder that does not exist, it changes and creates nothing. (That the
+// bytes reach the disk cannot be observed here.)
+TEST_P(StorageConformance, SyncChangesNothingAndToleratesMissingFolders) {
   put("a/file", "x");
-  EXPECT_NO_THROW(s().sync(target_.root));
-  EXPECT_NO_THROW(s().sync(at("a")));
-  EXPECT_NO_THROW(s().sync(at("missing")));
+  put("b/deeper/file", "y");
+  auto before = all_files();
+  s().sync(target_.root);
+  s().sync(at("a"));
+  s().sync(at("missing"));
+  s().sync(at("missing/deeper"));
+  EXPECT_EQ(all_files(), before);
+  EXPECT_EQ(get("a/file"), "x");
+  EXPECT_EQ(get("b/deeper/file"), "y");
+  EXPECT_FALSE(s().stat(at("missing"))) << "sync created the folder it was given";
 }
 
 TEST_P(StorageConformance, ConcurrentWritersOfDifferentObjects) {
@@ -1658,6 +1668,15 @@ TEST_P(StorageLocalLinks, WritesThroughAFolderLinkAreRefused) {
   }
   EXPECT_EQ(get("real/file"), "inside");
   EXPECT_EQ(dir_names("real"), (std::vector<std::string>{"empty", "file"}));
+}
+
+TEST_P(StorageLocalLinks, SyncThroughAFolderLinkIsRefused) {
+  // syncfs through a link would reach another file system's folder: the
+  // anchor's rule holds for it as for writes.
+  for (std::string target : {"out", "out/new-folder"}) {
+    expect_refused([&] { store_.sync(at(target)); }, target);
+  }
+  store_.sync(at("in"));  // a link that stays inside is a way to a folder of this tree
 }
 
 TEST_P(StorageLocalLinks, CopiesAndLinksIntoAFolderLinkAreRefused) {

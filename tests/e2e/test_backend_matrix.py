@@ -727,10 +727,16 @@ def test_a_wrong_key_fails_clearly_and_writes_nothing(wrapp, tmp_path, backend, 
     repo = backend.fresh_repo()
     created = wrapp("create", NAME, VERSION, source, "--repo", repo, env=wrong.env)
     dest = tmp_path / "dest"
-    installed = wrapp("install", NAME, VERSION, dest, "--repo", readable, env=wrong.env)
+    installed = wrapp("install", NAME, VERSION, dest, "--repo", readable, "--debug", env=wrong.env)
     for r in (created, installed):
         assert r.returncode == 2 and wrong.says in r.stderr, str(r)
         assert wrong.secret not in r.stdout + r.stderr
+    # --debug names every request, by method, URL without its query, and status: never a credential.
+    requests = re.findall(r"^debug: (GET|HEAD|PUT|POST|DELETE) (\S+): (HTTP \d+|.+)", installed.stderr, re.M)
+    assert requests, str(installed)
+    assert all("?" not in url for _, url, _ in requests), str(installed)
+    for secretish in ("Authorization:", "Signature=", "sig=", "X-Amz-Credential", "SharedKey ", "Bearer "):
+        assert secretish not in installed.stderr, str(installed)
     assert backend.objects(repo) == {}
     assert not dest.exists() or read_tree(dest) == {}
     # The message says where: the repository's URL.

@@ -225,15 +225,26 @@ def test_json_logging_verbose_lines_are_json(wrapp, tmp_path, publish):
     repo, _ = publish("p", "1", {"a": "a"})
     r = wrapp("install", "p", "1", tmp_path / "dest", "--repo", repo, "-v", "--json-logging")
     assert r.returncode == 0, str(r)
-    for l in r.stderr.splitlines():
-        if l.strip():
-            json.loads(l)
+    records = [json.loads(l) for l in r.stderr.splitlines() if l.strip()]
+    # -v logs what the command did, as one JSON object per line.
+    assert any(rec["level"] == "info" and rec["message"].startswith("installed p 1 into") for rec in records), \
+        str(r)
+    assert all({"time", "level", "message"} <= rec.keys() for rec in records), str(r)
+    r = wrapp("install", "p", "1", tmp_path / "dest2", "--repo", repo, "--debug", "--json-logging")
+    records = [json.loads(l) for l in r.stderr.splitlines() if l.strip()]
+    assert any(rec["level"] == "debug" for rec in records), str(r)
 
 
 def test_debug_option(wrapp, tmp_path):
     write_tree(tmp_path / "x", {"a": "a"})
+    plain = wrapp("catalog", tmp_path / "x", tmp_path / "c.json")
+    assert plain.returncode == 0 and "debug" not in plain.stderr, str(plain)
     r = wrapp("catalog", tmp_path / "x", tmp_path / "c.json", "-d")
     assert r.returncode == 0, str(r)
+    assert r.stdout == plain.stdout, str(r)
+    # The session's settings first; then what the command logs at debug level (requests, on servers).
+    assert re.match(r"debug: catalog: 200 jobs, 50 file transfer jobs, hash cache off, progress \w+\n", r.stderr), \
+        str(r)
 
 
 # ------------------------------------------------------------------------------------ hash cache

@@ -10,6 +10,8 @@
 #include <random>
 #include <thread>
 
+#include "util/log.h"
+
 namespace wrapp::storage::http {
 
 namespace {
@@ -295,9 +297,14 @@ Response Client::perform(const Request& request) {
     bool retryable = code != CURLE_COULDNT_RESOLVE_HOST && code != CURLE_UNSUPPORTED_PROTOCOL &&
                      code != CURLE_URL_MALFORMAT && code != CURLE_PEER_FAILED_VERIFICATION &&
                      code != CURLE_SSL_CACERT_BADFILE;
-    throw TransportError(fmt::format("{} {}: {}", request.method, redact(request.url), reason), timed_out, retryable);
+    std::string message = fmt::format("{} {}: {}", request.method, redact(request.url), reason);
+    log::debug("{}", message);
+    throw TransportError(message, timed_out, retryable);
   }
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &t.response.status);
+  // --debug: every attempt, the URL redacted (no query: it may hold a SAS).
+  log::debug("{} {}: HTTP {} ({} B sent, {} B received)", request.method, redact(request.url), t.response.status,
+             t.sent, t.received);
   return std::move(t.response);
 }
 

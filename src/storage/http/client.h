@@ -7,9 +7,10 @@
 // for DNS, connections and TLS sessions across them.
 //
 // Secrets. Requests carry credentials in headers (signatures, keys) and
-// sometimes in the query string (SAS tokens, pre-signed URLs). Nothing here
-// logs a request, and every message names the URL through redact(): scheme,
-// host and path only. Signing with AWS Signature V4 is libcurl's
+// sometimes in the query string (SAS tokens, pre-signed URLs). Every message
+// names the URL through redact(): scheme, host and path only; with --debug
+// each attempt is logged that way (method, redacted URL, status, body
+// bytes), never a header or a query. Signing with AWS Signature V4 is libcurl's
 // (CURLOPT_AWS_SIGV4); other signatures are computed by the backends.
 //
 // Errors. perform() returns any HTTP status as a Response: what a status
