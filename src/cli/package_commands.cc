@@ -150,7 +150,7 @@ void add_status(Cli& cli) {
   auto o = std::make_shared<commands::StatusOptions>();
   auto ignore_file = std::make_shared<std::string>();
   auto as_json = std::make_shared<bool>(false);
-  sub->add_option("wrapp_file", o->wrapp_file, "The package file: <install location>/.<package>.wrapp")->required();
+  sub->add_option("wrapp_file", o->wrapp_file, "The package file (<install location>/.<package>.wrapp), or the folder holding it")->required();
   sub->add_option("--ignore-file", *ignore_file, "Ignore rules instead of <install location>/.wrappignore");
   sub->add_flag("--json", *as_json, "Print machine-readable results");
   add_generic_options(*sub, cli.generic);
@@ -211,7 +211,7 @@ void add_check(Cli& cli) {
       "check", "Verify every file of a repository package version: existence, size and hash (exit 1 on any problem)");
   auto o = std::make_shared<commands::CheckOptions>();
   auto as_json = std::make_shared<bool>(false);
-  sub->add_option("wrapp_file", o->wrapp_file, "<repo>/.packages/<name>/<version>/.<name>.wrapp")->required();
+  sub->add_option("wrapp_file", o->wrapp_file, "<repo>/.packages/<name>/<version>/.<name>.wrapp, or that version folder")->required();
   sub->add_flag("--recursive", o->recursive, "Also check the package's dependencies");
   sub->add_flag("--trust-metadata", o->trust_metadata,
                 "Compare the hash stored with each object (cloud objects wrapp uploaded) instead of reading its "

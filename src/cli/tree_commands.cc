@@ -175,7 +175,7 @@ void add_installed_package_list(Cli& cli) {
       "List the packages of an installed tree: recorded dependencies and package files lying in the tree");
   auto o = std::make_shared<commands::InstalledPackageListOptions>();
   auto as_json = std::make_shared<bool>(false);
-  sub->add_option("wrapp_file", o->wrapp_file, "The top-level package file")->required();
+  sub->add_option("wrapp_file", o->wrapp_file, "The top-level package file, or the folder holding it")->required();
   sub->add_flag("--direct-only", o->direct_only, "Only the top-level file's recorded direct dependencies");
   sub->add_flag("--json", *as_json, "Print machine-readable results");
   add_generic_options(*sub, cli.generic);
@@ -203,7 +203,7 @@ void add_traceback(Cli& cli) {
       "traceback", "Show where a package file came from, following its repository and source pointers");
   auto o = std::make_shared<commands::TracebackOptions>();
   auto as_json = std::make_shared<bool>(false);
-  sub->add_option("wrapp_file", o->wrapp_file, "The package file to trace")->required();
+  sub->add_option("wrapp_file", o->wrapp_file, "The package file to trace, or the folder holding it")->required();
   sub->add_flag("--json", *as_json, "Print the tree as JSON");
   add_generic_options(*sub, cli.generic);
   sub->callback([&cli, o, as_json] {

@@ -7,6 +7,7 @@
 
 #include "commands/file_ops.h"
 #include "commands/item_source.h"
+#include "commands/package_file_argument.h"
 #include "commands/repository.h"
 #include "commands/tree.h"
 #include "util/error.h"
@@ -180,7 +181,7 @@ void check_one(CommandContext& ctx, const CheckOptions& opt, const Url& wrapp_fi
 }  // namespace
 
 CheckResult check_package_content(CommandContext& ctx, const CheckOptions& opt) {
-  Url wrapp_file = parse_location(opt.wrapp_file);
+  Url wrapp_file = package_file_argument(ctx, opt.wrapp_file);
   CheckResult result;
   std::set<std::string> visited;
   check_one(ctx, opt, wrapp_file, result.files, visited);

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "commands/package_file_argument.h"
 #include "commands/package_tree.h"
 #include "commands/repository.h"
 #include "commands/tree.h"
@@ -99,7 +100,7 @@ class Lister {
 }  // namespace
 
 InstalledPackageListResult installed_package_list(CommandContext& ctx, const InstalledPackageListOptions& opt) {
-  Url top = parse_location(opt.wrapp_file);
+  Url top = package_file_argument(ctx, opt.wrapp_file);
   auto info = require_package_info(ctx, top, "package file");
   Lister lister(ctx, top.parent(), opt.direct_only);
   lister.add_tree(top, info, "", 0);

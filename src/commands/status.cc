@@ -12,6 +12,7 @@
 
 #include "commands/file_ops.h"
 #include "commands/install_lock.h"
+#include "commands/package_file_argument.h"
 #include "commands/repository.h"
 #include "commands/tree.h"
 #include "exec/task_group.h"
@@ -428,11 +429,7 @@ std::string install_state_of(CommandContext& ctx, const Url& top) {
 }  // namespace
 
 StatusResult status(CommandContext& ctx, const StatusOptions& opt) {
-  Url wrapp_file = parse_location(opt.wrapp_file);
-  auto& store = ctx.store(wrapp_file);
-  if (auto info = store.stat(wrapp_file); info && info->is_dir) {
-    fail("'{}' is a folder; pass the package file in it (<folder>/.<package>.wrapp)", wrapp_file.display());
-  }
+  Url wrapp_file = package_file_argument(ctx, opt.wrapp_file);
   Url top = wrapp_file.parent();
   // One walk of the top location serves every question: its stat results
   // tell whether catalog files changed (no second stat per file), and what

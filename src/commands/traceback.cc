@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "commands/package_file_argument.h"
 #include "commands/repository.h"
 #include "model/package_info.h"
 #include "util/error.h"
@@ -124,7 +125,7 @@ class Tracer {
 }  // namespace
 
 TracebackResult traceback(CommandContext& ctx, const TracebackOptions& opt) {
-  Url file = parse_location(opt.wrapp_file);
+  Url file = package_file_argument(ctx, opt.wrapp_file);
   auto info = require_package_info(ctx, file, "package file");
   return Tracer(ctx).run(file, std::move(info));
 }
