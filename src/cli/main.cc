@@ -3,6 +3,7 @@
 #include "cli/app.h"
 #include "storage/backends.h"
 #include "util/error.h"
+#include "util/suggest.h"
 
 #ifndef WRAPP_VERSION
 #define WRAPP_VERSION "dev"
@@ -26,6 +27,36 @@ void add_version_command(Cli& cli) {
   });
 }
 
+namespace {
+
+// argv[1] when it is no option and names no command: "unknown command
+// 'instal'; did you mean 'install'?" (CLI11 would only say that a command
+// is required).
+bool refuse_unknown_command(int argc, char** argv, const CommandRegistry& registry) {
+  if (argc < 2 || argv[1][0] == '-') return false;
+  std::string word = argv[1];
+  if (registry.count(word)) return false;
+  std::vector<std::string> names;
+  for (const auto& entry : registry) names.push_back(entry.first);
+  std::fprintf(stderr, "error: unknown command '%s'%s\nRun 'wrapp --help' for the list of commands.\n",
+               shorten_for_message(word, 200).c_str(), did_you_mean(closest_words(word, names)).c_str());
+  return true;
+}
+
+// The long options of the command on the line, for "did you mean" after an
+// option CLI11 did not expect.
+std::string option_suggestion(const CLI::App& app, const std::string& unexpected) {
+  std::vector<std::string> names;
+  for (const auto* sub : app.get_subcommands()) {
+    for (const auto* option : sub->get_options()) {
+      for (const auto& name : option->get_lnames()) names.push_back("--" + name);
+    }
+  }
+  return did_you_mean(closest_words(unexpected, names));
+}
+
+}  // namespace
+
 }  // namespace wrapp::cli
 
 int main(int argc, char** argv) {
@@ -43,6 +74,7 @@ int main(int argc, char** argv) {
   wrapp::cli::add_archive_commands(registry);
   registry["version"] = wrapp::cli::add_version_command;
   for (const auto& [name, add] : registry) add(cli);
+  if (wrapp::cli::refuse_unknown_command(argc, argv, registry)) return 1;
   // A command line error quotes the argument: never a huge one whole.
   cli.app.failure_message([](const CLI::App* app, const CLI::Error& e) {
     return wrapp::shorten_for_message(CLI::FailureMessage::simple(app, e), 4096);
@@ -57,6 +89,22 @@ int main(int argc, char** argv) {
     code = cli.app.exit(e);
   } catch (const CLI::Success& e) {
     code = cli.app.exit(e);
+  } catch (const CLI::ExtrasError& e) {
+    // An option misspelt: CLI11's message, then what was probably meant.
+    std::string hint;
+    for (int i = 1; i < argc && hint.empty(); ++i) {
+      std::string arg = argv[i];
+      if (arg.starts_with("--") && std::string(e.what()).find(arg) != std::string::npos) {
+        hint = wrapp::cli::option_suggestion(cli.app, arg.substr(0, arg.find('=')));
+      }
+    }
+    if (hint.empty()) {
+      cli.app.exit(e);
+    } else {
+      std::fprintf(stderr, "%s%s\nRun with --help for more information.\n",
+                   wrapp::shorten_for_message(e.what(), 4096).c_str(), hint.c_str());
+    }
+    code = 1;
   } catch (const CLI::ParseError& e) {
     cli.app.exit(e);
     code = 1;  // bad command line: a failed precondition, like any bad input

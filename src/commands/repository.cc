@@ -1,10 +1,13 @@
 #include "commands/repository.h"
 
+#include <algorithm>
+
 #include "commands/list_repo.h"
 #include "model/patch.h"
 #include "storage/storage.h"
 #include "util/error.h"
 #include "util/log.h"
+#include "util/suggest.h"
 
 namespace wrapp::commands {
 
@@ -71,16 +74,28 @@ model::PackageInfo require_repo_package(CommandContext& ctx, const Url& repo, co
     if (found_at) *found_at = found->url;
     return std::move(found->info);
   }
+  std::vector<std::string> names, versions;
+  for (auto& pkg : repo_packages(ctx, repo)) {
+    if (pkg.name == name) versions = std::move(pkg.versions);
+    names.push_back(std::move(pkg.name));
+  }
+  if (versions.empty()) {
+    fail_with(ErrorCode::kNotFound, "package '{}' not found in repository '{}'{}", name, repo.display(),
+              did_you_mean(closest_words(name, names)));
+  }
+  // The versions closest to the one asked for first, then the others in
+  // the repository's order, at most kVersionsListed.
+  constexpr size_t kVersionsListed = 20;
+  std::vector<std::string> listed = closest_words(version, versions, kVersionsListed);
+  for (const auto& v : versions) {
+    if (listed.size() >= kVersionsListed) break;
+    if (std::find(listed.begin(), listed.end(), v) == listed.end()) listed.push_back(v);
+  }
   std::string known;
-  for (const auto& pkg : repo_packages(ctx, repo)) {
-    if (pkg.name != name) continue;
-    for (const auto& v : pkg.versions) known += (known.empty() ? "" : ", ") + v;
-  }
-  if (known.empty()) {
-    fail_with(ErrorCode::kNotFound, "package '{}' not found in repository '{}'", name, repo.display());
-  }
-  fail_with(ErrorCode::kNotFound, "package '{}' version '{}' not found in repository '{}' (available: {})", name, version, repo.display(),
-       known);
+  for (const auto& v : listed) known += (known.empty() ? "" : ", ") + v;
+  if (versions.size() > listed.size()) known += fmt::format(" and {} more", versions.size() - listed.size());
+  fail_with(ErrorCode::kNotFound, "package '{}' version '{}' not found in repository '{}' (available: {})", name,
+            version, repo.display(), known);
 }
 
 void check_no_marker_item(const model::Catalog& catalog, const std::string& package_name, const std::string& origin) {

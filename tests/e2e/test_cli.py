@@ -348,3 +348,33 @@ def test_auth_values_are_checked_and_never_echoed(wrapp, tmp_path):
     assert "interactive login" in r.stderr and "SECRET" not in r.stderr + r.stdout
     r = wrapp("list-repo", tmp_path, env={"WRAPP_AUTH": "s3://a,K,S  bad-value"})
     assert r.returncode == 1 and "--auth: expected" in r.stderr and "bad-value" not in r.stderr, str(r)
+
+
+# ------------------------------------------------------------------------------------- suggestions
+
+
+def test_a_misspelt_command_or_option_gets_a_suggestion(wrapp, tmp_path):
+    r = wrapp("isntall", "p", "1", tmp_path / "d")
+    assert r.returncode == 1 and r.stdout == "", str(r)
+    assert r.stderr.startswith("error: unknown command 'isntall'; did you mean 'install'?\n"), str(r)
+    r = wrapp("frobnicate")
+    assert r.returncode == 1 and r.stderr.startswith("error: unknown command 'frobnicate'\n"), str(r)
+    r = wrapp("catalog", tmp_path, tmp_path / "c.json", "--hash-cahce-file", tmp_path / "h.json")
+    assert r.returncode == 1, str(r)
+    assert "--hash-cahce-file; did you mean '--hash-cache-file'?" in r.stderr, str(r)
+    assert not (tmp_path / "c.json").exists()
+
+
+def test_a_misspelt_package_or_version_gets_the_closest_first(wrapp, tmp_path, publish):
+    repo, _ = publish("textures", "1.0.1", {"a": "a"})
+    for version in ("1.1.0", "2.0.0"):
+        publish("textures", version, {"a": "a"}, repo=repo)
+    r = wrapp("install", "texture", "1.0.1", tmp_path / "d", "--repo", repo)
+    assert r.returncode == 1, str(r)
+    assert f"package 'texture' not found in repository '{repo}'; did you mean 'textures'?" in r.stderr, str(r)
+    r = wrapp("install", "textures", "1.0.2", tmp_path / "d", "--repo", repo)
+    assert r.returncode == 1, str(r)
+    assert "version '1.0.2' not found" in r.stderr and "(available: 1.0.1, 1.1.0, 2.0.0)" in r.stderr, str(r)
+    r = wrapp("install", "textures", "3.0.0", tmp_path / "d", "--repo", repo)
+    assert "(available: 2.0.0, 1.0.1, 1.1.0)" in r.stderr, str(r)  # the closest first
+    assert not (tmp_path / "d").exists()
