@@ -18,6 +18,9 @@ constexpr size_t kNamesShown = 10;
 
 storage::Url package_file_argument(CommandContext& ctx, const std::string& text) {
   storage::Url url = parse_location(text);
+  // Named like a package file: taken as one without asking the store (on an
+  // object store that question is a request of its own).
+  if (is_wrapp_file_name(url.name())) return url;
   auto& store = ctx.store(url);
   auto info = store.stat(url);
   if (!info || !info->is_dir) return url;

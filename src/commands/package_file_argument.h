@@ -10,7 +10,8 @@
 
 namespace wrapp::commands {
 
-// `text` parsed as a location. A folder stands for the one package file in
+// `text` parsed as a location. A name ending in ".wrapp" is returned as is,
+// without looking at the store. A folder stands for the one package file in
 // it (".<name>.wrapp"; a legacy visible "<name>.wrapp" only where there is
 // no hidden one). A folder with none throws FailedCommand kNotFound; with
 // several, kBadInput listing them. Anything else (a file, nothing at all)
