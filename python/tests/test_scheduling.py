@@ -61,6 +61,26 @@ async def test_progress_reports_reach_the_callback(tmp_path: Path):
         last.num_tasks_waiting("no such resource")
 
 
+async def test_an_install_reports_its_phases_as_sub_jobs(tmp_path: Path):
+    tree = make_tree(tmp_path / "src", {f"f{j:02}.bin": bytes([j]) * 100 for j in range(60)})
+    repo = tmp_path / "repo"
+    reports = []
+    params = wrapp.SchedulingParameters(progress_report=wrapp.ProgressReportVerbosity.normal,
+                                        progress_report_callback=reports.append, progress_report_interval=0)
+    async with wrapp.WrappScheduler(params=params) as scheduler:
+        await wrapp.create("p", "1", str(tree), catalog=False, repo=str(repo), scheduler=scheduler)
+        await wrapp.install("p", "1", str(tmp_path / "dest"), repo=str(repo), scheduler=scheduler)
+    last = reports[-1]
+    install = [j for j in last.sub_jobs() if j.job_name() == "install"][-1]
+    # Reports count tasks: planning looked at each of the 60 files (a pass, kept apart in the core's
+    # counts), copying copied each, the package's marker was written. No own count goes negative.
+    done = {j.job_name().split(" ")[0]: j.total_num_tasks_done() for j in install.sub_jobs()}
+    assert done == {"inspect": 60, "install": 60, "write": 0}, done
+    assert install.num_tasks_done() == 0 and install.num_tasks_executing() == 0
+    assert install.total_num_tasks_done() == 120
+    assert install.status() == wrapp.ProgressReportStatus.Done and install.progress() == 1.0
+
+
 async def test_progress_off_calls_no_callback(tmp_path: Path):
     calls = []
     params = wrapp.SchedulingParameters(progress_report_callback=calls.append, progress_report_interval=0)

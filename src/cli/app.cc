@@ -23,6 +23,9 @@ namespace {
 // display is gone, so a progress line never lands in the middle of them.
 std::string* g_pending_output = nullptr;
 
+// Whether results on stdout are coloured (--color; set by run_command).
+bool g_color_stdout = false;
+
 // The first error writing standard output (0: none yet).
 int g_stdout_errno = 0;
 
@@ -93,6 +96,8 @@ void warn_no_tags(std::string_view command) {
 
 std::string capped_message(std::string_view message) { return shorten_for_message(message, kMaxMessageBytes); }
 
+std::string colored(std::string_view text, Color color) { return paint(text, color, g_color_stdout); }
+
 void out(const std::string& text) {
   if (g_pending_output) {
     *g_pending_output += text;
@@ -121,6 +126,18 @@ void add_generic_options(CLI::App& sub, GenericOptions& g) {
   sub.add_flag("--dry-run", g.dry_run, "Plan and print what would be done, write nothing")->group(group);
   sub.add_option("--progress-report", g.progress_report, "Progress display: off, normal or verbose")
       ->check(CLI::IsMember({"off", "normal", "verbose"}))
+      ->capture_default_str()
+      ->group(group);
+  sub.add_option("--progress-interval", g.progress_interval,
+                 "Seconds between progress lines when stderr is not a terminal (a log); on a terminal the live "
+                 "line appears after this or 0.75 s, whichever is shorter")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->capture_default_str()
+      ->group(group);
+  sub.add_option("--color", g.color,
+                 "Colour errors, warnings and status kinds: auto (on a terminal, unless NO_COLOR is set), always "
+                 "or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str()
       ->group(group);
   sub.add_flag("--fsync", g.fsync,
@@ -167,6 +184,7 @@ commands::SessionOptions session_options(const GenericOptions& g) {
   o.scheduling.jobs = g.jobs;
   o.scheduling.file_transfer_jobs = g.file_transfer_jobs;
   o.scheduling.progress = exec::parse_progress_verbosity(g.progress_report);
+  o.scheduling.progress_interval_seconds = g.progress_interval;
   return o;
 }
 
@@ -180,7 +198,13 @@ int run_command(Cli& cli, const std::function<int(commands::CommandContext&)>& b
   g_pending_output = &pending;
   try {
     // The process's logger: errors after the session ended go there too.
-    log::configure({.verbose = g.verbose, .debug = g.debug, .json = g.json_logging, .file = g.log_file});
+    ColorMode color = parse_color_mode(g.color);
+    g_color_stdout = color_enabled(color, STDOUT_FILENO);
+    log::configure({.verbose = g.verbose,
+                    .debug = g.debug,
+                    .json = g.json_logging,
+                    .file = g.log_file,
+                    .color = color_enabled(color, STDERR_FILENO)});
     std::string command_name;
     for (const auto* sub : cli.app.get_subcommands()) command_name = sub->get_name();
     log::debug("{}: {} jobs, {} file transfer jobs, hash cache {}, progress {}{}{}", command_name, g.jobs,

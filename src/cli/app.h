@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands/context.h"
+#include "util/color.h"
 
 namespace wrapp::cli {
 
@@ -28,6 +29,8 @@ struct GenericOptions {
   bool json_logging = false;
   bool dry_run = false;
   std::string progress_report = "normal";
+  double progress_interval = 5.0;
+  std::string color = "auto";
   std::string hash_cache_file;
   bool fsync = false;
   // Credentials (storage/credentials.h parse_auth_option), also from
@@ -66,6 +69,10 @@ void add_version_command(Cli& cli);
 
 // Prints to stdout (results); messages go through util/log.h to stderr.
 void out(const std::string& text);
+
+// `text` in `color` when the command's results are coloured (--color, see
+// util/color.h: stdout is a terminal, NO_COLOR ...), else `text` itself.
+std::string colored(std::string_view text, Color color);
 
 // Standard output for a command's content (`cat`): unbuffered by stdio
 // beyond one write, and every failure's cause is kept for finish_stdout().

@@ -75,9 +75,10 @@ void add_diff(Cli& cli) {
       if (*as_json) {
         out(dump(commands::to_json(r)));
       } else {
-        for (const auto& i : r.diff.only_in_a) out("only in A: " + i.relative_path + "\n");
-        for (const auto& i : r.diff.only_in_b) out("only in B: " + i.relative_path + "\n");
-        for (const auto& p : r.diff.different) out("different: " + p.first.relative_path + "\n");
+        // As in a unified diff: what A has alone red, what B has alone green.
+        for (const auto& i : r.diff.only_in_a) out(colored("only in A:", Color::kRed) + " " + i.relative_path + "\n");
+        for (const auto& i : r.diff.only_in_b) out(colored("only in B:", Color::kGreen) + " " + i.relative_path + "\n");
+        for (const auto& p : r.diff.different) out(colored("different:", Color::kYellow) + " " + p.first.relative_path + "\n");
         if (r.identical()) out("catalogs are identical\n");
       }
       return r.identical() ? 0 : 1;

@@ -142,6 +142,29 @@ void add_install(Cli& cli) {
   });
 }
 
+// Status kinds as git colours them: what is missing red, what changed
+// yellow, what is there in addition green.
+Color status_item_color(commands::StatusItemType type) {
+  using T = commands::StatusItemType;
+  switch (type) {
+    case T::kItemMissing:
+    case T::kPackageMissing:
+      return Color::kRed;
+    case T::kExtraItem:
+    case T::kExtraPackage:
+      return Color::kGreen;
+    default:
+      return Color::kYellow;
+  }
+}
+
+Color check_status_color(commands::FileCheck::Status status) {
+  using S = commands::FileCheck::Status;
+  if (status == S::kUnverified) return Color::kYellow;
+  if (status == S::kStray) return Color::kGreen;
+  return Color::kRed;
+}
+
 void add_status(Cli& cli) {
   auto* sub = cli.app.add_subcommand(
       "status",
@@ -165,11 +188,14 @@ void add_status(Cli& cli) {
       if (!r.install_state.empty()) out(r.install_state + "\n");
       for (const auto& p : r.packages) {
         out(fmt::format("{} {} at {}: {}\n", p.package_name, p.version,
-                        commands::parse_location(p.install_location).display(), p.clean() ? "clean" : "dirty"));
+                        commands::parse_location(p.install_location).display(),
+                        p.clean() ? colored("clean", Color::kGreen) : colored("dirty", Color::kRed)));
         for (const auto& i : p.items) {
           // The header says it; the items after it say what.
           if (i.type == commands::StatusItemType::kPackageModified) continue;
-          out(fmt::format("  {:<24} {}\n", commands::status_item_type_name(i.type),
+          out(fmt::format("  {} {}\n",
+                          colored(fmt::format("{:<24}", commands::status_item_type_name(i.type)),
+                                  status_item_color(i.type)),
                           i.relative_path.empty() ? i.message : i.relative_path));
         }
       }
@@ -237,7 +263,7 @@ void add_check(Cli& cli) {
         } else if (!f.detail.empty()) {
           detail = fmt::format(" ({})", f.detail);
         }
-        out(fmt::format("{}: {}{}\n", commands::check_status_name(f.status),
+        out(fmt::format("{}: {}{}\n", colored(commands::check_status_name(f.status), check_status_color(f.status)),
                         commands::parse_location(f.url).display(), detail));
       }
       // Files without a recorded hash were read but not verified: said so,

@@ -148,7 +148,7 @@ class Executor {
   Executor(CommandContext& ctx, const model::Patch& patch, const std::vector<Checked>& checked,
            std::vector<size_t> position, const Url& target)
       : ctx_(ctx), patch_(patch), checked_(checked), position_(std::move(position)), target_(target),
-        progress_(ctx.scheduler.sub_job("apply-patch " + target.display())) {
+        progress_(ctx.scheduler.sub_job("apply-patch " + target.display(), "patching")) {
     uint64_t bytes = 0;
     for (const auto& op : patch.operations) bytes += op.size.value_or(0);
     progress_.add_total(patch.operations.size(), bytes);

@@ -96,7 +96,7 @@ model::Catalog catalog_file_list(CommandContext& ctx, const CatalogOptions& opt)
     }
   }
   check_packable_names(entries);
-  auto& job = ctx.scheduler.sub_job("catalog " + list_url.display());
+  auto& job = ctx.scheduler.sub_job("catalog " + list_url.display(), "hashing");
   auto result = hash_tree(ctx, root, entries, &job);
   job.set_finished();
   return result;
@@ -112,7 +112,7 @@ model::Catalog walk_and_hash(CommandContext& ctx, const CatalogOptions& opt) {
   auto ignores = load_ignore_rules(ctx, root, opt.ignore_file, opt.ignore_predicate);
   auto entries = walk_tree(ctx, root, ignores);
   check_packable_names(entries);
-  auto& job = ctx.scheduler.sub_job("catalog " + root.display());
+  auto& job = ctx.scheduler.sub_job("catalog " + root.display(), "hashing");
   auto result = hash_tree(ctx, root, entries, &job);
   job.set_finished();
   return result;

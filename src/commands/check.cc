@@ -113,7 +113,7 @@ void check_one(CommandContext& ctx, const CheckOptions& opt, const Url& wrapp_fi
   ItemSources sources(catalog, wrapp_file, fmt::format("package '{}' {}", info.name, info.version));
   size_t base = out.size();
   out.resize(base + catalog.items.size());
-  auto& progress = ctx.scheduler.sub_job("check " + info.name + " " + info.version);
+  auto& progress = ctx.scheduler.sub_job("check " + info.name + " " + info.version, "verifying");
   progress.add_total(catalog.items.size(), catalog.total_size());
   sources.list_folder_once(ctx, catalog.items.size(), opt.trust_metadata);
   for_each_transfer(ctx, catalog.items.size(), [&](size_t i) {

@@ -305,7 +305,7 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   package.catalog->root = version.str();
   if (ctx.dry_run) return result;
 
-  auto& progress = ctx.scheduler.sub_job("create " + opt.package_name + " " + opt.version);
+  auto& progress = ctx.scheduler.sub_job("create " + opt.package_name + " " + opt.version, "copying");
   uint64_t total_bytes = 0;
   for (const auto& f : collected.files) total_bytes += f.info.size;
   progress.add_total(collected.files.size(), total_bytes);
@@ -376,6 +376,7 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
     items[i] = {f.relative_path, "", hash, f.info.size, f.extra};  // source: root/relative_path
     progress.add_done(1, 0);
   }, &dst_store);
+  progress.set_finished();
   package.catalog->sort_and_check(src.display());
   publisher.publish(package);
   result.wrapp_file = publisher.marker().str();

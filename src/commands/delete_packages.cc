@@ -121,7 +121,7 @@ void delete_version(CommandContext& ctx, Target& t, const storage::Lock* lock) {
     log::warn("{} has no package file (left by an interrupted delete, create or mirror): removing what is there",
               describe_location(name, t.location.version, t.repo));
   }
-  auto& progress = ctx.scheduler.sub_job("delete " + name + " " + t.location.version);
+  auto& progress = ctx.scheduler.sub_job("delete " + name + " " + t.location.version, "deleting");
   progress.add_total(t.entries.size(), 0);
   // The package files first, one after the other: from the first removal
   // on, the version is no longer installable.

@@ -203,7 +203,7 @@ ExportResult export_package(CommandContext& ctx, const ExportOptions& opt) {
   if (ctx.dry_run) return result;
   uint64_t total = result.plan.bytes(PlanAction::Kind::kCopy);
 
-  auto& progress = ctx.scheduler.sub_job("export " + opt.package_name + " " + opt.version);
+  auto& progress = ctx.scheduler.sub_job("export " + opt.package_name + " " + opt.version, "exporting");
   progress.add_total(members.size(), total);
   storage::WriteOptions wopts;
   wopts.overwrite = opt.overwrite;

@@ -186,7 +186,7 @@ GetResult get(CommandContext& ctx, const GetOptions& opt) {
     if (!existing.empty()) fail("not overwriting existing file(s) (pass --overwrite):{}", existing);
   }
   if (ctx.dry_run) return {copies.size()};
-  auto& progress = ctx.scheduler.sub_job("get " + url.display());
+  auto& progress = ctx.scheduler.sub_job("get " + url.display(), "copying");
   uint64_t total = 0;
   for (const auto& c : copies) total += c.size;
   progress.add_total(copies.size(), total);

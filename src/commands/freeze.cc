@@ -165,7 +165,7 @@ FreezeResult freeze(CommandContext& ctx, const FreezeOptions& opt) {
       folders.insert(f.relative_path.substr(0, slash));
     }
   }
-  auto& progress = ctx.scheduler.sub_job("freeze " + dst.display());
+  auto& progress = ctx.scheduler.sub_job("freeze " + dst.display(), "copying");
   progress.add_total(files.size(), result.plan.bytes(PlanAction::Kind::kCopy));
   std::vector<char> written(files.size(), 0);  // not vector<bool>: workers write neighbours
   try {

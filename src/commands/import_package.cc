@@ -385,7 +385,7 @@ ImportResult import_package(CommandContext& ctx, const ImportOptions& opt) {
   }
   uint64_t total = 0;
   for (const auto& [member, e] : expected) total += e.size.value_or(0);
-  auto& progress = ctx.scheduler.sub_job("import " + name + " " + version);
+  auto& progress = ctx.scheduler.sub_job("import " + name + " " + version, "importing");
   progress.add_total(expected.size(), total);
   // The whole archive is verified before a published version is replaced,
   // and for a dry run.

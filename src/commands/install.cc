@@ -327,7 +327,7 @@ class Planner {
       }
       p.sources->list_folder_once(ctx_, changing);
     }
-    auto& inspect = ctx_.scheduler.sub_job("inspect " + p.dest.display());
+    auto& inspect = ctx_.scheduler.sub_job("inspect " + p.dest.display(), "planning", exec::JobKind::kPass);
     inspect.add_total(paths.size(), 0);
     std::vector<PlanAction> actions(paths.size());
     std::vector<Url> copy_from(paths.size());
@@ -401,7 +401,7 @@ class Planner {
       }
       model::ContentHash current;
       auto current_hash = [&]() -> const model::ContentHash& {
-        if (current.empty()) current = hash_object(ctx_, target, *info, nullptr);
+        if (current.empty()) current = hash_object(ctx_, target, *info, &inspect);
         return current;
       };
       // Whether the file already is the new version's. A catalog that
@@ -411,7 +411,7 @@ class Planner {
         if (!n->hash.empty()) return current_hash() == n->hash;
         const auto* from = find_source();
         return from && from->info.size == info->size &&
-               hash_object(ctx_, from->url, from->info, nullptr) == current_hash();
+               hash_object(ctx_, from->url, from->info, &inspect) == current_hash();
       };
       if (is_new()) {
         actions[i] = {PlanAction::Kind::kKeep, path, "", info->size, current_hash()};
@@ -515,7 +515,7 @@ void execute(CommandContext& ctx, PackagePlan& p) {
 
   auto& store = ctx.store(p.dest);
   Plan& plan = p.result.plan;
-  auto& progress = ctx.scheduler.sub_job("install " + p.options.package_name + " " + p.options.version);
+  auto& progress = ctx.scheduler.sub_job("install " + p.options.package_name + " " + p.options.version, "copying");
   std::vector<PlanAction*> copies;
   std::vector<std::string> deleted;
   for (auto& a : plan.actions) {
@@ -595,12 +595,14 @@ void execute(CommandContext& ctx, PackagePlan& p) {
       marker_info.catalog->items.push_back(std::move(installed));
     }
   }
+  progress.set_finished();
+  auto& publishing = ctx.scheduler.sub_job("write " + p.marker.display(), "publishing");
   if (ctx.durable) store.sync(p.dest);
   storage::WriteOptions wopts;
   wopts.overwrite = true;
   wopts.durable = ctx.durable;
   write_json(ctx, p.marker, wopts, [&](JsonWriter& w) { marker_info.write(w); });
-  progress.set_finished();
+  publishing.set_finished();
   log::info("installed {} {} into {}", p.options.package_name, p.options.version, p.dest.display());
 }
 

@@ -66,7 +66,7 @@ void copy_files(CommandContext& ctx, const std::string& job_name, Plan& plan, co
     auto kind = plan.actions[i].kind;
     if (kind == PlanAction::Kind::kCopy || kind == PlanAction::Kind::kReuse) copies.push_back(i);
   }
-  auto& progress = ctx.scheduler.sub_job(job_name);
+  auto& progress = ctx.scheduler.sub_job(job_name, "copying");
   progress.add_total(copies.size(), plan.bytes(PlanAction::Kind::kCopy) + plan.bytes(PlanAction::Kind::kReuse));
   for_each_transfer(ctx, copies.size(), [&](size_t c) {
     PlanAction& a = plan.actions[copies[c]];
@@ -108,7 +108,7 @@ void repair(CommandContext& ctx, const model::Catalog& published, const model::C
   auto& store = ctx.store(dst_version);
   CommandContext verify = ctx;
   verify.hash_cache = nullptr;  // a repair reads the bytes
-  auto& job = ctx.scheduler.sub_job("verify " + dst_version.display());
+  auto& job = ctx.scheduler.sub_job("verify " + dst_version.display(), "verifying", exec::JobKind::kPass);
   job.add_total(published.items.size(), published.total_size());
   std::vector<char> good(published.items.size(), 0);
   for_each_transfer(ctx, published.items.size(), [&](size_t i) {

@@ -137,12 +137,14 @@ std::vector<bool> VersionPublisher::resume(const std::vector<PlannedFile>& plann
 void VersionPublisher::publish(const model::PackageInfo& package) {
   if (ctx_.dry_run) return;
   check_lock();
+  auto& job = ctx_.scheduler.sub_job("write " + marker_.display(), "publishing");
   auto& store = ctx_.store(marker_);
   if (ctx_.durable) store.sync(version_);
   storage::WriteOptions wopts;
   wopts.read_only = true;
   wopts.durable = ctx_.durable;
   write_json(ctx_, marker_, wopts, [&](JsonWriter& w) { package.write(w); });
+  job.set_finished();
   published_ = package;
   if (lock_) lock_->release();
 }

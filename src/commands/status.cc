@@ -61,7 +61,7 @@ std::vector<StatusEntry> find_modifications(CommandContext& ctx, const Url& loca
   auto& store = ctx.store(location);
   std::mutex mu;
   std::vector<StatusEntry> out;
-  auto& progress = ctx.scheduler.sub_job("verify " + location.display());
+  auto& progress = ctx.scheduler.sub_job("verify " + location.display(), "checking", exec::JobKind::kPass);
   progress.add_total(catalog.items.size(), catalog.total_size());
   for_each_transfer(ctx, catalog.items.size(), [&](size_t i) {
     const auto& item = catalog.items[i];
@@ -201,7 +201,7 @@ void check_catalogs(CommandContext& ctx, const Url& top, std::vector<Installed>&
     }
   }
   auto& store = ctx.store(top);
-  auto& progress = ctx.scheduler.sub_job("status " + top.display());
+  auto& progress = ctx.scheduler.sub_job("status " + top.display(), "checking");
   progress.add_total(checks.size(), 0);
   std::mutex mu;
   std::string top_prefix = top.path() == "/" ? "/" : top.path() + "/";

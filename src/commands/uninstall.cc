@@ -197,9 +197,13 @@ UninstallResult uninstall(CommandContext& ctx, const UninstallOptions& opt) {
       }
     }
     std::atomic<size_t> removed{0};
+    auto& progress = ctx.scheduler.sub_job("uninstall " + p.info.name + " " + p.info.version, "deleting");
+    progress.add_total(rels.size(), 0);
     for_each_request(ctx, rels.size(), [&](size_t i) {
       if (ctx.store(p.location).remove(p.location.join(rels[i]))) ++removed;
+      progress.add_done(1, 0);
     });
+    progress.set_finished();
     result.files_removed += removed;
     rels.push_back(p.marker.name());
     for (const auto& rel : rels) {

@@ -9,6 +9,13 @@
 // Plans call add_total() for all their files and bytes before transferring
 // anything, so the display shows true totals and a meaningful ETA from the
 // start instead of a total that keeps growing.
+//
+// Each file counts once. A job is either part of its parent's work (its
+// counts add up into the parent's: the files a command copies) or a pass
+// over files other work counts (planning stats each file an install then
+// copies; a repair verifies files before copying the damaged ones): a
+// pass keeps its counts to itself. Jobs may name their phase ("planning",
+// "copying", "verifying", "publishing"), which the display shows.
 #pragma once
 
 #include <atomic>
@@ -25,6 +32,12 @@ namespace wrapp::exec {
 
 enum class ProgressVerbosity { kOff, kNormal, kVerbose };
 
+// How a job's counts relate to its parent's (see above).
+enum class JobKind {
+  kWork,  // its files and bytes are part of its parent's
+  kPass,  // another look at files counted elsewhere: its counts stay its own
+};
+
 // "off", "normal" or "verbose"; FailedCommand naming the accepted values
 // otherwise.
 ProgressVerbosity parse_progress_verbosity(std::string_view text);
@@ -40,17 +53,23 @@ class ProgressJob {
   ProgressJob& operator=(const ProgressJob&) = delete;
 
   const std::string& name() const { return name_; }
+  const std::string& phase() const { return phase_; }
+  JobKind kind() const { return kind_; }
   ProgressJob* parent() const { return parent_; }
+  // Increases with every job made in the process: later jobs have higher.
+  uint64_t sequence() const { return sequence_; }
 
   // Thread-safe. The child is owned by this job and lives as long as it.
-  ProgressJob* add_child(std::string name);
+  // `phase` is a word for the display ("copying"); empty: none.
+  ProgressJob* add_child(std::string name, std::string phase = {}, JobKind kind = JobKind::kWork);
   std::vector<ProgressJob*> children() const;  // snapshot, in creation order
 
-  // Thread-safe; each applies to this job and all its ancestors.
+  // Thread-safe; each applies to this job and, up to the first pass, its
+  // ancestors.
   void add_total(uint64_t tasks, uint64_t bytes);
   void add_done(uint64_t tasks, uint64_t bytes);
 
-  // Totals of this job including all its descendants.
+  // Totals of this job including its descendants' work (not their passes).
   uint64_t total_tasks() const { return total_tasks_.load(std::memory_order_relaxed); }
   uint64_t done_tasks() const { return done_tasks_.load(std::memory_order_relaxed); }
   uint64_t total_bytes() const { return total_bytes_.load(std::memory_order_relaxed); }
@@ -69,10 +88,15 @@ class ProgressJob {
   double elapsed_seconds() const;
 
  private:
-  ProgressJob(std::string name, ProgressJob* parent);
+  ProgressJob(std::string name, std::string phase, JobKind kind, ProgressJob* parent);
+  using Counter = std::atomic<uint64_t> ProgressJob::*;
+  void add(Counter tasks_counter, Counter bytes_counter, uint64_t tasks, uint64_t bytes);
 
   const std::string name_;
+  const std::string phase_;
+  const JobKind kind_;
   ProgressJob* const parent_;
+  const uint64_t sequence_;
   const Clock::time_point start_;
 
   std::atomic<uint64_t> total_tasks_{0};
@@ -86,5 +110,10 @@ class ProgressJob {
   std::deque<std::unique_ptr<ProgressJob>> children_;
   std::string status_;
 };
+
+// The job whose phase the display names: of the unfinished jobs under
+// `root` (itself included) that have a phase, the one made last; nullptr
+// when none has.
+const ProgressJob* current_phase(const ProgressJob& root);
 
 }  // namespace wrapp::exec

@@ -14,9 +14,6 @@ namespace wrapp::exec {
 namespace {
 
 constexpr auto kTick = std::chrono::milliseconds(200);
-// Plain (non-terminal) output: often enough to show life in a CI log, rarely
-// enough not to flood it.
-constexpr double kPlainIntervalSeconds = 5.0;
 // A live display appears only for work that takes a while: a command done
 // within this time never flickers a progress line over its results.
 constexpr double kLiveFirstDrawSeconds = 0.75;
@@ -108,6 +105,24 @@ std::string format_final_line(const ProgressJob& job, double elapsed_seconds) {
                      format_bytes(static_cast<uint64_t>(average)));
 }
 
+Headline headline(const ProgressJob& root) {
+  Headline h{&root, ""};
+  const ProgressJob* phase = current_phase(root);
+  if (!phase) return h;
+  h.phase = phase->phase();
+  // Up from the phase's job while counts add into the parent: the root, or
+  // the pass whose counts stay its own.
+  const ProgressJob* counted = phase;
+  while (counted != &root && counted->kind() == JobKind::kWork && counted->parent()) counted = counted->parent();
+  h.counts = counted;
+  return h;
+}
+
+std::string format_headline(const Headline& headline, double rate) {
+  std::string line = format_progress_line(*headline.counts, rate);
+  return headline.phase.empty() ? line : headline.phase + ": " + line;
+}
+
 // --- RateEstimator --------------------------------------------------------
 
 void RateEstimator::sample(double seconds, uint64_t bytes) {
@@ -132,12 +147,14 @@ void RateEstimator::sample(double seconds, uint64_t bytes) {
 
 // --- ProgressPrinter ------------------------------------------------------
 
-ProgressPrinter::ProgressPrinter(ProgressJob& root, ProgressVerbosity verbosity, FILE* out)
+ProgressPrinter::ProgressPrinter(ProgressJob& root, ProgressVerbosity verbosity, FILE* out, double interval_seconds)
     : root_(root),
       verbosity_(verbosity),
       out_(out),
       live_(verbosity != ProgressVerbosity::kOff && isatty(fileno(out)) == 1),
-      start_(ProgressJob::Clock::now()) {
+      start_(ProgressJob::Clock::now()),
+      plain_interval_(std::max(0.0, interval_seconds)),
+      live_first_draw_(std::min(kLiveFirstDrawSeconds, plain_interval_)) {
   if (verbosity_ != ProgressVerbosity::kOff) thread_ = std::thread([this] { run(); });
 }
 
@@ -189,6 +206,12 @@ void ProgressPrinter::tick() {
   // Sampled every tick even when nothing is printed, so the rate is smooth
   // when the plain mode does print.
   root_rate_.sample(now, root_.done_bytes());
+  headline_ = headline(root_);
+  if (headline_.counts != &root_) {
+    if (headline_.counts != pass_sampled_) pass_rate_ = RateEstimator();  // a new pass: its own rate
+    pass_sampled_ = headline_.counts;
+    pass_rate_.sample(now, headline_.counts->done_bytes());
+  }
   if (verbosity_ == ProgressVerbosity::kVerbose) {
     for (ProgressJob* child : root_.children()) {
       if (!child->finished()) child_rates_[child].sample(now, child->done_bytes());
@@ -196,13 +219,15 @@ void ProgressPrinter::tick() {
   }
 
   if (live_) {
-    if (now < kLiveFirstDrawSeconds) return;
+    if (now < live_first_draw_) return;
     draw(render());
     shown_any_ = true;
     return;
   }
-  uint64_t done = root_.done_tasks() + root_.done_bytes();
-  bool due = now - last_plain_print_ >= kPlainIntervalSeconds && done != last_plain_done_;
+  // Something moved: the root's counts, or a running pass's.
+  uint64_t done = root_.done_tasks() + root_.done_bytes() + headline_.counts->done_tasks() +
+                  headline_.counts->done_bytes() + headline_.counts->sequence();
+  bool due = now - last_plain_print_ >= plain_interval_ && done != last_plain_done_;
   if (!due) return;
   last_plain_print_ = now;
   last_plain_done_ = done;
@@ -214,7 +239,8 @@ void ProgressPrinter::tick() {
 }
 
 std::vector<std::string> ProgressPrinter::render() {
-  std::vector<std::string> lines{format_progress_line(root_, root_rate_.rate())};
+  double rate = headline_.counts == &root_ ? root_rate_.rate() : pass_rate_.rate();
+  std::vector<std::string> lines{format_headline(headline_, rate)};
   if (verbosity_ == ProgressVerbosity::kVerbose) {
     for (ProgressJob* child : root_.children()) {
       if (child->finished()) continue;

@@ -41,6 +41,19 @@ std::string format_progress_line(const ProgressJob& job, double rate);
 // "done", or "incomplete" when less than the total was done.
 std::string format_final_line(const ProgressJob& job, double elapsed_seconds);
 
+// What the first line of the display shows: the current phase's word
+// (current_phase(), "" when no job has a phase) and whose counts: the root's,
+// or, while a pass runs (planning), that pass's, since the root's do not
+// move then.
+struct Headline {
+  const ProgressJob* counts = nullptr;
+  std::string phase;
+};
+Headline headline(const ProgressJob& root);
+
+// "copying: " + format_progress_line(...) for a Headline.
+std::string format_headline(const Headline& headline, double rate);
+
 // Bytes per second smoothed by an exponential moving average, so the rate
 // and ETA do not jump with every chunk. The weight of a sample grows with the
 // time it covers (1 - e^(-dt/tau)), making the result independent of how
@@ -65,8 +78,12 @@ class RateEstimator {
 class ProgressPrinter : public ProgressSink {
  public:
   // kOff prints nothing (message() still prints its text). `out` must stay
-  // open for the printer's lifetime; `root` must outlive it.
-  ProgressPrinter(ProgressJob& root, ProgressVerbosity verbosity, FILE* out = stderr);
+  // open for the printer's lifetime; `root` must outlive it. Not on a
+  // terminal, a line is printed every `interval_seconds` while work moves;
+  // on one, the live line appears after that or 0.75 s, whichever is
+  // shorter (quick commands never flicker a line over their results).
+  ProgressPrinter(ProgressJob& root, ProgressVerbosity verbosity, FILE* out = stderr,
+                  double interval_seconds = 5.0);
   ProgressPrinter(const ProgressPrinter&) = delete;
   ProgressPrinter& operator=(const ProgressPrinter&) = delete;
 
@@ -93,11 +110,16 @@ class ProgressPrinter : public ProgressSink {
   FILE* const out_;
   const bool live_;
   const ProgressJob::Clock::time_point start_;
+  const double plain_interval_;
+  const double live_first_draw_;
 
   std::mutex mu_;
   std::condition_variable wake_;
   bool stop_ = false;
   RateEstimator root_rate_;
+  Headline headline_;  // taken at each tick
+  RateEstimator pass_rate_;  // of headline_.counts while it is a pass
+  const ProgressJob* pass_sampled_ = nullptr;  // the pass pass_rate_ follows
   std::map<const ProgressJob*, RateEstimator> child_rates_;
   std::vector<std::string> drawn_;  // lines currently on screen (live mode)
   double last_plain_print_ = 0;

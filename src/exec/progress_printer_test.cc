@@ -96,6 +96,23 @@ TEST(ExecProgressFormat, RateEstimatorSmoothes) {
   EXPECT_EQ(rate.rate(), before);
 }
 
+TEST(ExecProgressFormat, HeadlineNamesThePhaseAndCountsAPassOnItsOwn) {
+  ProgressJob root("total");
+  EXPECT_EQ(format_headline(headline(root), 0), "0/0 files, 0 B/0 B, 0 B/s, ETA ?");
+  ProgressJob* planning = root.add_child("inspect /dest", "planning", JobKind::kPass);
+  planning->add_total(4, 0);
+  planning->add_done(1, 0);
+  Headline h = headline(root);
+  EXPECT_EQ(h.counts, planning);  // the root's counts do not move while planning
+  EXPECT_EQ(format_headline(h, 0), "planning: 1/4 files, 0 B/0 B (25%), 0 B/s, ETA ?");
+  ProgressJob* copying = root.add_child("install p 1.0", "copying");
+  copying->add_total(4, 4 * kMiB);
+  copying->add_child("big.usd")->add_done(0, kMiB);  // work under the phase: the root's counts
+  h = headline(root);
+  EXPECT_EQ(h.counts, &root);
+  EXPECT_EQ(format_headline(h, 0), "copying: 0/4 files, 1.0 MiB/4.0 MiB (25%), 0 B/s, ETA ?");
+}
+
 TEST(ExecProgressPrinter, OffPrintsNothing) {
   FILE* out = std::tmpfile();
   ASSERT_NE(out, nullptr);
@@ -154,6 +171,24 @@ TEST(ExecProgressPrinter, TerminalOutputRedrawsInPlace) {
   close(master);
   EXPECT_NE(text.find("\r\x1b[J"), std::string::npos) << text;
   EXPECT_NE(text.find("incomplete: 1/3 files, 1.0 MiB/3.0 MiB in "), std::string::npos) << text;
+}
+
+TEST(ExecProgressPrinter, AnIntervalOfZeroPrintsAtOnceAndEndsWithTheFinalLine) {
+  FILE* out = std::tmpfile();
+  ASSERT_NE(out, nullptr);
+  ProgressJob root("total");
+  ProgressJob* copying = root.add_child("create p 1.0", "copying");
+  copying->add_total(2, 2048);
+  {
+    ProgressPrinter printer(root, ProgressVerbosity::kNormal, out, 0.0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the first tick prints
+    copying->add_done(2, 2048);
+  }
+  std::string text = read_all(out);
+  EXPECT_NE(text.find("copying: 0/2 files"), std::string::npos) << text;
+  EXPECT_NE(text.find("done: 2/2 files, 2.0 KiB/2.0 KiB in "), std::string::npos) << text;
+  EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+  std::fclose(out);
 }
 
 }  // namespace

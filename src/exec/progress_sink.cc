@@ -10,6 +10,8 @@ namespace wrapp::exec {
 ProgressSnapshot take_snapshot(const ProgressJob& job) {
   ProgressSnapshot s;
   s.name = job.name();
+  s.phase = job.phase();
+  s.pass = job.kind() == JobKind::kPass;
   s.status = job.status();
   s.finished = job.finished();
   s.elapsed_seconds = job.elapsed_seconds();

@@ -34,10 +34,12 @@ struct ResourceUse {
 };
 
 // A job's state at one instant, with its sub-jobs. Counters include the
-// sub-jobs' (as ProgressJob's do). Each counter only grows, so successive
-// snapshots of one job never run backwards.
+// sub-jobs' work, not their passes (as ProgressJob's do). Each counter only
+// grows, so successive snapshots of one job never run backwards.
 struct ProgressSnapshot {
   std::string name;
+  std::string phase;  // "copying", "planning", ...; "" for none
+  bool pass = false;  // JobKind::kPass: its counts are not in its parent's
   std::string status;  // "", "failed", "cancelled"
   bool finished = false;
   double elapsed_seconds = 0;

@@ -41,6 +41,45 @@ TEST(ExecProgress, TotalsIncludeAllDescendants) {
   EXPECT_EQ(children[1]->name(), "copy");
 }
 
+TEST(ExecProgress, APassKeepsItsCountsSoEachFileCountsOnce) {
+  // An install of 3 files: planning looks at each, then copying copies each.
+  ProgressJob root("total");
+  ProgressJob* planning = root.add_child("inspect /dest", "planning", JobKind::kPass);
+  ProgressJob* hashing = planning->add_child("hash a.usd");  // work of the pass: adds into the pass only
+  ProgressJob* copying = root.add_child("install p 1.0", "copying");
+  planning->add_total(3, 0);
+  planning->add_done(3, 0);
+  hashing->add_done(0, 100);
+  copying->add_total(3, 300);
+  copying->add_done(3, 300);
+
+  EXPECT_EQ(root.total_tasks(), 3u);  // not 6
+  EXPECT_EQ(root.done_tasks(), 3u);
+  EXPECT_EQ(root.done_bytes(), 300u);
+  EXPECT_EQ(planning->done_tasks(), 3u);
+  EXPECT_EQ(planning->done_bytes(), 100u);
+  EXPECT_EQ(planning->kind(), JobKind::kPass);
+  EXPECT_EQ(copying->phase(), "copying");
+}
+
+TEST(ExecProgress, TheCurrentPhaseIsTheLatestUnfinishedJobWithOne) {
+  ProgressJob root("total");
+  EXPECT_EQ(current_phase(root), nullptr);
+  ProgressJob* planning = root.add_child("inspect", "planning", JobKind::kPass);
+  root.add_child("no phase");
+  EXPECT_EQ(current_phase(root), planning);
+  ProgressJob* copying = root.add_child("install", "copying");
+  ProgressJob* nested = copying->add_child("hash big", "verifying");
+  EXPECT_EQ(current_phase(root), nested);
+  nested->set_finished();
+  EXPECT_EQ(current_phase(root), copying);
+  copying->set_finished();
+  EXPECT_EQ(current_phase(root), planning);  // never finished: the latest one left
+  planning->set_finished();
+  EXPECT_EQ(current_phase(root), nullptr);
+  EXPECT_LT(planning->sequence(), copying->sequence());
+}
+
 TEST(ExecProgress, ConcurrentAddsAreNotLost) {
   ProgressJob root("total");
   std::vector<std::thread> threads;

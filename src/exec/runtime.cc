@@ -32,7 +32,8 @@ Runtime::Runtime(SchedulerOptions options)
       cpu_pool_(std::make_unique<ThreadPool>("cpu", options_.cpu_threads)),
       io_pool_(std::make_unique<ThreadPool>("io", options_.jobs)) {
   if (options_.progress != ProgressVerbosity::kOff) {
-    sinks_.push_back(std::make_unique<ProgressPrinter>(root_, options_.progress, options_.progress_output));
+    sinks_.push_back(std::make_unique<ProgressPrinter>(root_, options_.progress, options_.progress_output,
+                                                       options_.progress_interval_seconds));
   }
   ProgressSource source{root_, [this] { return resource_use(); }};
   for (const auto& make : options_.progress_sinks) sinks_.push_back(make(source));

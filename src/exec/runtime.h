@@ -33,6 +33,10 @@ struct SchedulerOptions {
   size_t cpu_threads = 0;           // hashing threads; 0 = hardware_concurrency
   ProgressVerbosity progress = ProgressVerbosity::kOff;
   FILE* progress_output = stderr;   // where the terminal display (progress) goes
+  // --progress-interval: seconds between the display's lines when it is no
+  // terminal (a log); on a terminal, the live line appears after this or
+  // 0.75 s, whichever is shorter.
+  double progress_interval_seconds = 5.0;
   std::string job_name = "total";   // the root job's name
   // More sinks besides the terminal display (a caller's callback).
   std::vector<ProgressSinkFactory> progress_sinks;

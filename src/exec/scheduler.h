@@ -50,9 +50,11 @@ class Scheduler {
 
   // The command's job.
   ProgressJob& root_job() { return job_; }
-  // A new child of the command's job for a phase ("hash", "copy"). Each
-  // call makes a new job, even for a name used before.
-  ProgressJob& sub_job(std::string name) { return *job_.add_child(std::move(name)); }
+  // A new child of the command's job, e.g. ("install pkg 1.0", "copying")
+  // for a phase. Each call makes a new job, even for a name used before.
+  ProgressJob& sub_job(std::string name, std::string phase = {}, JobKind kind = JobKind::kWork) {
+    return *job_.add_child(std::move(name), std::move(phase), kind);
+  }
 
  private:
   std::unique_ptr<Runtime> own_runtime_;

@@ -50,6 +50,8 @@ namespace {
 nb::dict snapshot_to_python(const exec::ProgressSnapshot& s) {
   nb::dict d;
   d["name"] = s.name;
+  d["phase"] = s.phase;
+  d["pass"] = s.pass;
   d["status"] = s.status;
   d["finished"] = s.finished;
   d["elapsed_seconds"] = s.elapsed_seconds;

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "util/color.h"
 #include "util/error.h"
 #include "util/json_writer.h"
 
@@ -23,7 +24,8 @@ std::string timestamp() {
   return fmt::format("{}.{:03d}Z", buf, static_cast<int>(ms));
 }
 
-std::string format_line(Level level, std::string_view message, bool json) {
+// `color`: the level word painted (errors bold red, warnings bold yellow).
+std::string format_line(Level level, std::string_view message, bool json, bool color = false) {
   if (json) {
     std::string line = fmt::format("{{\"time\":\"{}\",\"level\":\"{}\",\"logger\":\"{}\",\"message\":", timestamp(),
                                    level_name(level), kLoggerName);
@@ -32,7 +34,10 @@ std::string format_line(Level level, std::string_view message, bool json) {
     return line;
   }
   if (level == Level::kInfo) return fmt::format("{}\n", message);
-  return fmt::format("{}: {}\n", level_name(level), message);
+  std::string word = level_name(level);
+  if (level == Level::kError) word = paint(word, Color::kBoldRed, color);
+  if (level == Level::kWarning) word = paint(word, Color::kBoldYellow, color);
+  return fmt::format("{}: {}\n", word, message);
 }
 
 }  // namespace
@@ -81,7 +86,7 @@ void Logger::write(Level level, std::string_view message) {
     bool to_stderr = o.to_stderr && (level >= Level::kWarning || (level == Level::kInfo && (o.verbose || o.debug)) ||
                                      (level == Level::kDebug && o.debug));
     if (to_stderr) {
-      std::string line = format_line(level, message, o.json);
+      std::string line = format_line(level, message, o.json, o.color);
       std::fwrite(line.data(), 1, line.size(), stderr);
     }
     bool recorded = level != Level::kDebug || o.debug;  // what the file and the callback receive

@@ -35,6 +35,7 @@ struct Options {
   bool json = false;          // one JSON object per line
   std::string file;           // also append every line (info and up, debug with `debug`) here
   bool to_stderr = true;      // false: nothing on stderr (a caller with a callback)
+  bool color = false;         // "error"/"warning" in colour on stderr (util/color.h); never in the file
   // Receives every record the file would (info and up, debug with `debug`),
   // on the thread that logs; may be called from several threads at once.
   // It must not throw.

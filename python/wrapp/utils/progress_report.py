@@ -58,8 +58,11 @@ class ProgressReport:
         sub_jobs = [cls._from_snapshot(s, parent_finished=finished) for s in snapshot.get("sub_jobs", [])]
         total = int(snapshot["total_tasks"])
         done = int(snapshot["done_tasks"])
-        own_total = total - sum(s._total_tasks for s in sub_jobs)
-        own_done = done - sum(s.total_num_tasks_done() for s in sub_jobs)
+        # A pass (planning before a copy) looks again at files its parent counts: its tasks are not
+        # in the parent's totals.
+        counted = [s for s, raw in zip(sub_jobs, snapshot.get("sub_jobs", [])) if not raw.get("pass")]
+        own_total = total - sum(s._total_tasks for s in counted)
+        own_done = done - sum(s.total_num_tasks_done() for s in counted)
         report = cls(snapshot["name"], max(0, own_total - own_done), max(0, own_done), len(sub_jobs))
         report._sub_jobs = sub_jobs
         report._total_tasks = total
