@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <set>
 
 #include <unistd.h>
 
@@ -144,9 +145,14 @@ void add_generic_options(CLI::App& sub, GenericOptions& g) {
                "Flush written files to disk before the package file that publishes them (survives power loss; slower)")
       ->envname("WRAPP_FSYNC")
       ->group(group);
-  sub.add_option("--hash-cache-file,--hcf", g.hash_cache_file,
-                 "Local hash cache: unchanged files (size, mtime, inode) are not hashed again")
-      ->envname("WRAPP_HASH_CACHE_FILE")
+  auto* cache_file = sub.add_option("--hash-cache-file,--hcf", g.hash_cache_file,
+                                    "Hash cache file: unchanged files (size, mtime, ctime, inode) are not hashed "
+                                    "again (default: $XDG_CACHE_HOME/wrapp/hash-cache.json or "
+                                    "~/.cache/wrapp/hash-cache.json)")
+                         ->envname("WRAPP_HASH_CACHE_FILE")
+                         ->group(group);
+  sub.add_flag("--no-hash-cache", g.no_hash_cache, "Use no hash cache: hash every file read")
+      ->excludes(cache_file)
       ->group(group);
   sub.add_option("--auth", g.auth,
                  "Credentials for a server or bucket: URL,USER,PASSWORD_OR_TOKEN (s3://: URL,KEY_ID,SECRET) or "
@@ -176,10 +182,23 @@ void register_credentials(const GenericOptions& g) {
   if (g.interactive_auth) log::warn("--interactive-auth: no storage backend of this build has an interactive login");
 }
 
-commands::SessionOptions session_options(const GenericOptions& g) {
+// The commands that hash local files or write files whose hashes a later
+// command wants: they use the default hash cache. The others never load it
+// (a cache of a million entries takes a while to read).
+const std::set<std::string, std::less<>> kHashingCommands = {
+    "apply-patch", "catalog", "check",  "create",    "create-patch", "export",   "freeze",
+    "get",         "import",  "install", "mirror",   "status",       "uninstall",
+};
+
+commands::SessionOptions session_options(const GenericOptions& g, std::string_view command) {
   commands::SessionOptions o;
   o.dry_run = g.dry_run;
   o.hash_cache_file = g.hash_cache_file;
+  if (g.no_hash_cache) {
+    o.hash_cache_file.clear();
+  } else if (o.hash_cache_file.empty() && kHashingCommands.count(command)) {
+    o.hash_cache_file = commands::default_hash_cache_file();
+  }
   o.fsync = g.fsync;
   o.scheduling.jobs = g.jobs;
   o.scheduling.file_transfer_jobs = g.file_transfer_jobs;
@@ -207,12 +226,13 @@ int run_command(Cli& cli, const std::function<int(commands::CommandContext&)>& b
                     .color = color_enabled(color, STDERR_FILENO)});
     std::string command_name;
     for (const auto* sub : cli.app.get_subcommands()) command_name = sub->get_name();
+    commands::SessionOptions options = session_options(g, command_name);
     log::debug("{}: {} jobs, {} file transfer jobs, hash cache {}, progress {}{}{}", command_name, g.jobs,
-               g.file_transfer_jobs, g.hash_cache_file.empty() ? "off" : "'" + g.hash_cache_file + "'",
+               g.file_transfer_jobs, options.hash_cache_file.empty() ? "off" : "'" + options.hash_cache_file + "'",
                g.progress_report, g.dry_run ? ", dry run" : "", g.auth.empty() ? "" : ", credentials given");
     register_credentials(g);
     // The session (and its progress display) ends before results print.
-    commands::Session session(session_options(g));
+    commands::Session session(std::move(options));
     auto sigint = exec::install_sigint_handler(session.runtime().token());
     std::vector<std::pair<std::string, storage::Traffic>> traffic;
     {

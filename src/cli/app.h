@@ -31,7 +31,8 @@ struct GenericOptions {
   std::string progress_report = "normal";
   double progress_interval = 5.0;
   std::string color = "auto";
-  std::string hash_cache_file;
+  std::string hash_cache_file;  // empty: the default (commands::default_hash_cache_file)
+  bool no_hash_cache = false;
   bool fsync = false;
   // Credentials (storage/credentials.h parse_auth_option), also from
   // WRAPP_AUTH (whitespace-separated values); in memory only.

@@ -1,5 +1,8 @@
 #include "commands/session.h"
 
+#include <cstdlib>
+#include <filesystem>
+
 #include "exec/task_group.h"
 #include "util/error.h"
 
@@ -56,7 +59,20 @@ void Session::finish() {
 }
 
 void Session::save_hash_cache() {
-  if (hash_cache_ && !options_.dry_run) hash_cache_->save(options_.hash_cache_file);
+  if (!hash_cache_ || options_.dry_run || !hash_cache_->dirty()) return;
+  std::filesystem::path folder = std::filesystem::path(options_.hash_cache_file).parent_path();
+  std::error_code ignored;  // a folder that cannot be made fails the save, which says why
+  if (!folder.empty()) std::filesystem::create_directories(folder, ignored);
+  hash_cache_->save(options_.hash_cache_file);
+}
+
+std::string default_hash_cache_file() {
+  auto absolute = [](const char* value) { return value && value[0] == '/'; };
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); absolute(xdg)) {
+    return std::string(xdg) + "/wrapp/hash-cache.json";
+  }
+  if (const char* home = std::getenv("HOME"); absolute(home)) return std::string(home) + "/.cache/wrapp/hash-cache.json";
+  return "";
 }
 
 CommandScope::CommandScope(Session& session, Options options)

@@ -36,12 +36,18 @@ struct SessionOptions {
   // process's (log::configure(), what the command line sets).
   std::optional<log::Options> logging;
   bool dry_run = false;
-  std::string hash_cache_file;   // empty: no hash cache
+  // Empty: no hash cache. Its folder is made when the cache is saved.
+  std::string hash_cache_file;
   bool fsync = false;
   // SchedulingParameters and ThrottlingParameters: jobs, file transfer
   // jobs, progress display and sinks, root job name.
   exec::SchedulerOptions scheduling;
 };
+
+// Where the hash cache lives when no --hash-cache-file names one:
+// $XDG_CACHE_HOME/wrapp/hash-cache.json, else ~/.cache/wrapp/hash-cache.json
+// ($HOME); "" when neither variable holds an absolute path.
+std::string default_hash_cache_file();
 
 class Session {
  public:

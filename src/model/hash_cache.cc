@@ -1,5 +1,11 @@
 #include "model/hash_cache.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <future>
 
 #include <array>
@@ -25,7 +31,10 @@ constexpr size_t kShards = 64;
 struct Entry {
   FileStamp stamp;
   Digest value{};  // the hash, stored binary (see format_hash / parse_hash)
-  bool operator==(const Entry&) const = default;
+  // Looked up or inserted by this process: kept first when the cache is cut
+  // to its bound. Not saved.
+  bool used = false;
+  bool same_content(const Entry& other) const { return stamp == other.stamp && value == other.value; }
 };
 
 struct Shard {
@@ -73,6 +82,10 @@ struct HashCache::State {
   // The file on disk is not ours to replace (another program's file, a
   // newer wrapp's cache, a legacy pickle): the cache runs in memory only.
   bool save_blocked = false;
+  // The file as this cache last read or wrote it (all zero: none): a file
+  // found different at save time was saved by another process meanwhile.
+  FileStamp on_disk;
+  size_t max_entries = kHashCacheDefaultMaxEntries;
   // Set while a background load (load_async) fills the maps; every public
   // method waits for it first. Declared last so it is destroyed first: the
   // loader finishes before the maps it writes go away.
@@ -149,6 +162,40 @@ bool looks_like_pickle(std::string_view text) {
          static_cast<unsigned char>(text[1]) >= 2 && static_cast<unsigned char>(text[1]) <= 5;
 }
 
+// The identity of the file at `path` now; all zero when it does not exist.
+FileStamp file_identity(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {};
+  return {static_cast<uint64_t>(st.st_size), st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec,
+          st.st_ctim.tv_sec * 1'000'000'000LL + st.st_ctim.tv_nsec, static_cast<uint64_t>(st.st_ino)};
+}
+
+// flock(LOCK_EX) on `<cache>.lock` while a save reads, merges and replaces
+// the cache file: processes saving one cache at once take turns, and none
+// loses the entries the other saved. The lock file stays (removing it would
+// let a third process lock a new file while the second holds the old one).
+class SaveLock {
+ public:
+  explicit SaveLock(const std::string& cache_path) {
+    std::string path = cache_path + ".lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+    if (fd_ < 0) throw_errno("cannot open the hash cache's lock file", path, errno);
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno != EINTR) {
+        int err = errno;
+        ::close(fd_);
+        throw_errno("cannot lock the hash cache", path, err);
+      }
+    }
+  }
+  ~SaveLock() { ::close(fd_); }  // releases the lock
+  SaveLock(const SaveLock&) = delete;
+  SaveLock& operator=(const SaveLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace
 
 HashCache::HashCache() : state_(std::make_unique<State>()) {}
@@ -188,7 +235,10 @@ HashCache HashCache::load(const std::string& path,
   }
   try {
     TextWindow window{[&](size_t offset) { mapped->release_before(offset); }, nullptr};
-    return parse(text, &window);
+    FileStamp identity = file_identity(path);
+    HashCache cache = parse(text, &window);
+    cache.state_->on_disk = identity;
+    return cache;
   } catch (const FailedCommand& e) {
     // Only a damaged cache of our own format is replaced; anything else may
     // be a file the user pointed at by mistake, or a newer wrapp's cache.
@@ -272,6 +322,7 @@ HashCache HashCache::load_async(const std::string& path, std::function<void(cons
                       for (size_t i = 0; i < kShards; ++i) target->shards[i].map.swap(loaded.state_->shards[i].map);
                       target->dirty.store(loaded.state_->dirty.load());
                       target->save_blocked = loaded.state_->save_blocked;
+                      target->on_disk = loaded.state_->on_disk;
                     }).share();
   return cache;
 }
@@ -284,8 +335,9 @@ std::optional<ContentHash> HashCache::lookup(const std::string& abs_path, const 
     std::lock_guard lock(shard.mu);
     auto it = shard.map.find(abs_path);
     if (it == shard.map.end()) return std::nullopt;
-    const Entry& e = it->second;
+    Entry& e = it->second;
     if (e.stamp != stamp) return std::nullopt;
+    e.used = true;
     value = e.value;
   }
   return ContentHash(value);
@@ -294,14 +346,15 @@ std::optional<ContentHash> HashCache::lookup(const std::string& abs_path, const 
 void HashCache::insert(const std::string& abs_path, const FileStamp& stamp, const ContentHash& hash) {
   if (hash.empty()) fail("no hash given for '{}'", shorten_for_message(abs_path));
   state_->wait();
-  Entry entry{stamp, hash.digest()};
+  Entry entry{stamp, hash.digest(), /*used=*/true};
   Shard& shard = state_->shard_for(abs_path);
   {
     std::lock_guard lock(shard.mu);
     auto [it, inserted] = shard.map.try_emplace(abs_path, entry);
     if (!inserted) {
-      if (it->second == entry) return;
+      bool same = it->second.same_content(entry);
       it->second = entry;
+      if (same) return;
     }
   }
   state_->dirty.store(true);
@@ -315,13 +368,61 @@ void HashCache::save(const std::string& path, bool force) const {
   // the cache dirty again, so it is not lost from the next save.
   bool was_dirty = state_->dirty.exchange(false);
   try {
+    SaveLock lock(path);
+    merge_saved_by_others(path);
+    cut_to_bound();
     // Not fsynced: a cache lost to a power cut is rebuilt, and an fsync
     // would cost a quick command more than its work.
     util::write_file_atomically(path, to_json(), /*durable=*/false);
+    state_->on_disk = file_identity(path);
   } catch (...) {
     if (was_dirty) state_->dirty.store(true);
     throw;
   }
+}
+
+void HashCache::merge_saved_by_others(const std::string& path) const {
+  FileStamp now = file_identity(path);
+  if (now == state_->on_disk || now == FileStamp{}) return;  // as we left it, or gone
+  // Entries of this process win: for one path they are the later hash. A
+  // file that cannot be used now (damaged, foreign) adds nothing.
+  HashCache theirs = load(path, [](const std::string&) {});
+  if (theirs.state_->save_blocked) return;
+  for (size_t i = 0; i < kShards; ++i) {
+    Shard& ours = state_->shards[i];
+    std::lock_guard lock(ours.mu);
+    for (auto& [key, entry] : theirs.state_->shards[i].map) {
+      Entry merged = entry;
+      merged.used = false;
+      ours.map.try_emplace(key, merged);
+    }
+  }
+}
+
+void HashCache::cut_to_bound() const {
+  size_t n = size();
+  if (n <= state_->max_entries) return;
+  size_t excess = n - state_->max_entries;
+  // Entries this process did not use go first, then (when even those it
+  // used are too many) any; within each, in no particular order.
+  for (bool drop_used : {false, true}) {
+    for (Shard& shard : state_->shards) {
+      std::lock_guard lock(shard.mu);
+      for (auto it = shard.map.begin(); it != shard.map.end() && excess > 0;) {
+        if (it->second.used == drop_used) {
+          it = shard.map.erase(it);
+          --excess;
+        } else {
+          ++it;
+        }
+      }
+    }
+  }
+}
+
+void HashCache::set_max_entries(size_t max_entries) {
+  state_->wait();
+  state_->max_entries = max_entries;
 }
 
 bool HashCache::dirty() const {

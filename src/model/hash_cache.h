@@ -59,6 +59,9 @@ namespace wrapp::model {
 
 inline constexpr std::string_view kHashCacheFormat = "wrapp-hash-cache";
 inline constexpr int kHashCacheVersion = 1;
+// A cache keeps at most this many entries (about 120 bytes each on disk and
+// 200 in memory): enough for every file of a million-file tree.
+inline constexpr size_t kHashCacheDefaultMaxEntries = 1'000'000;
 
 // What identifies one state of a file's content on a disk.
 struct FileStamp {
@@ -102,7 +105,16 @@ class HashCache {
   // was modified since load or the last save (dirty()), or always if force.
   // A successful save clears dirty(). Throws StorageError on I/O failure (the
   // cache stays dirty). The directory of `path` must exist.
+  //
+  // Several processes may use one cache file: a save holds flock on
+  // `<path>.lock`, and when the file changed since this cache read or wrote
+  // it, first adds the entries saved there that it lacks (its own win for
+  // the same path). Then, above max_entries, it drops entries: first those
+  // this process neither looked up nor inserted.
   void save(const std::string& path, bool force = false) const;
+
+  // The bound save() keeps (kHashCacheDefaultMaxEntries unless set).
+  void set_max_entries(size_t max_entries);
 
   bool dirty() const;
   size_t size() const;
@@ -115,6 +127,8 @@ class HashCache {
 
  private:
   static HashCache parse(std::string_view text, const TextWindow* window);
+  void merge_saved_by_others(const std::string& path) const;  // with the save lock held
+  void cut_to_bound() const;
 
   struct State;
   std::unique_ptr<State> state_;

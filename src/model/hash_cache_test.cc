@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "model/hash.h"
@@ -362,8 +363,63 @@ TEST_F(HashCacheTest, AtomicSaveLeavesNoTempFiles) {
   c.insert("/another", {1, 1, 1, 1}, hash_of("x"));
   c.save(cache_path_);
   c.save(cache_path_, /*force=*/true);
-  EXPECT_EQ(names(), std::vector<std::string>{"hash_cache.json"});
+  // The lock file that saves take turns on stays (docs/formats.md).
+  EXPECT_EQ(names(), (std::vector<std::string>{"hash_cache.json", "hash_cache.json.lock"}));
   EXPECT_EQ(load().size(), 101u);
+}
+
+TEST_F(HashCacheTest, ASaveKeepsWhatAnotherProcessSavedMeanwhile) {
+  // Two commands load the same cache, each hashes other files, both save.
+  HashCache first;
+  first.insert("/shared", {1, 1, 1, 1}, hash_of("old"));
+  first.save(cache_path_);
+  HashCache a = load();
+  HashCache b = load();
+  a.insert("/a", {2, 2, 2, 2}, hash_of("a"));
+  b.insert("/b", {3, 3, 3, 3}, hash_of("b"));
+  b.insert("/shared", {4, 4, 4, 4}, hash_of("new"));
+  a.save(cache_path_);
+  b.save(cache_path_);
+  HashCache merged = load();
+  EXPECT_EQ(merged.size(), 3u);
+  EXPECT_EQ(merged.lookup("/a", {2, 2, 2, 2}), ContentHash(hash_of("a")));
+  EXPECT_EQ(merged.lookup("/b", {3, 3, 3, 3}), ContentHash(hash_of("b")));
+  EXPECT_EQ(merged.lookup("/shared", {4, 4, 4, 4}), ContentHash(hash_of("new")));  // the later save's
+  // a saves again, after b: b's entries stay.
+  a.insert("/a2", {5, 5, 5, 5}, hash_of("a2"));
+  a.save(cache_path_);
+  EXPECT_EQ(load().size(), 4u);
+}
+
+TEST_F(HashCacheTest, ConcurrentSavesFromManyCachesLoseNothing) {
+  constexpr int kCaches = 6;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kCaches; ++t) {
+    threads.emplace_back([&, t] {
+      HashCache mine = load();
+      for (int i = 0; i < 50; ++i) {
+        mine.insert(fmt::format("/t{}/f{}", t, i), {uint64_t(i), i, i, uint64_t(t)}, hash_of(std::to_string(i)));
+      }
+      mine.save(cache_path_);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(load().size(), size_t{kCaches * 50});
+}
+
+TEST_F(HashCacheTest, ASaveCutsToTheBoundDroppingUnusedEntriesFirst) {
+  HashCache old;
+  for (int i = 0; i < 10; ++i) old.insert(fmt::format("/old{}", i), {1, 1, 1, uint64_t(i)}, hash_of("o"));
+  old.save(cache_path_);
+  HashCache c = load();
+  c.set_max_entries(6);
+  ASSERT_TRUE(c.lookup("/old3", {1, 1, 1, 3}));  // used by this process
+  for (int i = 0; i < 4; ++i) c.insert(fmt::format("/new{}", i), {2, 2, 2, uint64_t(i)}, hash_of("n"));
+  c.save(cache_path_);
+  HashCache saved = load();
+  EXPECT_EQ(saved.size(), 6u);
+  EXPECT_TRUE(saved.lookup("/old3", {1, 1, 1, 3}));
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(saved.lookup(fmt::format("/new{}", i), {2, 2, 2, uint64_t(i)})) << i;
 }
 
 TEST_F(HashCacheTest, SaveFailureKeepsDirtyAndThrowsStorageError) {

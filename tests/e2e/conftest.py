@@ -37,6 +37,13 @@ def pytest_configure(config):
         raise pytest.UsageError(f"wrapp binary not found or not executable: {b} (set WRAPP_BIN)")
 
 
+@pytest.fixture(autouse=True)
+def _own_cache_folder(tmp_path_factory, monkeypatch):
+    """The default hash cache ($XDG_CACHE_HOME/wrapp/hash-cache.json) of each test's wrapp runs is its own,
+    never the user's nor another test's."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+
+
 def _run(args, cwd, env=None, binary=False, progress=False, timeout=120):
     return run_wrapp(args, cwd, env, binary, progress, timeout)
 

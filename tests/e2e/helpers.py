@@ -33,7 +33,7 @@ COMMANDS = [
 GENERIC_OPTIONS = [
     "--verbose", "--time", "--stats", "--jobs", "--file-transfer-jobs", "--ftj", "--log-file",
     "--debug", "--json-logging", "--dry-run", "--progress-report", "--hash-cache-file", "--hcf", "--auth",
-    "--interactive-auth",
+    "--interactive-auth", "--progress-interval", "--color", "--no-hash-cache",
 ]
 
 

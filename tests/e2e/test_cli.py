@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -176,8 +177,11 @@ def test_time_and_stats_options(wrapp, tmp_path):
     # A local folder has no server: no line of requests (tests/e2e/test_backend_matrix.py has those).
     lines = r.stderr.splitlines()
     assert len(lines) == 2, str(r)
-    assert re.fullmatch(r"stats: \d+ tasks, 1 B processed in .+ \(.+/s\)", lines[0]), str(r)
+    # The default hash cache holds the one file hashed (by the first run; this one found it there).
+    assert re.fullmatch(r"stats: \d+ tasks, 1 B processed in .+ \(.+/s\), hash cache: 1 entries", lines[0]), str(r)
     assert re.fullmatch(r"time: \d+\.\d{3} s", lines[1]), str(r)
+    r = wrapp("catalog", tmp_path / "x", tmp_path / "c.json", "--stats", "--no-hash-cache")
+    assert re.fullmatch(r"stats: \d+ tasks, 1 B processed in .+ \(.+/s\)\n", r.stderr), str(r)
 
 
 def test_errors_go_to_stderr(wrapp, tmp_path):
@@ -243,6 +247,10 @@ def test_debug_option(wrapp, tmp_path):
     assert r.returncode == 0, str(r)
     assert r.stdout == plain.stdout, str(r)
     # The session's settings first; then what the command logs at debug level (requests, on servers).
+    cache = Path(os.environ["XDG_CACHE_HOME"]) / "wrapp" / "hash-cache.json"
+    assert r.stderr.startswith(f"debug: catalog: 200 jobs, 50 file transfer jobs, hash cache '{cache}', progress "), \
+        str(r)
+    r = wrapp("catalog", tmp_path / "x", tmp_path / "c.json", "-d", "--no-hash-cache")
     assert re.match(r"debug: catalog: 200 jobs, 50 file transfer jobs, hash cache off, progress \w+\n", r.stderr), \
         str(r)
 
