@@ -12,6 +12,13 @@ import pytest
 WRAPP = os.environ.get("WRAPP_BIN") or shutil.which("wrapp") or "/usr/local/bin/wrapp"
 
 
+@pytest.fixture(autouse=True)
+def _own_cache_folder(tmp_path_factory, monkeypatch):
+    """The command line's default hash cache ($XDG_CACHE_HOME/wrapp/...) of each test is its own, never the
+    user's."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+
+
 def cli(*args: str, ok_codes=(0,)) -> subprocess.CompletedProcess:
     """Runs the wrapp command line (to check what the Python API did)."""
     done = subprocess.run([WRAPP, *args], capture_output=True, text=True)

@@ -63,8 +63,11 @@ def test_defaults() -> None:
         "json_logging": False,
         "dry_run": False,
         "progress_report": "normal",
+        "progress_interval": 5.0,
+        "color": "auto",
         "fsync": False,
         "hash_cache_file": None,
+        "no_hash_cache": False,
         "auth": (),
         "interactive_auth": False,
     }
@@ -145,7 +148,7 @@ def test_same_options_and_defaults_as_the_cli() -> None:
         if match:
             names = tuple(match.group(1).split(","))
             cli[names[-1] if names[-1].startswith("--") else names[0]] = names + (match.group(2),)
-    assert len(cli) == 14, cli
+    assert len(cli) == 17, cli
     command, _ = make_command()
     ours = {max(p.opts, key=len): p for p in command.params if isinstance(p, click.Option)}
     for long_name, entry in cli.items():

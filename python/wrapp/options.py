@@ -119,6 +119,25 @@ ProgressReportOption = click.option(
     show_default=True,
     help="Progress display: off, normal or verbose",
 )
+#: ``--progress-interval SECONDS``: seconds between progress lines in a log, default 5.
+ProgressIntervalOption = click.option(
+    "--progress-interval",
+    "progress_interval",
+    type=click.FloatRange(0, 86400),
+    default=5,
+    show_default=True,
+    help="Seconds between progress lines when stderr is not a terminal (a log); on a terminal the live line "
+         "appears after this or 0.75 s, whichever is shorter",
+)
+#: ``--color auto|always|never``: colour on terminals, default ``auto``.
+ColorOption = click.option(
+    "--color",
+    "color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour errors, warnings and status kinds: auto (on a terminal, unless NO_COLOR is set), always or never",
+)
 #: ``--fsync``: flush written files to disk before publishing; env ``WRAPP_FSYNC``.
 FsyncFlag = click.option(
     "--fsync",
@@ -137,7 +156,11 @@ HashCacheFileOption = click.option(
     default=None,
     envvar="WRAPP_HASH_CACHE_FILE",
     show_envvar=True,
-    help="Local hash cache: unchanged files (size, mtime, inode) are not hashed again",
+    help="Hash cache file: unchanged files (size, mtime, ctime, inode) are not hashed again",
+)
+#: ``--no-hash-cache``: use no hash cache (the command line's default cache included).
+NoHashCacheFlag = click.option(
+    "--no-hash-cache", "no_hash_cache", is_flag=True, default=False, help="Use no hash cache: hash every file read"
 )
 
 
@@ -225,8 +248,11 @@ GENERIC_OPTIONS: Sequence[Callable[[F], F]] = (
     JsonLoggingFlag,
     DryRunFlag,
     ProgressReportOption,
+    ProgressIntervalOption,
+    ColorOption,
     FsyncFlag,
     HashCacheFileOption,
+    NoHashCacheFlag,
     AuthOption,
     InteractiveAuthFlag,
 )
@@ -250,13 +276,16 @@ def command_parameters_from(**kwargs: Any) -> Any:
     """A :class:`wrapp.CommandParameters` from the values of the generic options.
 
     Takes ``debug``, ``verbose``, ``dry_run``, ``log_file`` and ``hash_cache_file`` from
-    ``kwargs`` (missing ones keep their defaults) and ignores every other key, so a
-    command can pass all its keyword arguments.
+    ``kwargs`` (missing ones keep their defaults; ``no_hash_cache`` clears the cache file)
+    and ignores every other key, so a command can pass all its keyword arguments.
     """
     from wrapp.datastructures.command_context import CommandParameters
 
     fields = ("debug", "verbose", "dry_run", "log_file", "hash_cache_file")
-    return CommandParameters(**{name: kwargs[name] for name in fields if name in kwargs})
+    values = {name: kwargs[name] for name in fields if name in kwargs}
+    if kwargs.get("no_hash_cache"):
+        values["hash_cache_file"] = None
+    return CommandParameters(**values)
 
 
 def auth_infos_from(options: Any) -> List[Any]:
