@@ -63,15 +63,23 @@ nlohmann::json to_json(const CheckResult& result) {
 
 namespace {
 
-// Entries of a repository version folder that the version does not hold:
-// nothing but the catalog's files and the package file belongs there.
-void report_strays(CommandContext& ctx, const Url& wrapp_file, const model::PackageInfo& info,
-                   const model::Catalog& catalog, std::vector<FileCheck>& out) {
-  Url folder = wrapp_file.parent();
+// Everything in a repository version folder: files, folders, links and
+// special files, for report_strays (and, on an object store, to answer the
+// check's lookups: one listing instead of two).
+std::vector<storage::ListEntry> list_version_folder(CommandContext& ctx, const Url& folder) {
   storage::ListOptions options;
   options.symlinks = storage::SymlinkPolicy::kReportLinks;
   options.include_other = true;
   options.include_dirs = true;
+  return storage::list_all(ctx.store(folder), folder, options);
+}
+
+// Entries of a repository version folder (`entries`, list_version_folder)
+// that the version does not hold: nothing but the catalog's files and the
+// package file belongs there.
+void report_strays(const Url& wrapp_file, const model::PackageInfo& info, const model::Catalog& catalog,
+                   const std::vector<storage::ListEntry>& entries, std::vector<FileCheck>& out) {
+  Url folder = wrapp_file.parent();
   std::string marker = model::wrapp_file_name(info.name);
   // Where a storage_map keeps the bytes of items below the root belongs to
   // the version too.
@@ -80,7 +88,7 @@ void report_strays(CommandContext& ctx, const Url& wrapp_file, const model::Pack
     if (std::string at = catalog.storage_path(item); at != item.relative_path) mapped.insert(std::move(at));
   }
   auto listed = [&](const std::string& path) { return catalog.find(path) || mapped.count(path); };
-  for (const auto& e : storage::list_all(ctx.store(folder), folder, options)) {
+  for (const auto& e : entries) {
     std::string_view name = base_name(e.relative_path);
     const char* what = nullptr;
     if (e.info.is_dir) {
@@ -115,7 +123,16 @@ void check_one(CommandContext& ctx, const CheckOptions& opt, const Url& wrapp_fi
   out.resize(base + catalog.items.size());
   auto& progress = ctx.scheduler.sub_job("check " + info.name + " " + info.version, "verifying");
   progress.add_total(catalog.items.size(), catalog.total_size());
-  sources.list_folder_once(ctx, catalog.items.size(), opt.trust_metadata);
+  // A repository's version folder is listed for strays anyway: that one
+  // listing also answers the lookups where a listing can.
+  bool version_folder = folder.parent().parent().name() == ".packages";
+  std::vector<storage::ListEntry> entries;
+  if (version_folder) {
+    entries = list_version_folder(ctx, folder);
+    sources.use_listing(ctx, entries, opt.trust_metadata);
+  } else {
+    sources.list_folder_once(ctx, catalog.items.size(), opt.trust_metadata);
+  }
   for_each_transfer(ctx, catalog.items.size(), [&](size_t i) {
     const auto& item = catalog.items[i];
     FileCheck& r = out[base + i];
@@ -158,7 +175,7 @@ void check_one(CommandContext& ctx, const CheckOptions& opt, const Url& wrapp_fi
     progress.add_done(1, 0);
   }, &ctx.store(folder));
   progress.set_finished();
-  if (folder.parent().parent().name() == ".packages") report_strays(ctx, wrapp_file, info, catalog, out);
+  if (version_folder) report_strays(wrapp_file, info, catalog, entries, out);
   if (!opt.recursive) return;
   for (const auto& d : info.dependencies) {
     Url repo = d.repository.empty() ? folder.parent().parent().parent() : parse_location(d.repository);

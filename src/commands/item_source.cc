@@ -91,19 +91,30 @@ const char* what_is(const storage::FileInfo& info) {
 
 }  // namespace
 
-void ItemSources::list_folder_once(CommandContext& ctx, size_t lookups, bool need_metadata) {
-  if (!listed_.empty() || lookups < kListingPaysFrom || lookups * 100 < catalog_items_) return;
-  auto& store = ctx.store(folder_);
-  auto features = store.features();
+bool ItemSources::listing_answers(CommandContext& ctx, bool need_metadata) const {
+  auto features = ctx.store(folder_).features();
   // Object stores only: they hold no links, so a listed object is what a
   // stat would report.
-  if (features.real_folders || features.symbolic_links) return;
-  if (need_metadata && !features.listed_metadata) return;
-  store.list(folder_, storage::ListOptions{}, [&](std::vector<storage::ListEntry>&& page) {
+  if (features.real_folders || features.symbolic_links) return false;
+  return !need_metadata || features.listed_metadata;
+}
+
+void ItemSources::list_folder_once(CommandContext& ctx, size_t lookups, bool need_metadata) {
+  if (!listed_.empty() || lookups < kListingPaysFrom || lookups * 100 < catalog_items_) return;
+  if (!listing_answers(ctx, need_metadata)) return;
+  ctx.store(folder_).list(folder_, storage::ListOptions{}, [&](std::vector<storage::ListEntry>&& page) {
     for (auto& entry : page) {
       if (entry.info.is_file()) listed_.emplace(std::move(entry.relative_path), std::move(entry.info));
     }
   });
+}
+
+void ItemSources::use_listing(CommandContext& ctx, const std::vector<storage::ListEntry>& entries,
+                              bool need_metadata) {
+  if (!listed_.empty() || !listing_answers(ctx, need_metadata)) return;
+  for (const auto& entry : entries) {
+    if (entry.info.is_file()) listed_.emplace(entry.relative_path, entry.info);
+  }
 }
 
 ItemSources::Lookup ItemSources::lookup(CommandContext& ctx, const model::CatalogItem& item, bool follow_links) const {

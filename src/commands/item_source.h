@@ -96,6 +96,11 @@ class ItemSources {
   void list_folder_once(CommandContext& ctx, size_t lookups, bool need_metadata = false);
   static constexpr size_t kListingPaysFrom = 8;
 
+  // The same with a listing of the folder the caller made anyway (check
+  // lists a version folder for strays): used where list_folder_once would
+  // list, whatever the number of lookups.
+  void use_listing(CommandContext& ctx, const std::vector<storage::ListEntry>& entries, bool need_metadata = false);
+
  private:
   std::string root_text_;
   std::optional<storage::Url> root_;  // the catalog's root, when it is a valid URL
@@ -103,6 +108,8 @@ class ItemSources {
   storage::Url folder_;  // where the package file was found
   std::string label_;
   size_t catalog_items_ = 0;
+  // Whether a listing of folder_ answers lookups on its store (above).
+  bool listing_answers(CommandContext& ctx, bool need_metadata) const;
   // list_folder_once(): the files below folder_, by path relative to it.
   std::unordered_map<std::string, storage::FileInfo> listed_;
 };

@@ -55,6 +55,10 @@ TEST_F(ItemSourceTest, InstallAndCheckOfAVersionInAnObjectStoreListItsFolderInst
   counts = count_below(version);
   EXPECT_EQ(check_report(mem("repo"), "1"), all_ok(files));
   EXPECT_EQ(counts->stats, 0);
+  // One listing, for the lookups and the strays alike: the 12 files, folder
+  // d and the package file in pages of 3 (command_test_support) take 5
+  // requests; listing for each took 10.
+  EXPECT_EQ(counts->lists, 5) << "listed for its files, then again for strays";
 
   // What the listing does not hold is still looked for, and reported.
   clear_faults();
