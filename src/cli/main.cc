@@ -1,6 +1,8 @@
 #include <cstdio>
 
 #include "cli/app.h"
+#include "cli/completion.h"
+#include "cli/manpages.h"
 #include "storage/backends.h"
 #include "util/error.h"
 #include "util/suggest.h"
@@ -73,6 +75,8 @@ int main(int argc, char** argv) {
   wrapp::cli::add_patch_commands(registry);
   wrapp::cli::add_archive_commands(registry);
   registry["version"] = wrapp::cli::add_version_command;
+  registry["completion"] = wrapp::cli::add_completion_command;  // cli/completion.h
+  registry["manpages"] = wrapp::cli::add_manpages_command;      // hidden (cli/manpages.h)
   for (const auto& [name, add] : registry) add(cli);
   if (wrapp::cli::refuse_unknown_command(argc, argv, registry)) return 1;
   // A command line error quotes the argument: never a huge one whole.

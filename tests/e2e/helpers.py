@@ -562,3 +562,28 @@ def assert_clean_install(wrapp, dest, files, what, name="p"):
     assert installed_contents(dest) == digests(files), f"{what}: the folder is not exactly one version"
     st = wrapp("status", marker(dest, name))
     assert st.returncode == 0, f"{what}: status is not clean\n{st}"
+
+
+# ---------------------------------------------------------------------------------------------
+# --help, as the checks of what is generated from it (manual pages, completion, docs/cli.md) read it
+
+
+def help_of(*args) -> str:
+    """`wrapp ARGS --help`'s output (exit 0 checked)."""
+    r = run_wrapp([*args, "--help"], REPO_ROOT, progress=True)
+    assert r.returncode == 0, str(r)
+    return r.stdout
+
+
+def listed_commands() -> list:
+    """The commands `wrapp --help` lists, in its order."""
+    out = help_of()
+    return [l.split()[0] for l in out.split("Subcommands:")[1].split("\n\n")[0].strip().splitlines()]
+
+
+def long_options(command) -> list:
+    """Every long option `wrapp COMMAND --help` shows, aliases included (--help too)."""
+    names = []
+    for column in re.findall(r"^  (-\S+)", help_of(command), re.MULTILINE):
+        names += [n for n in column.split(",") if n.startswith("--")]
+    return names
