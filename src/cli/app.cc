@@ -198,6 +198,7 @@ commands::SessionOptions session_options(const GenericOptions& g, std::string_vi
     o.hash_cache_file.clear();
   } else if (o.hash_cache_file.empty() && kHashingCommands.count(command)) {
     o.hash_cache_file = commands::default_hash_cache_file();
+    o.hash_cache_by_default = true;
   }
   o.fsync = g.fsync;
   o.scheduling.jobs = g.jobs;

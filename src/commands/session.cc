@@ -55,7 +55,13 @@ Session::~Session() {
 
 void Session::finish() {
   if (finished_.exchange(true)) return;
-  save_hash_cache();
+  if (!options_.hash_cache_by_default) return save_hash_cache();
+  // A cache nobody asked for never fails a command that did its work.
+  try {
+    save_hash_cache();
+  } catch (const StorageError& e) {
+    log::warn("{}", shorten_for_message(e.what(), kMaxMessageBytes));
+  }
 }
 
 void Session::save_hash_cache() {

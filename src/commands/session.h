@@ -38,6 +38,9 @@ struct SessionOptions {
   bool dry_run = false;
   // Empty: no hash cache. Its folder is made when the cache is saved.
   std::string hash_cache_file;
+  // hash_cache_file is the default one (default_hash_cache_file()), not a
+  // file the caller named: a failure to save it is a warning, not an error.
+  bool hash_cache_by_default = false;
   bool fsync = false;
   // SchedulingParameters and ThrottlingParameters: jobs, file transfer
   // jobs, progress display and sinks, root job name.
@@ -62,7 +65,8 @@ class Session {
   ~Session();
 
   // Saves the hash cache (not in a dry run); throws StorageError when it
-  // cannot be written. Call when every command has ended. Idempotent.
+  // cannot be written (warns instead for the default cache). Call when
+  // every command has ended. Idempotent.
   void finish();
 
   const SessionOptions& options() const { return options_; }

@@ -68,3 +68,14 @@ def test_processes_saving_the_cache_at_once_lose_no_entry(wrapp, spawn, tmp_path
     for t in trees:
         for j in range(30):
             assert str(t.resolve() / f"f{j}") in entries, (t, j)
+
+
+def test_a_default_cache_that_cannot_be_saved_only_warns(wrapp, tmp_path):
+    write_tree(tmp_path / "x", {"a": "a"})
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_bytes(b"")
+    r = wrapp("catalog", tmp_path / "x", tmp_path / "c.json", env={"XDG_CACHE_HOME": str(blocker)})
+    assert r.returncode == 0 and r.stderr.startswith("warning: ") and "not-a-folder" in r.stderr, str(r)
+    # A cache file the user named is theirs: failing to save it fails the command (exit 2).
+    r = wrapp("catalog", tmp_path / "x", tmp_path / "c.json", "--hcf", blocker / "cache.json")
+    assert r.returncode == 2 and "not-a-folder" in r.stderr, str(r)
