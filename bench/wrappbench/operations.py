@@ -123,10 +123,18 @@ class Runner:
             for key, fn, prepare, cold in entries[k:] + entries[:k]:
                 self.measure(key, fn, prepare, cold)
 
-    def wrapp(self, *args: str, ok_codes=(0,)) -> Result:
-        # The default hash cache (on unless a row says --no-hash-cache or names its own --hash-cache-file)
-        # lives in the run's folder: measured as users get it, never the user's own cache.
-        env = {**os.environ, "XDG_CACHE_HOME": os.path.join(self.cfg.work_dir, f"xdg-cache-{self.workload}")}
+    def cache_home(self, tag: str = "") -> str:
+        """The XDG_CACHE_HOME of the workload's wrapp runs (of those tagged `tag`)."""
+        return os.path.join(self.cfg.work_dir, f"xdg-cache-{self.workload}{'-' + tag if tag else ''}")
+
+    def default_cache(self, tag: str = "") -> str:
+        """The hash cache wrapp uses without flags in these runs."""
+        return os.path.join(self.cache_home(tag), "wrapp", "hash-cache.json")
+
+    def wrapp(self, *args: str, ok_codes=(0,), cache_tag: str = "") -> Result:
+        # Without flags, as users run it: the default hash cache (docs/formats.md), here in the run's
+        # folder, never the user's own; a row that measures without a cache says --no-hash-cache.
+        env = {**os.environ, "XDG_CACHE_HOME": self.cache_home(cache_tag)}
         return run([self.cfg.wrapp, *args, "--progress-report", "off"], env=env, ok_codes=ok_codes)
 
 
@@ -257,17 +265,17 @@ def bench_tree(cfg: Config, wl: W.Workload, openssl_limit: float | None) -> tupl
 
     # 2. create of the next version after 1% changed, hash cache warm -------
     log(f"[{name}] create next version after {pct} changed, hash cache warm")
-    edit, hc = P("edit"), P("hc_create.json")
+    edit = P("edit")
     subprocess.run(["cp", "-a", src, edit], check=True)
     r.measure("next/wrapp create v1 (fills the hash cache)",
-              lambda: r.wrapp("create", name, "1", edit, "--repo", P("repo"), "--hash-cache-file", hc))
+              lambda: r.wrapp("create", name, "1", edit, "--repo", P("repo")))
     if have(cfg, "rsync"):
         subprocess.run(["cp", "-a", edit, P("rsync_mirror")], check=True)
     changed, growth = [], []
     for rep in range(cfg.repeat):
         changed.append(W.change_fraction(edit, cfg.fraction, f"{cfg.seed}:{name}:change:{rep}"))
         entries = [("next/wrapp create next", lambda v=str(rep + 2): r.wrapp(
-            "create", name, v, edit, "--repo", P("repo"), "--hash-cache-file", hc), None, False)]
+            "create", name, v, edit, "--repo", P("repo")), None, False)]
         if have(cfg, "rsync"):
             entries.append(("next/rsync -a (changes only)", lambda: run(
                 ["rsync", "-a", edit + "/", P("rsync_mirror") + "/"]), None, False))
@@ -295,11 +303,10 @@ def bench_tree(cfg: Config, wl: W.Workload, openssl_limit: float | None) -> tupl
     # 3. install into an empty folder (page cache dropped when possible) ----
     log(f"[{name}] install into an empty folder")
     ver = P("repo", ".packages", name, "1")
-    hci = P("hc_install.json")
     r.alternate([
-        ("install/wrapp install", lambda: r.wrapp("install", name, "1", P("dst_wrapp"), "--repo", P("repo"),
-                                                  "--hash-cache-file", hci),
-         lambda: rm(P("dst_wrapp"), hci), True),
+        # Each from an empty cache: a fresh install on a machine that never saw these files.
+        ("install/wrapp install", lambda: r.wrapp("install", name, "1", P("dst_wrapp"), "--repo", P("repo")),
+         lambda: rm(P("dst_wrapp"), r.default_cache()), True),
         ("install/cp -r", lambda: run(["cp", "-r", ver, P("dst_cp")]), lambda: rm(P("dst_cp")), True),
         ("install/cp -r && sync", lambda: cp_sync(ver, P("dst_cp")), lambda: rm(P("dst_cp")), True),
         ("install/wrapp install --fsync", lambda: r.wrapp(
@@ -325,12 +332,11 @@ def bench_tree(cfg: Config, wl: W.Workload, openssl_limit: float | None) -> tupl
     log(f"[{name}] install --link-mode hardlink")
     r.alternate([
         ("hardlink/wrapp install --link-mode hardlink", lambda: r.wrapp(
-            "install", name, "1", P("dst_hl"), "--repo", P("repo"), "--link-mode", "hardlink",
-            "--hash-cache-file", P("hc_hl.json")),
-         lambda: rm(P("dst_hl"), P("hc_hl.json")), True),
+            "install", name, "1", P("dst_hl"), "--repo", P("repo"), "--link-mode", "hardlink", cache_tag="hl"),
+         lambda: rm(P("dst_hl"), r.default_cache("hl")), True),
         ("hardlink/cp -al", lambda: run(["cp", "-al", ver, P("dst_cpal")]), lambda: rm(P("dst_cpal")), True),
     ])
-    rm(P("dst_hl"), P("dst_cpal"), P("hc_hl.json"))
+    rm(P("dst_hl"), P("dst_cpal"), r.cache_home("hl"))
     op = "install --link-mode hardlink"
     rows.append(time_row(op, name, r, "hardlink/wrapp install --link-mode hardlink", "install/cp -r",
                          ("<=", 0.20), note="peer: cp -r of the repository version"))
@@ -356,7 +362,7 @@ def bench_tree(cfg: Config, wl: W.Workload, openssl_limit: float | None) -> tupl
     log(f"[{name}] install of the version already installed")
     r.alternate([
         ("noop/wrapp install (no-op)", lambda: r.wrapp(
-            "install", name, "1", P("dst_wrapp"), "--repo", P("repo"), "--hash-cache-file", hci), None, False),
+            "install", name, "1", P("dst_wrapp"), "--repo", P("repo")), None, False),
         ("noop/rsync -a (no changes)", lambda: run(["rsync", "-a", ver + "/", P("dst_rsync") + "/"]),
          None, False) if have(cfg, "rsync") else None,
     ])
@@ -369,8 +375,7 @@ def bench_tree(cfg: Config, wl: W.Workload, openssl_limit: float | None) -> tupl
     log(f"[{name}] status of an unchanged install")
     dst = P("dst_wrapp")
     r.alternate([
-        ("status/wrapp status", lambda: r.wrapp("status", os.path.join(dst, f".{name}.wrapp"),
-                                                "--hash-cache-file", hci), None, False),
+        ("status/wrapp status", lambda: r.wrapp("status", os.path.join(dst, f".{name}.wrapp")), None, False),
         ("status/find -printf", lambda: run(["find", dst, "-type", "f", "-printf", r"%s %T@\n"]),
          None, False),
         ("status/rclone check --size-only", lambda: run(
@@ -385,12 +390,11 @@ def bench_tree(cfg: Config, wl: W.Workload, openssl_limit: float | None) -> tupl
 
     # 6. install update after 1% changed: version k -> k+1 ------------------
     log(f"[{name}] install update after {pct} changed")
-    hcu = P("hc_update.json")
     r.measure("update/wrapp install v1 (set-up)", lambda: r.wrapp(
-        "install", name, "1", P("dst_update"), "--repo", P("repo"), "--hash-cache-file", hcu))
+        "install", name, "1", P("dst_update"), "--repo", P("repo")))
     for rep in range(cfg.repeat):
         r.measure("update/wrapp install next version", lambda v=str(rep + 2): r.wrapp(
-            "install", name, v, P("dst_update"), "--repo", P("repo"), "--hash-cache-file", hcu))
+            "install", name, v, P("dst_update"), "--repo", P("repo")))
     rm(P("dst_update"))
     rows.append(time_row(f"install update, {pct} changed", name, r, "update/wrapp install next version",
                          "install/wrapp install", ("<=", 0.10), peer_label="fresh wrapp install"))
@@ -449,16 +453,19 @@ def bench_huge(cfg: Config, wl: W.Workload) -> tuple[list[Row], Runner]:
     for n in counts:
         tree = wl.trees[f"n{n}"]
         log(f"[{name}] {n:,} files")
-        repo, dst, hc = P(f"repo{n}"), P(f"dst{n}"), P(f"hc{n}.json")
-        r.measure(f"n{n}/wrapp create (set-up)", lambda: r.wrapp("create", name, "1", tree.path, "--repo", repo))
+        repo, dst = P(f"repo{n}"), P(f"dst{n}")
+        # A cache of each size's own: its entries are this tree's and this install's only.
+        r.measure(f"n{n}/wrapp create (set-up)", lambda: r.wrapp("create", name, "1", tree.path, "--repo", repo,
+                                                                 cache_tag=f"n{n}"))
         r.measure(f"n{n}/cp -r", lambda: run(["cp", "-r", tree.path, P("cp_dst")]), lambda: rm(P("cp_dst")))
         rm(P("cp_dst"))
         r.measure(f"n{n}/wrapp install (set-up)", lambda: r.wrapp(
-            "install", name, "1", dst, "--repo", repo, "--hash-cache-file", hc))
+            "install", name, "1", dst, "--repo", repo, cache_tag=f"n{n}"))
         r.alternate([
-            (f"n{n}/wrapp catalog", lambda: r.wrapp("catalog", tree.path, P("catalog.json")), None, False),
+            (f"n{n}/wrapp catalog", lambda: r.wrapp("catalog", tree.path, P("catalog.json"), cache_tag=f"n{n}"),
+             None, False),
             (f"n{n}/wrapp status", lambda: r.wrapp("status", os.path.join(dst, f".{name}.wrapp"),
-                                                   "--hash-cache-file", hc), None, False),
+                                                   cache_tag=f"n{n}"), None, False),
             (f"n{n}/find -printf", lambda: run(["find", dst, "-type", "f", "-printf", r"%s %T@\n"]),
              None, False),
         ])
@@ -475,7 +482,7 @@ def bench_huge(cfg: Config, wl: W.Workload) -> tuple[list[Row], Runner]:
                              f"n{n}/find -printf", ("<=", 2.0)))
         rows.append(time_row("create (one run each)", f"huge {n:,}", r, f"n{n}/wrapp create (set-up)",
                              f"n{n}/cp -r"))
-        rm(repo, dst, hc)
+        rm(repo, dst, r.cache_home(f"n{n}"))
     # growth from the smallest to the largest tree, relative to n log n
     n0, n1 = counts[0], counts[-1]
     nlogn = (n1 * math.log(n1)) / (n0 * math.log(n0))
