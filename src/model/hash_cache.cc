@@ -207,6 +207,10 @@ HashCache HashCache::load(const std::string& path,
                           const std::function<void(const std::string&)>& warn) {
   // Mapped, and handed back as the parse moves on: a cache of a million
   // entries never sits in memory as text next to its entries.
+  // Taken before the file is read: should another process replace it in
+  // between, the save sees a file that differs from this identity and
+  // merges it, rather than overwrite entries it never read.
+  FileStamp identity = file_identity(path);
   std::optional<util::MappedFile> mapped;
   try {
     mapped = util::MappedFile::open(path);
@@ -235,7 +239,6 @@ HashCache HashCache::load(const std::string& path,
   }
   try {
     TextWindow window{[&](size_t offset) { mapped->release_before(offset); }, nullptr};
-    FileStamp identity = file_identity(path);
     HashCache cache = parse(text, &window);
     cache.state_->on_disk = identity;
     return cache;
