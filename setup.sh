@@ -23,6 +23,7 @@ DEBIAN_PACKAGES=(
   llvm                      # llvm-symbolizer: sanitizer reports with file and line
   man-db                    # man wrapp, man wrapp-install (groff renders the pages in the tests)
   zsh fish                  # the completion tests run the generated zsh and fish scripts for real
+  bash-completion           # loads the installed bash script (/usr/local/share/bash-completion) in new shells
 )
 # Node.js with npm, for the test servers from npm (tests/servers): the machine's own, or Debian's
 # where it has none.

@@ -295,3 +295,17 @@ def test_fish_offers_every_command_and_option_of_help(site):
     for command, candidates in zip(commands, got[1:]):
         longs, _ = options_of_help(site, command)
         assert longs - {"--version"} <= set(candidates), f"{command}: {sorted(longs - set(candidates))}"
+
+
+INSTALLED_BASH = Path("/usr/local/share/bash-completion/completions/wrapp")
+BASH_COMPLETION = Path("/usr/share/bash-completion/bash_completion")
+
+
+@pytest.mark.skipif(not (INSTALLED_BASH.exists() and BASH_COMPLETION.exists()),
+                    reason="./setup.sh has not installed the bash script and the bash-completion package")
+def test_the_script_setup_installs_is_loaded_by_bash_completion():
+    # What a new interactive shell does on the first Tab after `wrapp`: bash-completion finds the script
+    # setup.sh installed, by the command's name.
+    r = subprocess.run(["bash", "-c", f"source {BASH_COMPLETION}; __load_completion wrapp; complete -p wrapp"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and r.stdout.strip() == "complete -F _wrapp wrapp", (r.stdout, r.stderr)
