@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -587,3 +588,23 @@ def long_options(command) -> list:
     for column in re.findall(r"^  (-\S+)", help_of(command), re.MULTILINE):
         names += [n for n in column.split(",") if n.startswith("--")]
     return names
+
+
+# ---------------------------------------------------------------------------------------------
+# Test servers (tests/servers)
+
+
+@contextlib.contextmanager
+def started(server):
+    """`server` (a tests/servers server) running for the with-block, stopped after it; one that does not
+    start fails the test, naming it (./setup.sh installs every server)."""
+    from servers import ServerStartError  # tests/ is on sys.path in the modules that use servers
+
+    try:
+        server.start()
+    except ServerStartError as e:
+        pytest.fail(f"{server.name} did not start (./setup.sh installs it): {e}")
+    try:
+        yield server
+    finally:
+        server.stop()

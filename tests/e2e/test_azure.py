@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import random_bytes, read_tree, run_concurrently, wrapp_bin, write_tree
+from helpers import random_bytes, read_tree, run_concurrently, started, wrapp_bin, write_tree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for tests/servers
-from servers import Azurite, ServerStartError  # noqa: E402
+from servers import Azurite  # noqa: E402
 
 FILES = {
     "a.txt": "alpha\n",
@@ -35,13 +35,8 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def azurite():
-    az = Azurite()
-    try:
-        az.start()
-    except ServerStartError as e:
-        pytest.fail(f"azurite did not start (./setup.sh runs npm ci in tests/servers): {e}")
-    yield az
-    az.stop()
+    with started(Azurite()) as az:
+        yield az
 
 
 def _env(az, **extra) -> dict:

@@ -38,10 +38,10 @@ from typing import Callable, Dict, NamedTuple, Optional
 
 import pytest
 
-from helpers import hash_bytes, partial_files, random_bytes, read_tree, run_wrapp, write_tree
+from helpers import hash_bytes, partial_files, random_bytes, read_tree, run_wrapp, started, write_tree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for tests/servers
-from servers import Azurite, ByteCounter, FaultProxy, GcsEmulator, MotoS3, S3rver, ServerStartError  # noqa: E402
+from servers import Azurite, ByteCounter, FaultProxy, GcsEmulator, MotoS3, S3rver  # noqa: E402
 
 MIB = 1 << 20
 NAME, VERSION = "p", "1"
@@ -121,17 +121,6 @@ def _below(prefix: str) -> str:
 
 
 @contextlib.contextmanager
-def _running(server):
-    try:
-        server.start()
-    except ServerStartError as e:
-        pytest.fail(f"{server.name} did not start (setup.sh installs it): {e}")
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def _enabled(label: str) -> bool:
     """True when `wrapp version` lists the storage backend `label` as ENABLED."""
     r = run_wrapp(["version"], Path.cwd())
@@ -191,7 +180,7 @@ def _s3_like(name: str, s3, tmp_path_factory, wrong_key) -> Backend:
 
 @pytest.fixture(scope="module")
 def s3_backend(tmp_path_factory) -> Backend:
-    with _running(MotoS3()) as s3:
+    with started(MotoS3()) as s3:
         # moto checks signatures once they are switched on (docs/storage.md), so that a wrong secret is
         # refused; boto3_client() and env() use the key it made for that.
         s3.require_signatures()
@@ -210,7 +199,7 @@ def s3_backend(tmp_path_factory) -> Backend:
 def s3rver_backend(tmp_path_factory) -> Backend:
     """A second S3 implementation. s3rver checks the access key (not a V4 signature's secret) and ignores
     write conditions (docs/storage.md): its wrong key is a wrong access key."""
-    with _running(S3rver()) as s3:
+    with started(S3rver()) as s3:
         def wrong_key(env):
             key = "AKIAWRONGKEY00000000"
             return WrongKey(dict(env(), AWS_ACCESS_KEY_ID=key), "InvalidAccessKeyId", s3.secret_key + "-never-shown")
@@ -220,7 +209,7 @@ def s3rver_backend(tmp_path_factory) -> Backend:
 
 @pytest.fixture(scope="module")
 def gcs_backend(tmp_path_factory) -> Backend:
-    with _running(GcsEmulator()) as gcs, FaultProxy("http://127.0.0.1:9") as token_endpoint:
+    with started(GcsEmulator()) as gcs, FaultProxy("http://127.0.0.1:9") as token_endpoint:
         gcs.create_bucket(BUCKET)
         client = gcs.client()
 
@@ -276,7 +265,7 @@ def _rsa_private_key_pem() -> str:
 def azure_backend() -> Backend:
     if not _enabled("Azure Blob Storage"):
         pytest.skip("the Azure Blob Storage backend is not in this build (`wrapp version` reports it DISABLED)")
-    with _running(Azurite()) as az:
+    with started(Azurite()) as az:
         container = "matrix"
         az.create_container(container)
         service = az.blob_service_client()

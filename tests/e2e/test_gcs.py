@@ -20,21 +20,16 @@ from pathlib import Path
 
 import pytest
 
-from helpers import random_bytes, read_tree, wrapp_bin, write_tree
+from helpers import random_bytes, read_tree, started, wrapp_bin, write_tree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for tests/servers
-from servers import GcsEmulator, ServerStartError  # noqa: E402
+from servers import GcsEmulator  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def emulator():
-    gcs = GcsEmulator()
-    try:
-        gcs.start()
-    except ServerStartError as e:
-        pytest.fail(f"gcp-storage-emulator did not start (pip install -r requirements-dev.txt): {e}")
-    yield gcs
-    gcs.stop()
+    with started(GcsEmulator()) as gcs:
+        yield gcs
 
 
 def _call(emulator, method: str, path: str, body: bytes = b"", headers=None) -> int:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from helpers import write_tree
+from helpers import started, write_tree
 from terminal import run_in_terminal
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for tests/servers
-from servers import FaultProxy, MotoS3, ServerStartError  # noqa: E402
+from servers import FaultProxy, MotoS3  # noqa: E402
 
 FILES = 300
 NOW = ("--progress-interval", "0")
@@ -109,16 +109,9 @@ def test_a_negative_interval_is_refused(wrapp, tmp_path):
 
 @pytest.fixture(scope="module")
 def s3():
-    server = MotoS3()
-    try:
-        server.start()
-    except ServerStartError as e:
-        pytest.fail(f"moto did not start (setup.sh installs it): {e}")
-    try:
+    with started(MotoS3()) as server:
         server.create_bucket("progress")
         yield server
-    finally:
-        server.stop()
 
 
 def test_a_terminal_sees_each_phase_drawn_in_place(wrapp, tmp_path, s3):
