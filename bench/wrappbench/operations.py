@@ -129,7 +129,7 @@ class Runner:
 
     def default_cache(self, tag: str = "") -> str:
         """The hash cache wrapp uses without flags in these runs."""
-        return os.path.join(self.cache_home(tag), "wrapp", "hash-cache.json")
+        return os.path.join(self.cache_home(tag), "wrapp", "hash-cache")
 
     def wrapp(self, *args: str, ok_codes=(0,), cache_tag: str = "") -> Result:
         # Without flags, as users run it: the default hash cache (docs/formats.md), here in the run's

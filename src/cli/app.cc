@@ -147,8 +147,8 @@ void add_generic_options(CLI::App& sub, GenericOptions& g) {
       ->group(group);
   auto* cache_file = sub.add_option("--hash-cache-file,--hcf", g.hash_cache_file,
                                     "Hash cache file: unchanged files (size, mtime, ctime, inode) are not hashed "
-                                    "again (default: $XDG_CACHE_HOME/wrapp/hash-cache.json or "
-                                    "~/.cache/wrapp/hash-cache.json)")
+                                    "again (default: $XDG_CACHE_HOME/wrapp/hash-cache or "
+                                    "~/.cache/wrapp/hash-cache)")
                          ->envname("WRAPP_HASH_CACHE_FILE")
                          ->group(group);
   sub.add_flag("--no-hash-cache", g.no_hash_cache, "Use no hash cache: hash every file read")

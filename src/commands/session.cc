@@ -34,9 +34,9 @@ Session::Session(SessionOptions options) : options_(std::move(options)) {
   log::LoggerScope use(logger_.get());
   runtime_ = std::make_unique<exec::Runtime>(options_.scheduling);
   if (!options_.hash_cache_file.empty()) {
-    // The warning may come from the loading thread: it gets the logger with it.
-    hash_cache_ = model::HashCache::load_async(options_.hash_cache_file, [logger = &log::current()](const std::string& m) {
-      logger->write(log::Level::kWarning, shorten_for_message(m, kMaxMessageBytes));
+    // Opening reads the table's header only (model/hash_cache.h).
+    hash_cache_ = model::HashCache::load(options_.hash_cache_file, [](const std::string& m) {
+      log::warn("{}", shorten_for_message(m, kMaxMessageBytes));
     });
   }
 }
@@ -75,9 +75,9 @@ void Session::save_hash_cache() {
 std::string default_hash_cache_file() {
   auto absolute = [](const char* value) { return value && value[0] == '/'; };
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); absolute(xdg)) {
-    return std::string(xdg) + "/wrapp/hash-cache.json";
+    return std::string(xdg) + "/wrapp/hash-cache";
   }
-  if (const char* home = std::getenv("HOME"); absolute(home)) return std::string(home) + "/.cache/wrapp/hash-cache.json";
+  if (const char* home = std::getenv("HOME"); absolute(home)) return std::string(home) + "/.cache/wrapp/hash-cache";
   return "";
 }
 

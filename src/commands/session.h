@@ -48,7 +48,7 @@ struct SessionOptions {
 };
 
 // Where the hash cache lives when no --hash-cache-file names one:
-// $XDG_CACHE_HOME/wrapp/hash-cache.json, else ~/.cache/wrapp/hash-cache.json
+// $XDG_CACHE_HOME/wrapp/hash-cache, else ~/.cache/wrapp/hash-cache
 // ($HOME); "" when neither variable holds an absolute path.
 std::string default_hash_cache_file();
 

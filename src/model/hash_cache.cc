@@ -5,34 +5,33 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <future>
-
+#include <algorithm>
 #include <array>
 #include <atomic>
-#include <charconv>
-#include <limits>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
 #include <mutex>
 #include <unordered_map>
-
+#include <vector>
 
 #include "model/hash.h"
-#include "util/atomic_file.h"
+#include "model/hash_cache_json.h"
+#include "util/error.h"
 #include "util/json_reader.h"
 #include "util/mapped_file.h"
-#include "util/json_writer.h"
-#include "util/error.h"
 
 namespace wrapp::model {
 namespace {
 
 constexpr size_t kShards = 64;
 
+// An entry this process stored (or read from a version 1 file).
 struct Entry {
   FileStamp stamp;
-  Digest value{};  // the hash, stored binary (see format_hash / parse_hash)
+  Digest value{};
   // Looked up or inserted by this process: kept first when the cache is cut
-  // to its bound. Not saved.
+  // to its bound, and its last use becomes the time of the save.
   bool used = false;
   bool same_content(const Entry& other) const { return stamp == other.stamp && value == other.value; }
 };
@@ -42,132 +41,22 @@ struct Shard {
   std::unordered_map<std::string, Entry> map;
 };
 
-// ---- writing ---------------------------------------------------------------
-
-
-template <typename Int>
-void append_int(std::string& out, Int v) {
-  char buf[24];
-  auto res = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, res.ptr);
-}
-
-void append_entry(std::string& out, const std::string& path, const Entry& e) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  append_json_escaped(out, path);  // checked valid UTF-8 by the caller
-  out += ": {\"size\": ";
-  append_int(out, e.stamp.size);
-  out += ", \"mtime_ns\": ";
-  append_int(out, e.stamp.mtime_ns);
-  out += ", \"ctime_ns\": ";
-  append_int(out, e.stamp.ctime_ns);
-  out += ", \"inode\": ";
-  append_int(out, e.stamp.inode);
-  out += ", \"hash\": \"";
-  out += kHashPrefix;
-  char hex[64];
-  for (size_t i = 0; i < e.value.size(); ++i) {
-    hex[2 * i] = kHex[e.value[i] >> 4];
-    hex[2 * i + 1] = kHex[e.value[i] & 0xf];
-  }
-  out.append(hex, sizeof hex);
-  out += "\"}";
-}
-
-}  // namespace
-
-struct HashCache::State {
-  std::array<Shard, kShards> shards;
-  std::atomic<bool> dirty{false};
-  // The file on disk is not ours to replace (another program's file, a
-  // newer wrapp's cache, a legacy pickle): the cache runs in memory only.
-  bool save_blocked = false;
-  // The file as this cache last read or wrote it (all zero: none): a file
-  // found different at save time was saved by another process meanwhile.
-  FileStamp on_disk;
-  size_t max_entries = kHashCacheDefaultMaxEntries;
-  // Set while a background load (load_async) fills the maps; every public
-  // method waits for it first. Declared last so it is destroyed first: the
-  // loader finishes before the maps it writes go away.
-  std::shared_future<void> loading;
-
-  void wait() const {
-    if (loading.valid()) loading.wait();
-  }
-
-  Shard& shard_for(const std::string& path) {
-    return shards[std::hash<std::string>{}(path) % kShards];
-  }
-};
-
-namespace {
-
-// ---- reading ---------------------------------------------------------------
-
-// Reads one entry object; false when it is malformed (it is then dropped,
-// like an entry with an invalid hash: the file is still usable).
-bool read_entry(JsonReader& r, Entry& e) {
-  if (r.peek() != JsonReader::Type::kObject) {
-    r.skip_value();
-    return false;
-  }
-  r.begin_object();
-  bool ok = true, has_size = false, has_mtime = false, has_ctime = false, has_inode = false, has_hash = false;
-  std::string key, text;
-  while (r.next_key(key)) {
-    if (key == "size" || key == "inode") {
-      uint64_t u;
-      if (!r.read_uint64(u)) {
-        r.skip_value();
-        ok = false;
-      } else if (key == "size") {
-        e.stamp.size = u;
-        has_size = true;
-      } else {
-        e.stamp.inode = u;
-        has_inode = true;
-      }
-    } else if (key == "mtime_ns" || key == "ctime_ns") {
-      bool is_mtime = key == "mtime_ns";
-      if (!r.read_int64(is_mtime ? e.stamp.mtime_ns : e.stamp.ctime_ns)) {
-        r.skip_value();
-        ok = false;
-      } else {
-        (is_mtime ? has_mtime : has_ctime) = true;
-      }
-    } else if (key == "hash") {
-      std::optional<Digest> d;
-      if (r.peek() == JsonReader::Type::kString) {
-        r.read_string(text);
-        d = parse_hash(text);
-      } else {
-        r.skip_value();
-      }
-      if (d) {
-        e.value = *d;
-        has_hash = true;
-      } else {
-        ok = false;
-      }
-    } else {
-      r.skip_value();  // fields of a later version: ignored
-    }
-  }
-  return ok && has_size && has_mtime && has_ctime && has_inode && has_hash;
-}
-
 bool looks_like_pickle(std::string_view text) {
   // Pickle protocols 2..5 start with the PROTO opcode 0x80 and the version.
   return text.size() >= 2 && static_cast<unsigned char>(text[0]) == 0x80 &&
          static_cast<unsigned char>(text[1]) >= 2 && static_cast<unsigned char>(text[1]) <= 5;
 }
 
+FileStamp identity_of(const struct stat& st) {
+  return {static_cast<uint64_t>(st.st_size), st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec,
+          st.st_ctim.tv_sec * 1'000'000'000LL + st.st_ctim.tv_nsec, static_cast<uint64_t>(st.st_ino)};
+}
+
 // The identity of the file at `path` now; all zero when it does not exist.
 FileStamp file_identity(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return {};
-  return {static_cast<uint64_t>(st.st_size), st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec,
-          st.st_ctim.tv_sec * 1'000'000'000LL + st.st_ctim.tv_nsec, static_cast<uint64_t>(st.st_ino)};
+  return identity_of(st);
 }
 
 // flock(LOCK_EX) on `<cache>.lock` while a save reads, merges and replaces
@@ -196,33 +85,189 @@ class SaveLock {
   int fd_ = -1;
 };
 
+// One entry as a save sees it.
+struct Item {
+  std::string_view name;
+  FileStamp stamp;
+  Digest value{};
+  uint32_t last_used = 0;
+  bool used = false;
+};
+
+// A sequence of entries in strictly ascending key order, which a save walks
+// once per pass.
+class Run {
+ public:
+  virtual ~Run() = default;
+  bool done() const { return !has_; }
+  const Item& front() const { return item_; }
+  virtual void pop() = 0;
+  virtual void restart() = 0;
+
+ protected:
+  Item item_;
+  bool has_ = false;
+};
+
+// The records of a table, skipping damaged and out-of-order ones (a save
+// thus writes a clean table whatever it read).
+class TableRun : public Run {
+ public:
+  TableRun(const HashCacheFile& file, const std::atomic<uint64_t>* used_bits) : file_(file), used_(used_bits) {
+    restart();
+  }
+  void restart() override {
+    next_ = 0;
+    has_ = false;
+    pop();
+  }
+  void pop() override {
+    std::string_view previous = has_ ? item_.name : std::string_view();
+    bool first = !has_;
+    has_ = false;
+    while (next_ < file_.size()) {
+      size_t i = next_++;
+      HashCacheRecord r = file_.record(i);
+      if (r.name.empty() || (!first && compare_names(previous, r.name) >= 0)) continue;
+      item_ = {r.name, r.stamp, r.value, r.last_used,
+               used_ && (used_[i / 64].load(std::memory_order_relaxed) >> (i % 64) & 1) != 0};
+      has_ = true;
+      return;
+    }
+  }
+
+ private:
+  const HashCacheFile& file_;
+  const std::atomic<uint64_t>* used_;  // null: none used by this process
+  size_t next_ = 0;
+};
+
+// The entries of an overlay, sorted once (the caller holds its shards'
+// locks as long as the run lives).
+class OverlayRun : public Run {
+ public:
+  explicit OverlayRun(const std::array<Shard, kShards>& shards) {
+    for (const Shard& shard : shards) {
+      for (const auto& kv : shard.map) entries_.push_back(&kv);
+    }
+    std::sort(entries_.begin(), entries_.end(), [](auto* a, auto* b) { return compare_names(a->first, b->first) < 0; });
+    restart();
+  }
+  void restart() override {
+    next_ = 0;
+    pop();
+  }
+  void pop() override {
+    has_ = next_ < entries_.size();
+    if (!has_) return;
+    const auto& [key, e] = *entries_[next_++];
+    item_ = {key, e.stamp, e.value, 0, e.used};
+  }
+
+ private:
+  std::vector<const std::pair<const std::string, Entry>*> entries_;
+  size_t next_ = 0;
+};
+
+// Calls fn once per key present in any run, with the entry of the first run
+// (in `runs` order: highest priority first) that holds it.
+template <typename Fn>
+void merge_runs(const std::vector<Run*>& runs, Fn&& fn) {
+  for (;;) {
+    Run* winner = nullptr;
+    for (Run* r : runs) {
+      if (!r->done() && (!winner || compare_names(r->front().name, winner->front().name) < 0)) winner = r;
+    }
+    if (!winner) return;
+    // Names point into the table or the overlay's keys, which outlive the
+    // merge: the item stays valid as the runs move on.
+    Item item = winner->front();
+    for (Run* r : runs) {
+      if (!r->done() && r->front().name == item.name) r->pop();
+    }
+    fn(item);
+  }
+}
+
 }  // namespace
+
+struct HashCache::State {
+  // What this process stored, and what it read from a version 1 file.
+  std::array<Shard, kShards> shards;
+  // The table the cache was loaded from, and which of its records this
+  // process used (one bit each).
+  std::optional<HashCacheFile> table;
+  std::unique_ptr<std::atomic<uint64_t>[]> table_used;
+  std::atomic<bool> dirty{false};
+  // The file on disk is not ours to replace (another program's file, a
+  // newer wrapp's cache, a legacy pickle): the cache runs in memory only.
+  bool save_blocked = false;
+  // `table` is the file at the path as it is on disk (identity `on_disk`).
+  // A file found different at save time was saved by another process (or
+  // by this cache's previous save): the save merges that one instead.
+  bool table_is_current = false;
+  FileStamp on_disk;
+  // The path `table` was read from: a save to another path carries the
+  // table's entries over.
+  std::string loaded_from;
+  size_t max_entries = kHashCacheDefaultMaxEntries;
+
+  Shard& shard_for(std::string_view key) { return shards[std::hash<std::string_view>{}(key) % kShards]; }
+
+  // The table record for `key`, marked used, when its stamp is `stamp`.
+  std::optional<Digest> table_hit(std::string_view key, const FileStamp& stamp) {
+    if (!table) return std::nullopt;
+    std::optional<size_t> i = table->find(key);
+    if (!i) return std::nullopt;
+    HashCacheRecord r = table->record(*i);
+    if (r.stamp != stamp) return std::nullopt;
+    table_used[*i / 64].fetch_or(uint64_t{1} << (*i % 64), std::memory_order_relaxed);
+    return r.value;
+  }
+
+  // Every shard locked, in one order: a save or a count sees one state.
+  std::vector<std::unique_lock<std::mutex>> lock_all() const {
+    std::vector<std::unique_lock<std::mutex>> locks;
+    locks.reserve(kShards);
+    for (const Shard& s : shards) locks.emplace_back(s.mu);
+    return locks;
+  }
+};
 
 HashCache::HashCache() : state_(std::make_unique<State>()) {}
 HashCache::~HashCache() = default;
 HashCache::HashCache(HashCache&&) noexcept = default;
 HashCache& HashCache::operator=(HashCache&&) noexcept = default;
 
-HashCache HashCache::load(const std::string& path,
-                          const std::function<void(const std::string&)>& warn) {
-  // Mapped, and handed back as the parse moves on: a cache of a million
-  // entries never sits in memory as text next to its entries.
-  // Taken before the file is read: should another process replace it in
-  // between, the save sees a file that differs from this identity and
-  // merges it, rather than overwrite entries it never read.
-  FileStamp identity = file_identity(path);
-  std::optional<util::MappedFile> mapped;
-  try {
-    mapped = util::MappedFile::open(path);
-  } catch (const Error& e) {
+HashCache HashCache::load(const std::string& path, const std::function<void(const std::string&)>& warn) {
+  auto cannot_read = [&](const std::string& why) {
     warn(fmt::format("ignoring hash cache '{}': cannot read it ({}); it is left untouched and no cache is kept "
                      "this run",
-                     shorten_for_message(path), e.what()));
+                     shorten_for_message(path), why));
     HashCache cache;
     cache.state_->save_blocked = true;  // what we cannot read we must not overwrite
     return cache;
+  };
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);  // O_NONBLOCK: a FIFO must not hang us
+  if (fd < 0) {
+    int err = errno;
+    if (err == ENOENT || err == ENOTDIR) return HashCache();
+    return cannot_read(std::strerror(err));
   }
-  if (!mapped) return HashCache();
+  // The identity and the bytes of one open file: should another process
+  // replace the file meanwhile, the save sees a different file and merges
+  // it, rather than overwrite entries it never read.
+  struct stat st {};
+  std::optional<util::MappedFile> mapped;
+  try {
+    if (::fstat(fd, &st) != 0) throw_errno("cannot stat", path, errno);
+    mapped = util::MappedFile::open_fd(fd, path);
+  } catch (const Error& e) {
+    ::close(fd);
+    return cannot_read(e.what());
+  }
+  ::close(fd);
+  FileStamp identity = identity_of(st);
   std::string_view text = mapped->data();
   auto unusable = [&](const std::string& why, bool replace) {
     warn(fmt::format("ignoring hash cache '{}': {}; {}", shorten_for_message(path), why,
@@ -234,236 +279,223 @@ HashCache HashCache::load(const std::string& path,
   };
   if (looks_like_pickle(text)) {
     return unusable("it is a legacy pickle cache of WRAPP 2.1 or older (delete it, or pass another "
-                    "--hash-cache-file, to start a JSON cache)",
+                    "--hash-cache-file, to start a new cache)",
                     false);
   }
-  try {
-    TextWindow window{[&](size_t offset) { mapped->release_before(offset); }, nullptr};
-    HashCache cache = parse(text, &window);
-    cache.state_->on_disk = identity;
+  if (HashCacheFile::has_magic(text)) {
+    HashCacheFile::Refusal refusal;
+    std::string why;
+    std::optional<HashCacheFile> table = HashCacheFile::open(std::move(*mapped), &refusal, &why);
+    if (!table) return unusable("invalid hash cache: " + why, refusal == HashCacheFile::Refusal::kDamaged);
+    HashCache cache;
+    State& state = *cache.state_;
+    state.table_used = std::make_unique<std::atomic<uint64_t>[]>(table->size() / 64 + 1);
+    state.table = std::move(table);
+    state.table_is_current = true;
+    state.on_disk = identity;
+    state.loaded_from = path;
     return cache;
+  }
+  // Version 1 (JSON): read whole, then saved as a table.
+  HashCache cache;
+  try {
+    // Pages handed back as the parse moves on: a big cache never sits in
+    // memory as text next to its entries.
+    TextWindow window{[&](size_t offset) { mapped->release_before(offset); }, nullptr};
+    read_hash_cache_json(text, &window, [&](std::string&& key, const FileStamp& stamp, const Digest& value) {
+      cache.state_->shard_for(key).map.insert_or_assign(std::move(key), Entry{stamp, value, false});
+    });
   } catch (const FailedCommand& e) {
     // Only a damaged cache of our own format is replaced; anything else may
-    // be a file the user pointed at by mistake, or a newer wrapp's cache.
+    // be a file the user pointed at by mistake, or another program's cache.
     bool blank = text.find_first_not_of(" \t\r\n") == std::string::npos;
-    bool ours = blank || text.substr(0, 256).find(std::string("\"") + std::string(kHashCacheFormat) + "\"") !=
-                std::string::npos;
+    bool ours = blank || text.substr(0, 256).find("\"" + std::string(kHashCacheMagic) + "\"") != std::string::npos;
     bool newer = e.code() == ErrorCode::kNewerFormat;
     return unusable(e.what(), ours && !newer);
   }
-}
-
-HashCache HashCache::from_json(std::string_view text) { return parse(text, nullptr); }
-
-HashCache HashCache::parse(std::string_view text, const TextWindow* window) {
-  HashCache cache;
-  State& st = *cache.state_;
-  JsonReader r(text, "invalid hash cache");
-  r.use_window(window);
-  JsonReader::Type top = r.peek();
-  if (top == JsonReader::Type::kArray) fail("invalid hash cache: the document is a JSON array, not an object");
-  if (top != JsonReader::Type::kObject) fail("invalid hash cache: the document is not a JSON object");
-  r.begin_object();
-  bool saw_format = false, saw_version = false, saw_entries = false;
-  std::string key, value;
-  while (r.next_key(key)) {
-    if (key == "format" || key == "version") {
-      auto t = r.peek();
-      if (t == JsonReader::Type::kObject || t == JsonReader::Type::kArray) {
-        fail("invalid hash cache: \"{}\" is not a scalar", key);
-      }
-    }
-    if (key == "format") {
-      saw_format = true;
-      if (r.peek() != JsonReader::Type::kString) fail("invalid hash cache: \"format\" is not a string");
-      r.read_string(value);
-      if (value != kHashCacheFormat) {
-        fail("invalid hash cache: foreign format \"{}\" (expected \"{}\")", shorten_for_message(value),
-             kHashCacheFormat);
-      }
-    } else if (key == "version") {
-      saw_version = true;
-      uint64_t u;
-      int64_t i;
-      if (r.read_uint64(u)) {
-        if (u > static_cast<uint64_t>(kHashCacheVersion)) {
-          fail_with(ErrorCode::kNewerFormat, "invalid hash cache: version {} is newer than this wrapp supports ({})", u,
-                    kHashCacheVersion);
-        }
-        if (u != static_cast<uint64_t>(kHashCacheVersion)) fail("invalid hash cache: unsupported version {}", u);
-      } else if (r.read_int64(i)) {
-        fail("invalid hash cache: unsupported version {}", i);
-      } else {
-        fail("invalid hash cache: \"version\" is not an integer");
-      }
-    } else if (key == "entries") {
-      saw_entries = true;
-      if (r.peek() != JsonReader::Type::kObject) fail("invalid hash cache: \"entries\" is not an object");
-      r.begin_object();
-      std::string path;
-      while (r.next_key(path)) {
-        Entry e;
-        if (!read_entry(r, e)) continue;
-        st.shard_for(path).map.insert_or_assign(path, e);  // a copy of exact size; not shared yet: no lock
-      }
-    } else {
-      r.skip_value();  // unknown top-level field
-    }
-  }
-  r.expect_end();
-  if (!saw_format) fail("invalid hash cache: no \"format\" field (not a wrapp hash cache)");
-  if (!saw_version) fail("invalid hash cache: no \"version\" field");
-  if (!saw_entries) fail("invalid hash cache: no \"entries\" field");
-  return cache;
-}
-
-HashCache HashCache::load_async(const std::string& path, std::function<void(const std::string&)> warn) {
-  HashCache cache;
-  State* target = cache.state_.get();  // stays put when `cache` is moved
-  target->loading = std::async(std::launch::async, [target, path, warn = std::move(warn)] {
-                      HashCache loaded = load(path, warn);
-                      for (size_t i = 0; i < kShards; ++i) target->shards[i].map.swap(loaded.state_->shards[i].map);
-                      target->dirty.store(loaded.state_->dirty.load());
-                      target->save_blocked = loaded.state_->save_blocked;
-                      target->on_disk = loaded.state_->on_disk;
-                    }).share();
+  cache.state_->dirty = true;  // so that the next save writes it as a table
   return cache;
 }
 
 std::optional<ContentHash> HashCache::lookup(const std::string& abs_path, const FileStamp& stamp) const {
-  state_->wait();
   Shard& shard = state_->shard_for(abs_path);
-  Digest value;
   {
     std::lock_guard lock(shard.mu);
     auto it = shard.map.find(abs_path);
-    if (it == shard.map.end()) return std::nullopt;
-    Entry& e = it->second;
-    if (e.stamp != stamp) return std::nullopt;
-    e.used = true;
-    value = e.value;
+    if (it != shard.map.end()) {
+      // What this process stored replaces the table's entry.
+      Entry& e = it->second;
+      if (e.stamp != stamp) return std::nullopt;
+      e.used = true;
+      return ContentHash(e.value);
+    }
   }
-  return ContentHash(value);
+  if (auto value = state_->table_hit(abs_path, stamp)) return ContentHash(*value);
+  return std::nullopt;
 }
 
 void HashCache::insert(const std::string& abs_path, const FileStamp& stamp, const ContentHash& hash) {
   if (hash.empty()) fail("no hash given for '{}'", shorten_for_message(abs_path));
-  state_->wait();
   Entry entry{stamp, hash.digest(), /*used=*/true};
   Shard& shard = state_->shard_for(abs_path);
   {
     std::lock_guard lock(shard.mu);
-    auto [it, inserted] = shard.map.try_emplace(abs_path, entry);
-    if (!inserted) {
+    auto it = shard.map.find(abs_path);
+    if (it != shard.map.end()) {
       bool same = it->second.same_content(entry);
       it->second = entry;
       if (same) return;
+    } else if (state_->table_hit(abs_path, stamp) == entry.value) {
+      return;  // the table has it already (and now marks it used)
+    } else {
+      shard.map.emplace(abs_path, entry);
     }
   }
   state_->dirty.store(true);
 }
 
 void HashCache::save(const std::string& path, bool force) const {
-  state_->wait();
-  if (state_->save_blocked) return;
-  if (!force && !state_->dirty.load()) return;
-  // Cleared before taking the snapshot: an insert racing with the save marks
-  // the cache dirty again, so it is not lost from the next save.
-  bool was_dirty = state_->dirty.exchange(false);
+  State& st = *state_;
+  if (st.save_blocked) return;
+  if (!force && !st.dirty.load()) return;
+  // Cleared before the save reads the entries: an insert racing with the
+  // save marks the cache dirty again, so it is not lost from the next save.
+  bool was_dirty = st.dirty.exchange(false);
   try {
     SaveLock lock(path);
-    merge_saved_by_others(path);
-    cut_to_bound();
-    // Not fsynced: a cache lost to a power cut is rebuilt, and an fsync
-    // would cost a quick command more than its work.
-    util::write_file_atomically(path, to_json(), /*durable=*/false);
-    state_->on_disk = file_identity(path);
+    auto shard_locks = st.lock_all();
+    // The runs to merge, highest priority first: what this process stored,
+    // then the file as it is now (this cache's own table when nobody
+    // replaced it, else the replacement, read again), then, when saving
+    // elsewhere than it was read from, this cache's table.
+    OverlayRun ours(st.shards);
+    std::vector<Run*> runs{&ours};
+    std::optional<TableRun> table_run, own_table_elsewhere;
+    std::optional<OverlayRun> their_overlay;
+    std::optional<HashCache> theirs;
+    FileStamp now = file_identity(path);
+    const bool same_path = st.table && path == st.loaded_from;
+    if (same_path && st.table_is_current && now == st.on_disk) {
+      table_run.emplace(*st.table, st.table_used.get());
+    } else if (now != FileStamp{}) {
+      theirs = load(path, [](const std::string&) {});
+      State& other = *theirs->state_;
+      // A file that cannot be used now (damaged, foreign) adds nothing.
+      if (!other.save_blocked) {
+        their_overlay.emplace(other.shards);  // a version 1 file's entries
+        runs.push_back(&*their_overlay);
+        if (other.table) table_run.emplace(*other.table, nullptr);
+      }
+    }
+    if (table_run) runs.push_back(&*table_run);
+    if (st.table && !same_path) runs.push_back(&own_table_elsewhere.emplace(*st.table, st.table_used.get()));
+
+    // First pass: how many entries, how many bytes of names; and, above the
+    // bound, which to drop.
+    std::vector<uint32_t> unused_ages;
+    size_t count = 0, used_count = 0;
+    uint64_t pool = 0;
+    merge_runs(runs, [&](const Item& item) {
+      ++count;
+      pool += item.name.size();
+      if (item.used) {
+        ++used_count;
+      } else {
+        unused_ages.push_back(item.last_used);
+      }
+    });
+    // Drop: unused entries last used before `cutoff`, then `at_cutoff` of
+    // those last used at `cutoff` (the first in key order), then
+    // `used_to_drop` used ones.
+    uint32_t cutoff = 0;
+    size_t at_cutoff = 0, used_to_drop = 0;
+    bool cut = count > st.max_entries;
+    if (cut) {
+      size_t excess = count - st.max_entries;
+      if (excess >= unused_ages.size()) {
+        cutoff = UINT32_MAX;
+        at_cutoff = unused_ages.size();  // all of them, whatever their age
+        used_to_drop = excess - unused_ages.size();
+      } else {
+        std::nth_element(unused_ages.begin(), unused_ages.begin() + static_cast<ptrdiff_t>(excess - 1),
+                         unused_ages.end());
+        cutoff = unused_ages[excess - 1];
+        size_t older = static_cast<size_t>(
+            std::count_if(unused_ages.begin(), unused_ages.end(), [&](uint32_t a) { return a < cutoff; }));
+        at_cutoff = excess - older;
+      }
+    }
+    unused_ages = {};
+    auto rewind = [&] {
+      for (Run* r : runs) r->restart();
+    };
+    // Whether the next entry in merge order is kept: the same answers in
+    // every pass, as long as each pass starts with a fresh `keep`.
+    auto make_keep = [&] {
+      return [=, unused_left = at_cutoff, used_left = used_to_drop, all = cutoff == UINT32_MAX](const Item& item) mutable {
+        if (!cut) return true;
+        if (item.used) {
+          if (used_left == 0) return true;
+          --used_left;
+          return false;
+        }
+        if (all) return false;
+        if (item.last_used < cutoff) return false;
+        if (item.last_used == cutoff && unused_left > 0) {
+          --unused_left;
+          return false;
+        }
+        return true;
+      };
+    };
+    if (cut) {
+      rewind();
+      count = 0;
+      pool = 0;
+      auto keep = make_keep();
+      merge_runs(runs, [&](const Item& item) {
+        if (!keep(item)) return;
+        ++count;
+        pool += item.name.size();
+      });
+    }
+    rewind();
+    uint32_t save_time = static_cast<uint32_t>(std::min<int64_t>(std::time(nullptr), UINT32_MAX));
+    write_hash_cache_file(path, count, pool, [&](const auto& emit) {
+      auto keep = make_keep();
+      merge_runs(runs, [&](const Item& item) {
+        if (!keep(item)) return;
+        emit(HashCacheRecord{item.name, item.stamp, item.value, item.used ? save_time : item.last_used});
+      });
+    });
+    // The file now holds what the table and the overlay hold, and maybe
+    // more: a later save reads it back as another process's file.
+    st.table_is_current = false;
   } catch (...) {
-    if (was_dirty) state_->dirty.store(true);
+    if (was_dirty) st.dirty.store(true);
     throw;
   }
 }
 
-void HashCache::merge_saved_by_others(const std::string& path) const {
-  FileStamp now = file_identity(path);
-  if (now == state_->on_disk || now == FileStamp{}) return;  // as we left it, or gone
-  // Entries of this process win: for one path they are the later hash. A
-  // file that cannot be used now (damaged, foreign) adds nothing.
-  HashCache theirs = load(path, [](const std::string&) {});
-  if (theirs.state_->save_blocked) return;
-  for (size_t i = 0; i < kShards; ++i) {
-    Shard& ours = state_->shards[i];
-    std::lock_guard lock(ours.mu);
-    for (auto& [key, entry] : theirs.state_->shards[i].map) {
-      Entry merged = entry;
-      merged.used = false;
-      ours.map.try_emplace(key, merged);
-    }
-  }
-}
+void HashCache::set_max_entries(size_t max_entries) { state_->max_entries = max_entries; }
 
-void HashCache::cut_to_bound() const {
-  size_t n = size();
-  if (n <= state_->max_entries) return;
-  size_t excess = n - state_->max_entries;
-  // Entries this process did not use go first, then (when even those it
-  // used are too many) any; within each, in no particular order.
-  for (bool drop_used : {false, true}) {
-    for (Shard& shard : state_->shards) {
-      std::lock_guard lock(shard.mu);
-      for (auto it = shard.map.begin(); it != shard.map.end() && excess > 0;) {
-        if (it->second.used == drop_used) {
-          it = shard.map.erase(it);
-          --excess;
-        } else {
-          ++it;
-        }
-      }
-    }
-  }
-}
-
-void HashCache::set_max_entries(size_t max_entries) {
-  state_->wait();
-  state_->max_entries = max_entries;
-}
-
-bool HashCache::dirty() const {
-  state_->wait();
-  return state_->dirty.load();
-}
+bool HashCache::dirty() const { return state_->dirty.load(); }
 
 size_t HashCache::size() const {
-  state_->wait();
   size_t n = 0;
-  for (const Shard& shard : state_->shards) {
-    std::lock_guard lock(shard.mu);
-    n += shard.map.size();
-  }
+  for_each([&](std::string_view, const FileStamp&, const ContentHash&) { ++n; });
   return n;
 }
 
-std::string HashCache::to_json() const {
-  state_->wait();
-  std::string out;
-  out.reserve(64 + size() * 200);
-  out += "{\"format\": \"";
-  out += kHashCacheFormat;
-  out += "\", \"version\": ";
-  append_int(out, kHashCacheVersion);
-  out += ", \"entries\": {";
-  bool first = true;
-  for (const Shard& shard : state_->shards) {
-    std::lock_guard lock(shard.mu);
-    for (const auto& [path, entry] : shard.map) {
-      if (!is_valid_utf8(path)) continue;  // not representable in JSON
-      out += first ? "\n  " : ",\n  ";
-      first = false;
-      append_entry(out, path, entry);
-    }
-  }
-  out += first ? "}}\n" : "\n}}\n";
-  return out;
+void HashCache::for_each(
+    const std::function<void(std::string_view key, const FileStamp&, const ContentHash&)>& fn) const {
+  State& st = *state_;
+  auto locks = st.lock_all();
+  OverlayRun ours(st.shards);
+  std::vector<Run*> runs{&ours};
+  std::optional<TableRun> table_run;
+  if (st.table) runs.push_back(&table_run.emplace(*st.table, nullptr));
+  merge_runs(runs, [&](const Item& item) { fn(item.name, item.stamp, ContentHash(item.value)); });
 }
 
 }  // namespace wrapp::model

@@ -13,33 +13,23 @@
 // 0): commands/file_ops.h, hash_cache_key. This file knows only keys and
 // stamps.
 //
-// File format (JSON, UTF-8), schema-versioned:
-//
-//   {"format": "wrapp-hash-cache",
-//    "version": 1,
-//    "entries": {"/abs/path": {"size": 1, "mtime_ns": 1, "ctime_ns": 1, "inode": 1,
-//                              "hash": "sha-256-flat;1048576;<64 hex>"}, ...}}
-//
-//   format   must be exactly "wrapp-hash-cache"; anything else is foreign.
-//   version  1. A file of any other version (e.g. written by a newer wrapp)
-//            is not trusted and is replaced on the next save.
-//   entries  object keyed by absolute path. size and inode are unsigned
-//            64-bit integers, mtime_ns and ctime_ns signed 64-bit integers
-//            (an entry without ctime_ns, from an older wrapp, never matches
-//            and is dropped on load), hash must pass
-//            is_valid_hash(). Entries that are malformed or carry an invalid
-//            hash are dropped on load; unknown fields (top level or in an
-//            entry) are ignored. The order of entries is unspecified.
-//   Paths that are not valid UTF-8 cannot be represented and are not saved.
+// The file (model/hash_cache_file.h, docs/formats.md) is a table sorted by
+// key that a command maps and searches in place: opening it reads its header
+// only, and a lookup touches the pages of the entries it compares, so a
+// status of a small folder costs the same with a cache of a million entries
+// as with an empty one. What a command adds lives in memory (an overlay on
+// the table) until save() writes a new table merging both. A version 1 file
+// (JSON, model/hash_cache_json.h) is read whole and saved as a table.
 //
 // Old WRAPP (Python) kept a pickle file here; such a file, like any corrupt
 // or foreign file, is never trusted: load() returns an empty cache, warns,
-// and the file is replaced on the next save.
+// and the file is replaced on the next save when it is a damaged cache of
+// ours, left alone otherwise.
 //
-// Loading and saving are linear in the number of entries (SAX parsing, one
-// output string). Thread safety: lookup() and insert() (and size(), dirty(),
-// to_json(), save()) may be called concurrently from any threads; entries are
-// kept in sharded maps, each behind its own mutex.
+// Thread safety: lookup() and insert() (and size(), dirty(), for_each(),
+// save()) may be called concurrently from any threads: the table is
+// immutable, the overlay is kept in sharded maps, each behind its own mutex,
+// and a save holds them all.
 #pragma once
 
 #include <cstdint>
@@ -50,27 +40,13 @@
 #include <string_view>
 
 #include "model/hash.h"
-
-namespace wrapp {
-struct TextWindow;
-}
+#include "model/hash_cache_file.h"
 
 namespace wrapp::model {
 
-inline constexpr std::string_view kHashCacheFormat = "wrapp-hash-cache";
-inline constexpr int kHashCacheVersion = 1;
-// A cache keeps at most this many entries (about 120 bytes each on disk and
-// 200 in memory): enough for every file of a million-file tree.
+// A cache keeps at most this many entries (about 150 bytes each in the
+// file): enough for every file of a million-file tree.
 inline constexpr size_t kHashCacheDefaultMaxEntries = 1'000'000;
-
-// What identifies one state of a file's content on a disk.
-struct FileStamp {
-  uint64_t size = 0;
-  int64_t mtime_ns = 0;
-  int64_t ctime_ns = 0;
-  uint64_t inode = 0;
-  bool operator==(const FileStamp&) const = default;
-};
 
 class HashCache {
  public:
@@ -81,10 +57,6 @@ class HashCache {
   // the returned cache is dirty, so save() replaces the file.
   static HashCache load(const std::string& path,
                         const std::function<void(const std::string&)>& warn);
-
-  // The same, read on a background thread so that the command's own start
-  // (walking, parsing) overlaps it; the first use of the cache waits.
-  static HashCache load_async(const std::string& path, std::function<void(const std::string&)> warn);
 
   HashCache();
   ~HashCache();
@@ -101,16 +73,17 @@ class HashCache {
   // (A hash string converts to ContentHash, which refuses invalid text.)
   void insert(const std::string& abs_path, const FileStamp& stamp, const ContentHash& hash);
 
-  // Writes the cache to `path` atomically (util::write_file_atomically) if it
-  // was modified since load or the last save (dirty()), or always if force.
-  // A successful save clears dirty(). Throws StorageError on I/O failure (the
-  // cache stays dirty). The directory of `path` must exist.
+  // Writes the cache to `path` atomically (a new table, renamed over the
+  // old) if it was modified since load or the last save (dirty()), or always
+  // if force. A successful save clears dirty(). Throws StorageError on I/O
+  // failure (the cache stays dirty). The directory of `path` must exist.
   //
   // Several processes may use one cache file: a save holds flock on
-  // `<path>.lock`, and when the file changed since this cache read or wrote
-  // it, first adds the entries saved there that it lacks (its own win for
-  // the same path). Then, above max_entries, it drops entries: first those
-  // this process neither looked up nor inserted.
+  // `<path>.lock`, and merges what this process added with the file as it is
+  // then (this process's entries win for the same key), so entries another
+  // process saved meanwhile are kept. Above max_entries it drops entries:
+  // first those no command used since long (not looked up nor stored by this
+  // one, oldest last use first), then, if still above, any.
   void save(const std::string& path, bool force = false) const;
 
   // The bound save() keeps (kHashCacheDefaultMaxEntries unless set).
@@ -119,17 +92,11 @@ class HashCache {
   bool dirty() const;
   size_t size() const;
 
-  // Serializes / parses the file format above. from_json throws
-  // FailedCommand naming the cause on bad input (not JSON, foreign format,
-  // unsupported version, wrong structure). A parsed cache is not dirty.
-  std::string to_json() const;
-  static HashCache from_json(std::string_view text);
+  // Calls fn for every entry, in key order (what a save would write,
+  // before the bound).
+  void for_each(const std::function<void(std::string_view key, const FileStamp&, const ContentHash&)>& fn) const;
 
  private:
-  static HashCache parse(std::string_view text, const TextWindow* window);
-  void merge_saved_by_others(const std::string& path) const;  // with the save lock held
-  void cut_to_bound() const;
-
   struct State;
   std::unique_ptr<State> state_;
 };

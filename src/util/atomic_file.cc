@@ -67,6 +67,26 @@ void fsync_dir(const std::string& dir) {
 }  // namespace
 
 void write_file_atomically(const std::string& path, std::string_view content, bool durable) {
+  write_file_atomically_with(
+      path,
+      [&](int fd) {
+        const char* p = content.data();
+        size_t left = content.size();
+        while (left > 0) {
+          ssize_t n = ::write(fd, p, left);
+          if (n < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("cannot write", path, errno);
+          }
+          p += n;
+          left -= static_cast<size_t>(n);
+        }
+      },
+      durable);
+}
+
+void write_file_atomically_with(const std::string& path, const std::function<void(int fd)>& write_content,
+                                bool durable) {
   if (path.empty() || path.back() == '/') {
     throw StorageError(fmt::format("cannot write '{}': not a file path", shorten_for_message(path)));
   }
@@ -88,17 +108,7 @@ void write_file_atomically(const std::string& path, std::string_view content, bo
     throw_errno("cannot create a temporary file to write", path, err);
   }
 
-  const char* p = content.data();
-  size_t left = content.size();
-  while (left > 0) {
-    ssize_t n = ::write(tmp.fd_, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_errno("cannot write", path, errno);
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
+  write_content(tmp.fd_);
   if (durable && ::fsync(tmp.fd_) != 0) throw_errno("cannot write (fsync)", path, errno);
   int fd = tmp.fd_;
   tmp.fd_ = -1;

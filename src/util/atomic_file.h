@@ -1,6 +1,7 @@
 // Whole-file reads and crash-safe whole-file writes on the local file system.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,12 @@ namespace wrapp::util {
 // appear whole or not at all to every reader, and after a power loss the old
 // file (or, rarely, an empty one) may come back. Fine for a cache.
 void write_file_atomically(const std::string& path, std::string_view content, bool durable = true);
+
+// The same for content too big to hold in memory: write_content(fd) writes
+// it to the temporary file (any way it likes: write, pwrite) and throws on
+// failure, which removes the temporary file and leaves `path` as it was.
+void write_file_atomically_with(const std::string& path, const std::function<void(int fd)>& write_content,
+                                bool durable = true);
 
 // The whole content of `path`, or nullopt if it does not exist (ENOENT).
 // Every other failure (permission, is a directory, I/O) throws StorageError

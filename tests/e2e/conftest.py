@@ -39,7 +39,7 @@ def pytest_configure(config):
 
 @pytest.fixture(autouse=True)
 def _own_cache_folder(tmp_path_factory, monkeypatch):
-    """The default hash cache ($XDG_CACHE_HOME/wrapp/hash-cache.json) of each test's wrapp runs is its own,
+    """The default hash cache ($XDG_CACHE_HOME/wrapp/hash-cache) of each test's wrapp runs is its own,
     never the user's nor another test's."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
 

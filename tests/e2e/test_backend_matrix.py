@@ -38,6 +38,7 @@ from typing import Callable, Dict, NamedTuple, Optional
 
 import pytest
 
+from hash_cache_table import read_table
 from helpers import hash_bytes, partial_files, random_bytes, read_tree, run_wrapp, started, write_tree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for tests/servers
@@ -552,7 +553,8 @@ def test_objects_without_a_stored_hash_are_hashed_once_then_cached_by_url_and_et
     with relay:
         hashes, received = catalog()
         assert hashes == HASHES and received >= total, received
-        assert folder.split("://", 1)[0] + "://" in cache.read_text()  # keyed by URL
+        scheme = folder.split("://", 1)[0] + "://"
+        assert any(key.startswith(scheme) for key in read_table(cache)), read_table(cache)  # keyed by URL
         hashes, received = catalog()
         assert hashes == HASHES and received < 64 * 1024, f"{received} bytes read with every hash cached"
 

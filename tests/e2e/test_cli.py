@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from hash_cache_table import read_table
 from helpers import COMMANDS, GENERIC_OPTIONS, hash_bytes, read_json, write_tree
 
 # Command-specific options each command's --help must mention.
@@ -247,7 +248,7 @@ def test_debug_option(wrapp, tmp_path):
     assert r.returncode == 0, str(r)
     assert r.stdout == plain.stdout, str(r)
     # The session's settings first; then what the command logs at debug level (requests, on servers).
-    cache = Path(os.environ["XDG_CACHE_HOME"]) / "wrapp" / "hash-cache.json"
+    cache = Path(os.environ["XDG_CACHE_HOME"]) / "wrapp" / "hash-cache"
     assert r.stderr.startswith(f"debug: catalog: 200 jobs, 50 file transfer jobs, hash cache '{cache}', progress "), \
         str(r)
     r = wrapp("catalog", tmp_path / "x", tmp_path / "c.json", "-d", "--no-hash-cache")
@@ -260,28 +261,30 @@ def test_debug_option(wrapp, tmp_path):
 
 def test_hash_cache_file_created(wrapp, tmp_path):
     write_tree(tmp_path / "x", {"a": "a", "b/c": "c"})
-    cache = tmp_path / "hc.json"
+    cache = tmp_path / "hc"
     r = wrapp("catalog", tmp_path / "x", tmp_path / "c.json", "--hash-cache-file", cache)
     assert r.returncode == 0, str(r)
-    j = read_json(cache)
-    assert j["format"] == "wrapp-hash-cache"
+    # A version 2 table (read_table refuses anything else), keyed by each file's absolute path.
+    entries = read_table(cache)
+    assert {k: e["hash"] for k, e in entries.items()} == {
+        str(tmp_path / "x" / "a"): hash_bytes(b"a"), str(tmp_path / "x" / "b" / "c"): hash_bytes(b"c")}, entries
 
 
 @pytest.mark.parametrize("how", ["--hcf", "env"])
 def test_hash_cache_aliases(wrapp, tmp_path, how):
     write_tree(tmp_path / "x", {"a": "a"})
-    cache = tmp_path / "hc.json"
+    cache = tmp_path / "hc"
     if how == "env":
         r = wrapp("catalog", tmp_path / "x", tmp_path / "c.json", env={"WRAPP_HASH_CACHE_FILE": str(cache)})
     else:
         r = wrapp("catalog", tmp_path / "x", tmp_path / "c.json", "--hcf", cache)
     assert r.returncode == 0, str(r)
-    assert read_json(cache)["format"] == "wrapp-hash-cache"
+    assert {k: e["hash"] for k, e in read_table(cache).items()} == {str(tmp_path / "x" / "a"): hash_bytes(b"a")}
 
 
 def test_hash_cache_sees_changed_files(wrapp, tmp_path):
     root = write_tree(tmp_path / "x", {"a": "aaaa"})
-    cache = tmp_path / "hc.json"
+    cache = tmp_path / "hc"
     assert wrapp("catalog", root, tmp_path / "c1.json", "--hcf", cache).returncode == 0
     st = (root / "a").stat()
     (root / "a").write_text("bbbb")  # same size
@@ -304,7 +307,7 @@ def test_corrupt_hash_cache_is_reported_and_ignored(wrapp, tmp_path):
 def test_hash_cache_with_wrong_hash_entries_is_not_trusted_for_other_files(wrapp, tmp_path):
     # A cache written for a different file at the same path (different size) must not be used.
     root = write_tree(tmp_path / "x", {"a": "short"})
-    cache = tmp_path / "hc.json"
+    cache = tmp_path / "hc"
     assert wrapp("catalog", root, tmp_path / "c1.json", "--hcf", cache).returncode == 0
     (root / "a").write_text("a much longer content")
     r = wrapp("catalog", root, tmp_path / "c2.json", "--hcf", cache)

@@ -1,20 +1,20 @@
 """The hash cache on by default (docs/cli.md, generic options): commands that hash local files keep their
-hashes in $XDG_CACHE_HOME/wrapp/hash-cache.json (else ~/.cache/...), so a status or a re-install of an
+hashes in $XDG_CACHE_HOME/wrapp/hash-cache (else ~/.cache/...), so a status or a re-install of an
 unchanged tree hashes nothing; --no-hash-cache turns it off; processes saving it at once lose nothing.
 
 conftest gives each test an XDG_CACHE_HOME of its own."""
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
+from hash_cache_table import read_table, write_table
 from helpers import hash_bytes, write_tree
 
 
 def default_cache() -> Path:
-    return Path(os.environ["XDG_CACHE_HOME"]) / "wrapp" / "hash-cache.json"
+    return Path(os.environ["XDG_CACHE_HOME"]) / "wrapp" / "hash-cache"
 
 
 def test_an_install_fills_the_default_cache_and_status_trusts_it(wrapp, tmp_path, publish):
@@ -22,13 +22,13 @@ def test_an_install_fills_the_default_cache_and_status_trusts_it(wrapp, tmp_path
     dest = tmp_path / "dest"
     r = wrapp("install", "p", "1.0", dest, "--repo", repo)
     assert r.returncode == 0, str(r)
-    cache = json.loads(default_cache().read_text())
+    cache = read_table(default_cache())
     installed = str(dest.resolve() / "a.txt")
-    assert cache["entries"][installed]["hash"] == hash_bytes(b"alpha"), sorted(cache["entries"])
+    assert cache[installed]["hash"] == hash_bytes(b"alpha"), sorted(cache)
     # The cache is what status believes for a file whose stamp is unchanged: a wrong hash planted there
     # shows up as a difference without flags, and not with --no-hash-cache, which reads the bytes.
-    cache["entries"][installed]["hash"] = hash_bytes(b"not alpha")
-    default_cache().write_text(json.dumps(cache))
+    cache[installed]["hash"] = hash_bytes(b"not alpha")
+    write_table(default_cache(), cache)
     r = wrapp("status", dest)
     assert r.returncode == 1 and "a.txt" in r.stdout, str(r)
     r = wrapp("status", dest, "--no-hash-cache")
@@ -47,8 +47,8 @@ def test_no_hash_cache_and_commands_that_hash_nothing_leave_no_cache(wrapp, tmp_
 
 def test_an_explicit_cache_file_replaces_the_default(wrapp, tmp_path):
     write_tree(tmp_path / "x", {"a": "a"})
-    assert wrapp("catalog", tmp_path / "x", tmp_path / "c.json", "--hcf", tmp_path / "mine.json").returncode == 0
-    assert (tmp_path / "mine.json").is_file() and not default_cache().exists()
+    assert wrapp("catalog", tmp_path / "x", tmp_path / "c.json", "--hcf", tmp_path / "mine").returncode == 0
+    assert str(tmp_path / "x" / "a") in read_table(tmp_path / "mine") and not default_cache().exists()
 
 
 def test_without_home_or_xdg_there_is_no_default_cache(wrapp, tmp_path):
@@ -56,7 +56,7 @@ def test_without_home_or_xdg_there_is_no_default_cache(wrapp, tmp_path):
     r = wrapp("catalog", tmp_path / "x", tmp_path / "c.json", "-d", env={"XDG_CACHE_HOME": "", "HOME": ""})
     assert r.returncode == 0 and "hash cache off" in r.stderr, str(r)
     r = wrapp("catalog", tmp_path / "x", tmp_path / "c.json", env={"XDG_CACHE_HOME": "", "HOME": str(tmp_path)})
-    assert r.returncode == 0 and (tmp_path / ".cache" / "wrapp" / "hash-cache.json").is_file(), str(r)
+    assert r.returncode == 0 and (tmp_path / ".cache" / "wrapp" / "hash-cache").is_file(), str(r)
 
 
 def test_processes_saving_the_cache_at_once_lose_no_entry(wrapp, spawn, tmp_path):
@@ -64,7 +64,7 @@ def test_processes_saving_the_cache_at_once_lose_no_entry(wrapp, spawn, tmp_path
     running = [spawn("catalog", t, tmp_path / f"c{i}.json") for i, t in enumerate(trees)]
     for proc in running:
         assert proc.finish().returncode == 0, str(proc.result)
-    entries = json.loads(default_cache().read_text())["entries"]
+    entries = read_table(default_cache())
     for t in trees:
         for j in range(30):
             assert str(t.resolve() / f"f{j}") in entries, (t, j)
