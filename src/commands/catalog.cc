@@ -97,7 +97,7 @@ model::Catalog catalog_file_list(CommandContext& ctx, const CatalogOptions& opt)
   }
   check_packable_names(entries);
   auto& job = ctx.scheduler.sub_job("catalog " + list_url.display(), "hashing");
-  auto result = hash_tree(ctx, root, entries, &job);
+  auto result = hash_tree(ctx, root, std::move(entries), &job);
   job.set_finished();
   return result;
 }
@@ -113,7 +113,7 @@ model::Catalog walk_and_hash(CommandContext& ctx, const CatalogOptions& opt) {
   auto entries = walk_tree(ctx, root, ignores);
   check_packable_names(entries);
   auto& job = ctx.scheduler.sub_job("catalog " + root.display(), "hashing");
-  auto result = hash_tree(ctx, root, entries, &job);
+  auto result = hash_tree(ctx, root, std::move(entries), &job);
   job.set_finished();
   return result;
 }

@@ -25,7 +25,7 @@ NewResult new_package(CommandContext& ctx, const NewOptions& opt) {
     auto entries = walk_tree(ctx, dest, ignores);
     std::erase_if(entries, [](const storage::ListEntry& e) { return is_wrapp_file_name(base_name(e.relative_path)); });
     check_packable_names(entries);
-    info.catalog = hash_tree(ctx, dest, entries, &ctx.scheduler.sub_job("catalog " + dest.display(), "hashing"));
+    info.catalog = hash_tree(ctx, dest, std::move(entries), &ctx.scheduler.sub_job("catalog " + dest.display(), "hashing"));
   }
   if (!ctx.dry_run) storage::write_all(store, marker, info.serialize(), {});
   return {marker.str(), std::move(info)};

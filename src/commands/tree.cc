@@ -69,7 +69,7 @@ void check_packable_names(const std::vector<storage::ListEntry>& entries) {
   }
 }
 
-model::Catalog hash_tree(CommandContext& ctx, const Url& root, const std::vector<storage::ListEntry>& entries,
+model::Catalog hash_tree(CommandContext& ctx, const Url& root, std::vector<storage::ListEntry> entries,
                          exec::ProgressJob* progress) {
   model::Catalog catalog;
   catalog.root = root.str();
@@ -80,10 +80,10 @@ model::Catalog hash_tree(CommandContext& ctx, const Url& root, const std::vector
     progress->add_total(entries.size(), bytes);
   }
   for_each_transfer(ctx, entries.size(), [&](size_t i) {
-    const auto& e = entries[i];
+    auto& e = entries[i];
     Url url = root.join(e.relative_path);
     auto& item = catalog.items[i];
-    item.relative_path = e.relative_path;
+    item.relative_path = std::move(e.relative_path);
     item.size = e.info.size;
     item.hash = hash_object(ctx, url, e.info, progress);
     if (progress) progress->add_done(1, 0);

@@ -35,8 +35,10 @@ std::vector<storage::ListEntry> walk_tree(CommandContext& ctx, const storage::Ur
 void check_packable_names(const std::vector<storage::ListEntry>& entries);
 
 // Hashes `entries` (relative to `root`) into a catalog whose items point at
-// root/relative_path. Progress: one task and size bytes per file.
-model::Catalog hash_tree(CommandContext& ctx, const storage::Url& root, const std::vector<storage::ListEntry>& entries,
+// root/relative_path. Progress: one task and size bytes per file. Takes the
+// entries: their paths move into the items, so a tree of a million files is
+// not held twice.
+model::Catalog hash_tree(CommandContext& ctx, const storage::Url& root, std::vector<storage::ListEntry> entries,
                          exec::ProgressJob* progress);
 
 // True for names of package marker files: ".<name>.wrapp" (and the legacy

@@ -222,7 +222,10 @@ class Storage {
 
   // Streams the entries below `url` (a folder or prefix) to `on_page`, in
   // pages. A missing folder lists nothing; a file throws FailedCommand.
-  // Entries that vanish during the listing are left out.
+  // Entries that vanish during the listing are left out. An entry's etag
+  // may be empty where the backend derives it from the other fields (local
+  // folders: a million-file listing would hold a million strings nobody
+  // reads); stat() and readers always report it.
   virtual void list(const Url& url, const ListOptions& options, const ListPage& on_page) = 0;
 
   // Opens an existing regular object; returns nullptr when absent. A folder

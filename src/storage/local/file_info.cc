@@ -14,7 +14,7 @@ std::string etag_of(const struct stat& st) {
                      static_cast<int64_t>(st.st_size), nanoseconds(st.st_mtim), nanoseconds(st.st_ctim));
 }
 
-FileInfo to_info(const struct stat& st) {
+FileInfo to_info(const struct stat& st, bool with_etag) {
   FileInfo info;
   info.size = S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0;
   info.mtime_ns = nanoseconds(st.st_mtim);
@@ -25,7 +25,7 @@ FileInfo to_info(const struct stat& st) {
   info.is_dir = S_ISDIR(st.st_mode);
   info.is_link = S_ISLNK(st.st_mode);
   info.is_other = !S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode);
-  info.etag = etag_of(st);
+  if (with_etag) info.etag = etag_of(st);
   return info;
 }
 

@@ -18,7 +18,8 @@ namespace wrapp::storage::local {
 std::string etag_of(const struct stat& st);
 
 // Everything stat() reports, from a stat of the object itself (links not
-// followed: a link gives is_link).
-FileInfo to_info(const struct stat& st);
+// followed: a link gives is_link). Listings leave the etag out (see
+// Storage::list).
+FileInfo to_info(const struct stat& st, bool with_etag = true);
 
 }  // namespace wrapp::storage::local

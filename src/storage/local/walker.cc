@@ -145,7 +145,7 @@ class Walker {
   }
 
   void add(std::vector<ListEntry>& page, const std::string& rel, const struct stat& st) {
-    page.push_back({rel, to_info(st)});
+    page.push_back({rel, to_info(st, /*with_etag=*/false)});
     if (page.size() >= kListPageSize) deliver(page);
   }
 
