@@ -1,17 +1,19 @@
 #include "util/tar.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <locale.h>
 
 #include <exception>
 #include <vector>
 
+#include "util/archive_library.h"
 #include "util/error.h"
 
 namespace wrapp::tar {
 
 namespace {
+
+// libarchive, loaded by the first archive read or written (archive_library.h).
+const util::ArchiveLibrary& lib() { return util::archive_library(); }
 
 // libarchive converts member names between the archive's charset and the
 // current locale's, and in the "C" locale a program starts in it cannot
@@ -40,7 +42,7 @@ class Utf8Names {
 };
 
 std::string archive_message(archive* a) {
-  const char* text = archive_error_string(a);
+  const char* text = lib().archive_error_string(a);
   return text ? text : "unknown error";
 }
 
@@ -78,7 +80,7 @@ struct Writer::Impl {
     if (!a) return;
     Utf8Names names;
     abandoned = !finished;  // an unfinished archive: nothing more reaches the sink
-    archive_write_free(a);
+    lib().archive_write_free(a);
   }
 
   static la_ssize_t on_write(archive*, void* self, const void* data, size_t len) {
@@ -111,17 +113,17 @@ Writer::Writer(Sink sink, std::string origin) : impl_(std::make_unique<Impl>()) 
   impl_->sink = std::move(sink);
   impl_->origin = std::move(origin);
   Utf8Names names;
-  impl_->a = archive_write_new();
+  impl_->a = lib().archive_write_new();
   if (!impl_->a) throw std::bad_alloc();
-  if (archive_write_set_format_pax_restricted(impl_->a) != ARCHIVE_OK) impl_->fail_call("format");
+  if (lib().archive_write_set_format_pax_restricted(impl_->a) != ARCHIVE_OK) impl_->fail_call("format");
   // The sink gets about a megabyte at a time (100 of tar's 10240-byte
   // records, not a write call per record), and the end is padded to a whole
   // record as tar(1) pads it.
-  if (archive_write_set_bytes_per_block(impl_->a, 100 * 10240) != ARCHIVE_OK ||
-      archive_write_set_bytes_in_last_block(impl_->a, 10240) != ARCHIVE_OK) {
+  if (lib().archive_write_set_bytes_per_block(impl_->a, 100 * 10240) != ARCHIVE_OK ||
+      lib().archive_write_set_bytes_in_last_block(impl_->a, 10240) != ARCHIVE_OK) {
     impl_->fail_call("block size");
   }
-  if (archive_write_open(impl_->a, impl_.get(), nullptr, &Impl::on_write, nullptr) != ARCHIVE_OK) {
+  if (lib().archive_write_open(impl_->a, impl_.get(), nullptr, &Impl::on_write, nullptr) != ARCHIVE_OK) {
     impl_->fail_call("open");
   }
 }
@@ -132,16 +134,16 @@ void Writer::begin_file(std::string_view path, uint64_t size, uint32_t mode, int
   Impl& w = *impl_;
   w.check_member_complete();
   Utf8Names names;
-  std::unique_ptr<archive_entry, void (*)(archive_entry*)> entry(archive_entry_new(), archive_entry_free);
+  std::unique_ptr<archive_entry, void (*)(archive_entry*)> entry(lib().archive_entry_new(), lib().archive_entry_free);
   if (!entry) throw std::bad_alloc();
   std::string name(path);
-  archive_entry_set_pathname(entry.get(), name.c_str());
-  archive_entry_set_filetype(entry.get(), AE_IFREG);
-  archive_entry_set_perm(entry.get(), mode & 07777);
-  archive_entry_set_size(entry.get(), static_cast<la_int64_t>(size));
-  archive_entry_set_mtime(entry.get(), mtime, 0);
+  lib().archive_entry_set_pathname(entry.get(), name.c_str());
+  lib().archive_entry_set_filetype(entry.get(), AE_IFREG);
+  lib().archive_entry_set_perm(entry.get(), mode & 07777);
+  lib().archive_entry_set_size(entry.get(), static_cast<la_int64_t>(size));
+  lib().archive_entry_set_mtime(entry.get(), mtime, 0);
   // ARCHIVE_WARN: written, with a name that had to be stored as raw bytes.
-  if (archive_write_header(w.a, entry.get()) < ARCHIVE_WARN) w.fail_call("header");
+  if (lib().archive_write_header(w.a, entry.get()) < ARCHIVE_WARN) w.fail_call("header");
   w.in_member = true;
   w.member = std::move(name);
   w.remaining = size;
@@ -156,7 +158,7 @@ void Writer::write(const void* data, size_t len) {
   Utf8Names names;
   const char* p = static_cast<const char*>(data);
   while (len > 0) {
-    la_ssize_t n = archive_write_data(w.a, p, len);
+    la_ssize_t n = lib().archive_write_data(w.a, p, len);
     if (n <= 0) w.fail_call("data");
     p += n;
     len -= static_cast<size_t>(n);
@@ -168,7 +170,7 @@ void Writer::finish() {
   Impl& w = *impl_;
   w.check_member_complete();
   Utf8Names names;
-  if (archive_write_close(w.a) != ARCHIVE_OK) w.fail_call("close");
+  if (lib().archive_write_close(w.a) != ARCHIVE_OK) w.fail_call("close");
   w.finished = true;
 }
 
@@ -189,7 +191,7 @@ struct Reader::Impl {
   ~Impl() {
     if (!a) return;
     Utf8Names names;
-    archive_read_free(a);
+    lib().archive_read_free(a);
   }
 
   static la_ssize_t on_read(archive*, void* self, const void** out) {
@@ -228,16 +230,16 @@ Reader::Reader(Source source, std::string origin) : impl_(std::make_unique<Impl>
   impl_->origin = std::move(origin);
   impl_->buffer.resize(kReadBlock);
   Utf8Names names;
-  impl_->a = archive_read_new();
+  impl_->a = lib().archive_read_new();
   if (!impl_->a) throw std::bad_alloc();
   archive* a = impl_->a;
-  if (archive_read_support_format_tar(a) != ARCHIVE_OK || archive_read_support_filter_gzip(a) < ARCHIVE_WARN) {
+  if (lib().archive_read_support_format_tar(a) != ARCHIVE_OK || lib().archive_read_support_filter_gzip(a) < ARCHIVE_WARN) {
     impl_->fail_call();
   }
-  archive_read_set_callback_data(a, impl_.get());
-  archive_read_set_read_callback(a, &Impl::on_read);
-  archive_read_set_skip_callback(a, &Impl::on_skip);
-  if (archive_read_open1(a) != ARCHIVE_OK) impl_->fail_call();
+  lib().archive_read_set_callback_data(a, impl_.get());
+  lib().archive_read_set_read_callback(a, &Impl::on_read);
+  lib().archive_read_set_skip_callback(a, &Impl::on_skip);
+  if (lib().archive_read_open1(a) != ARCHIVE_OK) impl_->fail_call();
 }
 
 Reader::~Reader() = default;
@@ -246,16 +248,16 @@ std::optional<MemberHeader> Reader::next() {
   Impl& r = *impl_;
   Utf8Names names;
   archive_entry* entry = nullptr;
-  int rc = archive_read_next_header(r.a, &entry);
+  int rc = lib().archive_read_next_header(r.a, &entry);
   if (rc == ARCHIVE_EOF) return std::nullopt;
   // ARCHIVE_WARN: a header libarchive could read, with something it
   // mended (a name it could not convert): the caller checks the name.
   if (rc < ARCHIVE_WARN || !entry) r.fail_call();
   MemberHeader h;
-  const char* path = archive_entry_pathname(entry);
+  const char* path = lib().archive_entry_pathname(entry);
   if (path) h.path = path;
-  mode_t type = archive_entry_filetype(entry);
-  if (const char* hardlink = archive_entry_hardlink(entry)) {
+  mode_t type = lib().archive_entry_filetype(entry);
+  if (const char* hardlink = lib().archive_entry_hardlink(entry)) {
     h.type = MemberType::kHardlink;
     h.link_target = hardlink;
   } else if (type == AE_IFREG) {
@@ -264,21 +266,21 @@ std::optional<MemberHeader> Reader::next() {
     h.type = MemberType::kDirectory;
   } else if (type == AE_IFLNK) {
     h.type = MemberType::kSymlink;
-    if (const char* target = archive_entry_symlink(entry)) h.link_target = target;
+    if (const char* target = lib().archive_entry_symlink(entry)) h.link_target = target;
   } else {
     h.type = MemberType::kOther;
   }
-  la_int64_t size = archive_entry_size(entry);
+  la_int64_t size = lib().archive_entry_size(entry);
   h.size = size > 0 ? static_cast<uint64_t>(size) : 0;
-  h.mode = archive_entry_perm(entry) & 07777;
-  h.mtime = archive_entry_mtime(entry);
+  h.mode = lib().archive_entry_perm(entry) & 07777;
+  h.mtime = lib().archive_entry_mtime(entry);
   return h;
 }
 
 size_t Reader::read(void* buf, size_t len) {
   Impl& r = *impl_;
   Utf8Names names;
-  la_ssize_t n = archive_read_data(r.a, buf, len);
+  la_ssize_t n = lib().archive_read_data(r.a, buf, len);
   if (n < 0) r.fail_call();
   return static_cast<size_t>(n);
 }

@@ -1,6 +1,5 @@
 #include "storage/http/client.h"
 
-#include <curl/curl.h>
 
 #include <algorithm>
 #include <atomic>
@@ -10,20 +9,15 @@
 #include <random>
 #include <thread>
 
+#include "storage/http/curl_library.h"
 #include "util/log.h"
 
 namespace wrapp::storage::http {
 
 namespace {
 
-// curl_global_init is not thread-safe before 7.84; once, before any handle.
-void global_init() {
-  static const bool done = [] {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    return true;
-  }();
-  (void)done;
-}
+// libcurl, loaded by the first Client (curl_library.h).
+const CurlLibrary& lib() { return curl_library(); }
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -62,7 +56,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     // byte, so that a caller can refuse it even when no body comes at all
     // (s3rver announces a byte for an empty object and never sends it).
     long status = 0;
-    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+    lib().easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
     if (status >= 200 && status < 300) {
       t->status_told = true;
       try {
@@ -80,7 +74,7 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t n = size * count;
   long status = 0;
-  curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+  lib().easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
   try {
     if (status >= 200 && status < 300 && t->request->sink) {
       if (!t->status_told && t->request->on_status) t->request->on_status(status, t->response.headers);
@@ -148,20 +142,20 @@ struct Client::Pool {
   std::atomic<uint64_t> requests{0}, sent{0}, received{0};
 
   Pool() {
-    share = curl_share_init();
-    curl_share_setopt(share, CURLSHOPT_LOCKFUNC, +[](CURL*, curl_lock_data d, curl_lock_access, void* p) {
+    share = lib().share_init();
+    lib().share_setopt(share, CURLSHOPT_LOCKFUNC, +[](CURL*, curl_lock_data d, curl_lock_access, void* p) {
       static_cast<Pool*>(p)->share_locks[d].lock();
     });
-    curl_share_setopt(share, CURLSHOPT_UNLOCKFUNC, +[](CURL*, curl_lock_data d, void* p) {
+    lib().share_setopt(share, CURLSHOPT_UNLOCKFUNC, +[](CURL*, curl_lock_data d, void* p) {
       static_cast<Pool*>(p)->share_locks[d].unlock();
     });
-    curl_share_setopt(share, CURLSHOPT_USERDATA, this);
-    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    lib().share_setopt(share, CURLSHOPT_USERDATA, this);
+    lib().share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    lib().share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
   }
   ~Pool() {
-    for (CURL* e : idle) curl_easy_cleanup(e);
-    curl_share_cleanup(share);
+    for (CURL* e : idle) lib().easy_cleanup(e);
+    lib().share_cleanup(share);
   }
   CURL* take() {
     {
@@ -172,7 +166,7 @@ struct Client::Pool {
         return e;
       }
     }
-    return curl_easy_init();
+    return lib().easy_init();
   }
   void give_back(CURL* e) {
     std::lock_guard lock(mu);
@@ -181,7 +175,7 @@ struct Client::Pool {
 };
 
 Client::Client(ClientOptions options) : options_(std::move(options)) {
-  global_init();
+  curl_library();  // loads it, or throws saying why it cannot
   pool_ = std::make_unique<Pool>();
 }
 
@@ -198,7 +192,7 @@ Response Client::perform(const Request& request) {
     Pool& pool;
     CURL* easy;
     ~Return() {
-      curl_easy_reset(easy);  // keeps the connections, drops every option
+      lib().easy_reset(easy);  // keeps the connections, drops every option
       pool.give_back(easy);
     }
   } give_back{*pool_, easy};
@@ -211,60 +205,60 @@ Response Client::perform(const Request& request) {
   curl_slist* headers = nullptr;
   struct FreeHeaders {
     curl_slist*& list;
-    ~FreeHeaders() { curl_slist_free_all(list); }
+    ~FreeHeaders() { lib().slist_free_all(list); }
   } free_headers{headers};
   for (const auto& [name, value] : request.headers) {
     std::string line = value.empty() ? name + ";" : name + ": " + value;
-    headers = curl_slist_append(headers, line.c_str());
+    headers = lib().slist_append(headers, line.c_str());
   }
   // No 100-continue round trip before bodies. Not with SigV4: libcurl 7.88
   // signs the empty "Expect:" that removes the header, which never goes on
   // the wire, so the server's signature differs (SignatureDoesNotMatch,
   // checked against moto); there 100-continue stays, and a refused
   // conditional PUT then spares its body.
-  if (!request.sigv4) headers = curl_slist_append(headers, "Expect:");
+  if (!request.sigv4) headers = lib().slist_append(headers, "Expect:");
 
-  curl_easy_setopt(easy, CURLOPT_SHARE, pool_->share);
-  curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &t);
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(easy, CURLOPT_XFERINFODATA, &t);
-  curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
-  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.stall_timeout.count()));
-  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
-  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
-  if (!options_.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options_.ca_file.c_str());
-  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect is the backend's to handle
+  lib().easy_setopt(easy, CURLOPT_SHARE, pool_->share);
+  lib().easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+  lib().easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  lib().easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+  lib().easy_setopt(easy, CURLOPT_HEADERDATA, &t);
+  lib().easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+  lib().easy_setopt(easy, CURLOPT_WRITEDATA, &t);
+  lib().easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+  lib().easy_setopt(easy, CURLOPT_XFERINFODATA, &t);
+  lib().easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+  lib().easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
+  lib().easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  lib().easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.stall_timeout.count()));
+  lib().easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
+  lib().easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, options_.verify_tls ? 2L : 0L);
+  if (!options_.ca_file.empty()) lib().easy_setopt(easy, CURLOPT_CAINFO, options_.ca_file.c_str());
+  lib().easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect is the backend's to handle
 
   bool has_body = request.body_reader ? true : !request.body.empty();
   uint64_t body_size = request.body_reader ? request.body_size : request.body.size();
   if (request.method == "HEAD") {
-    curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+    lib().easy_setopt(easy, CURLOPT_NOBODY, 1L);
   } else if (request.method == "GET") {
-    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+    lib().easy_setopt(easy, CURLOPT_HTTPGET, 1L);
   } else if (request.method == "POST") {
-    curl_easy_setopt(easy, CURLOPT_POST, 1L);
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_size));
+    lib().easy_setopt(easy, CURLOPT_POST, 1L);
+    lib().easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_size));
     if (has_body) {
-      curl_easy_setopt(easy, CURLOPT_READFUNCTION, on_read);
-      curl_easy_setopt(easy, CURLOPT_READDATA, &t);
+      lib().easy_setopt(easy, CURLOPT_READFUNCTION, on_read);
+      lib().easy_setopt(easy, CURLOPT_READDATA, &t);
     } else {
-      curl_easy_setopt(easy, CURLOPT_POSTFIELDS, "");
+      lib().easy_setopt(easy, CURLOPT_POSTFIELDS, "");
     }
   } else if (request.method == "PUT" || has_body) {
-    curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body_size));
-    curl_easy_setopt(easy, CURLOPT_READFUNCTION, on_read);
-    curl_easy_setopt(easy, CURLOPT_READDATA, &t);
-    if (request.method != "PUT") curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    lib().easy_setopt(easy, CURLOPT_UPLOAD, 1L);
+    lib().easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(body_size));
+    lib().easy_setopt(easy, CURLOPT_READFUNCTION, on_read);
+    lib().easy_setopt(easy, CURLOPT_READDATA, &t);
+    if (request.method != "PUT") lib().easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   } else {
-    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    lib().easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
 
   std::string userpwd, sigv4_param;
@@ -272,27 +266,27 @@ Response Client::perform(const Request& request) {
     const SigV4& s = *request.sigv4;
     sigv4_param = "aws:amz:" + s.region + ":" + s.service;
     userpwd = s.access_key_id + ":" + s.secret_access_key;
-    curl_easy_setopt(easy, CURLOPT_AWS_SIGV4, sigv4_param.c_str());
-    curl_easy_setopt(easy, CURLOPT_USERPWD, userpwd.c_str());
-    headers = curl_slist_append(headers, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
+    lib().easy_setopt(easy, CURLOPT_AWS_SIGV4, sigv4_param.c_str());
+    lib().easy_setopt(easy, CURLOPT_USERPWD, userpwd.c_str());
+    headers = lib().slist_append(headers, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
     if (!s.session_token.empty()) {
       std::string token = "x-amz-security-token: " + s.session_token;
-      headers = curl_slist_append(headers, token.c_str());
+      headers = lib().slist_append(headers, token.c_str());
     }
   }
-  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+  lib().easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
 
   char error_buffer[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
+  lib().easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
   pool_->requests.fetch_add(1, std::memory_order_relaxed);
-  CURLcode code = curl_easy_perform(easy);
+  CURLcode code = lib().easy_perform(easy);
   pool_->sent.fetch_add(t.sent, std::memory_order_relaxed);
   pool_->received.fetch_add(t.received, std::memory_order_relaxed);
   // Nothing of the secrets stays in the handle's memory for the next user.
-  curl_easy_setopt(easy, CURLOPT_USERPWD, nullptr);
+  lib().easy_setopt(easy, CURLOPT_USERPWD, nullptr);
   if (t.failure) std::rethrow_exception(t.failure);
   if (code != CURLE_OK) {
-    std::string reason = error_buffer[0] ? error_buffer : curl_easy_strerror(code);
+    std::string reason = error_buffer[0] ? error_buffer : lib().easy_strerror(code);
     bool timed_out = code == CURLE_OPERATION_TIMEDOUT;
     bool retryable = code != CURLE_COULDNT_RESOLVE_HOST && code != CURLE_UNSUPPORTED_PROTOCOL &&
                      code != CURLE_URL_MALFORMAT && code != CURLE_PEER_FAILED_VERIFICATION &&
@@ -301,7 +295,7 @@ Response Client::perform(const Request& request) {
     log::debug("{}", message);
     throw TransportError(message, timed_out, retryable);
   }
-  curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &t.response.status);
+  lib().easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &t.response.status);
   // --debug: every attempt, the URL redacted (no query: it may hold a SAS).
   log::debug("{} {}: HTTP {} ({} B sent, {} B received)", request.method, redact(request.url), t.response.status,
              t.sent, t.received);
