@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstring>
@@ -135,7 +136,11 @@ HashCacheRecord HashCacheFile::record(size_t i) const {
 
 std::optional<size_t> HashCacheFile::find(std::string_view name) const {
   if (name.empty()) return std::nullopt;
+  // Keys share long prefixes ("/home/me/project/assets/..."): every name
+  // between the bounds starts with what both bounds have in common with
+  // `name`, so a comparison starts after it (Manber and Myers' search).
   size_t lo = 0, hi = count_;
+  size_t common_lo = 0, common_hi = 0;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
     // A damaged record has no name to compare: probe the next sound one.
@@ -145,12 +150,22 @@ std::optional<size_t> HashCacheFile::find(std::string_view name) const {
       hi = lo + (hi - lo) / 2;
       continue;
     }
-    int c = compare_names(probe, name);
-    if (c == 0) return mid;
-    if (c < 0) {
+    size_t common = std::min({common_lo, common_hi, probe.size(), name.size()});
+    while (common < probe.size() && common < name.size() && probe[common] == name[common]) ++common;
+    bool probe_ends = common == probe.size(), name_ends = common == name.size();
+    if (probe_ends && name_ends) {
+      // The skipped prefix holds only in a sorted table: a damaged one must
+      // not answer for another key.
+      return probe == name ? std::optional(mid) : std::nullopt;
+    }
+    bool probe_before = probe_ends || (!name_ends && static_cast<unsigned char>(probe[common]) <
+                                                         static_cast<unsigned char>(name[common]));
+    if (probe_before) {
       lo = mid + 1;
+      common_lo = common;
     } else {
       hi = mid;
+      common_hi = common;
     }
   }
   return std::nullopt;

@@ -628,6 +628,28 @@ TEST_F(HashCacheTest, RecordsOutOfOrderOnlyMissAndASaveSortsThem) {
   for (auto& n : saved) EXPECT_TRUE(load().lookup(n, {1, 1, 1, 1})) << n;
 }
 
+// The search skips the prefix its bounds share with the key: every key is
+// still found, and no key that is a prefix, an extension or a neighbour of
+// another is.
+TEST_F(HashCacheTest, LookupsAmongKeysSharingLongPrefixes) {
+  std::vector<std::string> keys_in;
+  for (const char* top : {"/p/a", "/p/a/b", "/p/ab", "/p/a/b/c"}) {
+    for (int i = 0; i < 40; ++i) keys_in.push_back(fmt::format("{}/f{:03}", top, i * 2));
+    keys_in.push_back(top);
+  }
+  keys_in.push_back(std::string("/p/\xff"));
+  HashCache c;
+  for (auto& k : keys_in) c.insert(k, {1, 1, 1, 1}, hash_of(k));
+  c.save(cache_path_);
+  HashCache t = load();
+  for (auto& k : keys_in) EXPECT_EQ(t.lookup(k, {1, 1, 1, 1}), ContentHash(hash_of(k))) << k;
+  for (const std::string& absent : std::vector<std::string>{"/p", "/p/", "/p/a/", "/p/a/f001", "/p/a/f0", "/p/a/f0000", "/p/a/b/c/f079",
+                             "/p/a/b/c/f080", "/p/ab/f", "/p/b", "/", "/q", std::string("/p/\xfe"),
+                             std::string("/p/\xff\x01")}) {
+    EXPECT_FALSE(t.lookup(absent, {1, 1, 1, 1})) << absent;
+  }
+}
+
 TEST_F(HashCacheTest, TheBoundDropsTheLongestUnusedFirst) {
   // Ten entries, last used at times 100..109; this process uses /e0.
   std::vector<HashCacheRecord> records;
