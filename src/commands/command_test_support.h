@@ -197,7 +197,10 @@ class CommandTest : public ::testing::Test {
       const auto& i = e.info;
       std::string content = i.is_file() ? get(root.join(e.relative_path)) : "";
       out[e.relative_path] = fmt::format("dir={} link={} size={} [{}]", i.is_dir, i.is_link, i.size, content);
-      if (with_times) out[e.relative_path] += fmt::format(" mtime={} etag={}", i.mtime_ns, i.etag);
+      // (A disk's listing has no etag: its inode and ctime say the same.)
+      if (with_times) {
+        out[e.relative_path] += fmt::format(" mtime={} etag={} inode={} ctime={}", i.mtime_ns, i.etag, i.inode, i.ctime_ns);
+      }
     }
     return out;
   }

@@ -11,6 +11,7 @@
 #include "commands/dependency_file.h"
 #include "commands/install_lock.h"
 #include "commands/item_source.h"
+#include "commands/listed_tree.h"
 #include "commands/patch_file.h"
 #include "commands/publish.h"
 #include "commands/repository.h"
@@ -289,8 +290,9 @@ class Planner {
     // Folders the new version needs: a symbolic link there must not carry a
     // write outside, and a file there must be one the update deletes.
     std::set<std::string> escaping_dirs;
+    std::set<std::string> dirs{""};  // of every path ("" = the destination)
     {
-      std::set<std::string> dirs{""}, new_dirs;  // of every path ("" = the destination) / of the new version's
+      std::set<std::string> new_dirs;  // of the new version's paths
       for (const auto& path : paths) {
         bool is_new = new_cat.find(path) != nullptr;
         for (size_t slash = path.find('/'); slash != std::string::npos; slash = path.find('/', slash + 1)) {
@@ -327,6 +329,8 @@ class Planner {
       }
       p.sources->list_folder_once(ctx_, changing);
     }
+    // One listing of the package's folders answers the stats below.
+    ListedTree listed(ctx_, p.dest, dirs);
     auto& inspect = ctx_.scheduler.sub_job("inspect " + p.dest.display(), "planning", exec::JobKind::kPass);
     inspect.add_total(paths.size(), 0);
     std::vector<PlanAction> actions(paths.size());
@@ -375,7 +379,7 @@ class Planner {
         copy_from[i] = from->url;
         planned[i] = 1;
       };
-      auto info = store.stat(target);
+      std::optional<storage::FileInfo> info = listed.stat(path);
       if (!info) {
         // The interrupted install deleted the files its version drops.
         bool deleted_by_interrupted = p.interrupted && !k;

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands/file_ops.h"
+#include "commands/listed_tree.h"
 #include "commands/install_lock.h"
 #include "commands/package_file_argument.h"
 #include "commands/repository.h"
@@ -58,20 +59,22 @@ std::vector<std::string> PackageStatus::paths(StatusItemType type) const {
 }
 
 std::vector<StatusEntry> find_modifications(CommandContext& ctx, const Url& location, const model::Catalog& catalog) {
-  auto& store = ctx.store(location);
   std::mutex mu;
   std::vector<StatusEntry> out;
+  std::set<std::string> folders{""};
+  for (const auto& item : catalog.items) ListedTree::add_folders_of(folders, item.relative_path);
+  const ListedTree listed(ctx, location, folders);
   auto& progress = ctx.scheduler.sub_job("verify " + location.display(), "checking", exec::JobKind::kPass);
   progress.add_total(catalog.items.size(), catalog.total_size());
   for_each_transfer(ctx, catalog.items.size(), [&](size_t i) {
     const auto& item = catalog.items[i];
-    Url url = location.join(item.relative_path);
-    auto info = store.stat(url);
+    auto info = listed.stat(item.relative_path);
     std::optional<StatusEntry::Kind> kind;
     if (!info || info->is_dir) {
       kind = StatusEntry::Kind::kMissing;
     } else if ((item.size && *item.size != info->size) ||
-               (!item.hash.empty() && hash_object(ctx, url, *info, &progress) != item.hash)) {
+               (!item.hash.empty() &&
+                hash_object(ctx, location.join(item.relative_path), *info, &progress) != item.hash)) {
       kind = StatusEntry::Kind::kModified;
     }
     progress.add_done(1, 0);

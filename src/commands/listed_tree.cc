@@ -1,0 +1,45 @@
+#include "commands/listed_tree.h"
+
+#include <algorithm>
+
+namespace wrapp::commands {
+
+ListedTree::ListedTree(CommandContext& ctx, const storage::Url& root, const std::set<std::string>& dirs)
+    : store_(ctx.store(root)), root_(root) {
+  if (!store_.features().real_folders) return;
+  auto top = store_.stat(root_);
+  if (!top || !top->is_dir) return;  // a root that is a link, a file or absent: every path is stat'ed
+  storage::ListOptions options;
+  options.symlinks = storage::SymlinkPolicy::kReportLinks;
+  options.include_dirs = true;
+  options.include_other = true;
+  // Called from the walker's threads: `dirs` is only read.
+  options.descend = [&dirs](const std::string& dir) { return dirs.count(dir) > 0; };
+  entries_ = storage::list_all(store_, root_, options);
+  // A folder was read whole when it is a real folder (the walk descends
+  // into no link) that was asked for, below one that was.
+  listed_.insert("");
+  for (const auto& e : entries_) {
+    if (e.info.is_dir && !e.info.is_link && dirs.count(e.relative_path)) listed_.insert(e.relative_path);
+  }
+}
+
+void ListedTree::add_folders_of(std::set<std::string>& into, const std::string& path) {
+  // From the deepest: a folder already in holds its parents too.
+  for (size_t slash = path.rfind('/'); slash != std::string::npos && slash > 0; slash = path.rfind('/', slash - 1)) {
+    if (!into.insert(path.substr(0, slash)).second) break;
+  }
+}
+
+std::optional<storage::FileInfo> ListedTree::stat(const std::string& path) const {
+  if (!entries_.empty() || !listed_.empty()) {
+    auto it = std::lower_bound(entries_.begin(), entries_.end(), path,
+                               [](const storage::ListEntry& e, const std::string& p) { return e.relative_path < p; });
+    if (it != entries_.end() && it->relative_path == path) return it->info;
+    size_t slash = path.rfind('/');
+    if (listed_.count(slash == std::string::npos ? std::string() : path.substr(0, slash))) return std::nullopt;
+  }
+  return store_.stat(root_.join(path));
+}
+
+}  // namespace wrapp::commands

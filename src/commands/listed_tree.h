@@ -1,0 +1,47 @@
+// The files of a few folders on a disk, stat'ed by one listing instead of
+// one stat each.
+//
+// A stat of a file below a destination resolves it beneath the root without
+// following links: five system calls a file (open the root, openat2, fstat,
+// two closes). A listing reads each folder with getdents and stats each entry
+// with one fstatat. Checking an installed tree of 5,000 files (a re-install,
+// the check before an update) is mostly these stats, so the difference is
+// most of its time.
+//
+// The listing answers exactly what stat would: links are reported as
+// themselves, and a path it cannot vouch for (its folder was not listed: not
+// asked for, a link, absent) is stat'ed after all. Only on stores with real
+// folders: an object store's listing lacks the metadata its stat returns.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "commands/context.h"
+#include "storage/storage.h"
+
+namespace wrapp::commands {
+
+class ListedTree {
+ public:
+  // Lists `dirs` (relative to `root`, "" being root itself) where the store
+  // has real folders; elsewhere lists nothing and stat() asks the store.
+  ListedTree(CommandContext& ctx, const storage::Url& root, const std::set<std::string>& dirs);
+
+  // Adds the folders `path` (relative to the root) lies in to `into`
+  // ("" is added by the caller: the root).
+  static void add_folders_of(std::set<std::string>& into, const std::string& path);
+
+  // What the store's stat of root/`path` says (may call it). Thread-safe.
+  std::optional<storage::FileInfo> stat(const std::string& path) const;
+
+ private:
+  storage::Storage& store_;
+  storage::Url root_;
+  std::vector<storage::ListEntry> entries_;  // sorted by path
+  std::set<std::string> listed_;             // folders read whole ("" = root)
+};
+
+}  // namespace wrapp::commands

@@ -1,0 +1,87 @@
+// ListedTree answers as the store's stat would, from one listing of the
+// folders asked for, and asks the store for everything else.
+#include "commands/listed_tree.h"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include "commands/command_test_support.h"
+
+namespace wrapp::commands::cmdtest {
+namespace {
+
+// What stat says, as text (or the error code it throws), to compare.
+std::string describe(const std::function<std::optional<storage::FileInfo>()>& stat) {
+  try {
+    auto info = stat();
+    if (!info) return "absent";
+    return fmt::format("dir={} link={} other={} size={} mtime={} ctime={} inode={} mode={:o}", info->is_dir,
+                       info->is_link, info->is_other, info->size, info->mtime_ns, info->ctime_ns, info->inode,
+                       info->mode);
+  } catch (const Error& e) {
+    return "error " + code_of(e);
+  }
+}
+
+class ListedTreeTest : public CommandTest {
+ protected:
+  void SetUp() override {
+    CommandTest::SetUp();
+    put_tree(local(), {{"a.txt", "a"}, {"d/b.txt", "bb"}, {"d/e/c.txt", "ccc"}, {"f/g.txt", "g"}});
+    ASSERT_EQ(::symlink("a.txt", (dir_ + "/l").c_str()), 0);
+    ASSERT_EQ(::symlink("d", (dir_ + "/dl").c_str()), 0);
+  }
+  Session session_;
+};
+
+TEST_F(ListedTreeTest, AnswersWhatStatAnswers) {
+  std::set<std::string> dirs{""};
+  for (const char* path : {"a.txt", "d/b.txt", "d/e/c.txt", "dl/b.txt"}) ListedTree::add_folders_of(dirs, path);
+  EXPECT_EQ(dirs, (std::set<std::string>{"", "d", "d/e", "dl"}));
+  ListedTree listed(session_.ctx, local(), dirs);
+  auto& store = this->store(local());
+  // Files, folders, links (as themselves), absent names in listed and in
+  // unlisted folders, a path through a link, a path through a file.
+  for (std::string path : {"a.txt", "d/b.txt", "d/e/c.txt", "d", "d/e", "l", "dl", "missing", "d/missing",
+                           "dl/b.txt", "f/g.txt", "x/y.txt", "a.txt/z"}) {
+    EXPECT_EQ(describe([&] { return listed.stat(path); }), describe([&] { return store.stat(local(path)); }))
+        << path;
+  }
+}
+
+TEST_F(ListedTreeTest, ListedFoldersAnswerFromTheListingOthersFromTheStore) {
+  ListedTree listed(session_.ctx, local(), {"", "d"});
+  // Removed after the listing: a listed folder's file is still seen as
+  // listed, an unlisted folder's is stat'ed now.
+  ASSERT_EQ(::unlink((dir_ + "/d/b.txt").c_str()), 0);
+  ASSERT_EQ(::unlink((dir_ + "/f/g.txt").c_str()), 0);
+  ASSERT_EQ(::unlink((dir_ + "/d/e/c.txt").c_str()), 0);
+  EXPECT_TRUE(listed.stat("d/b.txt"));
+  EXPECT_FALSE(listed.stat("f/g.txt"));
+  EXPECT_FALSE(listed.stat("d/e/c.txt")) << "d/e was not asked for";
+  // Written after the listing into a listed folder: the listing says absent.
+  put(local("d/new.txt"), "n");
+  EXPECT_FALSE(listed.stat("d/new.txt"));
+}
+
+TEST_F(ListedTreeTest, ARootThatIsNotAFolderListsNothing) {
+  for (std::string root : {"missing", "a.txt", "dl"}) {
+    ListedTree listed(session_.ctx, local(root), {""});
+    put(local("a.txt"), "a");  // unchanged content, in case the loop removed it
+    EXPECT_EQ(describe([&] { return listed.stat("b.txt"); }),
+              describe([&] { return store(local(root)).stat(local(root).join("b.txt")); }))
+        << root;
+  }
+}
+
+TEST_F(ListedTreeTest, OnAStoreWithoutFoldersEveryStatGoesToTheStore) {
+  put_tree(mem(), {{"a.txt", "a"}});
+  ListedTree listed(session_.ctx, mem(), {""});
+  put(mem("later.txt"), "l");
+  EXPECT_TRUE(listed.stat("later.txt"));
+  EXPECT_TRUE(listed.stat("a.txt"));
+}
+
+}  // namespace
+}  // namespace wrapp::commands::cmdtest
