@@ -330,7 +330,7 @@ class Planner {
       p.sources->list_folder_once(ctx_, changing);
     }
     // One listing of the package's folders answers the stats below.
-    ListedTree listed(ctx_, p.dest, dirs);
+    ListedTree listed(ctx_, p.dest, dirs, paths.size());
     auto& inspect = ctx_.scheduler.sub_job("inspect " + p.dest.display(), "planning", exec::JobKind::kPass);
     inspect.add_total(paths.size(), 0);
     std::vector<PlanAction> actions(paths.size());

@@ -4,9 +4,10 @@
 
 namespace wrapp::commands {
 
-ListedTree::ListedTree(CommandContext& ctx, const storage::Url& root, const std::set<std::string>& dirs)
+ListedTree::ListedTree(CommandContext& ctx, const storage::Url& root, const std::set<std::string>& dirs,
+                       size_t lookups)
     : store_(ctx.store(root)), root_(root) {
-  if (!store_.features().real_folders) return;
+  if (!store_.features().real_folders || lookups < kMinLookupsToList) return;
   auto top = store_.stat(root_);
   if (!top || !top->is_dir) return;  // a root that is a link, a file or absent: every path is stat'ed
   storage::ListOptions options;

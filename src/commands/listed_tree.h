@@ -8,6 +8,11 @@
 // the check before an update) is mostly these stats, so the difference is
 // most of its time.
 //
+// A listing stats every entry of the folders it reads, the package's or
+// not: it pays when the lookups are many (at least kMinLookupsToList), and
+// a package of three files in a folder of ten thousand others is stat'ed
+// file by file.
+//
 // The listing answers exactly what stat would: links are reported as
 // themselves, and a path it cannot vouch for (its folder was not listed: not
 // asked for, a link, absent) is stat'ed after all. Only on stores with real
@@ -24,11 +29,15 @@
 
 namespace wrapp::commands {
 
+inline constexpr size_t kMinLookupsToList = 16;
+
 class ListedTree {
  public:
   // Lists `dirs` (relative to `root`, "" being root itself) where the store
-  // has real folders; elsewhere lists nothing and stat() asks the store.
-  ListedTree(CommandContext& ctx, const storage::Url& root, const std::set<std::string>& dirs);
+  // has real folders and `lookups` (how many paths the caller will stat)
+  // is at least kMinLookupsToList; otherwise lists nothing and stat() asks
+  // the store.
+  ListedTree(CommandContext& ctx, const storage::Url& root, const std::set<std::string>& dirs, size_t lookups);
 
   // Adds the folders `path` (relative to the root) lies in to `into`
   // ("" is added by the caller: the root).

@@ -39,7 +39,7 @@ TEST_F(ListedTreeTest, AnswersWhatStatAnswers) {
   std::set<std::string> dirs{""};
   for (const char* path : {"a.txt", "d/b.txt", "d/e/c.txt", "dl/b.txt"}) ListedTree::add_folders_of(dirs, path);
   EXPECT_EQ(dirs, (std::set<std::string>{"", "d", "d/e", "dl"}));
-  ListedTree listed(session_.ctx, local(), dirs);
+  ListedTree listed(session_.ctx, local(), dirs, kMinLookupsToList);
   auto& store = this->store(local());
   // Files, folders, links (as themselves), absent names in listed and in
   // unlisted folders, a path through a link, a path through a file.
@@ -51,7 +51,7 @@ TEST_F(ListedTreeTest, AnswersWhatStatAnswers) {
 }
 
 TEST_F(ListedTreeTest, ListedFoldersAnswerFromTheListingOthersFromTheStore) {
-  ListedTree listed(session_.ctx, local(), {"", "d"});
+  ListedTree listed(session_.ctx, local(), {"", "d"}, kMinLookupsToList);
   // Removed after the listing: a listed folder's file is still seen as
   // listed, an unlisted folder's is stat'ed now.
   ASSERT_EQ(::unlink((dir_ + "/d/b.txt").c_str()), 0);
@@ -65,9 +65,19 @@ TEST_F(ListedTreeTest, ListedFoldersAnswerFromTheListingOthersFromTheStore) {
   EXPECT_FALSE(listed.stat("d/new.txt"));
 }
 
+TEST_F(ListedTreeTest, AFewLookupsAreStatsNotAListing) {
+  // Too few paths to pay for stat'ing a whole folder: every answer is a stat
+  // made now.
+  ListedTree listed(session_.ctx, local(), {"", "d"}, kMinLookupsToList - 1);
+  ASSERT_EQ(::unlink((dir_ + "/d/b.txt").c_str()), 0);
+  EXPECT_FALSE(listed.stat("d/b.txt"));
+  put(local("d/new.txt"), "n");
+  EXPECT_TRUE(listed.stat("d/new.txt"));
+}
+
 TEST_F(ListedTreeTest, ARootThatIsNotAFolderListsNothing) {
   for (std::string root : {"missing", "a.txt", "dl"}) {
-    ListedTree listed(session_.ctx, local(root), {""});
+    ListedTree listed(session_.ctx, local(root), {""}, kMinLookupsToList);
     put(local("a.txt"), "a");  // unchanged content, in case the loop removed it
     EXPECT_EQ(describe([&] { return listed.stat("b.txt"); }),
               describe([&] { return store(local(root)).stat(local(root).join("b.txt")); }))
@@ -77,7 +87,7 @@ TEST_F(ListedTreeTest, ARootThatIsNotAFolderListsNothing) {
 
 TEST_F(ListedTreeTest, OnAStoreWithoutFoldersEveryStatGoesToTheStore) {
   put_tree(mem(), {{"a.txt", "a"}});
-  ListedTree listed(session_.ctx, mem(), {""});
+  ListedTree listed(session_.ctx, mem(), {""}, kMinLookupsToList);
   put(mem("later.txt"), "l");
   EXPECT_TRUE(listed.stat("later.txt"));
   EXPECT_TRUE(listed.stat("a.txt"));

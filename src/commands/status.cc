@@ -63,7 +63,7 @@ std::vector<StatusEntry> find_modifications(CommandContext& ctx, const Url& loca
   std::vector<StatusEntry> out;
   std::set<std::string> folders{""};
   for (const auto& item : catalog.items) ListedTree::add_folders_of(folders, item.relative_path);
-  const ListedTree listed(ctx, location, folders);
+  const ListedTree listed(ctx, location, folders, catalog.items.size());
   auto& progress = ctx.scheduler.sub_job("verify " + location.display(), "checking", exec::JobKind::kPass);
   progress.add_total(catalog.items.size(), catalog.total_size());
   for_each_transfer(ctx, catalog.items.size(), [&](size_t i) {
