@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/error.h"
+
 namespace wrapp::commands {
 
 ListedTree::ListedTree(CommandContext& ctx, const storage::Url& root, const std::set<std::string>& dirs,
@@ -16,7 +18,17 @@ ListedTree::ListedTree(CommandContext& ctx, const storage::Url& root, const std:
   options.include_other = true;
   // Called from the walker's threads: `dirs` is only read.
   options.descend = [&dirs](const std::string& dir) { return dirs.count(dir) > 0; };
-  entries_ = storage::list_all(store_, root_, options);
+  try {
+    entries_ = storage::list_all(store_, root_, options);
+  } catch (const Cancelled&) {
+    throw;
+  } catch (const Error&) {
+    // A folder that can be searched but not read (mode --x for this user)
+    // cannot be listed, while its files can still be stat'ed by name: they
+    // are, one by one, as without a listing.
+    entries_.clear();
+    return;
+  }
   // A folder was read whole when it is a real folder (the walk descends
   // into no link) that was asked for, below one that was.
   listed_.insert("");

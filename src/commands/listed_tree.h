@@ -17,6 +17,8 @@
 // themselves, and a path it cannot vouch for (its folder was not listed: not
 // asked for, a link, absent) is stat'ed after all. Only on stores with real
 // folders: an object store's listing lacks the metadata its stat returns.
+// A listing that fails (a folder this user may search but not read) leaves
+// every path to stat, as without it.
 #pragma once
 
 #include <optional>

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
+import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from helpers import (
     expected_items, hash_bytes, list_dirs, list_files, marker, random_bytes, read_json, read_tree, repo_wrapp,
-    snapshot, status_paths, status_types, url, version_dir, write_tree,
+    snapshot, status_paths, status_types, url, version_dir, write_tree, wrapp_bin,
 )
 
 V1 = {"keep.txt": "keep", "change.txt": "old", "drop.txt": "dropped later", "sub/inner.txt": "inner"}
@@ -614,3 +617,34 @@ def test_invalid_utf8_in_a_repository_path_is_refused_before_writing(wrapp, tmp_
     r = wrapp("install", "p", "1", dest, "--repo", repo)
     assert r.returncode == 1, str(r)
     assert not dest.exists() or list(dest.iterdir()) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root to run wrapp as nobody")
+def test_reinstall_into_a_folder_that_can_be_searched_but_not_read(wrapp, tmp_path, publish):
+    # The check of the installed version lists the package's folders (commands/listed_tree.h); a folder
+    # this user may search but not read cannot be listed, and its files are stat'ed by name instead.
+    repo, _ = publish("p", "1", {f"d/f{i:02}.txt": f"file {i}" for i in range(20)})
+    top = Path(tempfile.mkdtemp(prefix="wrapp-search-only-", dir="/tmp"))
+    try:
+        top.chmod(0o755)
+        shutil.copytree(repo, top / "repo")
+        shutil.chown(top, 65534, 65534)
+        for path in [top / "repo", *(top / "repo").rglob("*")]:
+            os.chown(path, 65534, 65534, follow_symlinks=False)
+        as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", wrapp_bin()]
+        env = {**os.environ, "XDG_CACHE_HOME": str(top / "cache"), "HOME": str(top)}
+
+        def run(*args):
+            return subprocess.run([*as_nobody, *map(str, args), "--progress-report", "off"], capture_output=True,
+                                  text=True, env=env, cwd=top)
+
+        r = run("install", "p", "1", top / "dest", "--repo", top / "repo")
+        assert r.returncode == 0, r.stderr
+        (top / "dest" / "d").chmod(0o311)  # search and write, no read, for its owner (nobody)
+        r = run("install", "p", "1", top / "dest", "--repo", top / "repo")
+        assert r.returncode == 0, r.stderr
+        assert "already installed" in r.stdout + r.stderr, r.stdout + r.stderr
+    finally:
+        if (top / "dest" / "d").exists():
+            (top / "dest" / "d").chmod(0o755)
+        shutil.rmtree(top, ignore_errors=True)
