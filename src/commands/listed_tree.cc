@@ -45,7 +45,7 @@ void ListedTree::add_folders_of(std::set<std::string>& into, const std::string& 
 }
 
 std::optional<storage::FileInfo> ListedTree::stat(const std::string& path) const {
-  if (!entries_.empty() || !listed_.empty()) {
+  if (!listed_.empty()) {  // a listing was made
     auto it = std::lower_bound(entries_.begin(), entries_.end(), path,
                                [](const storage::ListEntry& e, const std::string& p) { return e.relative_path < p; });
     if (it != entries_.end() && it->relative_path == path) return it->info;

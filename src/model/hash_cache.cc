@@ -169,6 +169,53 @@ class OverlayRun : public Run {
   size_t next_ = 0;
 };
 
+// Which entries a save above the bound drops: those no command used this
+// run, the longest unused first (by last use; ties in key order), then, if
+// still above, used ones in key order. Planned from the unused entries' last
+// uses, then asked entry by entry in merge order, once per pass.
+class BoundCut {
+ public:
+  // `excess`: how many entries to drop (0: none).
+  BoundCut(size_t excess, std::vector<uint32_t> unused_last_uses) {
+    if (excess == 0) return;
+    if (excess >= unused_last_uses.size()) {
+      drop_all_unused_ = true;
+      used_to_drop_ = excess - unused_last_uses.size();
+      return;
+    }
+    auto nth = unused_last_uses.begin() + static_cast<ptrdiff_t>(excess - 1);
+    std::nth_element(unused_last_uses.begin(), nth, unused_last_uses.end());
+    cutoff_ = *nth;
+    size_t older = static_cast<size_t>(std::count_if(unused_last_uses.begin(), unused_last_uses.end(),
+                                                     [&](uint32_t t) { return t < cutoff_; }));
+    unused_at_cutoff_ = excess - older;
+  }
+  // A pass over the merge starts from its first entry.
+  void restart() {
+    unused_at_cutoff_left_ = unused_at_cutoff_;
+    used_left_ = used_to_drop_;
+  }
+  bool keep(const Item& item) {
+    if (item.used) {
+      if (used_left_ == 0) return true;
+      --used_left_;
+      return false;
+    }
+    if (drop_all_unused_ || item.last_used < cutoff_) return false;
+    if (item.last_used == cutoff_ && unused_at_cutoff_left_ > 0) {
+      --unused_at_cutoff_left_;
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  bool drop_all_unused_ = false;
+  uint32_t cutoff_ = 0;  // unused entries last used before it are dropped
+  size_t unused_at_cutoff_ = 0, used_to_drop_ = 0;
+  size_t unused_at_cutoff_left_ = 0, used_left_ = 0;
+};
+
 // Calls fn once per key present in any run, with the entry of the first run
 // (in `runs` order: highest priority first) that holds it.
 template <typename Fn>
@@ -397,81 +444,37 @@ void HashCache::save(const std::string& path, bool force) const {
     if (table_run) runs.push_back(&*table_run);
     if (st.table && !same_path) runs.push_back(&own_table_elsewhere.emplace(*st.table, st.table_used.get()));
 
-    // First pass: how many entries, how many bytes of names; and, above the
-    // bound, which to drop.
-    std::vector<uint32_t> unused_ages;
-    size_t count = 0, used_count = 0;
+    // First pass: how many entries, how many bytes of names, and when they
+    // are above the bound, which to drop (a second pass counts what stays).
+    std::vector<uint32_t> unused_last_uses;
+    size_t count = 0;
     uint64_t pool = 0;
     merge_runs(runs, [&](const Item& item) {
       ++count;
       pool += item.name.size();
-      if (item.used) {
-        ++used_count;
-      } else {
-        unused_ages.push_back(item.last_used);
-      }
+      if (!item.used) unused_last_uses.push_back(item.last_used);
     });
-    // Drop: unused entries last used before `cutoff`, then `at_cutoff` of
-    // those last used at `cutoff` (the first in key order), then
-    // `used_to_drop` used ones.
-    uint32_t cutoff = 0;
-    size_t at_cutoff = 0, used_to_drop = 0;
-    bool cut = count > st.max_entries;
-    if (cut) {
-      size_t excess = count - st.max_entries;
-      if (excess >= unused_ages.size()) {
-        cutoff = UINT32_MAX;
-        at_cutoff = unused_ages.size();  // all of them, whatever their age
-        used_to_drop = excess - unused_ages.size();
-      } else {
-        std::nth_element(unused_ages.begin(), unused_ages.begin() + static_cast<ptrdiff_t>(excess - 1),
-                         unused_ages.end());
-        cutoff = unused_ages[excess - 1];
-        size_t older = static_cast<size_t>(
-            std::count_if(unused_ages.begin(), unused_ages.end(), [&](uint32_t a) { return a < cutoff; }));
-        at_cutoff = excess - older;
-      }
-    }
-    unused_ages = {};
-    auto rewind = [&] {
+    size_t excess = count > st.max_entries ? count - st.max_entries : 0;
+    BoundCut cut(excess, std::move(unused_last_uses));
+    auto restart = [&] {
       for (Run* r : runs) r->restart();
+      cut.restart();
     };
-    // Whether the next entry in merge order is kept: the same answers in
-    // every pass, as long as each pass starts with a fresh `keep`.
-    auto make_keep = [&] {
-      return [=, unused_left = at_cutoff, used_left = used_to_drop, all = cutoff == UINT32_MAX](const Item& item) mutable {
-        if (!cut) return true;
-        if (item.used) {
-          if (used_left == 0) return true;
-          --used_left;
-          return false;
-        }
-        if (all) return false;
-        if (item.last_used < cutoff) return false;
-        if (item.last_used == cutoff && unused_left > 0) {
-          --unused_left;
-          return false;
-        }
-        return true;
-      };
-    };
-    if (cut) {
-      rewind();
+    if (excess > 0) {
+      restart();
       count = 0;
       pool = 0;
-      auto keep = make_keep();
       merge_runs(runs, [&](const Item& item) {
-        if (!keep(item)) return;
+        if (!cut.keep(item)) return;
         ++count;
         pool += item.name.size();
       });
     }
-    rewind();
+    restart();
     uint32_t save_time = static_cast<uint32_t>(std::min<int64_t>(std::time(nullptr), UINT32_MAX));
     write_hash_cache_file(path, count, pool, [&](const auto& emit) {
-      auto keep = make_keep();
       merge_runs(runs, [&](const Item& item) {
-        if (!keep(item)) return;
+        if (!cut.keep(item)) return;
         emit(HashCacheRecord{item.name, item.stamp, item.value, item.used ? save_time : item.last_used});
       });
     });

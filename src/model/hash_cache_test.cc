@@ -511,16 +511,14 @@ TEST_F(HashCacheTest, MoveKeepsEntries) {
   EXPECT_EQ(c.lookup("/m", {1, 2, 2, 3}), hash_of("m"));
 }
 
-// A table written by the tests themselves, records as given (in any order).
+// A table written by the tests themselves: the records sorted, or with
+// !sorted the first and the last swapped in place.
 void write_table(const std::string& path, std::vector<HashCacheRecord> records, bool sorted = true) {
-  if (sorted) {
-    std::sort(records.begin(), records.end(), [](auto& a, auto& b) { return a.name < b.name; });
-  }
   uint64_t pool = 0;
   for (auto& r : records) pool += r.name.size();
   // The writer refuses what is out of order: lay it out sorted, then swap
   // two records in place for the unsorted case.
-  std::vector<HashCacheRecord> in_order = records;
+  std::vector<HashCacheRecord> in_order = std::move(records);
   std::sort(in_order.begin(), in_order.end(), [](auto& a, auto& b) { return a.name < b.name; });
   write_hash_cache_file(path, in_order.size(), pool, [&](const auto& emit) {
     for (auto& r : in_order) emit(r);
@@ -618,7 +616,9 @@ TEST_F(HashCacheTest, RecordsOutOfOrderOnlyMissAndASaveSortsThem) {
   HashCache c = load_clean(*util::read_file(cache_path_));
   for (auto& n : names) {
     auto hit = c.lookup(n, {1, 1, 1, 1});
-    if (hit) EXPECT_EQ(*hit, ContentHash(hash_of(n))) << n;  // a hit is always the key's own
+    if (hit) {
+      EXPECT_EQ(*hit, ContentHash(hash_of(n))) << n;  // a hit is always the key's own
+    }
   }
   c.insert("/new", {1, 1, 1, 1}, hash_of("new"));
   c.save(cache_path_);
@@ -665,6 +665,16 @@ TEST_F(HashCacheTest, TheBoundDropsTheLongestUnusedFirst) {
   // Kept: the two used by this process, and the three unused ones used last
   // (e0 at 109, e1 at 108, e2 at 107).
   EXPECT_EQ(keys(load()), (std::vector<std::string>{"/e0", "/e1", "/e2", "/e9", "/new"}));
+}
+
+TEST_F(HashCacheTest, MoreUsedEntriesThanTheBoundKeepTheBound) {
+  write_table(cache_path_, {{"/old", {1, 1, 1, 1}, digest_of("o"), 5}});
+  HashCache c = load();
+  c.set_max_entries(2);
+  for (int i = 0; i < 3; ++i) c.insert(fmt::format("/u{}", i), {1, 1, 1, 1}, hash_of("u"));
+  c.save(cache_path_);
+  // Every unused entry goes, then used ones in key order until the bound holds.
+  EXPECT_EQ(keys(load()), (std::vector<std::string>{"/u1", "/u2"}));
 }
 
 TEST_F(HashCacheTest, ASecondSaveKeepsWhatAnotherProcessSavedBetween) {
