@@ -45,6 +45,21 @@ bool refuse_unknown_command(int argc, char** argv, const CommandRegistry& regist
   return true;
 }
 
+// Defines the commands on `cli.app`. Defining the options of all 28
+// commands is most of a command's start (about a third of `wrapp status` on
+// a small tree), so a line naming one command gets that one only; the top
+// level (`wrapp`, `wrapp --help`) and the commands that describe every
+// other one (completion scripts, manual pages) get them all.
+void define_commands(Cli& cli, const CommandRegistry& registry, int argc, char** argv) {
+  auto named = argc >= 2 ? registry.find(argv[1]) : registry.end();
+  bool describes_all = named == registry.end() || named->first == "completion" || named->first == "manpages";
+  if (!describes_all) {
+    named->second(cli);
+    return;
+  }
+  for (const auto& [name, add] : registry) add(cli);
+}
+
 // The long options of the command on the line, for "did you mean" after an
 // option CLI11 did not expect.
 std::string option_suggestion(const CLI::App& app, const std::string& unexpected) {
@@ -77,8 +92,8 @@ int main(int argc, char** argv) {
   registry["version"] = wrapp::cli::add_version_command;
   registry["completion"] = wrapp::cli::add_completion_command;  // cli/completion.h
   registry["manpages"] = wrapp::cli::add_manpages_command;      // hidden (cli/manpages.h)
-  for (const auto& [name, add] : registry) add(cli);
   if (wrapp::cli::refuse_unknown_command(argc, argv, registry)) return 1;
+  wrapp::cli::define_commands(cli, registry, argc, argv);
   // A command line error quotes the argument: never a huge one whole.
   cli.app.failure_message([](const CLI::App* app, const CLI::Error& e) {
     return wrapp::shorten_for_message(CLI::FailureMessage::simple(app, e), 4096);
