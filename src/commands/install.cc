@@ -29,6 +29,20 @@ namespace {
 
 const model::Catalog kEmptyCatalog;
 
+// `info` without its catalog, which is not copied (every other member is).
+model::PackageInfo without_catalog(model::PackageInfo& info) {
+  std::optional<model::Catalog> catalog;
+  catalog.swap(info.catalog);  // moved out and back: no copy
+  try {
+    model::PackageInfo copy = info;
+    info.catalog.swap(catalog);
+    return copy;
+  } catch (...) {
+    info.catalog.swap(catalog);
+    throw;
+  }
+}
+
 struct Conflict {
   std::string path;    // relative to the top destination
   std::string reason;
@@ -101,8 +115,10 @@ class Planner {
 
     if (intact(p)) {
       // This version is installed and unmodified: nothing to read from the
-      // repository. Its subpackages are checked the same way below.
-      p.package = *p.installed;
+      // repository. Its subpackages are checked the same way below. A no-op
+      // reads its catalog from `installed` only (never copied: it can hold
+      // a million items); `package` carries the rest.
+      p.package = without_catalog(*p.installed);
       p.result.no_op = true;
     } else {
       Url repo_marker;
@@ -668,6 +684,14 @@ namespace {
 // one) is deleted by the package that drops it and kept by the one that now
 // holds it: the delete must not happen. Paths are compared as URLs.
 void keep_files_held_elsewhere(PackagePlan& root) {
+  // Most installs delete nothing: then there is nothing to keep, and no set
+  // of every file's URL to build.
+  std::function<bool(const PackagePlan&)> deletes = [&](const PackagePlan& p) {
+    bool own = !p.dropped.empty() || std::any_of(p.result.plan.actions.begin(), p.result.plan.actions.end(),
+                                                 [](const PlanAction& a) { return a.kind == PlanAction::Kind::kDelete; });
+    return own || std::any_of(p.dependencies.begin(), p.dependencies.end(), deletes);
+  };
+  if (!deletes(root)) return;
   std::unordered_set<std::string> held;
   std::function<void(const PackagePlan&)> collect = [&](const PackagePlan& p) {
     const model::PackageInfo& now = p.result.no_op ? *p.installed : p.package;

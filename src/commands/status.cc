@@ -180,9 +180,11 @@ class TreeReader {
 
 // Modified and missing files: each package's catalog against the walk (a
 // file the walk did not list is stat'ed: below an ignored folder, behind a
-// link leading outside, or absent).
-void check_catalogs(CommandContext& ctx, const Url& top, std::vector<Installed>& packages,
-                    const std::vector<storage::ListEntry>& entries) {
+// link leading outside, or absent). Returns which walked entries a catalog
+// item matched: those are no extra files.
+std::vector<bool> check_catalogs(CommandContext& ctx, const Url& top, std::vector<Installed>& packages,
+                                 const std::vector<storage::ListEntry>& entries) {
+  std::vector<bool> matched(entries.size());
   struct Check {
     Installed* package;
     const model::CatalogItem* item;
@@ -200,6 +202,7 @@ void check_catalogs(CommandContext& ctx, const Url& top, std::vector<Installed>&
     for (const auto& item : p.info->catalog->items) {
       while (in_prefix() && std::string_view(e->relative_path).substr(prefix.size()) < item.relative_path) ++e;
       bool hit = in_prefix() && std::string_view(e->relative_path).substr(prefix.size()) == item.relative_path;
+      if (hit) matched[static_cast<size_t>(e - entries.begin())] = true;
       checks.push_back({&p, &item, hit ? &*e : nullptr});
     }
   }
@@ -238,6 +241,7 @@ void check_catalogs(CommandContext& ctx, const Url& top, std::vector<Installed>&
   });
   progress.add_done(checks.size() % 256, 0);
   progress.set_finished();
+  return matched;
 }
 
 // The package whose location holds `path` (relative to the top), deepest
@@ -267,8 +271,9 @@ struct Stray {
 // nor one of a stray package's (those are that package's files, reported
 // once as its extra_package). A stray package that another stray lists as
 // a dependency at its place is that one's subpackage, not reported again.
+// `matched`: the entries check_catalogs matched with a catalog item.
 void find_extras(CommandContext& ctx, const Url& top, std::vector<Installed>& packages,
-                 const std::vector<storage::ListEntry>& entries) {
+                 const std::vector<storage::ListEntry>& entries, const std::vector<bool>& matched) {
   // The package files of the tree, relative to the top (compared as text:
   // a walked name need not make a valid Url).
   std::set<std::string> tree_files;
@@ -280,8 +285,8 @@ void find_extras(CommandContext& ctx, const Url& top, std::vector<Installed>& pa
   };
   std::vector<Stray> strays;
   std::vector<const std::string*> unclaimed;
-  for (const auto& e : entries) {
-    const std::string& path = e.relative_path;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const std::string& path = entries[i].relative_path;
     if (is_wrapp_file_name(base_name(path))) {
       if (tree_files.count(path)) continue;
       Stray s{path, std::nullopt, ""};
@@ -295,6 +300,7 @@ void find_extras(CommandContext& ctx, const Url& top, std::vector<Installed>& pa
       strays.push_back(std::move(s));
       continue;
     }
+    if (matched[i]) continue;  // a catalog's file
     bool claimed = std::any_of(packages.begin(), packages.end(), [&](const Installed& p) {
       return p.info && claimed_by(path, p.location_rel, *p.info);
     });
@@ -459,8 +465,8 @@ StatusResult status(CommandContext& ctx, const StatusOptions& opt) {
     group.wait();
   }
   auto& packages = tree.packages();
-  check_catalogs(ctx, top, packages, entries);
-  find_extras(ctx, top, packages, entries);
+  std::vector<bool> matched = check_catalogs(ctx, top, packages, entries);
+  find_extras(ctx, top, packages, entries, matched);
   add_package_items(packages);
 
   StatusResult result;
