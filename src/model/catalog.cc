@@ -16,8 +16,10 @@ namespace wrapp::model {
 using nlohmann::json;
 
 void Catalog::sort_and_check(std::string_view origin) {
-  std::sort(items.begin(), items.end(),
-            [](const CatalogItem& a, const CatalogItem& b) { return a.relative_path < b.relative_path; });
+  auto by_path = [](const CatalogItem& a, const CatalogItem& b) { return a.relative_path < b.relative_path; };
+  // Catalogs are written sorted: checking costs one compare per item,
+  // sorting them again n log n.
+  if (!std::is_sorted(items.begin(), items.end(), by_path)) std::sort(items.begin(), items.end(), by_path);
   for (size_t i = 1; i < items.size(); ++i) {
     if (items[i].relative_path == items[i - 1].relative_path) {
       fail("{}: the path '{}' is listed twice", shorten_for_message(origin),
@@ -25,15 +27,20 @@ void Catalog::sort_and_check(std::string_view origin) {
     }
   }
   // "a" and "a/b" cannot both be files. Sorted order does not put them next
-  // to each other ("a.txt" sorts between), so look each parent up.
+  // to each other ("a.txt" sorts between), so look each parent up: once per
+  // run of items in the same folder, since a parent the item before this one
+  // shares was looked up for it.
+  std::string_view previous;
   for (const auto& item : items) {
     const std::string& p = item.relative_path;
     for (size_t slash = p.find('/'); slash != std::string::npos; slash = p.find('/', slash + 1)) {
-      if (find(std::string_view(p).substr(0, slash))) {
+      bool checked = previous.size() > slash && previous[slash] == '/' && previous.compare(0, slash, p, 0, slash) == 0;
+      if (!checked && find(std::string_view(p).substr(0, slash))) {
         fail("{}: '{}' is listed as a file and as a folder (of '{}')", shorten_for_message(origin),
              shorten_for_message(p.substr(0, slash)), shorten_for_message(p));
       }
     }
+    previous = p;
   }
 }
 

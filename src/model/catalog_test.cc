@@ -355,6 +355,42 @@ TEST(CatalogFile, MessagesDoNotEchoHugeValues) {
   EXPECT_LT(msg.size(), 1200u);
 }
 
+// A path that is a file and also the folder of another file is refused,
+// wherever sorted order puts the two apart; the parents shared by a run of
+// items in one folder are looked up once (Catalog::sort_and_check).
+TEST(CatalogFile, RefusesAPathThatIsAFileAndAFolder) {
+  struct Case {
+    std::vector<std::string> paths;
+    std::string both;  // "" when the catalog is fine
+  };
+  std::vector<Case> cases = {
+      {{"a", "a/b"}, "a"},
+      {{"x/a.txt", "x/b", "x/b/c"}, "x/b"},           // the folder's earlier files share "x/"
+      {{"d/e", "d/e.txt", "d/e/f"}, "d/e"},           // "d/e.txt" sorts between the two
+      {{"p/q/a/1", "p/q/a/2", "p/q/r/s", "p/q/r"}, "p/q/r"},  // written unsorted
+      {{"m/n/o/p", "m/n/o/q", "m/n2/o", "m/n"}, "m/n"},
+      {{"k/a/1", "k/a/2", "k/b/1", "k/b/2/3", "k/c"}, ""},
+      {{"z/y/x", "z/y.x", "z/yy/x", "z/y/w"}, ""},
+  };
+  for (const auto& c : cases) {
+    json items = json::array();
+    for (const auto& p : c.paths) items.push_back(item(p, p));
+    std::string msg = parse_file_error(catalog_json(items).dump(), "c.json");
+    SCOPED_TRACE(c.paths.back());
+    if (c.both.empty()) {
+      EXPECT_EQ(msg, "");
+    } else {
+      EXPECT_NE(msg.find("'" + c.both + "' is listed as a file and as a folder"), std::string::npos) << msg;
+    }
+  }
+  // The parsed catalog is sorted whatever order the file had.
+  Catalog parsed = parse_catalog_file(catalog_json({item("b", "1"), item("a/c", "2"), item("a/b", "3")}).dump(), "c");
+  ASSERT_EQ(parsed.items.size(), 3u);
+  EXPECT_EQ(parsed.items[0].relative_path, "a/b");
+  EXPECT_EQ(parsed.items[1].relative_path, "a/c");
+  EXPECT_EQ(parsed.items[2].relative_path, "b");
+}
+
 TEST(CatalogDiff, IdenticalCatalogsHaveNoDifferences) {
   Catalog a = sample();
   a.sort_and_check("a");

@@ -73,6 +73,29 @@ TEST(JsonReader, RefusesInvalidJsonNamingOriginAndByte) {
   }
 }
 
+// Strings are scanned sixteen bytes at a time: every stop (quote,
+// backslash, control byte) and every non-ASCII byte is found at each
+// offset within and across those blocks, as nlohmann finds it.
+TEST(JsonReader, StringsReadTheSameWhereverTheirSpecialBytesFall) {
+  for (size_t at = 0; at < 40; ++at) {
+    std::string plain(at, 'a');
+    SCOPED_TRACE(at);
+    for (std::string special : {"\\\"", "\\\\", "\\n", "\\u00e9", "\xc3\xa9", "\xf0\x9f\x98\x80", "/", "\x7f"}) {
+      std::string text = "[\"" + plain + special + plain + "\"]";
+      EXPECT_EQ(parse(text), nlohmann::json::parse(text)) << special;
+    }
+    // A control byte, a lone continuation byte, a truncated sequence or a
+    // UTF-8 surrogate at any offset is refused.
+    for (std::string bad : {"\x01", "\x1f", "\x80", "\xc3", "\xed\xa0\x80", "\xe9z"}) {
+      std::string text = "[\"" + plain + bad + plain + "\"]";
+      EXPECT_THROW(parse(text), FailedCommand) << at;
+    }
+    // Non-ASCII bytes before an escape still make the string checked whole.
+    EXPECT_THROW(parse("[\"" + plain + "\xc3\\u00a9\"]"), FailedCommand);
+    EXPECT_THROW(parse("[\"" + plain + "\"" + std::string(20, 'b')), FailedCommand);  // unterminated
+  }
+}
+
 TEST(JsonReader, IntegersOutOfRangeAreNotReadAsIntegers) {
   JsonReader r("[18446744073709551616, 9223372036854775808, 1.5, -1]", "n");
   r.begin_array();
