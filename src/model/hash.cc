@@ -1,21 +1,21 @@
 #include "model/hash.h"
 
-#include <openssl/err.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <stdexcept>
 
+#include "util/crypto_library.h"
 #include "util/error.h"
 
 namespace wrapp::model {
 namespace {
 
 [[noreturn]] void throw_openssl(const char* what) {
-  unsigned long code = ERR_get_error();
+  const auto& ssl = util::crypto_library();
+  unsigned long code = ssl.ERR_get_error();
   char buf[256] = "unknown error";
-  if (code != 0) ERR_error_string_n(code, buf, sizeof buf);
-  ERR_clear_error();
+  if (code != 0) ssl.ERR_error_string_n(code, buf, sizeof buf);
+  ssl.ERR_clear_error();
   throw StorageError(fmt::format("OpenSSL SHA-256 {} failed: {}", what, buf));
 }
 
@@ -27,7 +27,7 @@ void check(int ok, const char* what) {
 // must outlive every digest context, including thread-local ones).
 const EVP_MD* sha256_md() {
   static const EVP_MD* md = [] {
-    EVP_MD* m = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+    EVP_MD* m = util::crypto_library().EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
     if (m == nullptr) throw_openssl("fetch");
     return m;
   }();
@@ -35,26 +35,26 @@ const EVP_MD* sha256_md() {
 }
 
 struct CtxDeleter {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+  void operator()(EVP_MD_CTX* c) const { util::crypto_library().EVP_MD_CTX_free(c); }
 };
 using CtxPtr = std::unique_ptr<EVP_MD_CTX, CtxDeleter>;
 
 CtxPtr new_ctx() {
-  CtxPtr c(EVP_MD_CTX_new());
+  CtxPtr c(util::crypto_library().EVP_MD_CTX_new());
   if (!c) throw_openssl("context allocation");
   return c;
 }
 
-void init(EVP_MD_CTX* c) { check(EVP_DigestInit_ex2(c, sha256_md(), nullptr), "init"); }
+void init(EVP_MD_CTX* c) { check(util::crypto_library().EVP_DigestInit_ex2(c, sha256_md(), nullptr), "init"); }
 
 void digest_update(EVP_MD_CTX* c, const void* data, size_t len) {
-  if (len > 0) check(EVP_DigestUpdate(c, data, len), "update");
+  if (len > 0) check(util::crypto_library().EVP_DigestUpdate(c, data, len), "update");
 }
 
 Digest finalize(EVP_MD_CTX* c) {
   Digest d;
   unsigned int n = 0;
-  check(EVP_DigestFinal_ex(c, d.data(), &n), "final");
+  check(util::crypto_library().EVP_DigestFinal_ex(c, d.data(), &n), "final");
   if (n != d.size()) throw StorageError("OpenSSL SHA-256 returned a digest of unexpected size");
   return d;
 }

@@ -1,8 +1,6 @@
 #include "util/archive_library.h"
 
-#include <dlfcn.h>
-
-#include "util/error.h"
+#include "util/shared_library.h"
 
 #ifndef WRAPP_LIBARCHIVE_SONAME
 #define WRAPP_LIBARCHIVE_SONAME "libarchive.so.13"
@@ -13,16 +11,10 @@ namespace {
 
 ArchiveLibrary open_library() {
   const char* name = WRAPP_LIBARCHIVE_SONAME;
-  void* handle = ::dlopen(name, RTLD_NOW | RTLD_LOCAL);  // never unloaded
-  if (!handle) {
-    const char* why = ::dlerror();
-    throw StorageError(fmt::format("cannot load {} (libarchive, needed to read and write tar archives): {}", name,
-                                   why ? why : "unknown reason"));
-  }
+  void* handle = open_shared_library(name, "libarchive, needed to read and write tar archives");
   ArchiveLibrary lib{};
-#define WRAPP_ARCHIVE_LOAD(fn)                                                                 \
-  lib.fn = reinterpret_cast<decltype(lib.fn)>(::dlsym(handle, #fn));                           \
-  if (!lib.fn) throw StorageError(fmt::format("{} has no function {}: too old a libarchive", name, #fn));
+#define WRAPP_ARCHIVE_LOAD(fn) \
+  lib.fn = reinterpret_cast<decltype(lib.fn)>(shared_library_function(handle, name, #fn, "libarchive"));
   WRAPP_ARCHIVE_FUNCTIONS(WRAPP_ARCHIVE_LOAD)
 #undef WRAPP_ARCHIVE_LOAD
   return lib;

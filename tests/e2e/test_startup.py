@@ -1,6 +1,7 @@
-"""What a wrapp process loads at start (storage/http/curl_library.h, util/archive_library.h): libcurl and
-libarchive, with the thirty-odd libraries they bring, are opened only by the commands that need them, so a
-command on local folders starts without them. Observed with the dynamic loader's own trace (LD_DEBUG=files),
+"""What a wrapp process loads at start (storage/http/curl_library.h, util/archive_library.h,
+util/crypto_library.h): libcurl and libarchive, with the thirty-odd libraries they bring, and OpenSSL's
+libcrypto are opened only by the commands that need them, so a command on local folders starts without
+them, and one that hashes nothing (a status or a re-install the hash cache vouches for) never loads libcrypto. Observed with the dynamic loader's own trace (LD_DEBUG=files),
 which names every library as it is loaded."""
 import os
 import subprocess
@@ -23,10 +24,10 @@ def traced(wrapp, *args):
     return wrapp(*args, env={"LD_DEBUG": "files"})
 
 
-def test_the_binary_does_not_link_libcurl_nor_libarchive():
+def test_the_binary_does_not_link_libcurl_libarchive_nor_libcrypto():
     # ldd lists what every start loads.
     out = subprocess.run(["ldd", wrapp_bin()], capture_output=True, text=True).stdout
-    assert "libcurl" not in out and "libarchive" not in out, out
+    assert "libcurl" not in out and "libarchive" not in out and "libcrypto" not in out, out
 
 
 def test_local_commands_load_neither(wrapp, tmp_path, publish):
@@ -54,3 +55,29 @@ def test_a_command_on_a_server_loads_libcurl(wrapp, tmp_path):
     assert r.returncode != 0
     assert any(n.startswith("libcurl") for n in loaded_libraries(r)), r.stderr[-3000:]
     assert "127.0.0.1:1" in r.stderr
+
+
+def test_commands_that_hash_nothing_do_not_load_libcrypto(wrapp, tmp_path, publish):
+    repo, _ = publish("p", "1", {"a.txt": "a", "d/b.txt": "b"})
+    dest = tmp_path / "dest"
+    r = traced(wrapp, "install", "p", "1", dest, "--repo", repo)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert any(n.startswith("libcrypto") for n in loaded_libraries(r)), "a fresh install verifies what it copies"
+    # The default hash cache now vouches for every installed file.
+    for args in (("--help",), ("status", dest / ".p.wrapp"), ("install", "p", "1", dest, "--repo", repo),
+                 ("list-repo", repo)):
+        r = traced(wrapp, *args)
+        assert r.returncode == 0, r.stderr[-2000:]
+        assert not any(n.startswith("libcrypto") for n in loaded_libraries(r)), (args, sorted(loaded_libraries(r)))
+
+
+def test_hashing_loads_libcrypto_and_hashes_as_before(wrapp, tmp_path):
+    import hashlib
+    data = bytes(range(256)) * 9000  # three chunks of 1 MiB, the last one short
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "f.bin").write_bytes(data)
+    r = traced(wrapp, "catalog", tmp_path / "src", tmp_path / "c.json", "--no-hash-cache")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert any(n.startswith("libcrypto") for n in loaded_libraries(r)), sorted(loaded_libraries(r))
+    chunks = b"".join(hashlib.sha256(data[i:i + 1048576]).digest() for i in range(0, len(data), 1048576))
+    assert f"sha-256-flat;1048576;{hashlib.sha256(chunks).hexdigest()}" in (tmp_path / "c.json").read_text()

@@ -1,11 +1,9 @@
 #include "storage/azure/shared_key.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <algorithm>
 #include <cctype>
 
+#include "util/crypto_library.h"
 #include "util/error.h"
 
 namespace wrapp::storage::azure {
@@ -79,17 +77,19 @@ std::string shared_key_authorization(std::string_view account, std::string_view 
   }
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_size = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(string.data()),
+  const auto& ssl = util::crypto_library();
+  ssl.HMAC(ssl.EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(string.data()),
        string.size(), mac, &mac_size);
-  OPENSSL_cleanse(secret.data(), secret.size());
+  ssl.OPENSSL_cleanse(secret.data(), secret.size());
   return "SharedKey " + std::string(account) + ":" +
          base64_encode(std::string_view(reinterpret_cast<const char*>(mac), mac_size));
 }
 
 std::string base64_encode(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  int n = util::crypto_library().EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                                 reinterpret_cast<const unsigned char*>(bytes.data()),
+                                                 static_cast<int>(bytes.size()));
   out.resize(static_cast<size_t>(n));
   return out;
 }
@@ -102,8 +102,9 @@ bool base64_decode(std::string_view text, std::string* out) {
     return false;
   }
   std::string bytes(3 * text.size() / 4, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  int n = util::crypto_library().EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()),
+                                                 reinterpret_cast<const unsigned char*>(text.data()),
+                                                 static_cast<int>(text.size()));
   if (n < 0) return false;
   // EVP_DecodeBlock counts the padding as zero bytes.
   size_t padding = text.ends_with("==") ? 2 : text.ends_with("=") ? 1 : 0;

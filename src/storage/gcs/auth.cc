@@ -1,15 +1,12 @@
 #include "storage/gcs/auth.h"
 
-#include <openssl/bio.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "storage/gcs/json.h"
+#include "util/crypto_library.h"
 #include "util/error.h"
 
 namespace wrapp::storage::gcs {
@@ -105,24 +102,26 @@ std::string make_jwt(const ServiceAccount& account, int64_t now_seconds, std::st
     throw StorageError(fmt::format("cannot sign with the private key of '{}' ({}): {}", account.client_email,
                                    account.source, why));
   };
+  const auto& ssl = util::crypto_library();
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-      BIO_new_mem_buf(account.private_key.data(), static_cast<int>(account.private_key.size())), BIO_free);
+      ssl.BIO_new_mem_buf(account.private_key.data(), static_cast<int>(account.private_key.size())), ssl.BIO_free);
   if (!bio) return cannot_sign("out of memory");
   // No passphrase callback: a key file's key is never encrypted, and OpenSSL
   // must not prompt on the terminal.
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
-      PEM_read_bio_PrivateKey(bio.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr), EVP_PKEY_free);
+      ssl.PEM_read_bio_PrivateKey(bio.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr),
+      ssl.EVP_PKEY_free);
   if (!key) return cannot_sign("it is not a PEM private key");
-  if (EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_RSA) return cannot_sign("it is not an RSA key");
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (ssl.EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_RSA) return cannot_sign("it is not an RSA key");
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(ssl.EVP_MD_CTX_new(), ssl.EVP_MD_CTX_free);
   size_t length = 0;
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &length, reinterpret_cast<const unsigned char*>(signing_input.data()),
+  if (!ctx || ssl.EVP_DigestSignInit(ctx.get(), nullptr, ssl.EVP_sha256(), nullptr, key.get()) != 1 ||
+      ssl.EVP_DigestSign(ctx.get(), nullptr, &length, reinterpret_cast<const unsigned char*>(signing_input.data()),
                      signing_input.size()) != 1) {
     return cannot_sign("the signature failed");
   }
   std::string signature(length, '\0');
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &length,
+  if (ssl.EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &length,
                      reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size()) != 1) {
     return cannot_sign("the signature failed");
   }

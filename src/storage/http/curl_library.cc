@@ -1,11 +1,7 @@
 #include "storage/http/curl_library.h"
 
-#include <dlfcn.h>
-
-#include <exception>
-#include <string>
-
 #include "util/error.h"
+#include "util/shared_library.h"
 
 #ifndef WRAPP_LIBCURL_SONAME
 #define WRAPP_LIBCURL_SONAME "libcurl.so.4"
@@ -16,17 +12,10 @@ namespace {
 
 CurlLibrary open_library() {
   const char* name = WRAPP_LIBCURL_SONAME;
-  // Never unloaded: handles and callbacks live until the process ends.
-  void* handle = ::dlopen(name, RTLD_NOW | RTLD_LOCAL);
-  if (!handle) {
-    const char* why = ::dlerror();
-    throw StorageError(fmt::format("cannot load {} (libcurl, needed to reach object stores and HTTPS servers): {}",
-                                   name, why ? why : "unknown reason"));
-  }
+  void* handle = util::open_shared_library(name, "libcurl, needed to reach object stores and HTTPS servers");
   CurlLibrary lib{};
-#define WRAPP_CURL_LOAD(member, fn)                                                         \
-  lib.member = reinterpret_cast<decltype(lib.member)>(::dlsym(handle, #fn));                \
-  if (!lib.member) throw StorageError(fmt::format("{} has no function {}: too old a libcurl", name, #fn));
+#define WRAPP_CURL_LOAD(member, fn) \
+  lib.member = reinterpret_cast<decltype(lib.member)>(util::shared_library_function(handle, name, #fn, "libcurl"));
   WRAPP_CURL_FUNCTIONS(WRAPP_CURL_LOAD)
 #undef WRAPP_CURL_LOAD
   // curl_global_init is not thread-safe before 7.84: once, here, before any

@@ -1,8 +1,5 @@
 #include "storage/s3/s3_sigv4.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 #include <time.h>
 
 #include <algorithm>
@@ -10,6 +7,8 @@
 #include <vector>
 
 #include <fmt/format.h>
+
+#include "util/crypto_library.h"
 
 namespace wrapp::storage::s3 {
 
@@ -28,14 +27,15 @@ std::string hex(const unsigned char* data, size_t size) {
 
 std::string sha256_hex(const std::string& text) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  util::crypto_library().SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
   return hex(digest, sizeof digest);
 }
 
 std::string hmac(const std::string& key, const std::string& text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(text.data()),
+  const auto& ssl = util::crypto_library();
+  ssl.HMAC(ssl.EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(text.data()),
        text.size(), digest, &size);
   return std::string(reinterpret_cast<char*>(digest), size);
 }
