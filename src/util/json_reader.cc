@@ -3,13 +3,11 @@
 #include <cstring>
 #include <limits>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include <fmt/format.h>
 
 #include "util/error.h"
+#include "util/json_scan.h"
 #include "util/json_writer.h"
 
 namespace wrapp {
@@ -132,40 +130,6 @@ void append_utf8(std::string& out, uint32_t cp) {
   }
 }
 
-// Where the plain run of `text` from `pos` ends: the first quote, backslash
-// or control byte, or the end of the text. `ascii` is cleared when the run
-// holds a byte of 0x80 or above. Sixteen bytes at a time where SSE2 is
-// there (every x86-64): strings are most of a catalog's bytes.
-size_t plain_run_end(std::string_view text, size_t pos, bool& ascii) {
-  const char* p = text.data();
-  size_t n = text.size();
-#if defined(__SSE2__)
-  const __m128i quote = _mm_set1_epi8('"');
-  const __m128i backslash = _mm_set1_epi8('\\');
-  const __m128i below_space = _mm_set1_epi8(0x1f);
-  for (; pos + 16 <= n; pos += 16) {
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + pos));
-    // A control byte is one whose unsigned minimum with 0x1f is itself.
-    __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, below_space), v);
-    __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)), control);
-    unsigned stops = static_cast<unsigned>(_mm_movemask_epi8(stop));
-    unsigned high = static_cast<unsigned>(_mm_movemask_epi8(v));  // the top bit of each byte
-    if (stops) {
-      unsigned k = static_cast<unsigned>(__builtin_ctz(stops));
-      if (high & ((1u << k) - 1)) ascii = false;
-      return pos + k;
-    }
-    if (high) ascii = false;
-  }
-#endif
-  for (; pos < n; ++pos) {
-    unsigned char c = static_cast<unsigned char>(p[pos]);
-    if (c == '"' || c == '\\' || c < 0x20) break;
-    if (c >= 0x80) ascii = false;
-  }
-  return pos;
-}
-
 }  // namespace
 
 void JsonReader::read_string(std::string& out) {
@@ -177,7 +141,7 @@ void JsonReader::read_string(std::string& out) {
   bool ascii = true;
   for (;;) {
     // Copy the plain run up to the next quote, backslash or control byte.
-    size_t run = plain_run_end(text_, pos_, ascii);
+    size_t run = json_plain_run_end(text_, pos_, ascii);
     out.append(text_.data() + pos_, run - pos_);
     pos_ = run;
     if (pos_ >= text_.size()) error("unterminated string");

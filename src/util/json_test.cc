@@ -96,6 +96,23 @@ TEST(JsonReader, StringsReadTheSameWhereverTheirSpecialBytesFall) {
   }
 }
 
+// Written strings escape every quote, backslash and control byte wherever
+// it falls in the sixteen-byte blocks they are scanned in, and nothing else.
+TEST(JsonWriter, EscapesSpecialBytesAtEveryOffset) {
+  for (size_t at = 0; at < 40; ++at) {
+    std::string plain(at, 'a');
+    for (std::string special : std::vector<std::string>{"\"", "\\", "\n", "\x01", "\x1f", "\xc3\xa9", "/", "\x7f",
+                                                        std::string(1, '\0')}) {
+      std::string value = plain + special + plain + special;
+      std::string out;
+      append_json_string(out, value);
+      SCOPED_TRACE(out);
+      EXPECT_EQ(nlohmann::json::parse(out).get<std::string>(), value);
+      EXPECT_EQ(out, nlohmann::json(value).dump()) << at;  // nlohmann escapes the same bytes the same way
+    }
+  }
+}
+
 TEST(JsonReader, IntegersOutOfRangeAreNotReadAsIntegers) {
   JsonReader r("[18446744073709551616, 9223372036854775808, 1.5, -1]", "n");
   r.begin_array();

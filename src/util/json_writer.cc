@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "util/error.h"
+#include "util/json_scan.h"
 
 namespace wrapp {
 
@@ -60,12 +61,13 @@ void append_json_string(std::string& out, std::string_view s) {
 
 void append_json_escaped(std::string& out, std::string_view s) {
   out.push_back('"');
-  size_t plain_from = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + plain_from, i - plain_from);
-    plain_from = i + 1;
+  bool ascii = true;  // unused: escaping is the same for every byte of 0x20 and above
+  for (size_t i = 0;;) {
+    size_t stop = json_plain_run_end(s, i, ascii);
+    out.append(s.data() + i, stop - i);
+    if (stop == s.size()) break;
+    unsigned char c = static_cast<unsigned char>(s[stop]);
+    i = stop + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -77,7 +79,6 @@ void append_json_escaped(std::string& out, std::string_view s) {
       default: out += fmt::format("\\u{:04x}", c);
     }
   }
-  out.append(s.data() + plain_from, s.size() - plain_from);
   out.push_back('"');
 }
 
