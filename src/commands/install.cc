@@ -876,7 +876,10 @@ InstallResult install_locked(CommandContext& ctx, const InstallOptions& opt, con
         if (!intent.find(e.location, e.name)) intent.packages.push_back(e);
       }
     }
-    lock->set_intent(intent.to_json());
+    // A plan that changes nothing (a re-install) leaves the lock as it was
+    // taken: a run killed now leaves nothing to recover, and the rewrite
+    // would cost a file and a rename in the destination.
+    if (!intent.packages.empty() || !lock->holder().intent.empty()) lock->set_intent(intent.to_json());
   }
   execute(ctx, plan);
   if (lock) {
