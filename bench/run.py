@@ -87,11 +87,20 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=8,
                     help="mirror concurrency: wrapp --ftj N and rclone --transfers/--checkers N (default 8)")
     ap.add_argument("--print-json", metavar="FILE", help="only print the table of an earlier results file")
+    ap.add_argument("--compare", metavar="FILE",
+                    help="results file to compare with (default: the results file this run replaces)")
+    ap.add_argument("--no-compare", action="store_true", help="no comparison with an earlier run")
     args = ap.parse_args()
     if args.print_json:
         with open(args.print_json) as f:
-            rows = [report.row_from_json(r) for r in json.load(f)["rows"]]
+            data = json.load(f)
+        rows = [report.row_from_json(r) for r in data["rows"]]
         print(report.table(rows) + f"\n\nTargets: {report.summary(rows)}")
+        if args.compare:  # this file against another
+            with open(args.compare) as f:
+                print("\n" + "\n".join(report.comparison_lines(report.compare(json.load(f), data["rows"]))))
+        elif data.get("comparison"):
+            print("\n" + "\n".join(report.comparison_lines(data["comparison"])))
         return 0
 
     t_start = time.perf_counter()
@@ -104,6 +113,15 @@ def main() -> int:
     work_dir = os.path.abspath(args.work_dir)
     os.makedirs(work_dir, exist_ok=True)
     json_path = args.json or os.path.join(work_dir, f"results-{mode}.json")
+    # The run this one is compared with, read before this one replaces it.
+    previous = None
+    compare_path = args.compare or json_path
+    if not args.no_compare and os.path.exists(compare_path):
+        try:
+            with open(compare_path) as f:
+                previous = json.load(f)
+        except (OSError, ValueError) as e:
+            ops.log(f"note: cannot read {compare_path} to compare with ({e}); no comparison")
 
     wrapp_src = find_wrapp(args.wrapp)
     if not os.access(wrapp_src, os.X_OK):
@@ -168,14 +186,20 @@ def main() -> int:
         out.append(f"- workload {name}: {wl_json[name]['description']}")
     out += ["", "Medians of the repetitions; ratio = wrapp / compared command unless a unit is shown.", "",
             report.table(rows), "", f"Targets: {report.summary(rows)}", ""]
+    row_dicts = [report.row_json(r) for r in rows]
+    comparison = report.compare(previous, row_dicts) if previous else None
+    if comparison:
+        comparison["previous_file"] = compare_path
+        out += report.comparison_lines(comparison) + [""]
     print("\n".join(out))
 
     report.write_json(json_path, {
         "mode": mode, "repeat": repeat, "seed": args.seed, "duration_s": round(total, 1),
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "comparison": comparison,
         "page_cache_dropped": can_drop, "machine": machine,
         "openssl_sha256_bytes_per_s": {"single_core": rate, "limit": limit, "cores": nproc},
         "concurrency": args.concurrency, "workloads": wl_json,
-        "rows": [report.row_json(r) for r in rows]})
+        "rows": row_dicts})
     ops.log(f"results written to {json_path}; total {total:.0f} s")
     return 0
 

@@ -115,3 +115,81 @@ def row_from_json(d: dict) -> Row:
     return Row(d["operation"], d["workload"], d["wrapp"], d["compared_with"], d["value"], d["unit"],
                None if t is None else (t["cmp"], t["limit"]), d["wrapp_peak_rss_kib"],
                d["peer_peak_rss_kib"], d["note"], d["result"])
+
+
+# --- comparison with the previous recorded run ---------------------------------
+
+def _lower_is_better(d: dict) -> bool:
+    """Which way a row improves: its target's, else times and sizes down, rates up (a rate row's ratio is
+    wrapp's rate over the limit's: the wrapp column shows the rate)."""
+    t = d.get("target")
+    if t:
+        return t["cmp"] == "<="
+    return not ((d.get("unit") or "").endswith("/s") or (d.get("wrapp") or "").endswith("/s"))
+
+
+def _keyed(rows: list[dict]) -> dict[tuple, dict]:
+    """Rows by (operation, workload, n-th of that pair): the suite emits them in a fixed order, and the
+    peer's label holds its own time, so it cannot be part of the key."""
+    seen: dict[tuple, int] = {}
+    out = {}
+    for d in rows:
+        pair = (d["operation"], d["workload"])
+        n = seen.get(pair, 0)
+        seen[pair] = n + 1
+        out[pair + (n,)] = d
+    return out
+
+
+def compare(previous: dict, rows: list[dict], threshold: float = 1.25) -> dict:
+    """What changed since `previous` (an earlier results file): every row whose verdict changed, and
+    every value that moved by more than `threshold` (either way), marked regression or improvement."""
+    before = _keyed(previous.get("rows", []))
+    changes = []
+    for key, now in _keyed(rows).items():
+        old = before.get(key)
+        if not old:
+            continue
+        a, b = old.get("value"), now.get("value")
+        factor = b / a if isinstance(a, (int, float)) and isinstance(b, (int, float)) and a > 0 else None
+        worse = None
+        if factor is not None and max(factor, 1 / factor if factor > 0 else float("inf")) > threshold:
+            worse = (factor > 1) == _lower_is_better(now)
+        verdict_changed = old.get("result") != now.get("result") and now.get("target") is not None
+        if worse is None and not verdict_changed:
+            continue
+        kind = "regression" if worse else "improvement" if worse is False else "verdict"
+        if verdict_changed and old.get("result") == "PASS":
+            kind = "regression"
+        changes.append({"operation": now["operation"], "workload": now["workload"],
+                        "compared_with": now["compared_with"], "previous": old.get("value"),
+                        "now": b, "unit": now.get("unit"), "factor": factor,
+                        "previous_result": old.get("result"), "result": now.get("result"), "kind": kind})
+    build = previous.get("machine", {}).get("wrapp_build", {})
+    return {"previous_commit": build.get("commit"), "previous_sha256": (build.get("sha256") or "")[:12],
+            "previous_date": previous.get("date"), "threshold": threshold, "rows": changes,
+            "regressions": sum(c["kind"] == "regression" for c in changes)}
+
+
+def comparison_lines(c: dict) -> list[str]:
+    name = c["previous_commit"] or c["previous_sha256"] or "unknown binary"
+    when = f", {c['previous_date']}" if c.get("previous_date") else ""
+    out = [f"Compared with the previous run ({name}{when}): {c['regressions']} regressions; rows whose "
+           f"verdict changed or whose value moved by more than {c['threshold']:g}×:", ""]
+    if not c["rows"]:
+        return out + ["(none)"]
+    out += ["| operation | workload | compared with | previous | now | change | result |", "|" + "---|" * 7]
+
+    def num(v, unit):
+        if not isinstance(v, (int, float)):
+            return "—"
+        return (f"{v:.3f}" if v < 1 else f"{v:.2f}") if unit == "x" else f"{v:.0f} {unit}"
+
+    for r in c["rows"]:
+        change = f"×{r['factor']:.2f}" if r["factor"] is not None else "—"
+        result = r["result"] if r["previous_result"] == r["result"] else f"{r['previous_result']} → {r['result']}"
+        cells = [r["operation"], r["workload"], r["compared_with"], num(r["previous"], r["unit"]),
+                 num(r["now"], r["unit"]), change, f"**{r['kind']}**: {result}" if r["kind"] == "regression"
+                 else f"{r['kind']}: {result}"]
+        out.append("| " + " | ".join(str(x).replace("|", "\\|") for x in cells) + " |")
+    return out
