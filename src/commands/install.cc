@@ -110,6 +110,9 @@ struct PackagePlan {
   model::PackageInfo package;  // the repository's .wrapp
   std::optional<ItemSources> sources;  // where its files are read from (item_source.h)
   std::unordered_map<std::string, Url> copy_from;  // relative path -> source, for each copy
+  // Copies that replace a folder the plan found at their path (a folder of
+  // the old version that the new one has as a file).
+  std::set<std::string> folders_replaced;
   std::optional<model::PackageInfo> installed;
   InstallResult result;
   std::vector<PackagePlan> dependencies;
@@ -463,6 +466,10 @@ class Planner {
             return conflict(target, "a folder is in the way (it holds '" + inner + "', which is not the package's)");
           }
         }
+        {
+          std::lock_guard lock(mu_);
+          p.folders_replaced.insert(path);
+        }
         return copy();
       }
       model::ContentHash current;
@@ -607,9 +614,10 @@ void execute(CommandContext& ctx, PackagePlan& p) {
     if (!copies.empty()) store.prepare_folders(p.dest, {folders.begin(), folders.end()});
   }
   // A folder of the old version that the new one has as a file: its files
-  // were just deleted; empty folders left inside go too.
-  for (const auto* a : copies) {
-    Url target = p.dest.join(a->relative_path);
+  // were just deleted; empty folders left inside go too. (A folder made at
+  // another copy's path since the plan is not removed: that copy fails.)
+  for (const auto& path : p.folders_replaced) {
+    Url target = p.dest.join(path);
     if (auto info = store.stat(target); info && info->is_dir) {
       remove_empty_folder_tree(ctx, target);
       if (auto still = store.stat(target); still && still->is_dir) {

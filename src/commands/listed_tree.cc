@@ -11,7 +11,10 @@ ListedTree::ListedTree(CommandContext& ctx, const storage::Url& root, const std:
     : store_(ctx.store(root)), root_(root) {
   if (!store_.features().real_folders || lookups < kMinLookupsToList) return;
   auto top = store_.stat(root_);
-  if (!top || !top->is_dir) return;  // a root that is a link, a file or absent: every path is stat'ed
+  // An absent root (a fresh install's destination) holds nothing: every
+  // path below it is absent, as a stat would say, without asking.
+  root_absent_ = !top;
+  if (!top || !top->is_dir) return;  // a root that is a link or a file: every path is stat'ed
   storage::ListOptions options;
   options.symlinks = storage::SymlinkPolicy::kReportLinks;
   options.include_dirs = true;
@@ -44,13 +47,31 @@ void ListedTree::add_folders_of(std::set<std::string>& into, const std::string& 
   }
 }
 
+const storage::ListEntry* ListedTree::find(std::string_view path) const {
+  auto it = std::lower_bound(entries_.begin(), entries_.end(), path,
+                             [](const storage::ListEntry& e, std::string_view p) { return e.relative_path < p; });
+  return it != entries_.end() && it->relative_path == path ? &*it : nullptr;
+}
+
 std::optional<storage::FileInfo> ListedTree::stat(const std::string& path) const {
+  if (root_absent_) return std::nullopt;
   if (!listed_.empty()) {  // a listing was made
-    auto it = std::lower_bound(entries_.begin(), entries_.end(), path,
-                               [](const storage::ListEntry& e, const std::string& p) { return e.relative_path < p; });
-    if (it != entries_.end() && it->relative_path == path) return it->info;
-    size_t slash = path.rfind('/');
-    if (listed_.count(slash == std::string::npos ? std::string() : path.substr(0, slash))) return std::nullopt;
+    if (const auto* entry = find(path)) return entry->info;
+    // Absent from the listing: absent when the deepest folder on its way
+    // that was read whole does not hold the next name on the way either (a
+    // folder the install has not made yet). A name that is there but was
+    // not read (a link, a file, a folder not asked for) leaves the answer
+    // to the store.
+    std::string_view below = path;
+    for (size_t slash = path.rfind('/');; slash = path.rfind('/', slash - 1)) {
+      std::string_view folder = slash == std::string::npos ? std::string_view() : std::string_view(path).substr(0, slash);
+      if (listed_.count(std::string(folder))) {
+        if (below == path || !find(below)) return std::nullopt;
+        break;
+      }
+      if (slash == std::string::npos || slash == 0) break;
+      below = folder;
+    }
   }
   return store_.stat(root_.join(path));
 }

@@ -14,8 +14,9 @@
 // file by file.
 //
 // The listing answers exactly what stat would: links are reported as
-// themselves, and a path it cannot vouch for (its folder was not listed: not
-// asked for, a link, absent) is stat'ed after all. Only on stores with real
+// themselves; a path below a folder that does not exist (or below an absent
+// root) is absent; and a path it cannot vouch for (its folder was not
+// listed: not asked for, a link) is stat'ed after all. Only on stores with real
 // folders: an object store's listing lacks the metadata its stat returns.
 // A listing that fails (a folder this user may search but not read) leaves
 // every path to stat, as without it.
@@ -49,10 +50,14 @@ class ListedTree {
   std::optional<storage::FileInfo> stat(const std::string& path) const;
 
  private:
+  // The listed entry of `path`, or nullptr.
+  const storage::ListEntry* find(std::string_view path) const;
+
   storage::Storage& store_;
   storage::Url root_;
   std::vector<storage::ListEntry> entries_;  // sorted by path
   std::set<std::string> listed_;             // folders read whole ("" = root)
+  bool root_absent_ = false;                 // the root did not exist when listed
 };
 
 }  // namespace wrapp::commands

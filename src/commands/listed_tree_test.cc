@@ -65,6 +65,35 @@ TEST_F(ListedTreeTest, ListedFoldersAnswerFromTheListingOthersFromTheStore) {
   EXPECT_FALSE(listed.stat("d/new.txt"));
 }
 
+TEST_F(ListedTreeTest, PathsBelowAFolderThatIsNotThereAreAbsentWithoutAStat) {
+  // "x" and "x/y" do not exist (the folders an install is about to make),
+  // "a.txt" is a file and "dl" a link on the way, "f" a folder not asked for.
+  std::set<std::string> dirs{"", "x", "x/y", "d"};
+  ListedTree listed(session_.ctx, local(), dirs, kMinLookupsToList);
+  auto& store = this->store(local());
+  for (std::string path : {"x/y/z.txt", "x/z.txt", "d/nope/z.txt", "a.txt/z", "dl/b.txt", "f/g.txt", "f/none/z"}) {
+    EXPECT_EQ(describe([&] { return listed.stat(path); }), describe([&] { return store.stat(local(path)); }))
+        << path;
+  }
+  // Made after the listing: below a folder the listing found absent, the
+  // listing's answer stands; below one it did not read, the store answers.
+  put(local("x/y/z.txt"), "z");
+  put(local("f/new/z.txt"), "z");
+  EXPECT_FALSE(listed.stat("x/y/z.txt"));
+  EXPECT_TRUE(listed.stat("f/new/z.txt"));
+}
+
+TEST_F(ListedTreeTest, EveryPathBelowAnAbsentRootIsAbsent) {
+  ListedTree listed(session_.ctx, local("fresh"), {"", "d"}, kMinLookupsToList);
+  put(local("fresh/d/a.txt"), "a");  // made after: the answer is the listing's
+  EXPECT_FALSE(listed.stat("d/a.txt"));
+  EXPECT_FALSE(listed.stat("b.txt"));
+  // With too few lookups to list, the store answers, now.
+  ListedTree few(session_.ctx, local("fresh2"), {""}, kMinLookupsToList - 1);
+  put(local("fresh2/b.txt"), "b");
+  EXPECT_TRUE(few.stat("b.txt"));
+}
+
 TEST_F(ListedTreeTest, AFewLookupsAreStatsNotAListing) {
   // Too few paths to pay for stat'ing a whole folder: every answer is a stat
   // made now.
