@@ -389,11 +389,10 @@ class Planner {
     // where that saves requests.
     if (p.sources) {
       size_t changing = 0;
-      for (const auto& n : new_cat.items) {
-        const model::CatalogItem* o = old_cat.find(n.relative_path);
-        changing += !o || o->hash.empty() || o->hash != n.hash;
-      }
+      for (const auto& e : paths) changing += e.n && (!e.o || e.o->hash.empty() || e.o->hash != e.n->hash);
       p.sources->list_folder_once(ctx_, changing);
+      // On a disk: the version's folders, which mirror the destination's.
+      p.sources->list_folders_once(ctx_, changing, dirs);
     }
     // One listing of the package's folders answers the stats below.
     ListedTree listed(ctx_, p.dest, dirs, paths.size());
@@ -741,8 +740,9 @@ void keep_files_held_elsewhere(PackagePlan& root) {
   // Most installs delete nothing: then there is nothing to keep, and no set
   // of every file's URL to build.
   std::function<bool(const PackagePlan&)> deletes = [&](const PackagePlan& p) {
-    bool own = !p.dropped.empty() || std::any_of(p.result.plan.actions.begin(), p.result.plan.actions.end(),
-                                                 [](const PlanAction& a) { return a.kind == PlanAction::Kind::kDelete; });
+    auto is_delete = [](const PlanAction& a) { return a.kind == PlanAction::Kind::kDelete; };
+    bool own = !p.dropped.empty() ||
+               std::any_of(p.result.plan.actions.begin(), p.result.plan.actions.end(), is_delete);
     return own || std::any_of(p.dependencies.begin(), p.dependencies.end(), deletes);
   };
   if (!deletes(root)) return;

@@ -109,6 +109,12 @@ void ItemSources::list_folder_once(CommandContext& ctx, size_t lookups, bool nee
   });
 }
 
+void ItemSources::list_folders_once(CommandContext& ctx, size_t lookups, const std::set<std::string>& folders) {
+  if (tree_ || !ctx.store(folder_).features().real_folders) return;
+  if (lookups < kMinLookupsToList || lookups * kLookupsPerListedFile < catalog_items_) return;
+  tree_ = std::make_shared<const ListedTree>(ctx, folder_, folders, lookups);
+}
+
 void ItemSources::use_listing(CommandContext& ctx, const std::vector<storage::ListEntry>& entries,
                               bool need_metadata) {
   if (!listed_.empty() || !listing_answers(ctx, need_metadata)) return;
@@ -133,7 +139,8 @@ ItemSources::Lookup ItemSources::lookup(CommandContext& ctx, const model::Catalo
       std::optional<storage::FileInfo> info;
       bool link = false;
       try {
-        info = store.stat(url);
+        std::string below_folder;
+        info = tree_ && url.relative_to(folder_, &below_folder) ? tree_->stat(below_folder) : store.stat(url);
         link = info && info->is_link;
       } catch (const FailedCommand& e) {
         // stat follows no link beneath the anchor; a read follows those that

@@ -112,5 +112,54 @@ TEST_F(ItemSourceTest, FewLookupsOrALocalFolderNeverList) {
       << "answered from a listing";
 }
 
+// On a disk a stat resolves its path beneath the root (five system calls):
+// a fresh install's lookups are answered by one listing of the version's
+// folders (ListedTree), exactly as the stats would answer them.
+TEST_F(ItemSourceTest, OnADiskManyLookupsAreAnsweredByOneListingAsStatWould) {
+  Files files = many_files(24);
+  create_package(kPkg, "1", local("src"), local("repo"), files);
+  Session s;
+  Url marker = repo_marker_url(local("repo"), kPkg, "1");
+  auto catalog = read_package_info(s.ctx, marker)->catalog;
+  std::string version = dir_ + "/repo/.packages/pkg/1";
+  // A file replaced by a link to its neighbour (followed: it stays beneath
+  // the repository) and one by a link leading out of it.
+  fs::remove(version + "/d/f01");
+  fs::create_symlink("f00", version + "/d/f01");
+  fs::remove(version + "/d/f02");
+  fs::create_symlink("/etc/hostname", version + "/d/f02");
+  ItemSources plain(*catalog, marker, "package 'pkg' 1");
+  ItemSources listed(*catalog, marker, "package 'pkg' 1");
+  listed.list_folders_once(s.ctx, catalog->items.size(), {"", "d"});
+  auto describe = [&](const ItemSources& sources, const model::CatalogItem& item, bool follow) {
+    try {
+      auto found = sources.lookup(s.ctx, item, follow);
+      return fmt::format("{} {} size={} inode={} link={}", static_cast<int>(found.state), found.url.str(),
+                         found.info.size, found.info.inode, found.info.is_link);
+    } catch (const Error& e) {
+      return std::string("error ") + e.what();
+    }
+  };
+  model::CatalogItem absent{"d/none", "", model::ContentHash(), std::nullopt};
+  for (bool follow : {true, false}) {
+    std::vector<const model::CatalogItem*> items{catalog->find("d/f00"), catalog->find("d/f01"),
+                                                 catalog->find("d/f02"), catalog->find("d/f23"), &absent};
+    for (const model::CatalogItem* item : items) {
+      EXPECT_EQ(describe(listed, *item, follow), describe(plain, *item, follow)) << item->relative_path << follow;
+    }
+  }
+  // Removed after the listing: the listing still answers (the copy would
+  // then fail to open it), where a stat now says missing.
+  fs::remove(version + "/d/f05");
+  EXPECT_EQ(listed.lookup(s.ctx, *catalog->find("d/f05"), true).state, ItemSources::Lookup::State::kFound);
+  EXPECT_EQ(plain.lookup(s.ctx, *catalog->find("d/f05"), true).state, ItemSources::Lookup::State::kMissing);
+
+  // An update of a few of many files stats them: no listing of everything.
+  ItemSources few(*catalog, marker, "package 'pkg' 1");
+  few.list_folders_once(s.ctx, catalog->items.size() / ItemSources::kLookupsPerListedFile - 1, {"", "d"});
+  fs::remove(version + "/d/f06");
+  EXPECT_EQ(few.lookup(s.ctx, *catalog->find("d/f06"), true).state, ItemSources::Lookup::State::kMissing);
+}
+
 }  // namespace
 }  // namespace wrapp::commands::cmdtest

@@ -64,7 +64,8 @@ std::optional<storage::FileInfo> ListedTree::stat(const std::string& path) const
     // to the store.
     std::string_view below = path;
     for (size_t slash = path.rfind('/');; slash = path.rfind('/', slash - 1)) {
-      std::string_view folder = slash == std::string::npos ? std::string_view() : std::string_view(path).substr(0, slash);
+      std::string_view folder =
+          slash == std::string::npos ? std::string_view() : std::string_view(path).substr(0, slash);
       if (listed_.count(std::string(folder))) {
         if (below == path || !find(below)) return std::nullopt;
         break;
