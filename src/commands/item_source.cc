@@ -112,7 +112,14 @@ void ItemSources::list_folder_once(CommandContext& ctx, size_t lookups, bool nee
 void ItemSources::list_folders_once(CommandContext& ctx, size_t lookups, const std::set<std::string>& folders) {
   if (tree_ || !ctx.store(folder_).features().real_folders) return;
   if (lookups < kMinLookupsToList || lookups * kLookupsPerListedFile < catalog_items_) return;
-  tree_ = std::make_shared<const ListedTree>(ctx, folder_, folders, lookups);
+  try {
+    tree_ = std::make_shared<const ListedTree>(ctx, folder_, folders, lookups);
+  } catch (const Cancelled&) {
+    throw;
+  } catch (const Error&) {
+    // The folder cannot be stat'ed (a link on its way): each lookup meets
+    // that on its own, as without a listing, with its own message.
+  }
 }
 
 void ItemSources::use_listing(CommandContext& ctx, const std::vector<storage::ListEntry>& entries,

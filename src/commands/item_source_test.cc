@@ -154,6 +154,17 @@ TEST_F(ItemSourceTest, OnADiskManyLookupsAreAnsweredByOneListingAsStatWould) {
   EXPECT_EQ(listed.lookup(s.ctx, *catalog->find("d/f05"), true).state, ItemSources::Lookup::State::kFound);
   EXPECT_EQ(plain.lookup(s.ctx, *catalog->find("d/f05"), true).state, ItemSources::Lookup::State::kMissing);
 
+  // A version folder reached through a link: no listing; every lookup says
+  // what a stat says about it.
+  fs::rename(dir_ + "/repo/.packages/pkg", dir_ + "/repo/.packages/pkg-real");
+  fs::create_symlink("pkg-real", dir_ + "/repo/.packages/pkg");
+  ItemSources through(*catalog, marker, "package 'pkg' 1");
+  through.list_folders_once(s.ctx, catalog->items.size(), {"", "d"});
+  EXPECT_EQ(describe(through, *catalog->find("d/f00"), false), describe(plain, *catalog->find("d/f00"), false));
+  EXPECT_NE(describe(through, *catalog->find("d/f00"), false).find("symbolic link"), std::string::npos);
+  fs::remove(dir_ + "/repo/.packages/pkg");
+  fs::rename(dir_ + "/repo/.packages/pkg-real", dir_ + "/repo/.packages/pkg");
+
   // An update of a few of many files stats them: no listing of everything.
   ItemSources few(*catalog, marker, "package 'pkg' 1");
   few.list_folders_once(s.ctx, catalog->items.size() / ItemSources::kLookupsPerListedFile - 1, {"", "d"});
