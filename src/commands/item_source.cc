@@ -111,7 +111,7 @@ void ItemSources::list_folder_once(CommandContext& ctx, size_t lookups, bool nee
 
 void ItemSources::list_folders_once(CommandContext& ctx, size_t lookups, const std::set<std::string>& folders) {
   if (tree_ || !ctx.store(folder_).features().real_folders) return;
-  if (lookups < kMinLookupsToList || lookups * kLookupsPerListedFile < catalog_items_) return;
+  if (lookups < kMinLookupsToList || lookups * kListedFilesPerLookup < catalog_items_) return;
   try {
     tree_ = std::make_shared<const ListedTree>(ctx, folder_, folders, lookups);
   } catch (const Cancelled&) {

@@ -103,10 +103,12 @@ class ItemSources {
   // the path beneath its root) and a listing one per entry: `folders`
   // (relative to folder(), "" for itself) are listed once (ListedTree) when
   // the lookups are at least a quarter of the catalog's files (a fresh
-  // install, not an update of a few files of a big package). Does nothing
-  // on other stores. Call before the lookups start.
+  // install, not an update of a few files of a big package): a listing
+  // pays while each lookup saves the stat of at most kListedFilesPerLookup
+  // listed files. Does nothing on other stores. Call before the lookups
+  // start.
   void list_folders_once(CommandContext& ctx, size_t lookups, const std::set<std::string>& folders);
-  static constexpr size_t kLookupsPerListedFile = 4;
+  static constexpr size_t kListedFilesPerLookup = 4;
 
   // The same with a listing of the folder the caller made anyway (check
   // lists a version folder for strays): used where list_folder_once would

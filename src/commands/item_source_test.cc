@@ -167,7 +167,7 @@ TEST_F(ItemSourceTest, OnADiskManyLookupsAreAnsweredByOneListingAsStatWould) {
 
   // An update of a few of many files stats them: no listing of everything.
   ItemSources few(*catalog, marker, "package 'pkg' 1");
-  few.list_folders_once(s.ctx, catalog->items.size() / ItemSources::kLookupsPerListedFile - 1, {"", "d"});
+  few.list_folders_once(s.ctx, catalog->items.size() / ItemSources::kListedFilesPerLookup - 1, {"", "d"});
   fs::remove(version + "/d/f06");
   EXPECT_EQ(few.lookup(s.ctx, *catalog->find("d/f06"), true).state, ItemSources::Lookup::State::kMissing);
 }

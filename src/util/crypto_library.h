@@ -3,12 +3,12 @@
 //
 // Why: loading and relocating libcrypto, and running its initialisers, cost
 // every wrapp process about 1.7 ms at start (measured: an empty program that
-// links it starts in 2.5 ms, one that does not in 0.8 ms). That is a third of
-// a status of a small package whose hash cache vouches for every file, which
-// hashes nothing and signs nothing. What needs it takes it through here:
-// hashing (model/hash.cc) and the signatures of the object stores (S3
-// SigV4, Azure Shared Key, GCS service-account JWTs). The same is done for
-// libcurl (storage/http/curl_library.h) and libarchive
+// links it starts in 2.5 ms, one that does not in 0.8 ms): a third of the
+// time of a status of a package of a few files that the hash cache vouches
+// for, which hashes nothing and signs nothing. What needs it takes it
+// through here: hashing (model/hash.cc) and the signatures of the object
+// stores (S3 SigV4, Azure Shared Key, GCS service-account JWTs). The same is
+// done for libcurl (storage/http/curl_library.h) and libarchive
 // (util/archive_library.h).
 //
 // Each member has the type and name of libcrypto's own function; the
