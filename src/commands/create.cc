@@ -40,11 +40,6 @@ struct Collected {
   std::vector<Url> dependency_files;  // the package file each dependency was found as
 };
 
-std::string parent_dir(std::string_view rel) {
-  size_t slash = rel.rfind('/');
-  return slash == std::string_view::npos ? "" : std::string(rel.substr(0, slash));
-}
-
 // Nested .wrapp files mark subpackages: record each as a dependency and leave
 // its files out of this package. A marker at the root with this package's own
 // name is the re-publish loop (install, edit, create the next version): it is
@@ -72,7 +67,7 @@ Collected collect_tree(CommandContext& ctx, const CreateOptions& opt, const Url&
     std::string_view base = base_name(e.relative_path);
     if (!is_wrapp_file_name(base)) continue;
     excluded.insert(e.relative_path);
-    std::string dir = parent_dir(e.relative_path);
+    std::string dir(parent_dir(e.relative_path));
     if (dir.empty() && base == model::wrapp_file_name(opt.package_name)) continue;
     Url url = src.join(e.relative_path);
     auto info = require_package_info(ctx, url, "package file");

@@ -68,12 +68,6 @@ std::vector<PathItems> merge_catalogs(const model::Catalog& old_cat, const model
   return merged;
 }
 
-// The folder part of a relative path ("" for a file at the top).
-std::string_view parent_dir_of(std::string_view path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string_view::npos ? std::string_view() : path.substr(0, slash);
-}
-
 // `info` without its catalog, which is not copied (every other member is).
 model::PackageInfo without_catalog(model::PackageInfo& info) {
   std::optional<model::Catalog> catalog;
@@ -356,7 +350,7 @@ class Planner {
       std::string_view previous_parent, previous_new_parent;
       for (const auto& entry : paths) {
         const std::string& path = *entry.path;
-        std::string_view parent = parent_dir_of(path);
+        std::string_view parent = parent_dir(path);
         bool all_known = parent == previous_parent && (!entry.n || parent == previous_new_parent);
         previous_parent = parent;
         if (entry.n) previous_new_parent = parent;
@@ -405,7 +399,7 @@ class Planner {
       const std::string& path = *paths[i].path;
       Url target = p.dest.join(path);
       inspect.add_done(1, 0);
-      if (!escaping_dirs.empty() && escaping_dirs.count(std::string(parent_dir_of(path)))) {
+      if (!escaping_dirs.empty() && escaping_dirs.count(std::string(parent_dir(path)))) {
         return conflict(target, "a symbolic link lies on its way");
       }
       const model::CatalogItem* o = paths[i].o;

@@ -100,11 +100,6 @@ bool below(const std::string& path, const std::string& dir) {
   return dir.empty() || (path.size() > dir.size() && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/');
 }
 
-std::string parent_dir(const std::string& rel) {
-  size_t slash = rel.rfind('/');
-  return slash == std::string::npos ? "" : rel.substr(0, slash);
-}
-
 // One package of the tree status looks at.
 struct Installed {
   std::string location_rel;                // relative to the top install location ("" for the top)
@@ -311,12 +306,12 @@ void find_extras(CommandContext& ctx, const Url& top, std::vector<Installed>& pa
   for (const auto& s : strays) {
     if (!s.info) continue;
     for (const auto& d : s.info->dependencies) {
-      covered.insert({d.package, join_rel(parent_dir(s.path), d.relative_destination)});
+      covered.insert({d.package, join_rel(std::string(parent_dir(s.path)), d.relative_destination)});
     }
   }
   for (const auto& s : strays) {
     std::string name = s.info ? s.info->name : std::string(base_name(s.path));
-    if (s.info && covered.count({name, parent_dir(s.path)})) continue;
+    if (s.info && covered.count({name, std::string(parent_dir(s.path))})) continue;
     Installed& owner = owner_of(packages, s.path);
     std::string rel = relative_to_owner(owner, s.path);
     owner.add(StatusItemType::kExtraPackage,
@@ -327,7 +322,7 @@ void find_extras(CommandContext& ctx, const Url& top, std::vector<Installed>& pa
   }
   for (const std::string* path : unclaimed) {
     bool strays_own = std::any_of(strays.begin(), strays.end(), [&](const Stray& s) {
-      return s.info && claimed_by(*path, parent_dir(s.path), *s.info);
+      return s.info && claimed_by(*path, std::string(parent_dir(s.path)), *s.info);
     });
     if (strays_own) continue;
     Installed& owner = owner_of(packages, *path);
@@ -393,7 +388,7 @@ std::vector<std::string> settle(std::vector<Installed>& packages) {
       Url::parse(sub.wrapp_file).relative_to(Url::parse(packages[i].status.install_location), &rel);
       packages[i].add(StatusItemType::kSubpackageModified,
                       fmt::format("subpackage '{}' {} at '{}' is not clean", sub.package_name, sub.version,
-                                  parent_dir(rel).empty() ? "." : parent_dir(rel)),
+                                  parent_dir(rel).empty() ? std::string_view(".") : parent_dir(rel)),
                       rel);
     }
     state[i] = 2;

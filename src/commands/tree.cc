@@ -150,6 +150,11 @@ std::string_view base_name(std::string_view rel) {
   return slash == std::string_view::npos ? rel : rel.substr(slash + 1);
 }
 
+std::string_view parent_dir(std::string_view rel) {
+  size_t slash = rel.rfind('/');
+  return slash == std::string_view::npos ? std::string_view() : rel.substr(0, slash);
+}
+
 bool is_wrapp_work_file(std::string_view name) {
   return name == ".wrapp-install.lock" || name.starts_with(".wrapp-partial-");
 }

@@ -71,5 +71,8 @@ bool is_wrapp_work_file(std::string_view file_name);
 
 // Last path segment of a relative path.
 std::string_view base_name(std::string_view relative_path);
+// The folder part of a relative path: all but its last segment ("" for a
+// name at the top).
+std::string_view parent_dir(std::string_view relative_path);
 
 }  // namespace wrapp::commands
