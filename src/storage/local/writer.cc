@@ -127,14 +127,14 @@ int publish_link(const LinkSource& src, const Place& place, const WriteOptions& 
       // install) the file is linked there at once: as atomic as the rename,
       // and three system calls fewer. Something there: a temporary name,
       // renamed over it.
-      if (int err = link_as(src, place, place.name); err != 0) {
-        if (err != EEXIST) return failed(err);
+      if (int direct = link_as(src, place, place.name); direct != 0) {
+        if (direct != EEXIST) return failed(direct);
         std::string temp;
         if (int err = link_as_temp(src, place, &temp)) return failed(err);
         if (::renameat(place.dir.get(), temp.c_str(), place.dir.get(), place.name.c_str()) != 0) {
-          int err = errno;
+          int rename_err = errno;
           ::unlinkat(place.dir.get(), temp.c_str(), 0);
-          throw_errno("cannot publish", place.display, err);
+          throw_errno("cannot publish", place.display, rename_err);
         }
         // rename() of two names of one inode does nothing: the target already
         // was this very file (a hard link made before); drop the extra name.
