@@ -388,6 +388,19 @@ def test_update_folder_becomes_file(wrapp, tmp_path, publish):
     assert (dest / "a").read_text() == "file"
 
 
+def test_update_folder_becomes_file_removes_empty_folders_left_inside(wrapp, tmp_path, publish):
+    # The old version's files go with the update; empty folders made inside meanwhile hold
+    # nothing of anyone's, and go too, so the new version's file can take the folder's place.
+    repo, _ = publish("p", "1", {"a/b": "nested", "k": "keep"})
+    publish("p", "2", {"a": "file", "k": "keep"}, repo=repo)
+    dest = tmp_path / "dest"
+    assert wrapp("install", "p", "1", dest, "--repo", repo).returncode == 0
+    (dest / "a" / "empty" / "deeper").mkdir(parents=True)
+    r = wrapp("install", "p", "2", dest, "--repo", repo)
+    assert r.returncode == 0, str(r)
+    assert (dest / "a").is_file() and (dest / "a").read_text() == "file"
+
+
 def test_user_file_where_package_needs_a_folder_is_a_conflict(wrapp, tmp_path, publish):
     repo, _ = publish("p", "1", {"sub/x.txt": "x", "y.txt": "y"})
     dest = write_tree(tmp_path / "dest", {"sub": "user file named like the package's folder"})
