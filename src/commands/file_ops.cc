@@ -4,6 +4,7 @@
 #include <atomic>
 #include <memory>
 
+#include "commands/tree.h"
 #include "exec/task_group.h"
 #include "model/hash.h"
 #include "util/error.h"
@@ -325,6 +326,76 @@ model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& req, exec
   writer->commit();
   if (req.remember_target_hash) remember_hash(ctx, req.to, hash);
   return hash;
+}
+
+namespace {
+
+// Files linked by one link_batch call: enough that resolving the two folders
+// costs little per file, few enough that a folder of many files still
+// spreads over every worker.
+constexpr size_t kLinkBatch = 256;
+
+std::string_view folder_of(const std::string& path) {
+  return std::string_view(path).substr(0, path.rfind('/'));
+}
+
+// Whether two link items come from one source folder and go to one target
+// folder.
+bool same_folders(const LinkItem& a, const LinkItem& b) {
+  return folder_of(a.from->path()) == folder_of(b.from->path()) && parent_dir(a.to) == parent_dir(b.to) &&
+         a.from->scheme() == b.from->scheme() && a.from->authority() == b.from->authority();
+}
+
+}  // namespace
+
+std::vector<char> link_objects(CommandContext& ctx, const Url& to_root, const std::vector<LinkItem>& items,
+                               LinkMode mode, const storage::WriteOptions& write, exec::ProgressJob* progress) {
+  std::vector<char> linked(items.size(), 0);
+  if (mode == LinkMode::kCopy || items.empty()) return linked;
+  auto& store = ctx.store(to_root);
+  auto store_mode = mode == LinkMode::kHardlink ? storage::LinkMode::kHardlink : storage::LinkMode::kReflink;
+  // Runs of consecutive items that share their folders (a plan's order
+  // keeps a folder's files together).
+  struct Run {
+    size_t begin;
+    size_t end;
+  };
+  std::vector<Run> runs;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const LinkItem& item = items[i];
+    if (item.hash->empty() || &ctx.store(*item.from) != &store) continue;
+    if (!runs.empty() && runs.back().end == i && i - runs.back().begin < kLinkBatch &&
+        same_folders(items[runs.back().begin], item)) {
+      runs.back().end = i + 1;
+    } else {
+      runs.push_back({i, i + 1});
+    }
+  }
+  bool remember = ctx.hash_cache && store.features().stable_identity;
+  for_each_transfer(ctx, runs.size(), [&](size_t r) {
+    const Run& run = runs[r];
+    const LinkItem& first = items[run.begin];
+    std::string_view to_parent = parent_dir(first.to);
+    Url to_folder = to_parent.empty() ? to_root : to_root.join(to_parent);
+    std::vector<storage::Storage::LinkName> names;
+    names.reserve(run.end - run.begin);
+    for (size_t i = run.begin; i < run.end; ++i) {
+      names.push_back({items[i].from->name(), std::string(base_name(items[i].to))});
+    }
+    auto infos = store.link_batch(first.from->parent(), to_folder, names, store_mode, write);
+    size_t count = 0;
+    uint64_t bytes = 0;
+    for (size_t k = 0; k < infos.size(); ++k) {
+      if (!infos[k]) continue;
+      const LinkItem& item = items[run.begin + k];
+      linked[run.begin + k] = 1;
+      ++count;
+      bytes += item.size;
+      if (remember) ctx.hash_cache->insert(to_folder.join(names[k].to).path(), stamp_of(*infos[k]), *item.hash);
+    }
+    if (progress) progress->add_done(count, bytes);
+  }, &store);
+  return linked;
 }
 
 namespace {

@@ -92,6 +92,27 @@ struct CopyRequest {
 // cache with the destination when it is local.
 model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& request, exec::ProgressJob* progress);
 
+// One file for link_objects: the source, its path below the target root,
+// its size and its catalog hash. Points into data the caller keeps alive.
+struct LinkItem {
+  const storage::Url* from = nullptr;
+  std::string_view to;
+  uint64_t size = 0;
+  const model::ContentHash* hash = nullptr;
+};
+
+// Links the items that can be linked (a known hash, the source in the
+// target's store) under `mode` (not kCopy) and `write`, in batches of one
+// source folder and one target folder (Storage::link_batch: each folder
+// resolved once per batch, not once per file), on the I/O pool. Feeds the
+// hash cache with each new link's identity, and adds each linked file (one
+// item and its bytes) to `progress`. Returns for each item whether it was
+// linked: the others (a file system that cannot link them included) are
+// left for copy_object. A link shares the source's bytes: nothing to
+// verify, as in copy_object.
+std::vector<char> link_objects(CommandContext& ctx, const storage::Url& to_root, const std::vector<LinkItem>& items,
+                               LinkMode mode, const storage::WriteOptions& write, exec::ProgressJob* progress);
+
 // Records a known hash for a local file that was just written or verified.
 void remember_hash(CommandContext& ctx, const storage::Url& url, const model::ContentHash& hash);
 

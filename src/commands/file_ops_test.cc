@@ -460,6 +460,58 @@ TEST_F(FileOpsTest, HardlinkReinstallWithOverwrite) {
   EXPECT_EQ(files_below("installed"), std::vector<std::string>{"dst"}) << "no partial file is left behind";
 }
 
+TEST_F(FileOpsTest, LinkObjectsLinksInBatchesPerFolderAndFeedsTheHashCache) {
+  // 300 files in one folder (more than one batch), two in another, one
+  // at the top, and two that cannot be linked: no hash, another store.
+  std::vector<std::string> names;
+  for (int i = 0; i < 300; ++i) names.push_back("big/f" + std::to_string(i));
+  names.push_back("small/a");
+  names.push_back("small/b");
+  names.push_back("top");
+  std::vector<std::string> hashes;
+  for (size_t i = 0; i < names.size(); ++i) {
+    std::string data = pattern(100 + i, 700 + i);
+    write("repo/" + names[i], data);
+    hashes.push_back(model::flat_hash(data.data(), data.size()));
+  }
+  write("repo/unhashed", "no hash known");
+  auto memory = std::make_shared<storage::MemoryStorage>();
+  resolver_.add("mem", memory);
+  std::vector<Url> sources;
+  for (const auto& n : names) sources.push_back(url("repo/" + n));
+  sources.push_back(url("repo/unhashed"));
+  sources.push_back(Url::parse("mem://bucket/elsewhere"));
+  std::vector<model::ContentHash> content;
+  for (const auto& h : hashes) content.emplace_back(h);
+  content.emplace_back();
+  content.emplace_back(hashes[0]);
+  std::vector<std::string> targets = names;
+  targets.push_back("unhashed");
+  targets.push_back("elsewhere");
+  std::vector<LinkItem> items;
+  for (size_t i = 0; i < sources.size(); ++i) items.push_back({&sources[i], targets[i], 100 + i, &content[i]});
+  auto& progress = scheduler_.sub_job("link", "linking");
+  storage::WriteOptions write_options;
+  write_options.overwrite = true;
+  std::vector<char> linked = link_objects(ctx_, url("installed"), items, LinkMode::kHardlink, write_options,
+                                          &progress);
+  ASSERT_EQ(linked.size(), items.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    SCOPED_TRACE(names[i]);
+    EXPECT_TRUE(linked[i]);
+    EXPECT_EQ(inode("repo/" + names[i]), inode("installed/" + names[i]));
+    // The stat the batch reported is the link's own: status finds the hash.
+    EXPECT_EQ(cached("installed/" + names[i]), hashes[i]);
+  }
+  EXPECT_FALSE(linked[names.size()]) << "no hash: left for copy_object";
+  EXPECT_FALSE(linked[names.size() + 1]) << "another store: left for copy_object";
+  EXPECT_EQ(files_below("installed").size(), names.size());
+  uint64_t linked_bytes = 0;
+  for (size_t i = 0; i < names.size(); ++i) linked_bytes += 100 + i;
+  EXPECT_EQ(progress.done_tasks(), names.size());
+  EXPECT_EQ(progress.done_bytes(), linked_bytes);
+}
+
 TEST_F(FileOpsTest, ReflinkClonesOrFallsBackToCopy) {
   std::string data = pattern(3 * kMiB + 1, 51);
   write("src", data);

@@ -620,6 +620,20 @@ void execute(CommandContext& ctx, PackagePlan& p) {
       }
     }
   }
+  storage::WriteOptions replace;
+  replace.overwrite = true;  // replaces the installed version's file, checked unmodified in the plan
+  if (p.options.link_mode != LinkMode::kCopy) {
+    // Links go in batches per folder; what cannot be linked is copied below.
+    std::vector<LinkItem> items;
+    items.reserve(copies.size());
+    for (const auto* a : copies) items.push_back({&p.copy_from.at(a->relative_path), a->relative_path, a->size, &a->hash});
+    std::vector<char> linked = link_objects(ctx, p.dest, items, p.options.link_mode, replace, &progress);
+    size_t kept = 0;
+    for (size_t i = 0; i < copies.size(); ++i) {
+      if (!linked[i]) copies[kept++] = copies[i];
+    }
+    copies.resize(kept);
+  }
   for_each_transfer(ctx, copies.size(), [&](size_t i) {
     PlanAction& a = *copies[i];
     CopyRequest req;
@@ -627,14 +641,13 @@ void execute(CommandContext& ctx, PackagePlan& p) {
     req.to = p.dest.join(a.relative_path);
     req.size = a.size;
     req.expected_hash = a.hash;
-    req.link = p.options.link_mode;
     // Copies are verified against the catalog while the bytes pass: a
     // damaged repository file is refused, never installed and never
     // remembered as intact in the hash cache.
     req.need_hash = true;
     req.trust_hash_cache = true;  // a working copy, not a version: see CopyRequest
     req.owner_writable = true;    // the user's working file, with the package's other mode bits
-    req.write.overwrite = true;  // replaces the installed version's file, checked unmodified in the plan
+    req.write = replace;
     // The hash of what was written: the catalog's, or (where it records
     // none) the one computed from the bytes, which the marker records.
     a.hash = copy_object(ctx, req, &progress);

@@ -61,6 +61,24 @@ std::unique_ptr<Document> Storage::read_document(const Url& url) {
   return make_string_document(std::move(*text));
 }
 
+std::vector<std::optional<FileInfo>> Storage::link_batch(const Url& from_folder, const Url& to_folder,
+                                                         const std::vector<LinkName>& names, LinkMode mode,
+                                                         const WriteOptions& options) {
+  std::vector<std::optional<FileInfo>> linked;
+  linked.reserve(names.size());
+  for (const auto& n : names) {
+    Url to = to_folder.join(n.to);
+    if (!link(from_folder.join(n.from), to, mode, options)) {
+      linked.emplace_back();
+      continue;
+    }
+    auto info = stat(to);
+    if (!info) fail("'{}' vanished right after it was linked", to.display());
+    linked.push_back(std::move(info));
+  }
+  return linked;
+}
+
 std::unique_ptr<Document> make_string_document(std::string text) {
   return std::make_unique<StringDocument>(std::move(text));
 }

@@ -260,6 +260,27 @@ class Storage {
   // other failures. The source must be a regular object, never a link.
   virtual bool link(const Url& from, const Url& to, LinkMode mode, const WriteOptions& options) = 0;
 
+  // One file of a link_batch: its name in the source folder, and the name
+  // it gets in the target folder (plain names, without '/').
+  struct LinkName {
+    std::string from;
+    std::string to;
+  };
+
+  // link() for many files of the folder `from_folder` into the folder
+  // `to_folder`, which is made when missing. Each folder is resolved once,
+  // when the call starts, instead of once per file: a disk opens each one
+  // link-free beneath its anchor and acts on the two descriptors (a
+  // fresh hardlink install spends three system calls per file instead of
+  // sixteen). Returns, for each name in order, the new object's stat as
+  // stat() reports it right after the link, or nullopt where this pair
+  // cannot be linked (the caller copies it). Throws as link() does; the
+  // names before the failing one stay linked. Thread-safe. The default
+  // calls link() and stat() per name.
+  virtual std::vector<std::optional<FileInfo>> link_batch(const Url& from_folder, const Url& to_folder,
+                                                          const std::vector<LinkName>& names, LinkMode mode,
+                                                          const WriteOptions& options);
+
   // A hint before many writes: the folders (relative to `root`) the objects
   // will land in. A backend with real folders creates them now, once each,
   // instead of discovering them missing file by file; others ignore it.

@@ -633,6 +633,31 @@ TEST_P(StorageConformance, ServerSideCopyHonoursOverwrite) {
   EXPECT_EQ(all_files(), (std::vector<std::string>{"dst", "src"}));
 }
 
+TEST_P(StorageConformance, LinkBatchLinksEachNameOrDeclines) {
+  put("from/a", "first");
+  put("from/b", "second");
+  std::vector<Storage::LinkName> names{{"a", "a"}, {"b", "renamed"}};
+  std::vector<std::optional<FileInfo>> linked;
+  ASSERT_NO_THROW(linked = s().link_batch(at("from"), at("to/sub"), names, LinkMode::kHardlink, WriteOptions{}));
+  ASSERT_EQ(linked.size(), 2u);
+  for (size_t i = 0; i < names.size(); ++i) {
+    SCOPED_TRACE(names[i].to);
+    Url to = at("to/sub/" + names[i].to);
+    if (!s().features().hardlink) EXPECT_FALSE(linked[i]);
+    if (linked[i]) {
+      EXPECT_EQ(get("to/sub/" + names[i].to), get("from/" + names[i].from));
+      auto now = s().stat(to);
+      ASSERT_TRUE(now);
+      EXPECT_EQ(linked[i]->size, now->size);
+      EXPECT_EQ(linked[i]->inode, now->inode);
+      EXPECT_EQ(linked[i]->ctime_ns, now->ctime_ns);
+      EXPECT_EQ(linked[i]->etag, now->etag);
+    } else {
+      EXPECT_EQ(s().stat(to), std::nullopt);
+    }
+  }
+}
+
 TEST_P(StorageConformance, LinkSharesDataOrDeclines) {
   std::string data = pattern(70000, 9);
   put("orig", data);
@@ -1180,6 +1205,89 @@ TEST_P(StorageLocal, HardlinkOverwriteOfAnExistingLinkLeavesNoTempFile) {
   EXPECT_EQ(st("orig").st_ino, st("target").st_ino);
   EXPECT_EQ(st("orig").st_nlink, 2u) << "a stray extra link to the inode exists";
   EXPECT_EQ(dir_names(""), (std::vector<std::string>{"orig", "target"}));
+}
+
+TEST_P(StorageLocal, LinkBatchReportsTheStatOfEachPublishedName) {
+  put("repo/a", "new a");
+  put("repo/b", "new b");
+  put("out/b", "old b");  // replaced through a temporary name and a rename
+  auto linked = store_.link_batch(at("repo"), at("out"), {{"a", "a"}, {"b", "b"}}, LinkMode::kHardlink,
+                                  WriteOptions{.overwrite = true});
+  ASSERT_EQ(linked.size(), 2u);
+  for (const std::string name : {"a", "b"}) {
+    SCOPED_TRACE(name);
+    size_t i = name == "a" ? 0 : 1;
+    ASSERT_TRUE(linked[i]);
+    EXPECT_EQ(st("repo/" + name).st_ino, st("out/" + name).st_ino);
+    EXPECT_EQ(get("out/" + name), "new " + name);
+    // What the hash cache records must be what a later stat sees.
+    auto now = store_.stat(at("out/" + name));
+    ASSERT_TRUE(now);
+    EXPECT_EQ(linked[i]->inode, now->inode);
+    EXPECT_EQ(linked[i]->size, now->size);
+    EXPECT_EQ(linked[i]->mtime_ns, now->mtime_ns);
+    EXPECT_EQ(linked[i]->ctime_ns, now->ctime_ns);
+    EXPECT_EQ(linked[i]->etag, now->etag);
+  }
+  EXPECT_EQ(dir_names("out"), (std::vector<std::string>{"a", "b"})) << "no temporary name is left";
+  EXPECT_THROW(store_.link_batch(at("repo"), at("out"), {{"a", "a"}}, LinkMode::kHardlink, WriteOptions{}),
+               FailedCommand)
+      << "create-only unless overwrite";
+}
+
+TEST_P(StorageLocal, LinkBatchRefusesNamesThatAreNotPlainNames) {
+  put("repo/sub/f", "data");
+  put("repo/f", "data");
+  for (const std::string bad : {"sub/f", "..", ".", ""}) {
+    SCOPED_TRACE(bad);
+    EXPECT_THROW(store_.link_batch(at("repo"), at("out"), {{bad, "f"}}, LinkMode::kHardlink, WriteOptions{}),
+                 FailedCommand);
+    EXPECT_THROW(store_.link_batch(at("repo"), at("out"), {{"f", bad}}, LinkMode::kHardlink, WriteOptions{}),
+                 FailedCommand);
+  }
+  EXPECT_FALSE(fs::exists(path("out"))) << "nothing is made before every name is checked";
+}
+
+TEST_P(StorageLocal, LinkBatchNeverLinksALinkOrThroughOne) {
+  put("repo/a", "a");
+  fs::create_directories(path("outside"));
+  put("outside/secret", "not the package's");
+  symlink("../outside/secret", "repo/link");
+  // A link among the sources: refused; the names before it stay linked.
+  try {
+    store_.link_batch(at("repo"), at("out"), {{"a", "a"}, {"link", "link"}}, LinkMode::kHardlink, WriteOptions{});
+    ADD_FAILURE() << "a symbolic link was hard-linked";
+  } catch (const FailedCommand& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kLinkOnPath) << e.what();
+    EXPECT_NE(std::string(e.what()).find(path("repo/link")), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(dir_names("out"), std::vector<std::string>{"a"});
+  // A source folder reached through a link, and a target folder that is
+  // one: refused before anything is linked.
+  symlink("repo", "alias");
+  EXPECT_THROW(store_.link_batch(at("alias"), at("out2"), {{"a", "a"}}, LinkMode::kHardlink, WriteOptions{}),
+               FailedCommand);
+  EXPECT_FALSE(fs::exists(path("out2")));
+  symlink("outside", "trap");
+  try {
+    store_.link_batch(at("repo"), at("trap"), {{"a", "a"}}, LinkMode::kHardlink, WriteOptions{});
+    ADD_FAILURE() << "linked through a link to a folder";
+  } catch (const FailedCommand& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kLinkOnPath) << e.what();
+  }
+  EXPECT_EQ(dir_names("outside"), std::vector<std::string>{"secret"});
+}
+
+TEST_P(StorageLocal, LinkBatchNamesTheMissingSource) {
+  put("repo/a", "a");
+  for (const char* folder : {"repo", "absent-folder"}) {
+    try {
+      store_.link_batch(at(folder), at("out"), {{"gone", "gone"}}, LinkMode::kHardlink, WriteOptions{});
+      ADD_FAILURE() << "linked a file that does not exist";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(path(std::string(folder) + "/gone")), std::string::npos) << e.what();
+    }
+  }
 }
 
 TEST_P(StorageLocal, ReflinkClonesOrDeclinesCleanly) {

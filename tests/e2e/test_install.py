@@ -256,6 +256,26 @@ def test_install_hardlink_shares_inode(wrapp, tmp_path, publish):
     assert r.returncode == 0, str(r)
 
 
+def test_hardlink_install_records_each_link_so_status_reads_no_bytes(wrapp, tmp_path, publish):
+    # Links are made in batches per folder (Storage::link_batch); the stat
+    # each batch reports goes to the hash cache, so a status right after
+    # vouches for every file without reading it.
+    files = {f"d{i % 3}/f{i}.bin": random_bytes(1000 + i, seed=i) for i in range(40)}
+    files["top.txt"] = "top"
+    repo, _ = publish("p", "1", files)
+    dest = tmp_path / "dest"
+    cache = tmp_path / "hash-cache"
+    r = wrapp("install", "p", "1", dest, "--repo", repo, "--link-mode", "hardlink", "--hcf", cache)
+    assert r.returncode == 0, str(r)
+    vdir = version_dir(repo, "p", "1")
+    for rel in files:
+        assert (dest / rel).stat().st_ino == (vdir / rel).stat().st_ino, rel
+    r = wrapp("status", dest, "--stats", "--hcf", cache)
+    assert r.returncode == 0, str(r)
+    assert "clean" in r.stdout
+    assert " 0 B processed" in r.stdout + r.stderr, r.stdout + r.stderr
+
+
 def test_install_reflink_mode_gives_identical_files(wrapp, tmp_path, publish):
     data = random_bytes(2 * (1 << 20) + 3, seed=11)
     repo, _ = publish("p", "1", {"a.bin": data})

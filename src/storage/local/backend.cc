@@ -214,23 +214,68 @@ bool LocalStorage::link(const Url& from, const Url& to, LinkMode mode, const Wri
     writer.commit();
     return true;
   }
+  auto src = paths_.place(from, false, "link");
+  struct stat st = hard_link_source(src ? src->dir.get() : -1, src ? src->name : std::string(), from.display(),
+                                    to.display());
+  auto dst = paths_.place(to, true, "link");
+  return local::publish_hard_link(*src, st, *dst, options);
+}
+
+std::vector<std::optional<FileInfo>> LocalStorage::link_batch(const Url& from_folder, const Url& to_folder,
+                                                              const std::vector<LinkName>& names, LinkMode mode,
+                                                              const WriteOptions& options) {
+  // A reflink clones through a writer of its own per file: nothing to share.
+  if (mode != LinkMode::kHardlink) return Storage::link_batch(from_folder, to_folder, names, mode, options);
+  std::vector<std::optional<FileInfo>> linked;
+  linked.reserve(names.size());
+  if (names.empty()) return linked;
+  for (const auto& n : names) {
+    // A name with a slash (or a dot name) would be resolved by linkat
+    // itself, links and all, instead of beneath the folder.
+    for (const std::string* name : {&n.from, &n.to}) {
+      if (name->empty() || *name == "." || *name == ".." || name->find('/') != std::string::npos) {
+        fail("invalid name '{}' in a batch of links from '{}' to '{}'", *name, from_folder.display(),
+             to_folder.display());
+      }
+    }
+  }
+  Fd from_dir = paths_.open(from_folder, O_RDONLY | O_DIRECTORY, Links::kNever, "link");
+  Fd to_dir = paths_.make_folder(to_folder);
+  std::string from_prefix = from_folder.display() + (from_folder.path() == "/" ? "" : "/");
+  std::string to_prefix = to_folder.display() + (to_folder.path() == "/" ? "" : "/");
+  std::string from_display;
+  std::string to_display;
+  for (const auto& n : names) {
+    from_display.assign(from_prefix).append(n.from);
+    to_display.assign(to_prefix).append(n.to);
+    struct stat st = hard_link_source(from_dir.get(), n.from, from_display, to_display);
+    struct stat after;
+    if (!local::publish_hard_link(local::PlaceRef(from_dir.get(), n.from, from_display),
+                                  st, local::PlaceRef(to_dir.get(), n.to, to_display), options, &after)) {
+      linked.emplace_back();
+      continue;
+    }
+    linked.push_back(local::to_info(after));
+  }
+  return linked;
+}
+
+struct stat LocalStorage::hard_link_source(int dir, const std::string& name, const std::string& display,
+                                           const std::string& to_display) {
   // A hard link shares the inode itself: the source must be a regular file
   // found without following any link, or a later write to the linked file
   // would land wherever the link points.
-  auto src = paths_.place(from, false, "link");
   struct stat st;
-  if (!src || ::fstatat(src->dir.get(), src->name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    throw_errno("cannot link", from.display(), src ? errno : ENOENT);
-  }
+  if (dir < 0) throw_errno("cannot link", display, ENOENT);
+  if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) throw_errno("cannot link", display, errno);
   if (S_ISLNK(st.st_mode)) {
     fail_with(ErrorCode::kLinkOnPath,
               "refusing to hard-link '{}': it is a symbolic link; only regular files are linked, so that no write "
               "to '{}' can land where a link points",
-              from.display(), to.display());
+              display, to_display);
   }
-  if (!S_ISREG(st.st_mode)) fail("cannot hard-link '{}': it is not a regular file", from.display());
-  auto dst = paths_.place(to, true, "link");
-  return local::publish_hard_link(*src, st, *dst, options);
+  if (!S_ISREG(st.st_mode)) fail("cannot hard-link '{}': it is not a regular file", display);
+  return st;
 }
 
 void LocalStorage::prepare_folders(const Url& root, const std::vector<std::string>& folders) {

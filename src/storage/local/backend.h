@@ -39,6 +39,9 @@ class LocalStorage : public Storage {
   bool remove_folder(const Url& url) override;
   void copy(const Url& from, const Url& to, const WriteOptions& options) override;
   bool link(const Url& from, const Url& to, LinkMode mode, const WriteOptions& options) override;
+  std::vector<std::optional<FileInfo>> link_batch(const Url& from_folder, const Url& to_folder,
+                                                  const std::vector<LinkName>& names, LinkMode mode,
+                                                  const WriteOptions& options) override;
   void sync(const Url& root) override;
   void prepare_folders(const Url& root, const std::vector<std::string>& folders) override;
 
@@ -46,6 +49,11 @@ class LocalStorage : public Storage {
   // The regular file at `url` opened for reading (links followed only
   // beneath the anchor), with its fstat in `st`; invalid when absent.
   local::Fd open_regular(const Url& url, struct ::stat* st) const;
+  // The lstat of `name` in the folder `dir` (-1: absent, like the file),
+  // which a hard link may share: a regular file, never a link (else a later
+  // write to `to_display` would land where the link points).
+  static struct ::stat hard_link_source(int dir, const std::string& name, const std::string& display,
+                                        const std::string& to_display);
 
   std::function<void()> check_cancelled_;
   RunWorkers run_workers_;

@@ -47,6 +47,18 @@ struct Place {
   std::string display;  // the object's path, for messages
 };
 
+// A Place's parts without owning the folder's descriptor: a batch resolves
+// one folder once and acts on many names in it. Valid while what it refers
+// to lives.
+struct PlaceRef {
+  int dir;
+  const std::string& name;
+  const std::string& display;
+  PlaceRef(int dir_fd, const std::string& object_name, const std::string& object_display)
+      : dir(dir_fd), name(object_name), display(object_display) {}
+  PlaceRef(const Place& place) : dir(place.dir.get()), name(place.name), display(place.display) {}  // NOLINT: implicit
+};
+
 class PathResolver {
  public:
   explicit PathResolver(Method method) : method_(method) {}

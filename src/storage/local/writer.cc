@@ -48,9 +48,9 @@ class FolderLock {
 };
 
 // Throws kPreconditionFailed unless the object at `place` has `etag`.
-void check_etag(const Place& place, const std::string& etag) {
+void check_etag(const PlaceRef& place, const std::string& etag) {
   struct stat st;
-  if (::fstatat(place.dir.get(), place.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+  if (::fstatat(place.dir, place.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     if (errno != ENOENT) throw_errno("cannot stat", place.display, errno);
     fail_with(ErrorCode::kPreconditionFailed, "'{}' was removed since it was read (expected etag {})", place.display,
               etag);
@@ -62,8 +62,8 @@ void check_etag(const Place& place, const std::string& etag) {
   }
 }
 
-void sync_folder(const Place& place) {
-  if (::fsync(place.dir.get()) != 0) throw_errno("cannot sync the folder of", place.display, errno);
+void sync_folder(const PlaceRef& place) {
+  if (::fsync(place.dir) != 0) throw_errno("cannot sync the folder of", place.display, errno);
 }
 
 // Gives a file a name in `place`'s folder with linkat(dir, path, ..., flags):
@@ -76,26 +76,28 @@ struct LinkSource {
   std::string display;          // the source, for messages
 };
 
-// True when the name `name` of `dir` is the inode `expected` describes.
-bool is_inode(int dir, const std::string& name, const struct stat& expected) {
-  struct stat st;
-  return ::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_ino == expected.st_ino &&
-         st.st_dev == expected.st_dev;
+// True when the name `name` of `dir` is the inode `expected` describes;
+// its stat goes to `st`.
+bool is_inode(int dir, const std::string& name, const struct stat& expected, struct stat* st) {
+  return ::fstatat(dir, name.c_str(), st, AT_SYMLINK_NOFOLLOW) == 0 && st->st_ino == expected.st_ino &&
+         st->st_dev == expected.st_dev;
 }
 
 // Links `src` as `name`; 0 or the errno of linkat. A hard link that turns
-// out not to be the expected inode is removed and refused.
-int link_as(const LinkSource& src, const Place& place, const std::string& name) {
-  if (::linkat(src.dir, src.path.c_str(), place.dir.get(), name.c_str(), src.flags) != 0) return errno;
-  if (src.expected && !is_inode(place.dir.get(), name, *src.expected)) {
-    ::unlinkat(place.dir.get(), name.c_str(), 0);
+// out not to be the expected inode is removed and refused; `linked` (when
+// given) receives the stat of the new name.
+int link_as(const LinkSource& src, const PlaceRef& place, const std::string& name, struct stat* linked = nullptr) {
+  if (::linkat(src.dir, src.path.c_str(), place.dir, name.c_str(), src.flags) != 0) return errno;
+  struct stat st;
+  if (src.expected && !is_inode(place.dir, name, *src.expected, linked ? linked : &st)) {
+    ::unlinkat(place.dir, name.c_str(), 0);
     fail("'{}' was replaced while being linked to '{}'; nothing was linked", src.display, place.display);
   }
   return 0;
 }
 
 // Links `src` under a fresh temporary name in the target's folder.
-int link_as_temp(const LinkSource& src, const Place& place, std::string* temp) {
+int link_as_temp(const LinkSource& src, const PlaceRef& place, std::string* temp) {
   for (int attempt = 0;; ++attempt) {
     *temp = temp_name(place.name);
     int err = link_as(src, place, *temp);
@@ -109,17 +111,20 @@ bool cannot_link(int err) { return err == EXDEV || err == EPERM || err == EMLINK
 
 // Publishes `src` at `place` (see writer.h). Returns 0, or the errno of the
 // first linkat when it failed with an error cannot_link() accepts and
-// `may_decline` (hard links); throws on everything else.
-int publish_link(const LinkSource& src, const Place& place, const WriteOptions& o, bool may_decline) {
+// `may_decline` (hard links); throws on everything else. For a hard link
+// (src.expected), `linked` (when given) receives the stat of the published
+// name.
+int publish_link(const LinkSource& src, const PlaceRef& place, const WriteOptions& o, bool may_decline,
+                 struct stat* linked = nullptr) {
   auto failed = [&](int err) {
     if (may_decline && cannot_link(err)) return err;
     throw_errno("cannot publish", place.display, err);
   };
   {
-    FolderLock lock(place.dir.get(), !replaces(o) || conditional(o), place.display);
+    FolderLock lock(place.dir, !replaces(o) || conditional(o), place.display);
     if (conditional(o)) check_etag(place, o.if_match);
     if (!replaces(o)) {
-      int err = link_as(src, place, place.name);
+      int err = link_as(src, place, place.name, linked);
       if (err == EEXIST) already_exists(place.display);
       if (err != 0) return failed(err);
     } else {
@@ -127,18 +132,23 @@ int publish_link(const LinkSource& src, const Place& place, const WriteOptions& 
       // install) the file is linked there at once: as atomic as the rename,
       // and three system calls fewer. Something there: a temporary name,
       // renamed over it.
-      if (int direct = link_as(src, place, place.name); direct != 0) {
+      if (int direct = link_as(src, place, place.name, linked); direct != 0) {
         if (direct != EEXIST) return failed(direct);
         std::string temp;
         if (int err = link_as_temp(src, place, &temp)) return failed(err);
-        if (::renameat(place.dir.get(), temp.c_str(), place.dir.get(), place.name.c_str()) != 0) {
+        if (::renameat(place.dir, temp.c_str(), place.dir, place.name.c_str()) != 0) {
           int rename_err = errno;
-          ::unlinkat(place.dir.get(), temp.c_str(), 0);
+          ::unlinkat(place.dir, temp.c_str(), 0);
           throw_errno("cannot publish", place.display, rename_err);
         }
         // rename() of two names of one inode does nothing: the target already
         // was this very file (a hard link made before); drop the extra name.
-        if (src.expected) ::unlinkat(place.dir.get(), temp.c_str(), 0);
+        if (src.expected) ::unlinkat(place.dir, temp.c_str(), 0);
+        // A rename may change the inode's ctime: the stat is taken after it,
+        // and must still be the inode linked.
+        if (linked && src.expected && !is_inode(place.dir, place.name, *src.expected, linked)) {
+          fail("'{}' was replaced right after '{}' was linked there", place.display, src.display);
+        }
       }
     }
   }
@@ -148,8 +158,8 @@ int publish_link(const LinkSource& src, const Place& place, const WriteOptions& 
 
 // Removes what stands at `place` before an in-place overwrite (a read-only
 // leftover, or a link: the link itself goes, never its target).
-void unlink_existing(const Place& place) {
-  if (::unlinkat(place.dir.get(), place.name.c_str(), 0) == 0 || errno == ENOENT) return;
+void unlink_existing(const PlaceRef& place) {
+  if (::unlinkat(place.dir, place.name.c_str(), 0) == 0 || errno == ENOENT) return;
   if (errno == EISDIR) fail("'{}' is a folder, not a file", place.display);
   throw_errno("cannot replace", place.display, errno);
 }
@@ -227,7 +237,8 @@ void LocalWriter::abandon() noexcept {
     } else if (kind_ == Kind::kInPlace) {
       // Only the file this Writer made, not one that replaced it meanwhile.
       struct stat ours;
-      if (::fstat(fd_.get(), &ours) == 0 && is_inode(place_.dir.get(), place_.name, ours)) {
+      struct stat named;
+      if (::fstat(fd_.get(), &ours) == 0 && is_inode(place_.dir.get(), place_.name, ours, &named)) {
         ::unlinkat(place_.dir.get(), place_.name.c_str(), 0);
       }
     }
@@ -297,32 +308,32 @@ void LocalWriter::commit() {
   }
 }
 
-bool publish_hard_link(const Place& source, const struct stat& source_stat, Place& target,
-                       const WriteOptions& options) {
-  LinkSource src{source.dir.get(), source.name, 0, &source_stat, source.display};
+bool publish_hard_link(const PlaceRef& source, const struct stat& source_stat, const PlaceRef& target,
+                       const WriteOptions& options, struct stat* linked) {
+  LinkSource src{source.dir, source.name, 0, &source_stat, source.display};
   if (options.in_place && !conditional(options)) {
     if (options.overwrite) unlink_existing(target);
-    int err = link_as(src, target, target.name);
+    int err = link_as(src, target, target.name, linked);
     if (err == EEXIST) already_exists(target.display);
     if (err != 0 && cannot_link(err)) return false;
     if (err != 0) throw_errno("cannot link", target.display, err);
     if (options.durable) sync_folder(target);
     return true;
   }
-  return publish_link(src, target, options, true) == 0;
+  return publish_link(src, target, options, true, linked) == 0;
 }
 
-bool remove_file(const Place& place, const std::string& if_match) {
-  FolderLock lock(place.dir.get(), !if_match.empty(), place.display);
+bool remove_file(const PlaceRef& place, const std::string& if_match) {
+  FolderLock lock(place.dir, !if_match.empty(), place.display);
   if (!if_match.empty()) {
     struct stat st;
-    if (::fstatat(place.dir.get(), place.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (::fstatat(place.dir, place.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
       if (errno == ENOENT) return false;
       throw_errno("cannot stat", place.display, errno);
     }
     check_etag(place, if_match);
   }
-  if (::unlinkat(place.dir.get(), place.name.c_str(), 0) == 0) return true;
+  if (::unlinkat(place.dir, place.name.c_str(), 0) == 0) return true;
   if (errno == ENOENT) return false;
   if (errno == EISDIR) fail("cannot remove '{}': it is a folder, not a file", place.display);
   throw_errno("cannot remove", place.display, errno);

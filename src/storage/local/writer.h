@@ -61,14 +61,15 @@ class LocalWriter : public Writer {
 // Writer's commit. The new name is checked to be that very inode (else it
 // is removed and the call fails): a file swapped meanwhile is never linked.
 // Returns false when the file system cannot link these two (the caller
-// copies instead).
-bool publish_hard_link(const Place& source, const struct stat& source_stat, Place& target,
-                       const WriteOptions& options);
+// copies instead). `linked`, when given, receives the stat of the published
+// name, taken after the link (and after the rename that publishes it).
+bool publish_hard_link(const PlaceRef& source, const struct stat& source_stat, const PlaceRef& target,
+                       const WriteOptions& options, struct stat* linked = nullptr);
 
 // Removes the file (or link: never its target) at `place`; false when it
 // is absent. With `if_match`, only when its etag still is that one (checked
 // under the folder's flock, like a conditional publish); otherwise
 // FailedCommand kPreconditionFailed. A folder throws FailedCommand.
-bool remove_file(const Place& place, const std::string& if_match);
+bool remove_file(const PlaceRef& place, const std::string& if_match);
 
 }  // namespace wrapp::storage::local
