@@ -134,18 +134,6 @@ std::string stream_and_hash(CommandContext& ctx, storage::Storage& source, stora
   return model::flat_hash_from_chunk_digests(digests);
 }
 
-bool cached_hash_matches(CommandContext& ctx, const Url& url, const model::ContentHash& expected) {
-  if (!ctx.hash_cache || expected.empty()) return false;
-  auto& store = ctx.store(url);
-  // Local files only: elsewhere the stat would cost a request per file, and
-  // the bytes are read anyway.
-  if (!store.features().stable_identity) return false;
-  auto info = store.stat(url);
-  if (!info || !info->is_file()) return false;
-  auto hit = ctx.hash_cache->lookup(url.path(), stamp_of(*info));
-  return hit && *hit == expected;
-}
-
 }  // namespace
 
 LinkMode parse_link_mode(const std::string& text) {
@@ -206,11 +194,13 @@ model::ContentHash hash_object(CommandContext& ctx, const Url& url, const storag
   return hash;
 }
 
-void remember_hash(CommandContext& ctx, const Url& url, const model::ContentHash& hash) {
+void remember_hash(CommandContext& ctx, const Url& url, const model::ContentHash& hash,
+                   const std::optional<storage::FileInfo>& written) {
   if (!ctx.hash_cache || hash.empty()) return;
   auto& store = ctx.store(url);
   if (!store.features().stable_identity) return;
-  if (auto info = store.stat(url); info && info->is_file()) ctx.hash_cache->insert(url.path(), stamp_of(*info), hash);
+  auto info = written ? written : store.stat(url);
+  if (info && info->is_file()) ctx.hash_cache->insert(url.path(), stamp_of(*info), hash);
 }
 
 namespace {
@@ -271,8 +261,22 @@ model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& req, exec
     }
   }
   // A verification the hash cache already vouches for: the source is
-  // unchanged (size, mtime, inode) since it was hashed to the expected value.
-  bool verified = !req.need_hash || (req.trust_hash_cache && cached_hash_matches(ctx, req.from, req.expected_hash));
+  // unchanged (size, mtime, ctime, inode) since it was hashed to the
+  // expected value. Asked with the identity of the source opened for the
+  // copy: one resolution of its path, not a stat and then an open (where
+  // the cache does not vouch, the bytes are read from this very file).
+  // Local files only: elsewhere the identity costs a request per file, and
+  // the bytes are read anyway.
+  std::unique_ptr<storage::Reader> reader;
+  std::optional<storage::FileInfo> source;
+  bool verified = !req.need_hash;
+  if (!verified && req.trust_hash_cache && known && ctx.hash_cache && src_store.features().stable_identity) {
+    reader = src_store.open_read(req.from);
+    if (!reader) fail("'{}' not found", req.from.display());
+    source = reader->info();
+    auto hit = ctx.hash_cache->lookup(req.from.path(), stamp_of(*source));
+    verified = hit && *hit == req.expected_hash;
+  }
   auto with_mode = [&](uint32_t source_mode) {
     storage::WriteOptions w = req.write;
     if (w.mode == 0 && source_mode != 0) w.mode = source_mode | (req.owner_writable ? 0200 : 0);
@@ -280,7 +284,8 @@ model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& req, exec
   };
   if (same_store && known && verified) {
     if (dst_store.features().server_side_copy) {
-      auto source = src_store.stat(req.from);
+      reader.reset();  // the copy opens the source itself
+      if (!source) source = src_store.stat(req.from);
       if (!source || !source->is_file()) fail("'{}' not found", req.from.display());
       auto wopts = with_mode(source->mode);
       wopts.content_hash = req.expected_hash.str();
@@ -303,12 +308,12 @@ model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& req, exec
     return copy_server_side_then_verify(ctx, req, progress);
   }
 
-  auto reader = src_store.open_read(req.from);
+  if (!reader) reader = src_store.open_read(req.from);
   if (!reader) fail("'{}' not found", req.from.display());
   if (reader->size() != req.size) {
     fail("'{}' has {} bytes, expected {}", req.from.display(), reader->size(), req.size);
   }
-  storage::WriteOptions wopts = with_mode(reader->info().mode);
+  storage::WriteOptions wopts = with_mode(source ? source->mode : reader->info().mode);
   wopts.size_hint = req.size;
   // Kept with the object where the store keeps metadata (a hint for
   // readers, never proof: verification reads the bytes).
@@ -324,7 +329,7 @@ model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& req, exec
   }
   if (!known) writer->set_content_hash(hash);  // object stores keep it: later checks read no bytes
   writer->commit();
-  if (req.remember_target_hash) remember_hash(ctx, req.to, hash);
+  if (req.remember_target_hash) remember_hash(ctx, req.to, hash, writer->committed_info());
   return hash;
 }
 

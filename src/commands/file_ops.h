@@ -114,7 +114,10 @@ std::vector<char> link_objects(CommandContext& ctx, const storage::Url& to_root,
                                LinkMode mode, const storage::WriteOptions& write, exec::ProgressJob* progress);
 
 // Records a known hash for a local file that was just written or verified.
-void remember_hash(CommandContext& ctx, const storage::Url& url, const model::ContentHash& hash);
+// `written` is its stat when the writer reported it (Writer::committed_info);
+// otherwise the file is stat'ed.
+void remember_hash(CommandContext& ctx, const storage::Url& url, const model::ContentHash& hash,
+                   const std::optional<storage::FileInfo>& written = std::nullopt);
 
 // Runs fn(i) for i in [0, n) on the I/O pool, each under a file-transfer
 // slot, and under a connection slot of `store` when given (its

@@ -460,6 +460,50 @@ TEST_F(FileOpsTest, HardlinkReinstallWithOverwrite) {
   EXPECT_EQ(files_below("installed"), std::vector<std::string>{"dst"}) << "no partial file is left behind";
 }
 
+TEST_F(FileOpsTest, TrustedHashCacheVouchesOnlyForTheUnchangedSource) {
+  std::string data = pattern(3000, 81);
+  write("src", data);
+  // The cache claims another hash for this very file: where it is trusted,
+  // that claim stands in for reading the bytes, which proves none were read.
+  std::string claimed = model::flat_hash("other", 5);
+  cache_.insert(path("src"), stamp_of(info("src")), claimed);
+  CopyRequest r = request("src", "out/trusted", claimed);
+  r.need_hash = true;
+  r.trust_hash_cache = true;
+  EXPECT_EQ(copy_object(ctx_, r, nullptr), claimed);
+  EXPECT_EQ(read("out/trusted"), data);
+  EXPECT_EQ(cached("out/trusted"), claimed);
+
+  CopyRequest untrusted = request("src", "out/untrusted", claimed);
+  untrusted.need_hash = true;
+  EXPECT_THROW(copy_object(ctx_, untrusted, nullptr), FailedCommand) << "not trusted: the bytes are read";
+  EXPECT_EQ(read("out/untrusted"), "<absent>");
+
+  // Rewritten with the same size: a new identity, so the claim no longer
+  // vouches and the bytes are read (and refused).
+  ::usleep(10000);
+  write("src", pattern(3000, 82));
+  CopyRequest changed = request("src", "out/changed", claimed);
+  changed.need_hash = true;
+  changed.trust_hash_cache = true;
+  EXPECT_THROW(copy_object(ctx_, changed, nullptr), FailedCommand);
+  EXPECT_EQ(read("out/changed"), "<absent>");
+}
+
+TEST_F(FileOpsTest, AStreamedCopyFeedsTheHashCacheWithTheWrittenFile) {
+  std::string data = pattern(5000, 83);
+  write("src", data);
+  std::string h = model::flat_hash(data.data(), data.size());
+  for (bool overwrite : {false, true}) {
+    SCOPED_TRACE(overwrite);
+    CopyRequest r = request("src", "out/dst", h);
+    r.need_hash = true;
+    r.write.overwrite = overwrite;
+    EXPECT_EQ(copy_object(ctx_, r, nullptr), h);
+    EXPECT_EQ(cached("out/dst"), h) << "the stat the writer reported is the file's";
+  }
+}
+
 TEST_F(FileOpsTest, LinkObjectsLinksInBatchesPerFolderAndFeedsTheHashCache) {
   // 300 files in one folder (more than one batch), two in another, one
   // at the top, and two that cannot be linked: no hash, another store.

@@ -157,6 +157,10 @@ class Writer {
   // kAlreadyExists when the Writer was opened create-only and the target
   // appeared meanwhile, kPreconditionFailed when if_match no longer holds.
   virtual void commit() = 0;
+  // After commit(): the published object's stat, where the backend knows it
+  // without asking again (a disk: fstat of the file just named, after the
+  // link or rename that named it); nullopt elsewhere.
+  virtual std::optional<FileInfo> committed_info() const { return std::nullopt; }
 };
 
 // A whole object's bytes, for parsing big metadata documents (.wrapp files,

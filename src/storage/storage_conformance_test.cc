@@ -1164,6 +1164,32 @@ TEST_P(StorageLocal, FeaturesOfTheLocalFileSystem) {
   EXPECT_EQ(f.connections, 64u);
 }
 
+TEST_P(StorageLocal, AWriterReportsTheStatOfWhatItPublished) {
+  put("replaced", "old bytes");
+  struct Case {
+    std::string rel;
+    WriteOptions options;
+  };
+  for (const Case& c : {Case{"fresh", WriteOptions{}}, Case{"replaced", WriteOptions{.overwrite = true}},
+                        Case{"in-place", WriteOptions{.in_place = true}}}) {
+    SCOPED_TRACE(c.rel);
+    auto w = store_.open_write(at(c.rel), c.options);
+    EXPECT_EQ(w->committed_info(), std::nullopt) << "nothing is published before commit";
+    w->write_at(0, "new bytes", 9);
+    w->commit();
+    auto reported = w->committed_info();
+    auto now = store_.stat(at(c.rel));
+    ASSERT_TRUE(reported);
+    ASSERT_TRUE(now);
+    EXPECT_EQ(reported->inode, now->inode);
+    EXPECT_EQ(reported->size, 9u);
+    EXPECT_EQ(reported->mtime_ns, now->mtime_ns);
+    EXPECT_EQ(reported->ctime_ns, now->ctime_ns);
+    EXPECT_EQ(reported->mode, now->mode);
+    EXPECT_EQ(reported->etag, now->etag);
+  }
+}
+
 TEST_P(StorageLocal, StatReportsIdentity) {
   put("f", "hello");
   auto info = store_.stat(at("f"));

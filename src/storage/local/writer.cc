@@ -261,6 +261,13 @@ void LocalWriter::write_at(uint64_t offset, const void* buf, size_t len) {
   }
 }
 
+void LocalWriter::remember_committed() {
+  // Taken after the link or rename that named the file (both may change its
+  // ctime); nothing changes it after that but another writer.
+  struct stat st;
+  if (::fstat(fd_.get(), &st) == 0) committed_ = to_info(st);
+}
+
 void LocalWriter::commit() {
   if (done_) fail("'{}': the writer was already committed or discarded", place_.display);
   if (options_.durable && ::fsync(fd_.get()) != 0) throw_errno("cannot sync", place_.display, errno);
@@ -269,6 +276,7 @@ void LocalWriter::commit() {
   }
   switch (kind_) {
     case Kind::kInPlace:
+      remember_committed();
       if (::close(fd_.release()) != 0) throw_errno("cannot write", place_.display, errno);
       done_ = true;
       if (options_.durable) sync_folder(place_);
@@ -277,6 +285,7 @@ void LocalWriter::commit() {
       publish_link({AT_FDCWD, "/proc/self/fd/" + std::to_string(fd_.get()), AT_SYMLINK_FOLLOW, nullptr, ""},
                    place_, options_, false);
       done_ = true;
+      remember_committed();
       fd_.reset();
       return;
     case Kind::kNamedTemp: {

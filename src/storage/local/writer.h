@@ -38,6 +38,7 @@ class LocalWriter : public Writer {
 
   void write_at(uint64_t offset, const void* buf, size_t len) override;
   void commit() override;
+  std::optional<FileInfo> committed_info() const override { return committed_; }
 
   // The descriptor being written (copy and reflink fill it directly).
   int fd() const { return fd_.get(); }
@@ -46,6 +47,7 @@ class LocalWriter : public Writer {
  private:
   enum class Kind { kTmpFile, kNamedTemp, kInPlace };
   void abandon() noexcept;
+  void remember_committed();
 
   Place place_;
   WriteOptions options_;
@@ -53,6 +55,7 @@ class LocalWriter : public Writer {
   std::string temp_;  // kNamedTemp: the temporary name in place_.dir
   Fd fd_;
   bool done_ = false;  // committed, or nothing left to clean up
+  std::optional<FileInfo> committed_;
 };
 
 // Gives the regular file at `source`, whose lstat is `source_stat`, the
