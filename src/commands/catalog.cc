@@ -77,7 +77,7 @@ model::Catalog catalog_file_list(CommandContext& ctx, const CatalogOptions& opt)
       missing.push_back(relative[i]);
       continue;
     }
-    entries.push_back({relative[i], *infos[i]});
+    entries.push_back({std::move(relative[i]), std::move(*infos[i])});
   }
   if (!missing.empty()) {
     std::string names;
@@ -89,15 +89,15 @@ model::Catalog catalog_file_list(CommandContext& ctx, const CatalogOptions& opt)
     }
     log::warn("left out {} listed file(s) not found below '{}': {}", missing.size(), root.display(), names);
   }
-  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.relative_path < b.relative_path; });
-  for (size_t i = 1; i < entries.size(); ++i) {
-    if (entries[i].relative_path == entries[i - 1].relative_path) {
-      fail("file list '{}' lists '{}' twice", list_url.display(), entries[i].relative_path);
+  storage::Listing sorted(std::move(entries));
+  for (size_t i = 1; i < sorted.size(); ++i) {
+    if (sorted[i].relative_path == sorted[i - 1].relative_path) {
+      fail("file list '{}' lists '{}' twice", list_url.display(), sorted[i].relative_path);
     }
   }
-  check_packable_names(entries);
+  check_packable_names(sorted);
   auto& job = ctx.scheduler.sub_job("catalog " + list_url.display(), "hashing");
-  auto result = hash_tree(ctx, root, std::move(entries), &job);
+  auto result = hash_tree(ctx, root, std::move(sorted), &job);
   job.set_finished();
   return result;
 }

@@ -344,10 +344,14 @@ std::string_view folder_of(const std::string& path) {
   return std::string_view(path).substr(0, path.rfind('/'));
 }
 
-// Whether two link items come from one source folder and go to one target
-// folder.
+// Whether two link items come from one source folder, resolved beneath the
+// same anchor (which decides what links its resolution may follow: the
+// folder's Url, Url::parent, keeps at most the folder as its anchor), and go
+// to one target folder.
 bool same_folders(const LinkItem& a, const LinkItem& b) {
-  return folder_of(a.from->path()) == folder_of(b.from->path()) && parent_dir(a.to) == parent_dir(b.to) &&
+  std::string_view folder = folder_of(a.from->path());
+  return folder == folder_of(b.from->path()) && parent_dir(a.to) == parent_dir(b.to) &&
+         std::min(a.from->anchor_size(), folder.size()) == std::min(b.from->anchor_size(), folder.size()) &&
          a.from->scheme() == b.from->scheme() && a.from->authority() == b.from->authority();
 }
 

@@ -556,6 +556,29 @@ TEST_F(FileOpsTest, LinkObjectsLinksInBatchesPerFolderAndFeedsTheHashCache) {
   EXPECT_EQ(progress.done_bytes(), linked_bytes);
 }
 
+TEST_F(FileOpsTest, LinkObjectsNeverBatchesFilesResolvedBeneathOtherAnchors) {
+  write("repo/real/a", "a");
+  write("repo/real/b", "b");
+  fs::create_directory_symlink("real", path("repo/alias"));
+  std::string ha = model::flat_hash("a", 1);
+  std::string hb = model::flat_hash("b", 1);
+  model::ContentHash hash_a(ha), hash_b(hb);
+  // The same folder path: a user gave the link itself as the location of
+  // `a`, so it is followed; `b` lies beneath the repository, where a link
+  // on the way is refused. One batch resolved for `a` would link `b` too.
+  Url a = Url::from_local_path(path("repo/alias")).join("a");
+  Url b = Url::from_local_path(path("repo")).join("alias/b");
+  std::vector<LinkItem> items{{&a, "a", 1, &hash_a}, {&b, "b", 1, &hash_b}};
+  storage::WriteOptions write_options;
+  try {
+    link_objects(ctx_, url("installed"), items, LinkMode::kHardlink, write_options, nullptr);
+    ADD_FAILURE() << "linked through a link beneath the repository";
+  } catch (const FailedCommand& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kLinkOnPath) << e.what();
+  }
+  EXPECT_EQ(read("installed/b"), "<absent>");
+}
+
 TEST_F(FileOpsTest, ReflinkClonesOrFallsBackToCopy) {
   std::string data = pattern(3 * kMiB + 1, 51);
   write("src", data);

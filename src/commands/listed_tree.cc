@@ -22,14 +22,14 @@ ListedTree::ListedTree(CommandContext& ctx, const storage::Url& root, const std:
   // Called from the walker's threads: `dirs` is only read.
   options.descend = [&dirs](const std::string& dir) { return dirs.count(dir) > 0; };
   try {
-    entries_ = storage::list_all(store_, root_, options);
+    entries_ = storage::list_sorted(store_, root_, options);
   } catch (const Cancelled&) {
     throw;
   } catch (const Error&) {
     // A folder that can be searched but not read (mode --x for this user)
     // cannot be listed, while its files can still be stat'ed by name: they
     // are, one by one, as without a listing.
-    entries_.clear();
+    entries_ = storage::Listing();
     return;
   }
   // A folder was read whole when it is a real folder (the walk descends

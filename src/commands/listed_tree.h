@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "commands/context.h"
+#include "storage/listing.h"
 #include "storage/storage.h"
 
 namespace wrapp::commands {
@@ -55,7 +56,7 @@ class ListedTree {
 
   storage::Storage& store_;
   storage::Url root_;
-  std::vector<storage::ListEntry> entries_;  // sorted by path
+  storage::Listing entries_;  // sorted by path
   std::set<std::string> listed_;             // folders read whole ("" = root)
   bool root_absent_ = false;                 // the root did not exist when listed
 };

@@ -23,7 +23,7 @@ NewResult new_package(CommandContext& ctx, const NewOptions& opt) {
   if (opt.create_catalog) {
     auto ignores = load_ignore_rules(ctx, dest, opt.ignore_file, opt.ignore_predicate);
     auto entries = walk_tree(ctx, dest, ignores);
-    std::erase_if(entries, [](const storage::ListEntry& e) { return is_wrapp_file_name(base_name(e.relative_path)); });
+    entries.erase_if([](const storage::ListEntry& e) { return is_wrapp_file_name(base_name(e.relative_path)); });
     check_packable_names(entries);
     info.catalog = hash_tree(ctx, dest, std::move(entries), &ctx.scheduler.sub_job("catalog " + dest.display(), "hashing"));
   }

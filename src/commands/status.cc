@@ -178,7 +178,7 @@ class TreeReader {
 // link leading outside, or absent). Returns which walked entries a catalog
 // item matched: those are no extra files.
 std::vector<bool> check_catalogs(CommandContext& ctx, const Url& top, std::vector<Installed>& packages,
-                                 const std::vector<storage::ListEntry>& entries) {
+                                 const storage::Listing& entries) {
   std::vector<bool> matched(entries.size());
   struct Check {
     Installed* package;
@@ -268,7 +268,7 @@ struct Stray {
 // a dependency at its place is that one's subpackage, not reported again.
 // `matched`: the entries check_catalogs matched with a catalog item.
 void find_extras(CommandContext& ctx, const Url& top, std::vector<Installed>& packages,
-                 const std::vector<storage::ListEntry>& entries, const std::vector<bool>& matched) {
+                 const storage::Listing& entries, const std::vector<bool>& matched) {
   // The package files of the tree, relative to the top (compared as text:
   // a walked name need not make a valid Url).
   std::set<std::string> tree_files;
@@ -442,7 +442,7 @@ StatusResult status(CommandContext& ctx, const StatusOptions& opt) {
   auto ignores = load_ignore_rules(ctx, top, opt.ignore_file, opt.ignore_predicate);
   // On the scheduler's io pool, under the command's token: a Ctrl-C stops
   // it with the rest (the walk checks cancellation between folders).
-  std::vector<storage::ListEntry> entries;
+  storage::Listing entries;
   TreeReader tree(ctx, top);
   {
     exec::TaskGroup group(ctx.scheduler.io_pool(), ctx.scheduler.token().child());

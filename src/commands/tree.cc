@@ -31,9 +31,8 @@ model::IgnoreEvaluator load_ignore_rules(CommandContext& ctx, const Url& root, c
   return evaluator;
 }
 
-std::vector<storage::ListEntry> walk_tree(CommandContext& ctx, const Url& root, const model::IgnoreEvaluator& ignores,
-                                          storage::SymlinkPolicy symlinks,
-                                          const std::vector<std::string>& skip_dirs) {
+storage::Listing walk_tree(CommandContext& ctx, const Url& root, const model::IgnoreEvaluator& ignores,
+                           storage::SymlinkPolicy symlinks, const std::vector<std::string>& skip_dirs) {
   auto& store = ctx.store(root);
   auto info = store.stat(root);
   if (!info) fail("folder '{}' not found", root.display());
@@ -44,14 +43,14 @@ std::vector<storage::ListEntry> walk_tree(CommandContext& ctx, const Url& root, 
   options.descend = [&ignores, &skip_dirs](const std::string& dir) {
     return std::find(skip_dirs.begin(), skip_dirs.end(), dir) == skip_dirs.end() && !ignores.is_dir_ignored(dir);
   };
-  auto entries = storage::list_all(store, root, options);
-  std::erase_if(entries, [&](const storage::ListEntry& e) {
+  auto entries = storage::list_sorted(store, root, options);
+  entries.erase_if([&](const storage::ListEntry& e) {
     return is_wrapp_work_file(base_name(e.relative_path)) || ignores.is_ignored(e.relative_path, false);
   });
   return entries;
 }
 
-void check_packable_names(const std::vector<storage::ListEntry>& entries) {
+void check_packable_names(const storage::Listing& entries) {
   std::string bad;
   std::vector<std::string> payload;
   for (const auto& e : entries) {
@@ -69,7 +68,7 @@ void check_packable_names(const std::vector<storage::ListEntry>& entries) {
   }
 }
 
-model::Catalog hash_tree(CommandContext& ctx, const Url& root, std::vector<storage::ListEntry> entries,
+model::Catalog hash_tree(CommandContext& ctx, const Url& root, storage::Listing entries,
                          exec::ProgressJob* progress) {
   model::Catalog catalog;
   catalog.root = root.str();

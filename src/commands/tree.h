@@ -8,6 +8,7 @@
 #include "commands/context.h"
 #include "model/catalog.h"
 #include "model/ignore_rules.h"
+#include "storage/listing.h"
 #include "storage/storage.h"
 
 namespace wrapp::commands {
@@ -24,21 +25,20 @@ model::IgnoreEvaluator load_ignore_rules(CommandContext& ctx, const storage::Url
 // Every file below `root` that the rules keep, sorted by relative path.
 // `skip_dirs` (relative to root) are left out entirely: a repository's
 // .packages and .wrapp-locks folders inside the tree being packaged.
-std::vector<storage::ListEntry> walk_tree(CommandContext& ctx, const storage::Url& root,
-                                          const model::IgnoreEvaluator& ignores,
-                                          storage::SymlinkPolicy symlinks = storage::SymlinkPolicy::kRefuseOutside,
-                                          const std::vector<std::string>& skip_dirs = {});
+storage::Listing walk_tree(CommandContext& ctx, const storage::Url& root, const model::IgnoreEvaluator& ignores,
+                           storage::SymlinkPolicy symlinks = storage::SymlinkPolicy::kRefuseOutside,
+                           const std::vector<std::string>& skip_dirs = {});
 
 // Refuses (FailedCommand, listing them) file names that a catalog cannot
 // carry or an install could not write back: control characters,
 // backslashes, invalid UTF-8.
-void check_packable_names(const std::vector<storage::ListEntry>& entries);
+void check_packable_names(const storage::Listing& entries);
 
 // Hashes `entries` (relative to `root`) into a catalog whose items point at
 // root/relative_path. Progress: one task and size bytes per file. Takes the
 // entries: their paths move into the items, so a tree of a million files is
 // not held twice.
-model::Catalog hash_tree(CommandContext& ctx, const storage::Url& root, std::vector<storage::ListEntry> entries,
+model::Catalog hash_tree(CommandContext& ctx, const storage::Url& root, storage::Listing entries,
                          exec::ProgressJob* progress);
 
 // True for names of package marker files: ".<name>.wrapp" (and the legacy

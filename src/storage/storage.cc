@@ -1,6 +1,7 @@
 #include "storage/storage.h"
 
 #include "storage/backends.h"
+#include "storage/listing.h"
 
 #include <algorithm>
 #include <mutex>
@@ -17,27 +18,10 @@
 namespace wrapp::storage {
 
 std::vector<ListEntry> list_all(Storage& storage, const Url& url, const ListOptions& options) {
-  // Pages kept apart, then moved into one vector of the final size: a vector
-  // grown page by page would, while doubling, hold the listing of a
-  // million files twice.
-  std::vector<std::vector<ListEntry>> pages;
-  size_t total = 0;
-  storage.list(url, options, [&](std::vector<ListEntry>&& page) {
-    total += page.size();
-    pages.push_back(std::move(page));
-  });
+  Listing listing = list_sorted(storage, url, options);
   std::vector<ListEntry> all;
-  if (pages.size() == 1) {
-    all = std::move(pages.front());
-  } else {
-    all.reserve(total);
-    for (auto& page : pages) {
-      all.insert(all.end(), std::make_move_iterator(page.begin()), std::make_move_iterator(page.end()));
-      page = {};  // freed as soon as moved
-    }
-  }
-  std::sort(all.begin(), all.end(),
-            [](const ListEntry& a, const ListEntry& b) { return a.relative_path < b.relative_path; });
+  all.reserve(listing.size());
+  for (auto& e : listing) all.push_back(std::move(e));
   return all;
 }
 

@@ -300,7 +300,9 @@ class Storage {
   virtual std::optional<Traffic> traffic() const { return std::nullopt; }
 };
 
-// Every entry below `url`, collected from the pages and sorted by path.
+// Every entry below `url`, collected from the pages and sorted by path, as
+// one vector: for small listings. A tree of any size: list_sorted
+// (storage/listing.h), which keeps no second copy.
 std::vector<ListEntry> list_all(Storage& storage, const Url& url, const ListOptions& options);
 
 // Routes URLs to the backends that serve their schemes. One Resolver serves

@@ -643,7 +643,9 @@ TEST_P(StorageConformance, LinkBatchLinksEachNameOrDeclines) {
   for (size_t i = 0; i < names.size(); ++i) {
     SCOPED_TRACE(names[i].to);
     Url to = at("to/sub/" + names[i].to);
-    if (!s().features().hardlink) EXPECT_FALSE(linked[i]);
+    if (!s().features().hardlink) {
+      EXPECT_FALSE(linked[i]);
+    }
     if (linked[i]) {
       EXPECT_EQ(get("to/sub/" + names[i].to), get("from/" + names[i].from));
       auto now = s().stat(to);
@@ -1349,6 +1351,15 @@ TEST_P(StorageLocal, HardlinkAcrossFileSystemsReturnsFalse) {
   EXPECT_NO_THROW(ref = store_.link(at("orig"), far, LinkMode::kReflink, WriteOptions{}));
   EXPECT_FALSE(ref);
   EXPECT_EQ(store_.stat(far), std::nullopt);
+  EXPECT_TRUE(fs::is_empty(other));
+  // A batch declines each file the same way: the caller copies them.
+  put("orig2", "more data");
+  std::vector<std::optional<FileInfo>> batch;
+  EXPECT_NO_THROW(batch = store_.link_batch(root_, far.parent(), {{"orig", "f"}, {"orig2", "g"}},
+                                            LinkMode::kHardlink, WriteOptions{}));
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_FALSE(batch[0]);
+  EXPECT_FALSE(batch[1]);
   EXPECT_TRUE(fs::is_empty(other));
   std::error_code ec;
   fs::remove_all(other, ec);
