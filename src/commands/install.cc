@@ -626,7 +626,9 @@ void execute(CommandContext& ctx, PackagePlan& p) {
     // Links go in batches per folder; what cannot be linked is copied below.
     std::vector<LinkItem> items;
     items.reserve(copies.size());
-    for (const auto* a : copies) items.push_back({&p.copy_from.at(a->relative_path), a->relative_path, a->size, &a->hash});
+    for (const auto* a : copies) {
+      items.push_back({&p.copy_from.at(a->relative_path), a->relative_path, a->size, &a->hash});
+    }
     std::vector<char> linked = link_objects(ctx, p.dest, items, p.options.link_mode, replace, &progress);
     size_t kept = 0;
     for (size_t i = 0; i < copies.size(); ++i) {

@@ -49,9 +49,10 @@ class LocalStorage : public Storage {
   // The regular file at `url` opened for reading (links followed only
   // beneath the anchor), with its fstat in `st`; invalid when absent.
   local::Fd open_regular(const Url& url, struct ::stat* st) const;
-  // The lstat of `name` in the folder `dir` (-1: absent, like the file),
-  // which a hard link may share: a regular file, never a link (else a later
-  // write to `to_display` would land where the link points).
+  // The lstat of `name` in the folder `dir`, checked to be something a hard
+  // link may share: a regular file, never a symbolic link (else a later
+  // write to `to_display` would land where the link points). A `dir` of -1
+  // (the folder is absent) fails as an absent file does.
   static struct ::stat hard_link_source(int dir, const std::string& name, const std::string& display,
                                         const std::string& to_display);
 
