@@ -251,15 +251,6 @@ model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& req, exec
   bool same_store = &src_store == &dst_store;
   bool known = !req.expected_hash.empty();
 
-  // A link shares the source's bytes: nothing is copied, so nothing to verify.
-  if (same_store && known && req.link != LinkMode::kCopy) {
-    auto mode = req.link == LinkMode::kHardlink ? storage::LinkMode::kHardlink : storage::LinkMode::kReflink;
-    if (dst_store.link(req.from, req.to, mode, req.write)) {
-      if (progress) progress->add_done(0, req.size);
-      if (req.remember_target_hash) remember_hash(ctx, req.to, req.expected_hash);
-      return req.expected_hash;
-    }
-  }
   // A verification the hash cache already vouches for: the source is
   // unchanged (size, mtime, ctime, inode) since it was hashed to the
   // expected value. Asked with the identity of the source opened for the
@@ -380,7 +371,6 @@ std::vector<char> link_objects(CommandContext& ctx, const Url& to_root, const st
       runs.push_back({i, i + 1});
     }
   }
-  bool remember = ctx.hash_cache && store.features().stable_identity;
   for_each_transfer(ctx, runs.size(), [&](size_t r) {
     const Run& run = runs[r];
     const LinkItem& first = items[run.begin];
@@ -400,7 +390,7 @@ std::vector<char> link_objects(CommandContext& ctx, const Url& to_root, const st
       linked[run.begin + k] = 1;
       ++count;
       bytes += item.size;
-      if (remember) ctx.hash_cache->insert(to_folder.join(names[k].to).path(), stamp_of(*infos[k]), *item.hash);
+      remember_hash(ctx, to_folder.join(names[k].to), *item.hash, infos[k]);
     }
     if (progress) progress->add_done(count, bytes);
   }, &store);

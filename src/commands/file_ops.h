@@ -64,8 +64,8 @@ struct CopyRequest {
   // copy is verified against it, and a mismatch fails naming the file.
   model::ContentHash expected_hash;
   // Verify expected_hash by streaming and hashing, even when a server-side
-  // copy exists. Links (LinkMode) share the source's bytes and are never
-  // streamed.
+  // copy exists. (Links, which share the source's bytes, are made by
+  // link_objects, never here.)
   bool need_hash = false;
   // ...unless the hash cache vouches for the source (unchanged size, mtime,
   // ctime and inode since it was hashed to that value). Only for copies
@@ -76,7 +76,6 @@ struct CopyRequest {
   // source's (the owner's bits kept, never more access than the source
   // had), plus the owner's write bit for working copies.
   bool owner_writable = false;
-  LinkMode link = LinkMode::kCopy;
   storage::WriteOptions write;
   // Record the target's hash in the hash cache (one more stat), so status
   // of a working folder needs no reading.
