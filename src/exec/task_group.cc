@@ -83,6 +83,13 @@ TaskGroup::~TaskGroup() {
     state_->abandoned = true;
   }
   state_->drain();
+  // The first error is let go here, on the owner's thread, not by whichever
+  // pool thread drops the state last: the thread that caught it may still be
+  // reading it, and the exception's reference count (inside libstdc++) is a
+  // synchronisation ThreadSanitizer cannot see.
+  std::exception_ptr error;
+  std::lock_guard lock(state_->mu);
+  error = std::move(state_->error);
 }
 
 void TaskGroup::spawn(std::function<void()> task) {
