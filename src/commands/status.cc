@@ -173,44 +173,170 @@ class TreeReader {
   std::map<std::string, size_t> index_;  // package file URL -> index
 };
 
-// Modified and missing files: each package's catalog against the walk (a
-// file the walk did not list is stat'ed: below an ignored folder, behind a
-// link leading outside, or absent). Returns which walked entries a catalog
-// item matched: those are no extra files.
-std::vector<bool> check_catalogs(CommandContext& ctx, const Url& top, std::vector<Installed>& packages,
-                                 const storage::Listing& entries) {
-  std::vector<bool> matched(entries.size());
+// The first item at or after `from` whose path is not below `key`: a
+// galloping search, so walking a sorted page along a sorted catalog costs
+// the log of each gap, not of the whole catalog.
+size_t seek(const std::vector<model::CatalogItem>& items, size_t from, std::string_view key) {
+  size_t lo = from, hi = from, step = 1;
+  while (hi < items.size() && std::string_view(items[hi].relative_path) < key) {
+    lo = hi + 1;
+    hi = lo + step;
+    step *= 2;
+  }
+  hi = std::min(hi, items.size());
+  auto at = std::lower_bound(items.begin() + static_cast<std::ptrdiff_t>(lo),
+                             items.begin() + static_cast<std::ptrdiff_t>(hi), key,
+                             [](const model::CatalogItem& a, std::string_view k) { return a.relative_path < k; });
+  return static_cast<size_t>(at - items.begin());
+}
+
+// Modified and missing files: each package's catalog against the walk of
+// the top location, checked while the walk runs. Pages are matched with
+// the catalogs as they come and then dropped, so the walk of a tree of a
+// million files is never held (docs/design.md, "status"); what stays is
+// what the walk found beyond the catalogs. The checks run in chunks on the
+// io pool; when too many are queued, the walk's own thread runs the next
+// chunk, so memory stays bounded whatever the checks cost (hashing, on a
+// cold cache). Catalog items the walk did not list (below an ignored
+// folder, behind a link leading outside, or absent) are stat'ed at the
+// end.
+class CatalogCheck {
+ public:
+  CatalogCheck(CommandContext& ctx, const Url& top, std::vector<Installed>& packages)
+      : ctx_(ctx),
+        top_(top),
+        store_(ctx.store(top)),
+        packages_(packages),
+        top_prefix_(top.path() == "/" ? "/" : top.path() + "/"),
+        cache_usable_(ctx.hash_cache && store_.features().stable_identity),
+        progress_(ctx.scheduler.sub_job("status " + top.display(), "checking")),
+        connections_(&ctx.scheduler.connections(store_.name(), store_.features().connections)),
+        max_in_flight_(std::max<size_t>(1, std::min(ctx.scheduler.transfers().limit(), connections_->limit()))),
+        group_(ctx.scheduler.io_pool(), ctx.scheduler.token().child()) {
+    size_t total = 0;
+    listed_.resize(packages.size());
+    for (size_t i = 0; i < packages.size(); ++i) {
+      if (!has_catalog(packages[i])) continue;
+      listed_[i].resize(packages[i].info->catalog->items.size());
+      total += packages[i].info->catalog->items.size();
+    }
+    progress_.add_total(total, 0);
+  }
+
+  // One page of the walk; called from one thread at a time.
+  void take(std::vector<storage::ListEntry>&& page) {
+    group_.token().throw_if_cancelled();  // a check failed, or the command is cancelled
+    std::sort(page.begin(), page.end(),
+              [](const storage::ListEntry& a, const storage::ListEntry& b) { return a.relative_path < b.relative_path; });
+    std::vector<char> in_catalog(page.size(), 0);
+    for (size_t p = 0; p < packages_.size(); ++p) {
+      if (!has_catalog(packages_[p])) continue;
+      const auto& items = packages_[p].info->catalog->items;
+      const std::string& location = packages_[p].location_rel;
+      size_t cursor = 0;
+      for (size_t k = 0; k < page.size(); ++k) {
+        const std::string& path = page[k].relative_path;
+        if (!below(path, location)) continue;
+        std::string_view rel = location.empty() ? std::string_view(path)
+                                                : std::string_view(path).substr(location.size() + 1);
+        cursor = seek(items, cursor, rel);
+        if (cursor == items.size() || items[cursor].relative_path != rel) continue;
+        listed_[p][cursor] = true;
+        in_catalog[k] = 1;
+        pending_.push_back({&packages_[p], &items[cursor], page[k].info});
+        if (pending_.size() == kChunk) dispatch();
+      }
+    }
+    for (size_t k = 0; k < page.size(); ++k) {
+      std::string& path = page[k].relative_path;
+      if (is_wrapp_file_name(base_name(path))) {
+        package_files.push_back(std::move(path));
+      } else if (!in_catalog[k]) {
+        unlisted.push_back(std::move(path));
+      }
+    }
+  }
+
+  // After the walk: waits for the checks of listed files, then checks the
+  // catalog items the walk did not list. Throws the first check's error.
+  void finish() {
+    if (!pending_.empty()) dispatch();
+    group_.wait();
+    std::vector<Check> rest;
+    for (size_t p = 0; p < packages_.size(); ++p) {
+      if (!has_catalog(packages_[p])) continue;
+      const auto& items = packages_[p].info->catalog->items;
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (!listed_[p][i]) rest.push_back({&packages_[p], &items[i], std::nullopt});
+      }
+    }
+    for_each_transfer(ctx_, rest.size(), [&](size_t i) {
+      check(rest[i]);
+      if (i % 256 == 255) progress_.add_done(256, 0);
+    }, &store_);
+    progress_.add_done(rest.size() % 256, 0);
+    progress_.set_finished();
+    std::sort(package_files.begin(), package_files.end());
+    std::sort(unlisted.begin(), unlisted.end());
+  }
+
+  // When the walk stopped because a check had failed (the checks' token is
+  // cancelled), throws that check's error, the cause; else returns.
+  void rethrow_check_error() {
+    if (group_.token().cancelled()) group_.wait();
+  }
+
+  // What the walk found beyond the catalogs, relative to the top, sorted by
+  // finish(): package files (whether a catalog lists them or not), and the
+  // other files that no catalog of the tree lists.
+  std::vector<std::string> package_files;
+  std::vector<std::string> unlisted;
+
+ private:
   struct Check {
     Installed* package;
     const model::CatalogItem* item;
-    const storage::ListEntry* walked;  // the walk's stat of this file, if it listed it
+    std::optional<storage::FileInfo> walked;  // the walk's stat of the file, when it listed it
   };
-  std::vector<Check> checks;
-  for (auto& p : packages) {
-    if (!p.info || !p.info->catalog) continue;
-    // Catalog and walk are both sorted: one merge finds every file's stat,
-    // instead of a binary search per file.
-    std::string prefix = p.location_rel.empty() ? "" : p.location_rel + "/";
-    auto e = std::lower_bound(entries.begin(), entries.end(), prefix,
-                              [](const storage::ListEntry& x, const std::string& v) { return x.relative_path < v; });
-    auto in_prefix = [&] { return e != entries.end() && e->relative_path.compare(0, prefix.size(), prefix) == 0; };
-    for (const auto& item : p.info->catalog->items) {
-      while (in_prefix() && std::string_view(e->relative_path).substr(prefix.size()) < item.relative_path) ++e;
-      bool hit = in_prefix() && std::string_view(e->relative_path).substr(prefix.size()) == item.relative_path;
-      if (hit) matched[static_cast<size_t>(e - entries.begin())] = true;
-      checks.push_back({&p, &item, hit ? &*e : nullptr});
+  // Checks per queued task: enough that queueing costs nothing next to them.
+  static constexpr size_t kChunk = 512;
+
+  static bool has_catalog(const Installed& p) { return p.info && p.info->catalog; }
+
+  // Hands `pending_` to the io pool, or runs it here while enough chunks
+  // are queued or running already.
+  void dispatch() {
+    std::vector<Check> chunk;
+    chunk.swap(pending_);
+    pending_.reserve(kChunk);
+    if (in_flight_.load() >= max_in_flight_) {
+      run(chunk);
+      return;
     }
+    ++in_flight_;
+    group_.spawn([this, chunk = std::move(chunk)] {
+      struct Done {
+        std::atomic<size_t>& count;
+        ~Done() { --count; }
+      } done{in_flight_};
+      run(chunk);
+    });
   }
-  auto& store = ctx.store(top);
-  auto& progress = ctx.scheduler.sub_job("status " + top.display(), "checking");
-  progress.add_total(checks.size(), 0);
-  std::mutex mu;
-  std::string top_prefix = top.path() == "/" ? "/" : top.path() + "/";
-  bool cache_usable = ctx.hash_cache && store.features().stable_identity;
-  for_each_transfer(ctx, checks.size(), [&](size_t i) {
-    const Check& c = checks[i];
+
+  void run(const std::vector<Check>& chunk) {
+    const auto& token = group_.token();
+    for (const Check& c : chunk) {
+      token.throw_if_cancelled();
+      auto slot = ctx_.scheduler.transfers().acquire(token);
+      auto connection = connections_->acquire(token);
+      check(c);
+    }
+    progress_.add_done(chunk.size(), 0);
+  }
+
+  void check(const Check& c) {
     std::string rel = join_rel(c.package->location_rel, c.item->relative_path);
-    std::optional<storage::FileInfo> info = c.walked ? std::optional(c.walked->info) : store.stat(top.join(rel));
+    std::optional<storage::FileInfo> info = c.walked ? c.walked : store_.stat(top_.join(rel));
     std::optional<StatusItemType> type;
     if (!info || info->is_dir) {
       type = StatusItemType::kItemMissing;
@@ -219,25 +345,35 @@ std::vector<bool> check_catalogs(CommandContext& ctx, const Url& top, std::vecto
     } else if (!c.item->hash.empty()) {
       // The common case, a cache hit, without building a Url.
       std::optional<model::ContentHash> known;
-      if (cache_usable) known = ctx.hash_cache->lookup(top_prefix + rel, stamp_of(*info));
-      if (!known) known = hash_object(ctx, top.join(rel), *info, &progress);
+      if (cache_usable_) known = ctx_.hash_cache->lookup(top_prefix_ + rel, stamp_of(*info));
+      if (!known) known = hash_object(ctx_, top_.join(rel), *info, &progress_);
       if (*known != c.item->hash) type = StatusItemType::kItemDiffers;
     }
-    // Counted in batches: a million atomic updates of shared counters from
-    // every worker cost more than the check itself.
-    if (i % 256 == 255) progress.add_done(256, 0);
     if (!type) return;
     const std::string& path = c.item->relative_path;
     std::string message = *type == StatusItemType::kItemMissing
                               ? fmt::format("'{}' is listed in the catalog but missing", path)
                               : fmt::format("'{}' differs in size or content from the catalog", path);
-    std::lock_guard lock(mu);
+    std::lock_guard lock(mu_);
     c.package->add(*type, std::move(message), path);
-  });
-  progress.add_done(checks.size() % 256, 0);
-  progress.set_finished();
-  return matched;
-}
+  }
+
+  CommandContext& ctx_;
+  Url top_;
+  storage::Storage& store_;
+  std::vector<Installed>& packages_;
+  std::string top_prefix_;
+  bool cache_usable_;
+  exec::ProgressJob& progress_;
+  exec::Throttle* connections_;
+  size_t max_in_flight_;
+  std::vector<std::vector<bool>> listed_;  // per package: the catalog items the walk listed
+  std::vector<Check> pending_;              // the next chunk, filled by take()
+  std::atomic<size_t> in_flight_{0};
+  std::mutex mu_;  // the packages' status items
+  // Last: destroyed first, so no task outlives what it uses.
+  exec::TaskGroup group_;
+};
 
 // The package whose location holds `path` (relative to the top), deepest
 // first; a package installed in its parent's own folder leaves it to the
@@ -266,9 +402,9 @@ struct Stray {
 // nor one of a stray package's (those are that package's files, reported
 // once as its extra_package). A stray package that another stray lists as
 // a dependency at its place is that one's subpackage, not reported again.
-// `matched`: the entries check_catalogs matched with a catalog item.
+// `package_files` and `unlisted` are what CatalogCheck found.
 void find_extras(CommandContext& ctx, const Url& top, std::vector<Installed>& packages,
-                 const storage::Listing& entries, const std::vector<bool>& matched) {
+                 const std::vector<std::string>& package_files, const std::vector<std::string>& unlisted) {
   // The package files of the tree, relative to the top (compared as text:
   // a walked name need not make a valid Url).
   std::set<std::string> tree_files;
@@ -279,27 +415,17 @@ void find_extras(CommandContext& ctx, const Url& top, std::vector<Installed>& pa
            nullptr;
   };
   std::vector<Stray> strays;
-  std::vector<const std::string*> unclaimed;
-  for (size_t i = 0; i < entries.size(); ++i) {
-    const std::string& path = entries[i].relative_path;
-    if (is_wrapp_file_name(base_name(path))) {
-      if (tree_files.count(path)) continue;
-      Stray s{path, std::nullopt, ""};
-      try {
-        s.info = read_package_info(ctx, top.join(path));
-      } catch (const FailedCommand& error) {
-        s.error = error.what();
-      } catch (const StorageError& error) {
-        s.error = error.what();
-      }
-      strays.push_back(std::move(s));
-      continue;
+  for (const std::string& path : package_files) {
+    if (tree_files.count(path)) continue;
+    Stray s{path, std::nullopt, ""};
+    try {
+      s.info = read_package_info(ctx, top.join(path));
+    } catch (const FailedCommand& error) {
+      s.error = error.what();
+    } catch (const StorageError& error) {
+      s.error = error.what();
     }
-    if (matched[i]) continue;  // a catalog's file
-    bool claimed = std::any_of(packages.begin(), packages.end(), [&](const Installed& p) {
-      return p.info && claimed_by(path, p.location_rel, *p.info);
-    });
-    if (!claimed) unclaimed.push_back(&path);
+    strays.push_back(std::move(s));
   }
 
   std::set<std::pair<std::string, std::string>> covered;  // (name, folder) a stray lists as its dependency
@@ -320,15 +446,15 @@ void find_extras(CommandContext& ctx, const Url& top, std::vector<Installed>& pa
                      : fmt::format("'{}' is a package file that no dependency lists ({})", rel, s.error),
               rel);
   }
-  for (const std::string* path : unclaimed) {
+  for (const std::string& path : unlisted) {
     bool strays_own = std::any_of(strays.begin(), strays.end(), [&](const Stray& s) {
-      return s.info && claimed_by(*path, std::string(parent_dir(s.path)), *s.info);
+      return s.info && claimed_by(path, std::string(parent_dir(s.path)), *s.info);
     });
     if (strays_own) continue;
-    Installed& owner = owner_of(packages, *path);
+    Installed& owner = owner_of(packages, path);
     // A package file without catalog has nothing to compare its folder with.
     if (owner.info && !owner.info->catalog) continue;
-    std::string rel = relative_to_owner(owner, *path);
+    std::string rel = relative_to_owner(owner, path);
     owner.add(StatusItemType::kExtraItem, fmt::format("'{}' is not in the catalog", rel), rel);
   }
 }
@@ -437,31 +563,23 @@ StatusResult status(CommandContext& ctx, const StatusOptions& opt) {
   Url top = wrapp_file.parent();
   // One walk of the top location serves every question: its stat results
   // tell whether catalog files changed (no second stat per file), and what
-  // it finds beyond the catalogs is extra. It runs while the package files
-  // are read.
+  // it finds beyond the catalogs is extra. The package files are read
+  // first: the walk is checked against their catalogs as it goes, so it is
+  // never held whole.
   auto ignores = load_ignore_rules(ctx, top, opt.ignore_file, opt.ignore_predicate);
-  // On the scheduler's io pool, under the command's token: a Ctrl-C stops
-  // it with the rest (the walk checks cancellation between folders).
-  storage::Listing entries;
   TreeReader tree(ctx, top);
-  {
-    exec::TaskGroup group(ctx.scheduler.io_pool(), ctx.scheduler.token().child());
-    group.spawn([&] { entries = walk_tree(ctx, top, ignores, storage::SymlinkPolicy::kSkipOutside); });
-    try {
-      tree.collect(wrapp_file, "");
-    } catch (...) {
-      group.token().cancel();
-      try {
-        group.wait();  // the walk uses `ignores` and `top`
-      } catch (...) {
-      }
-      throw;  // the package file's error is the one to report
-    }
-    group.wait();
-  }
+  tree.collect(wrapp_file, "");
   auto& packages = tree.packages();
-  std::vector<bool> matched = check_catalogs(ctx, top, packages, entries);
-  find_extras(ctx, top, packages, entries, matched);
+  CatalogCheck checks(ctx, top, packages);
+  try {
+    walk_tree_pages(ctx, top, ignores, storage::SymlinkPolicy::kSkipOutside, {},
+                    [&](std::vector<storage::ListEntry>&& page) { checks.take(std::move(page)); });
+  } catch (...) {
+    checks.rethrow_check_error();
+    throw;
+  }
+  checks.finish();
+  find_extras(ctx, top, packages, checks.package_files, checks.unlisted);
   add_package_items(packages);
 
   StatusResult result;

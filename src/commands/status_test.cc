@@ -224,6 +224,53 @@ TEST_P(StatusTree, JsonHasTheReferencesFields) {
   EXPECT_TRUE(differs["status_message"].is_string());
 }
 
+// status checks the walk's pages against the catalog as they come, in
+// chunks of 512 on the io pool: a tree of more files than several chunks,
+// with changes in each folder, in a folder the walk skips (an ignore file:
+// its catalog items are stat'ed one by one) and beyond the catalog.
+TEST_P(StatusTree, EveryFileOfATreeOfManyChunksIsCheckedOnce) {
+  Url repo = root("repo"), dest = root("dest");
+  Files files;
+  for (int i = 0; i < 1300; ++i) {
+    std::string folder = i < 600 ? "dA" : i < 1200 ? "dB" : "dC/x";
+    files[fmt::format("{}/f{:04d}", folder, i)] = fmt::format("content-{:04d}{}\n", i, std::string(i % 7, '+'));
+  }
+  create_package("big", "1", root("src"), repo, files);
+  install_package("big", "1", dest, repo);
+  put(dest.join("dA/f0005"), "CONTENT-0005\n");  // the same size: only its hash tells
+  put(dest.join("dB/f0700"), "shorter\n");
+  store(dest).remove(dest.join("dA/f0599"));
+  store(dest).remove(dest.join("dC/x/f1250"));  // in the skipped folder
+  put(dest.join("dB/new.txt"), "new\n");
+  put(root("ignore-dC"), "dC\n");
+  auto r = status_of(marker_of(dest, "big"), [&](StatusOptions& o) { o.ignore_file = root("ignore-dC").str(); });
+  ASSERT_EQ(r.packages.size(), 1u);
+  EXPECT_EQ(items_of(r.packages[0]), (Paths{"package_modified big", "item_differs dA/f0005", "item_missing dA/f0599",
+                                            "item_differs dB/f0700", "extra_item dB/new.txt",
+                                            "item_missing dC/x/f1250"}));
+  // Without the ignore file, the walk lists dC as well: the same answer.
+  EXPECT_EQ(items_of(status_of(marker_of(dest, "big")).packages[0]), items_of(r.packages[0]));
+}
+
+// A check that fails (the read of a file to hash) stops the walk, and the
+// command reports that failure, not the cancellation it caused.
+TEST_P(StatusTree, ACheckThatFailsIsTheErrorStatusReports) {
+  if (!on_memory()) GTEST_SKIP() << "faults are injected in the in-memory store";
+  Url repo = root("repo"), dest = root("dest");
+  Files files;
+  for (int i = 0; i < 1300; ++i) files[fmt::format("d{}/f{:04d}", i / 400, i)] = fmt::format("content-{:04d}\n", i);
+  create_package("big", "1", root("src"), repo, files);
+  install_package("big", "1", dest, repo);
+  put(dest.join("d0/f0042"), "CONTENT-0042\n");  // no stored hash: status reads it
+  fail_on("open_read", dest.join("d0/f0042"));
+  try {
+    status_of(marker_of(dest, "big"));
+    FAIL() << "status did not fail";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("injected failure: open_read"), std::string::npos) << e.what();
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StatusTree, ::testing::Values("local", "memory"), backend_name);
 
 }  // namespace

@@ -31,8 +31,9 @@ model::IgnoreEvaluator load_ignore_rules(CommandContext& ctx, const Url& root, c
   return evaluator;
 }
 
-storage::Listing walk_tree(CommandContext& ctx, const Url& root, const model::IgnoreEvaluator& ignores,
-                           storage::SymlinkPolicy symlinks, const std::vector<std::string>& skip_dirs) {
+void walk_tree_pages(CommandContext& ctx, const Url& root, const model::IgnoreEvaluator& ignores,
+                     storage::SymlinkPolicy symlinks, const std::vector<std::string>& skip_dirs,
+                     const storage::ListPage& on_page) {
   auto& store = ctx.store(root);
   auto info = store.stat(root);
   if (!info) fail("folder '{}' not found", root.display());
@@ -43,11 +44,20 @@ storage::Listing walk_tree(CommandContext& ctx, const Url& root, const model::Ig
   options.descend = [&ignores, &skip_dirs](const std::string& dir) {
     return std::find(skip_dirs.begin(), skip_dirs.end(), dir) == skip_dirs.end() && !ignores.is_dir_ignored(dir);
   };
-  auto entries = storage::list_sorted(store, root, options);
-  entries.erase_if([&](const storage::ListEntry& e) {
-    return is_wrapp_work_file(base_name(e.relative_path)) || ignores.is_ignored(e.relative_path, false);
+  store.list(root, options, [&](std::vector<storage::ListEntry>&& page) {
+    std::erase_if(page, [&](const storage::ListEntry& e) {
+      return is_wrapp_work_file(base_name(e.relative_path)) || ignores.is_ignored(e.relative_path, false);
+    });
+    if (!page.empty()) on_page(std::move(page));
   });
-  return entries;
+}
+
+storage::Listing walk_tree(CommandContext& ctx, const Url& root, const model::IgnoreEvaluator& ignores,
+                           storage::SymlinkPolicy symlinks, const std::vector<std::string>& skip_dirs) {
+  std::vector<std::vector<storage::ListEntry>> pages;
+  walk_tree_pages(ctx, root, ignores, symlinks, skip_dirs,
+                  [&](std::vector<storage::ListEntry>&& page) { pages.push_back(std::move(page)); });
+  return storage::Listing(std::move(pages));
 }
 
 void check_packable_names(const storage::Listing& entries) {

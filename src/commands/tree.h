@@ -22,9 +22,18 @@ namespace wrapp::commands {
 model::IgnoreEvaluator load_ignore_rules(CommandContext& ctx, const storage::Url& root, const std::optional<std::string>& ignore_file,
                                          const model::IgnoreEvaluator::Predicate& predicate = {});
 
-// Every file below `root` that the rules keep, sorted by relative path.
-// `skip_dirs` (relative to root) are left out entirely: a repository's
-// .packages and .wrapp-locks folders inside the tree being packaged.
+// Every file below `root` that the rules keep (neither ignored nor one of
+// wrapp's working files), in pages as the storage lists them: unsorted, one
+// page at a time (storage::ListPage), never all held at once. `skip_dirs`
+// (relative to root) are left out entirely: a repository's .packages and
+// .wrapp-locks folders inside the tree being packaged. Throws FailedCommand
+// when `root` is missing or a file.
+void walk_tree_pages(CommandContext& ctx, const storage::Url& root, const model::IgnoreEvaluator& ignores,
+                     storage::SymlinkPolicy symlinks, const std::vector<std::string>& skip_dirs,
+                     const storage::ListPage& on_page);
+
+// The same files, sorted by relative path (all held: for commands that need
+// the whole tree at once).
 storage::Listing walk_tree(CommandContext& ctx, const storage::Url& root, const model::IgnoreEvaluator& ignores,
                            storage::SymlinkPolicy symlinks = storage::SymlinkPolicy::kRefuseOutside,
                            const std::vector<std::string>& skip_dirs = {});
