@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "commands/catalog_tree.h"
 #include "commands/file_ops.h"
 #include "commands/repository.h"
 #include "commands/tree.h"
@@ -110,10 +111,8 @@ model::Catalog walk_and_hash(CommandContext& ctx, const CatalogOptions& opt) {
   if (opt.root_dir.empty()) fail("give a folder to catalog, or --file-list");
   Url root = parse_location(opt.root_dir);
   auto ignores = load_ignore_rules(ctx, root, opt.ignore_file, opt.ignore_predicate);
-  auto entries = walk_tree(ctx, root, ignores);
-  check_packable_names(entries);
   auto& job = ctx.scheduler.sub_job("catalog " + root.display(), "hashing");
-  auto result = hash_tree(ctx, root, std::move(entries), &job);
+  auto result = catalog_tree(ctx, root, ignores, &job);
   job.set_finished();
   return result;
 }

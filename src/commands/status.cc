@@ -16,6 +16,7 @@
 #include "commands/package_file_argument.h"
 #include "commands/repository.h"
 #include "commands/tree.h"
+#include "exec/bounded_spawner.h"
 #include "exec/task_group.h"
 #include "util/error.h"
 
@@ -193,11 +194,12 @@ size_t seek(const std::vector<model::CatalogItem>& items, size_t from, std::stri
 // Modified and missing files: each package's catalog against the walk of
 // the top location, checked while the walk runs. Pages are matched with
 // the catalogs as they come and then dropped, so the walk of a tree of a
-// million files is never held (docs/design.md, "status"); what stays is
-// what the walk found beyond the catalogs. The checks run in chunks on the
-// io pool; when too many are queued, the walk's own thread runs the next
-// chunk, so memory stays bounded whatever the checks cost (hashing, on a
-// cold cache). Catalog items the walk did not list (below an ignored
+// million files is never held (docs/design.md, "Status semantics"); what
+// stays is what the walk found beyond the catalogs. The checks run in
+// chunks on the io pool, at most one chunk per transfer slot queued or
+// running; beyond that the walk's own thread runs the next chunk
+// (exec::BoundedSpawner), so memory stays bounded whatever the checks cost
+// (hashing, on a cold cache). Catalog items the walk did not list (below an ignored
 // folder, behind a link leading outside, or absent) are stat'ed at the
 // end.
 class CatalogCheck {
@@ -211,8 +213,8 @@ class CatalogCheck {
         cache_usable_(ctx.hash_cache && store_.features().stable_identity),
         progress_(ctx.scheduler.sub_job("status " + top.display(), "checking")),
         connections_(&ctx.scheduler.connections(store_.name(), store_.features().connections)),
-        max_in_flight_(std::max<size_t>(1, std::min(ctx.scheduler.transfers().limit(), connections_->limit()))),
-        group_(ctx.scheduler.io_pool(), ctx.scheduler.token().child()) {
+        group_(ctx.scheduler.io_pool(), ctx.scheduler.token().child()),
+        spawner_(group_, std::min(ctx.scheduler.transfers().limit(), connections_->limit())) {
     size_t total = 0;
     listed_.resize(packages.size());
     for (size_t i = 0; i < packages.size(); ++i) {
@@ -303,24 +305,12 @@ class CatalogCheck {
 
   static bool has_catalog(const Installed& p) { return p.info && p.info->catalog; }
 
-  // Hands `pending_` to the io pool, or runs it here while enough chunks
-  // are queued or running already.
+  // Hands `pending_` to the io pool (or runs it here: BoundedSpawner).
   void dispatch() {
     std::vector<Check> chunk;
     chunk.swap(pending_);
     pending_.reserve(kChunk);
-    if (in_flight_.load() >= max_in_flight_) {
-      run(chunk);
-      return;
-    }
-    ++in_flight_;
-    group_.spawn([this, chunk = std::move(chunk)] {
-      struct Done {
-        std::atomic<size_t>& count;
-        ~Done() { --count; }
-      } done{in_flight_};
-      run(chunk);
-    });
+    spawner_.run([this, chunk = std::move(chunk)] { run(chunk); });
   }
 
   void run(const std::vector<Check>& chunk) {
@@ -366,13 +356,12 @@ class CatalogCheck {
   bool cache_usable_;
   exec::ProgressJob& progress_;
   exec::Throttle* connections_;
-  size_t max_in_flight_;
   std::vector<std::vector<bool>> listed_;  // per package: the catalog items the walk listed
   std::vector<Check> pending_;              // the next chunk, filled by take()
-  std::atomic<size_t> in_flight_{0};
   std::mutex mu_;  // the packages' status items
   // Last: destroyed first, so no task outlives what it uses.
   exec::TaskGroup group_;
+  exec::BoundedSpawner spawner_;
 };
 
 // The package whose location holds `path` (relative to the top), deepest

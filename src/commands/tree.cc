@@ -61,21 +61,30 @@ storage::Listing walk_tree(CommandContext& ctx, const Url& root, const model::Ig
 }
 
 void check_packable_names(const storage::Listing& entries) {
+  UnpackableNames names;
+  for (const auto& e : entries) names.check(e.relative_path);
+  names.throw_if_any();
+}
+
+void UnpackableNames::check(const std::string& relative_path) {
+  std::string_view problem = relative_path_problem(relative_path);
+  if (problem.empty() && !is_valid_utf8(relative_path)) problem = "not valid UTF-8";
+  if (!problem.empty()) refused_.emplace_back(relative_path, problem);
+}
+
+void UnpackableNames::throw_if_any() {
+  if (refused_.empty()) return;
+  std::sort(refused_.begin(), refused_.end());
   std::string bad;
   std::vector<std::string> payload;
-  for (const auto& e : entries) {
-    std::string_view problem = relative_path_problem(e.relative_path);
-    if (problem.empty() && !is_valid_utf8(e.relative_path)) problem = "not valid UTF-8";
-    if (problem.empty()) continue;
-    payload.push_back(shorten_for_message(e.relative_path));
+  for (const auto& [path, problem] : refused_) {
+    payload.push_back(shorten_for_message(path));
     bad += fmt::format("\n  {:?}: {}", payload.back(), problem);
   }
-  if (!bad.empty()) {
-    throw FailedCommand(fmt::format("cannot catalog these file names (they could not be installed everywhere); "
-                                    "rename or ignore them:{}",
-                                    bad),
-                        ErrorCode::kBadInput, std::move(payload));
-  }
+  throw FailedCommand(fmt::format("cannot catalog these file names (they could not be installed everywhere); "
+                                  "rename or ignore them:{}",
+                                  bad),
+                      ErrorCode::kBadInput, std::move(payload));
 }
 
 model::Catalog hash_tree(CommandContext& ctx, const Url& root, storage::Listing entries,

@@ -43,6 +43,20 @@ storage::Listing walk_tree(CommandContext& ctx, const storage::Url& root, const 
 // backslashes, invalid UTF-8.
 void check_packable_names(const storage::Listing& entries);
 
+// The same check for paths that come a few at a time (a walk's pages): the
+// refused ones are gathered, then reported together, sorted.
+class UnpackableNames {
+ public:
+  // Notes `relative_path` when a catalog cannot carry it.
+  void check(const std::string& relative_path);
+  bool any() const { return !refused_.empty(); }
+  // FailedCommand (ErrorCode::kBadInput) listing every name noted.
+  void throw_if_any();
+
+ private:
+  std::vector<std::pair<std::string, std::string_view>> refused_;  // path, problem
+};
+
 // Hashes `entries` (relative to `root`) into a catalog whose items point at
 // root/relative_path. Progress: one task and size bytes per file. Takes the
 // entries: their paths move into the items, so a tree of a million files is
