@@ -439,6 +439,13 @@ def bench_tree(cfg: Config, wl: W.Workload, openssl_limit: float | None) -> tupl
 
 # ---------------------------------------------------------------- huge-count
 
+def rss_target_per_file(files: int) -> float:
+    """Issue 10's target is 300 B/file at 1,000,000 files (full size). At the
+    quick size's 100,000 files the fixed base of the process (about 13 MiB,
+    130 B/file there) weighs too much for it, so quick checks 600."""
+    return 300.0 if files >= 1_000_000 else 600.0
+
+
 def bench_huge(cfg: Config, wl: W.Workload) -> tuple[list[Row], Runner]:
     """catalog and status of trees of growing file counts: peak memory per
     file, and how time grows compared with n log n."""
@@ -476,7 +483,8 @@ def bench_huge(cfg: Config, wl: W.Workload) -> tuple[list[Row], Runner]:
             rows.append(Row(f"{what}: peak RSS per file", f"huge {n:,}",
                             f"{s.peak_rss_kib() / 1024:.1f} MiB", f"{n:,} files",
                             per_file if s.ok else None, unit="B/file",
-                            target=("<=", 600.0) if largest else None, wrapp_rss_kib=s.peak_rss_kib(),
+                            target=("<=", rss_target_per_file(n)) if largest else None,
+                            wrapp_rss_kib=s.peak_rss_kib(),
                             note=f"median {fmt_s(s.median())}" + ("" if s.ok else f"; {s.error[:200]}")))
         rows.append(time_row("status, unchanged, cache warm", f"huge {n:,}", r, f"n{n}/wrapp status",
                              f"n{n}/find -printf", ("<=", 2.0)))

@@ -174,9 +174,9 @@ class TreeReader {
   std::map<std::string, size_t> index_;  // package file URL -> index
 };
 
-// The first item at or after `from` whose path is not below `key`: a
-// galloping search, so walking a sorted page along a sorted catalog costs
-// the log of each gap, not of the whole catalog.
+// The first item at or after `from` whose path is not less than `key` (all
+// before `from` must be less): a galloping search, so walking a sorted page
+// along a sorted catalog costs the log of each gap, not of the whole catalog.
 size_t seek(const std::vector<model::CatalogItem>& items, size_t from, std::string_view key) {
   size_t lo = from, hi = from, step = 1;
   while (hi < items.size() && std::string_view(items[hi].relative_path) < key) {
@@ -199,9 +199,9 @@ size_t seek(const std::vector<model::CatalogItem>& items, size_t from, std::stri
 // chunks on the io pool, at most one chunk per transfer slot queued or
 // running; beyond that the walk's own thread runs the next chunk
 // (exec::BoundedSpawner), so memory stays bounded whatever the checks cost
-// (hashing, on a cold cache). Catalog items the walk did not list (below an ignored
-// folder, behind a link leading outside, or absent) are stat'ed at the
-// end.
+// (hashing, on a cold cache). Catalog items the walk did not list (below an
+// ignored folder, behind a link leading outside, or absent) are stat'ed at
+// the end.
 class CatalogCheck {
  public:
   CatalogCheck(CommandContext& ctx, const Url& top, std::vector<Installed>& packages)
@@ -228,8 +228,9 @@ class CatalogCheck {
   // One page of the walk; called from one thread at a time.
   void take(std::vector<storage::ListEntry>&& page) {
     group_.token().throw_if_cancelled();  // a check failed, or the command is cancelled
-    std::sort(page.begin(), page.end(),
-              [](const storage::ListEntry& a, const storage::ListEntry& b) { return a.relative_path < b.relative_path; });
+    std::sort(page.begin(), page.end(), [](const storage::ListEntry& a, const storage::ListEntry& b) {
+      return a.relative_path < b.relative_path;
+    });
     std::vector<char> in_catalog(page.size(), 0);
     for (size_t p = 0; p < packages_.size(); ++p) {
       if (!has_catalog(packages_[p])) continue;
