@@ -328,7 +328,7 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   for_each_transfer(ctx, collected.files.size(), [&](size_t i) {
     const auto& f = collected.files[i];
     if (done[i]) {
-      items[i] = {f.relative_path, "", f.hash, f.info.size, f.extra};
+      items[i] = {f.relative_path, f.hash, f.info.size, f.extra};
       progress.add_done(1, f.info.size);
       return;
     }
@@ -336,7 +336,7 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
     Url to = version.join(f.relative_path);
     if (action.kind == PlanAction::Kind::kReuse && clone_verified(ctx, repo.join(relative_in_repo(repo, action.from)),
                                                                   to, f.hash, f.info.mode)) {
-      items[i] = {f.relative_path, "", f.hash, f.info.size, f.extra};
+      items[i] = {f.relative_path, f.hash, f.info.size, f.extra};
       progress.add_done(1, f.info.size);
       return;
     }
@@ -368,7 +368,7 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
         ctx.hash_cache->insert(f.url.path(), stamp_of(f.info), hash);
       }
     }
-    items[i] = {f.relative_path, "", hash, f.info.size, f.extra};  // source: root/relative_path
+    items[i] = {f.relative_path, hash, f.info.size, f.extra};  // source: root/relative_path
     progress.add_done(1, 0);
   }, &dst_store);
   progress.set_finished();

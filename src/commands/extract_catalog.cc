@@ -27,7 +27,7 @@ model::CatalogItem wrapp_file_item(CommandContext& ctx, const RepoTreeNode& n) {
   std::string_view text = doc->text();
   model::CatalogItem item;
   item.relative_path = model::wrapp_file_name(n.package);
-  item.source_path = n.wrapp_file.str();
+  item.set_source_path(n.wrapp_file.str());
   item.hash = model::flat_hash(text.data(), text.size());
   item.size = text.size();
   return item;
@@ -91,7 +91,7 @@ ExtractCatalogResult flatten_package_tree(CommandContext& ctx, const RepoTreeNod
       for (const auto& item : c.items) {
         model::CatalogItem out = item;
         std::vector<Url> places = sources.candidates(item);
-        out.source_path = (places.size() == 1 ? places.front() : sources.locate(ctx, item).url).str();
+        out.set_source_path((places.size() == 1 ? places.front() : sources.locate(ctx, item).url).str());
         add(std::move(out));
       }
     }

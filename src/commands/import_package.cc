@@ -431,7 +431,7 @@ ImportResult import_package(CommandContext& ctx, const ImportOptions& opt) {
   out.catalog->items = catalog.items;
   for (size_t i = 0; i < out.catalog->items.size(); ++i) {
     auto& item = out.catalog->items[i];
-    item.source_path.clear();  // source: the imported file
+    item.set_source_path("");  // source: the imported file
     // What the archive left unknown, its bytes tell: every later install
     // and check verifies against a complete catalog.
     if (item.hash.empty()) item.hash = write.hash(i);

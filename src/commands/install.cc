@@ -271,12 +271,12 @@ class Planner {
     c.reason = std::move(reason);
     c.resolution = model::ConflictResolution::kForced;  // the operation takes the new version
     c.a = std::move(local);
-    if (o) c.baseline = model::CatalogItem{path, target.str(), o->hash, o->size};
+    if (o) c.baseline = model::make_item(path, target.str(), o->hash, o->size);
     if (n) {
       op.src = std::move(from);
       op.hash = n->hash;
       op.size = n->size;
-      c.b = model::CatalogItem{path, op.src, n->hash, n->size};
+      c.b = model::make_item(path, op.src, n->hash, n->size);
     } else {
       op.type = model::PatchOperationType::kDelete;
     }
@@ -504,7 +504,7 @@ class Planner {
       }
       if (!o && !k && ignores_.is_ignored(p.location.empty() ? path : p.location + "/" + path)) return copy();
       content_conflict(p, path, o || k ? "modified" : "not part of the package; install would overwrite it",
-                       model::CatalogItem{path, target.str(), current, info->size}, o, n, n ? new_source() : "");
+                       model::make_item(path, target.str(), current, info->size), o, n, n ? new_source() : "");
     });
     inspect.set_finished();
 
@@ -669,7 +669,7 @@ void execute(CommandContext& ctx, PackagePlan& p) {
     }
     for (const auto& item : p.package.catalog->items) {
       model::CatalogItem installed = item;
-      installed.source_path.clear();  // the installed file
+      installed.set_source_path("");  // the installed file
       if (auto it = written.find(item.relative_path); it != written.end()) {
         installed.size = it->second->size;
         if (!it->second->hash.empty()) installed.hash = it->second->hash;

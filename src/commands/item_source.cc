@@ -65,7 +65,7 @@ std::vector<Url> ItemSources::candidates(const model::CatalogItem& item) const {
     if (root_ && !(*root_ == folder_)) out.push_back(recorded_location(recorded));
     return out;
   };
-  const std::string& source = item.source_path;
+  const std::string& source = item.source_path();
   if (source.empty()) {  // root + "/" + relative_path (not held twice in memory)
     if (!root_) return {folder_.join(item.relative_path)};
     return rebased(item.relative_path, root_->join(item.relative_path).str());

@@ -140,7 +140,7 @@ TEST_F(ItemSourceTest, OnADiskManyLookupsAreAnsweredByOneListingAsStatWould) {
       return std::string("error ") + e.what();
     }
   };
-  model::CatalogItem absent{"d/none", "", model::ContentHash(), std::nullopt};
+  model::CatalogItem absent{"d/none", model::ContentHash(), std::nullopt};
   for (bool follow : {true, false}) {
     std::vector<const model::CatalogItem*> items{catalog->find("d/f00"), catalog->find("d/f01"),
                                                  catalog->find("d/f02"), catalog->find("d/f23"), &absent};

@@ -256,7 +256,7 @@ MirrorResult mirror_version(CommandContext& ctx, const MirrorOptions& opt, const
   out.catalog->items.reserve(catalog.items.size());
   for (size_t i = 0; i < catalog.items.size(); ++i) {
     model::CatalogItem copy = catalog.items[i];  // tags and other kept members too
-    copy.source_path.clear();                    // the mirrored file, derived from root
+    copy.set_source_path("");                    // the mirrored file, derived from root
     copy.size = result.plan.actions[i].size;
     copy.hash = result.plan.actions[i].hash;
     out.catalog->items.push_back(std::move(copy));

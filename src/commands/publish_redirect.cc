@@ -59,7 +59,8 @@ void point_items(CommandContext& ctx, Redirect& r, const Url& found_at, const st
       std::vector<Url> places = sources.candidates(item);
       Url from = places.size() == 1 ? places.front() : sources.locate(ctx, item).url;
       std::string below;
-      pointed.source_path = external && from.relative_to(r.source_repo, &below) ? external->join(below).str() : from.str();
+      pointed.set_source_path(external && from.relative_to(r.source_repo, &below) ? external->join(below).str()
+                                                                                : from.str());
     } catch (const Cancelled&) {
       throw;
     } catch (const Error& e) {

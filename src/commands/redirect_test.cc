@@ -32,7 +32,7 @@ class Redirect : public BackendTest {
   // file only, each item's source_path the file in `from`.
   model::PackageInfo redirect_by_hand(const Url& from, const Url& to, const std::string& version) {
     auto info = read_info(repo_marker_url(from, kPkg, version));
-    for (auto& item : info.catalog->items) item.source_path = info.catalog->source_of(item);
+    for (auto& item : info.catalog->items) item.set_source_path(info.catalog->source_of(item));
     info.catalog->root = version_folder(to, version).str();
     write_info(repo_marker_url(to, kPkg, version), info);
     return info;
@@ -87,7 +87,7 @@ TEST_P(Redirect, ARedirectPackageInstallsChecksMirrorsAndGets) {
   auto marker_info = read_info(marker(dest));
   EXPECT_EQ(marker_info.repository, repo2.str());
   EXPECT_EQ(marker_info.catalog->root, dest.str());
-  for (const auto& item : marker_info.catalog->items) EXPECT_EQ(item.source_path, "") << "the installed file";
+  for (const auto& item : marker_info.catalog->items) EXPECT_EQ(item.source_path(), "") << "the installed file";
   EXPECT_EQ(status_lines(dest), Paths{});
   EXPECT_TRUE(install_pkg(repo2, dest, "1").unchanged());
 
@@ -106,7 +106,7 @@ TEST_P(Redirect, ARedirectPackageInstallsChecksMirrorsAndGets) {
   EXPECT_EQ(check_report(repo3, "1"), all_ok(v1_files()));
   auto mirrored_info = read_info(repo_marker_url(repo3, kPkg, "1"));
   EXPECT_EQ(mirrored_info.catalog->root, version_folder(repo3, "1").str());
-  for (const auto& item : mirrored_info.catalog->items) EXPECT_EQ(item.source_path, "") << item.relative_path;
+  for (const auto& item : mirrored_info.catalog->items) EXPECT_EQ(item.source_path(), "") << item.relative_path;
   EXPECT_TRUE(mirror_pkg(repo2, repo3, "1").no_op);
 
   // get of the version folder, and of one file, reads them where they are.

@@ -65,7 +65,7 @@ std::string Catalog::derived_source(const CatalogItem& item) const {
 }
 
 std::string Catalog::source_of(const CatalogItem& item) const {
-  return item.source_path.empty() ? derived_source(item) : item.source_path;
+  return item.source_path().empty() ? derived_source(item) : item.source_path();
 }
 
 bool is_absolute_location(std::string_view location) {
@@ -105,7 +105,27 @@ void CatalogItem::set_extra(std::string_view key, std::string_view json_text) {
   auto& m = next.members;
   m.erase(std::remove_if(m.begin(), m.end(), [&](const auto& kv) { return kv.first == key; }), m.end());
   if (!json_text.empty()) m.emplace_back(std::string(key), std::string(json_text));
-  extra = m.empty() ? nullptr : std::make_shared<const ItemExtra>(std::move(next));
+  extra = m.empty() && next.source_path.empty() ? nullptr : std::make_shared<const ItemExtra>(std::move(next));
+}
+
+CatalogItem make_item(std::string relative_path, std::string source_path, ContentHash hash,
+                      std::optional<uint64_t> size) {
+  CatalogItem item{std::move(relative_path), std::move(hash), size, nullptr};
+  item.set_source_path(std::move(source_path));
+  return item;
+}
+
+const std::string& CatalogItem::source_path() const {
+  static const std::string kNone;
+  return extra ? extra->source_path : kNone;
+}
+
+void CatalogItem::set_source_path(std::string url) {
+  if (url.empty() && !extra) return;
+  ItemExtra next = extra ? *extra : ItemExtra{};
+  next.source_path = std::move(url);
+  extra = next.members.empty() && next.source_path.empty() ? nullptr
+                                                            : std::make_shared<const ItemExtra>(std::move(next));
 }
 
 bool Catalog::is_derived(std::string_view source_path, std::string_view relative_path) const {
@@ -122,10 +142,7 @@ bool Catalog::is_derived(std::string_view source_path, std::string_view relative
 
 void Catalog::compact() {
   for (auto& item : items) {
-    if (!item.source_path.empty() && is_derived(item.source_path, item.relative_path)) {
-      item.source_path.clear();
-      item.source_path.shrink_to_fit();
-    }
+    if (!item.source_path().empty() && is_derived(item.source_path(), item.relative_path)) item.set_source_path("");
   }
 }
 
@@ -207,7 +224,9 @@ CatalogItem read_item(JsonReader& r, const Catalog* root_known) {
   if (std::string_view problem = relative_path_problem(item.relative_path); !problem.empty()) {
     fail("{}: refusing unsafe path '{}' ({})", origin, shorten_for_message(item.relative_path), problem);
   }
-  if (has_source && !(root_known && root_known->is_derived(source, item.relative_path))) item.source_path = source;
+  if (has_source && !(root_known && root_known->is_derived(source, item.relative_path))) {
+    item.set_source_path(source);  // a copy: `source` is reused for the next item
+  }
   return item;
 }
 
@@ -429,3 +448,7 @@ CatalogDiff diff_catalogs(const Catalog& a, const Catalog& b, bool ignore_tags) 
 }
 
 }  // namespace wrapp::model
+
+// A catalog can hold millions of items: keep the item small (its rare parts
+// live in ItemExtra). 104 bytes with libstdc++ on 64-bit systems.
+static_assert(sizeof(wrapp::model::CatalogItem) <= 104, "CatalogItem grew: move rare members into ItemExtra");

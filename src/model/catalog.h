@@ -30,8 +30,11 @@ namespace wrapp::model {
 // Each value is its JSON text as read (checked, so bounded in depth).
 // Shared and immutable: copying an item copies a pointer, and the usual
 // item (none of these) pays one null pointer.
+// What few items have, kept out of CatalogItem so that the others do not
+// pay for it: a catalog of a million items holds a million CatalogItems.
 struct ItemExtra {
   std::vector<std::pair<std::string, std::string>> members;  // key -> JSON text, in file order
+  std::string source_path;  // CatalogItem::source_path()
 
   // The JSON text of `key`, or "" when the item has none.
   std::string_view get(std::string_view key) const;
@@ -39,13 +42,17 @@ struct ItemExtra {
 
 struct CatalogItem {
   std::string relative_path;  // forward slashes, validated safe (no "..", not absolute)
-  // Absolute URL of the bytes; empty when it is root + "/" + the %-encoded
-  // relative path (the usual case, not stored twice in memory). Read it
-  // through Catalog::source_of().
-  std::string source_path;
   ContentHash hash;           // empty when unknown
   std::optional<uint64_t> size;
-  std::shared_ptr<const ItemExtra> extra;  // null when the item has no other members
+  // Null when the item has no other members and no source_path.
+  std::shared_ptr<const ItemExtra> extra;
+
+  // Absolute URL of the bytes; "" when it is root + "/" + the %-encoded
+  // relative path (the usual case, not stored at all). Read it through
+  // Catalog::source_of().
+  const std::string& source_path() const;
+  // Sets it; "" clears it.
+  void set_source_path(std::string url);
 
   bool same_content(const CatalogItem& o) const { return hash == o.hash && size == o.size; }
   // The same content as far as both know: sizes equal where both record
@@ -60,6 +67,11 @@ struct CatalogItem {
   // Sets (or, with "", removes) one kept member.
   void set_extra(std::string_view key, std::string_view json_text);
 };
+
+// An item with a source_path ("" for the derived one): what a brace list
+// gave when source_path was a member.
+CatalogItem make_item(std::string relative_path, std::string source_path, ContentHash hash,
+                      std::optional<uint64_t> size);
 
 struct Catalog {
   std::string root;  // URL all relative paths resolve against

@@ -48,10 +48,10 @@ std::string parse_file_error(const std::string& text, const std::string& origin 
 Catalog sample() {
   Catalog c;
   c.root = "file:///data/root";
-  c.items.push_back({"a.txt", "file:///data/root/a.txt", hash_of("a"), 1});
-  c.items.push_back({"dir/b.bin", "file:///data/root/dir/b.bin", hash_of("bb"), 2});
-  c.items.push_back({"no-hash", "file:///data/root/no-hash", "", std::nullopt});
-  c.items.push_back({"ü/space name", "s3://bucket/x", hash_of(""), 0});
+  c.items.push_back(make_item("a.txt", "file:///data/root/a.txt", hash_of("a"), 1));
+  c.items.push_back(make_item("dir/b.bin", "file:///data/root/dir/b.bin", hash_of("bb"), 2));
+  c.items.push_back(make_item("no-hash", "file:///data/root/no-hash", "", std::nullopt));
+  c.items.push_back(make_item("ü/space name", "s3://bucket/x", hash_of(""), 0));
   return c;
 }
 
@@ -74,9 +74,9 @@ TEST(CatalogJson, DerivableSourcePathsAreNotStoredTwice) {
   Catalog back = Catalog::from_json(c.to_json(), "test");
   for (const auto& item : back.items) {
     if (item.relative_path == "ü/space name") {
-      EXPECT_EQ(item.source_path, "s3://bucket/x");  // not root + path: kept
+      EXPECT_EQ(item.source_path(), "s3://bucket/x");  // not root + path: kept
     } else {
-      EXPECT_EQ(item.source_path, "") << item.relative_path;
+      EXPECT_EQ(item.source_path(), "") << item.relative_path;
       EXPECT_EQ(back.source_of(item), "file:///data/root/" + item.relative_path);
     }
   }
@@ -119,8 +119,8 @@ TEST(CatalogJson, DuplicatesAreRefused) {
   EXPECT_NE(msg.find("'a'"), std::string::npos) << msg;
 
   Catalog c;
-  c.items.push_back({"x", "", "", std::nullopt});
-  c.items.push_back({"x", "", "", std::nullopt});
+  c.items.push_back(make_item("x", "", "", std::nullopt));
+  c.items.push_back(make_item("x", "", "", std::nullopt));
   EXPECT_THROW(c.sort_and_check("o"), FailedCommand);
 }
 
@@ -404,7 +404,7 @@ TEST(CatalogDiff, IdenticalCatalogsHaveNoDifferences) {
 TEST(CatalogDiff, SourcePathAndRootDoNotMatter) {
   Catalog a = sample(), b = sample();
   b.root = "s3://elsewhere";
-  for (auto& i : b.items) i.source_path = "s3://elsewhere/" + i.relative_path;
+  for (auto& i : b.items) i.set_source_path("s3://elsewhere/" + i.relative_path);
   a.sort_and_check("a");
   b.sort_and_check("b");
   CatalogDiff d = diff_catalogs(a, b);
@@ -413,16 +413,16 @@ TEST(CatalogDiff, SourcePathAndRootDoNotMatter) {
 
 TEST(CatalogDiff, AddedRemovedAndChanged) {
   Catalog a, b;
-  a.items = {{"common", "", hash_of("c"), 1},
-             {"gone", "", hash_of("g"), 1},
-             {"hash-changed", "", hash_of("1"), 1},
-             {"size-changed", "", hash_of("s"), 1},
-             {"z-only-a", "", hash_of("z"), 1}};
-  b.items = {{"a-only-b", "", hash_of("n"), 1},
-             {"common", "", hash_of("c"), 1},
-             {"hash-changed", "", hash_of("2"), 1},
-             {"new", "", hash_of("n"), 1},
-             {"size-changed", "", hash_of("s"), 2}};
+  a.items = {make_item("common", "", hash_of("c"), 1),
+             make_item("gone", "", hash_of("g"), 1),
+             make_item("hash-changed", "", hash_of("1"), 1),
+             make_item("size-changed", "", hash_of("s"), 1),
+             make_item("z-only-a", "", hash_of("z"), 1)};
+  b.items = {make_item("a-only-b", "", hash_of("n"), 1),
+             make_item("common", "", hash_of("c"), 1),
+             make_item("hash-changed", "", hash_of("2"), 1),
+             make_item("new", "", hash_of("n"), 1),
+             make_item("size-changed", "", hash_of("s"), 2)};
   a.sort_and_check("a");
   b.sort_and_check("b");
   CatalogDiff d = diff_catalogs(a, b);
@@ -460,8 +460,8 @@ TEST(CatalogDiff, AgainstEmpty) {
 
 TEST(CatalogDiff, UnknownHashOrSizeCountsAsDifferent) {
   Catalog a, b;
-  a.items = {{"f", "", hash_of("x"), 1}, {"g", "", hash_of("y"), 1}};
-  b.items = {{"f", "", "", 1}, {"g", "", hash_of("y"), std::nullopt}};
+  a.items = {make_item("f", "", hash_of("x"), 1), make_item("g", "", hash_of("y"), 1)};
+  b.items = {make_item("f", "", "", 1), make_item("g", "", hash_of("y"), std::nullopt)};
   EXPECT_EQ(diff_catalogs(a, b).different.size(), 2u);
 }
 

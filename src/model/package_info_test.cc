@@ -32,8 +32,8 @@ PackageInfo full() {
   p.version = "2.3.4-beta";
   Catalog c;
   c.root = "file:///src/root";
-  c.items.push_back({"a.txt", "file:///src/root/a.txt", flat_hash("a", 1), 1});
-  c.items.push_back({"sub/b.txt", "file:///src/root/sub/b.txt", "", std::nullopt});
+  c.items.push_back(make_item("a.txt", "file:///src/root/a.txt", flat_hash("a", 1), 1));
+  c.items.push_back(make_item("sub/b.txt", "file:///src/root/sub/b.txt", "", std::nullopt));
   p.catalog = c;
   p.dependencies.push_back({"dep-one", "1.0", "file:///repo", "deps/one"});
   p.dependencies.push_back({"dep-two", "0.1", "s3://bucket/repo", "deps/two/nested"});

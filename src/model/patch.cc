@@ -142,7 +142,7 @@ std::optional<CatalogItem> read_side(JsonReader& r, const std::string& relative_
   std::string key;
   while (r.next_key(key)) {
     if (key == "source_path") {
-      if (!r.try_null()) item.source_path = bounded_string(r, what(".source_path"), kMaxUrlBytes);
+      if (!r.try_null()) item.set_source_path(bounded_string(r, what(".source_path"), kMaxUrlBytes));
     } else if (key == "hash") {
       item.hash = read_hash(r, what(".hash"));
     } else if (key == "size") {
@@ -228,7 +228,7 @@ void write_side(JsonWriter& w, const std::optional<CatalogItem>& item) {
   if (!item) return w.null();
   w.begin_object();
   w.key("source_path");
-  w.string(item->source_path);
+  w.string(item->source_path());
   write_hash_and_size(w, item->hash, item->size);
   w.end_object();
 }
@@ -407,7 +407,7 @@ std::string change_of(const CatalogItem* side, const CatalogItem* baseline) {
 std::optional<CatalogItem> full_item(const Catalog& catalog, const CatalogItem* item) {
   if (!item) return std::nullopt;
   CatalogItem out = *item;
-  if (out.source_path.empty() && !catalog.root.empty()) out.source_path = catalog.source_of(*item);
+  if (out.source_path().empty() && !catalog.root.empty()) out.set_source_path(catalog.source_of(*item));
   return out;
 }
 
@@ -436,7 +436,7 @@ Patch compute_patch(const Catalog& a, const Catalog& b, const Catalog& baseline,
     // Where B's bytes are (its storage_map entry, else its source_path):
     // never derived from a root B does not have.
     op.src = b.fetch_url(*in_b);
-    if (b.root.empty() && in_b->source_path.empty() && op.src == b.source_of(*in_b)) {
+    if (b.root.empty() && in_b->source_path().empty() && op.src == b.source_of(*in_b)) {
       throw FailedCommand(fmt::format("catalog B has no root and no source_path for '{}': nowhere to copy it from",
                                       shorten_for_message(path)),
                           ErrorCode::kBadInput);

@@ -161,11 +161,11 @@ TEST(ComputePatch, OperationsAndConflicts) {
   EXPECT_EQ(p.conflicts[0].reason, "deleted in A, changed in B");
   EXPECT_FALSE(p.conflicts[0].a);
   ASSERT_TRUE(p.conflicts[0].b);
-  EXPECT_EQ(p.conflicts[0].b->source_path, "file:///week2/a-deleted-b-changed.txt");
+  EXPECT_EQ(p.conflicts[0].b->source_path(), "file:///week2/a-deleted-b-changed.txt");
   EXPECT_EQ(p.conflicts[0].baseline->hash, flat_hash("1", 1));
   EXPECT_EQ(p.conflicts[1].relative_path, "both changed.txt");
   EXPECT_EQ(p.conflicts[1].reason, "changed in A, changed in B");
-  EXPECT_EQ(p.conflicts[1].a->source_path, "file:///target/both%20changed.txt");
+  EXPECT_EQ(p.conflicts[1].a->source_path(), "file:///target/both%20changed.txt");
   EXPECT_EQ(p.conflicts[1].resolution, ConflictResolution::kUnresolved);
   EXPECT_EQ(p.unresolved_conflicts(), 2u);
 }
@@ -220,7 +220,7 @@ TEST(ComputePatch, CopySourcesAreBsItemUrls) {
   } catch (const FailedCommand& e) {
     EXPECT_NE(std::string(e.what()).find("nowhere to copy it from"), std::string::npos) << e.what();
   }
-  b.items[0].source_path = "file:///elsewhere/real-x";
+  b.items[0].set_source_path("file:///elsewhere/real-x");
   Patch p = compute_patch(a, b, base, {});
   ASSERT_EQ(p.operations.size(), 1u);
   EXPECT_EQ(p.operations[0].src, "file:///elsewhere/real-x");
@@ -272,8 +272,8 @@ Patch sample() {
   p.operations = {copy, unknown_copy, tag, del};
   PatchConflict c;
   c.relative_path = "w";
-  c.a = CatalogItem{"w", "file:///t/w", flat_hash("a", 1), 1};
-  c.b = CatalogItem{"w", "file:///b/w", "", std::nullopt};
+  c.a = make_item("w", "file:///t/w", flat_hash("a", 1), 1);
+  c.b = make_item("w", "file:///b/w", "", std::nullopt);
   c.reason = "changed in A, changed in B";
   c.resolution = ConflictResolution::kForced;
   p.conflicts = {c};
@@ -283,7 +283,7 @@ Patch sample() {
 // Every field of a conflict, as text.
 std::string text_of(const PatchConflict& c) {
   auto side = [](const std::optional<CatalogItem>& i) {
-    return i ? i->relative_path + "|" + i->source_path + "|" + i->hash.str() + "|" +
+    return i ? i->relative_path + "|" + i->source_path() + "|" + i->hash.str() + "|" +
                    (i->size ? std::to_string(*i->size) : "null")
              : "absent";
   };
