@@ -239,3 +239,37 @@ def test_catalog_refuses_names_no_reader_could_take(wrapp, tmp_path):
     assert r.returncode == 1, str(r)
     assert "bad" in r.stderr, str(r)
     assert not out.exists()
+
+
+def _many_files() -> dict:
+    """1,500 files whose folders sort around each other's ("d/0001", "d/b/...", "d/z"): more files than
+    catalog hashes in one task and status checks in one chunk, in pages the walk delivers per folder."""
+    files = {}
+    for i in range(1500):
+        folder = ("d", "d/b", "d/b/c", "e")[i % 4]
+        files[f"{folder}/{i:04d}{'.txt' if i % 3 else ''}"] = f"file {i}\n" * (i % 5)
+    files["d/z"] = "last of d\n"
+    return files
+
+
+@pytest.mark.parametrize("jobs", [[], ["--file-transfer-jobs", "1"]], ids=["default", "one-transfer"])
+def test_catalog_of_many_files_in_interleaved_folders(wrapp, tmp_path, jobs):
+    files = _many_files()
+    root = write_tree(tmp_path / "root", files)
+    out = tmp_path / "cat.json"
+    r = wrapp("catalog", root, out, *jobs)
+    assert r.returncode == 0, str(r)
+    assert read_json(out)["items"] == expected_items(files, root)
+
+
+def test_catalog_refuses_every_bad_name_of_a_big_tree_together(wrapp, tmp_path):
+    files = _many_files()
+    files["e/bad\x01one.txt"] = "x"
+    files["d/b/bad\x02two.txt"] = "y"
+    root = write_tree(tmp_path / "root", files)
+    out = tmp_path / "cat.json"
+    r = wrapp("catalog", root, out)
+    assert r.returncode == 1, str(r)
+    assert "bad\\x02two" in r.stderr and "bad\\x01one" in r.stderr, str(r)
+    assert r.stderr.index("bad\\x02two") < r.stderr.index("bad\\x01one"), str(r)  # sorted: d/b/ before e/
+    assert not out.exists()

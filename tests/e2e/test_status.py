@@ -336,3 +336,20 @@ def test_stray_package_file_that_cannot_be_read_is_still_reported(wrapp, install
     assert status_types(p) == [
         ("package_modified", None), ("extra_package", "back\\slash.wrapp"), ("extra_package", "broken.wrapp")]
     assert "broken.wrapp" in p["items"][2]["status_message"], p
+
+
+def test_status_of_many_files_finds_each_change_once(wrapp, publish_and_install):
+    """More files than status checks in one chunk, in folders whose files sort around each other's."""
+    files = {}
+    for i in range(1500):
+        files[f"{('d', 'd/b', 'd/b/c', 'e')[i % 4]}/{i:04d}.txt"] = f"file {i}\n"
+    repo, dest = publish_and_install(files)
+    (dest / "d" / "0000.txt").write_text("FILE 0\n")  # same size
+    (dest / "d" / "b" / "0001.txt").write_text("longer than before\n")
+    (dest / "e" / "1499.txt").unlink()
+    write_tree(dest, {"d/b/c/new.txt": "new"})
+    r = wrapp("status", marker(dest, "p"), "--json")
+    assert r.returncode == 1, str(r)
+    p = json.loads(r.stdout)["packages"][0]
+    assert status_types(p)[1:] == [("item_differs", "d/0000.txt"), ("item_differs", "d/b/0001.txt"),
+                                   ("extra_item", "d/b/c/new.txt"), ("item_missing", "e/1499.txt")], str(r)
