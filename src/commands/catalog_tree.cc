@@ -111,7 +111,7 @@ class TreeHasher {
 
   // Each page sorted, then merged into `out`. A page is freed as soon as
   // its last item has moved, so the pages and the catalog are not both
-  // held whole (a million items are 136 MB).
+  // held whole (a million items are 104 MB).
   void gather_sorted(std::vector<model::CatalogItem>& out) {
     size_t total = 0;
     for (auto& page : pages_) {
