@@ -149,7 +149,7 @@ Collected collect_catalog(CommandContext& ctx, const Url& catalog_url, const std
       fail("'{}' has {} bytes but catalog '{}' records {}", from.display(), info->size, catalog_url.display(),
            *item.size);
     }
-    out.files.push_back({item.relative_path, from, *info, item.hash, item.extra});
+    out.files.push_back({item.relative_path, from, *info, item.hash, item.kept_members()});
   }
   return out;
 }

@@ -128,6 +128,12 @@ void CatalogItem::set_source_path(std::string url) {
                                                             : std::make_shared<const ItemExtra>(std::move(next));
 }
 
+std::shared_ptr<const ItemExtra> CatalogItem::kept_members() const {
+  if (!extra || extra->source_path.empty()) return extra;
+  if (extra->members.empty()) return nullptr;
+  return std::make_shared<const ItemExtra>(ItemExtra{extra->members, ""});
+}
+
 bool Catalog::is_derived(std::string_view source_path, std::string_view relative_path) const {
   // root + "/" + %-encoded relative path, compared in place (no string built).
   std::string_view prefix = root;

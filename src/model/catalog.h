@@ -25,13 +25,14 @@ struct TextWindow;
 
 namespace wrapp::model {
 
-// Members of a catalog item that wrapp does not interpret but keeps: the
-// reference's `tags` (Nucleus tags), `checkpoint`, keys of newer writers.
-// Each value is its JSON text as read (checked, so bounded in depth).
-// Shared and immutable: copying an item copies a pointer, and the usual
-// item (none of these) pays one null pointer.
-// What few items have, kept out of CatalogItem so that the others do not
-// pay for it: a catalog of a million items holds a million CatalogItems.
+// What few catalog items have, kept out of CatalogItem so that the others
+// do not pay for it (a catalog of a million items holds a million
+// CatalogItems): members that wrapp does not interpret but keeps (the
+// reference's `tags`, Nucleus tags, `checkpoint`, keys of newer writers;
+// each value is its JSON text as read, checked, so bounded in depth), and a
+// source_path that is not the derived one. Shared and immutable: copying an
+// item copies a pointer, and the usual item (none of these) pays one null
+// pointer.
 struct ItemExtra {
   std::vector<std::pair<std::string, std::string>> members;  // key -> JSON text, in file order
   std::string source_path;  // CatalogItem::source_path()
@@ -53,6 +54,10 @@ struct CatalogItem {
   const std::string& source_path() const;
   // Sets it; "" clears it.
   void set_source_path(std::string url);
+  // `extra` without the source_path (null when no member is left): what an
+  // item takes along when its bytes are copied where their source is
+  // derived again (a new version).
+  std::shared_ptr<const ItemExtra> kept_members() const;
 
   bool same_content(const CatalogItem& o) const { return hash == o.hash && size == o.size; }
   // The same content as far as both know: sizes equal where both record

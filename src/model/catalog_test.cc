@@ -566,3 +566,35 @@ TEST(CatalogStorageMap, HostileMapsAreRefusedNamingTheFile) {
 
 }  // namespace
 }  // namespace wrapp::model
+
+namespace wrapp::model {
+namespace {
+
+// source_path lives in ItemExtra with the kept members: setting one keeps
+// the other, and kept_members() drops only the source_path.
+TEST(CatalogItemExtra, SourcePathAndKeptMembersLiveTogether) {
+  CatalogItem item;
+  EXPECT_EQ(item.source_path(), "");
+  EXPECT_EQ(item.extra, nullptr);
+  item.set_source_path("s3://b/x");
+  item.set_extra("tags", R"(["t"])");
+  EXPECT_EQ(item.source_path(), "s3://b/x");
+  EXPECT_EQ(item.tags(), R"(["t"])");
+  auto kept = item.kept_members();
+  ASSERT_NE(kept, nullptr);
+  EXPECT_EQ(kept->source_path, "");
+  EXPECT_EQ(kept->get("tags"), R"(["t"])");
+  EXPECT_EQ(item.source_path(), "s3://b/x");  // the item itself keeps it
+  item.set_extra("tags", "");
+  EXPECT_EQ(item.kept_members(), nullptr);  // only a source_path: nothing to keep
+  item.set_source_path("");
+  EXPECT_EQ(item.extra, nullptr);  // neither: the usual item pays one null pointer
+  item.set_extra("tags", R"(["u"])");
+  EXPECT_EQ(item.kept_members(), item.extra);  // no source_path: shared as it is
+  CatalogItem made = make_item("a", "file:///elsewhere/a", ContentHash(), 3);
+  EXPECT_EQ(made.source_path(), "file:///elsewhere/a");
+  EXPECT_EQ(made.size, std::optional<uint64_t>(3));
+}
+
+}  // namespace
+}  // namespace wrapp::model

@@ -98,3 +98,29 @@ def test_diff_compares_tags_unless_ignored(wrapp, tmp_path):
     assert r.returncode == 1 and "different: a.txt" in r.stdout, str(r)
     r = wrapp("diff", a, b, "--ignore-tags")
     assert r.returncode == 0 and "identical" in r.stdout, str(r)
+
+
+def test_create_from_a_catalog_of_files_elsewhere_records_the_versions_own_files(wrapp, tmp_path):
+    """Items whose source_path points outside the catalog's root (and items with tags besides): the
+    version's items name the version's own copies, not where the bytes came from."""
+    elsewhere = write_tree(tmp_path / "elsewhere", {"x.bin": "x bytes", "y.bin": "y bytes"})
+    src = write_tree(tmp_path / "src", {"a.txt": "a"})
+    cat = tmp_path / "cat.json"
+    assert wrapp("catalog", src, cat).returncode == 0
+    c = read_json(cat)
+    first = dict(c["items"][0])
+    c["items"] = [
+        {**first, "relative_path": "moved/x.bin", "source_path": url(elsewhere / "x.bin"),
+         "hash": hash_bytes(b"x bytes"), "size": 7, "tags": [{"name": "t"}]},
+        {**first, "relative_path": "moved/y.bin", "source_path": url(elsewhere / "y.bin"),
+         "hash": hash_bytes(b"y bytes"), "size": 7},
+    ]
+    cat.write_text(json.dumps(c))
+    repo = tmp_path / "repo"
+    r = wrapp("create", "p", "1", cat, "--catalog", "--repo", repo)
+    assert r.returncode == 0, str(r)
+    version = repo / ".packages" / "p" / "1"
+    items = read_json(repo_wrapp(repo, "p", "1"))["catalog"]["items"]
+    assert [i["source_path"] for i in items] == [url(version / "moved/x.bin"), url(version / "moved/y.bin")]
+    assert items[0]["tags"] == [{"name": "t"}] and "tags" not in items[1]
+    assert (version / "moved" / "x.bin").read_bytes() == b"x bytes"
