@@ -12,8 +12,7 @@
 
 #include "commands/file_ops.h"
 #include "commands/tree.h"
-#include "exec/bounded_spawner.h"
-#include "exec/task_group.h"
+#include "commands/walk_work.h"
 
 namespace wrapp::commands {
 namespace {
@@ -32,51 +31,13 @@ void release_free_memory() {
 class TreeHasher {
  public:
   TreeHasher(CommandContext& ctx, const Url& root, exec::ProgressJob* progress)
-      : ctx_(ctx),
-        root_(root),
-        store_(ctx.store(root)),
-        progress_(progress),
-        connections_(&ctx.scheduler.connections(store_.name(), store_.features().connections)),
-        group_(ctx.scheduler.io_pool(), ctx.scheduler.token().child()),
-        spawner_(group_, std::min(ctx.scheduler.transfers().limit(), connections_->limit())) {}
+      : ctx_(ctx), root_(root), progress_(progress), work_(ctx, ctx.store(root), progress) {}
 
-  // One page of the walk; called from one thread at a time. Its entries
-  // become items (the paths move) and their stats go with the hashing
-  // tasks; the page itself is dropped by the caller.
-  void take(std::vector<storage::ListEntry>&& page) {
-    group_.token().throw_if_cancelled();  // a file could not be hashed, or the command is cancelled
-    for (const auto& e : page) names_.check(e.relative_path);
-    if (names_.any()) return;  // the command fails after the walk: hashing more is wasted
-    uint64_t bytes = 0;
-    for (const auto& e : page) bytes += e.info.size;
-    if (progress_) progress_->add_total(page.size(), bytes);  // before any of it is counted done
-    auto& items = pages_.emplace_back(page.size());
-    std::vector<Job> chunk;
-    uint64_t chunk_bytes = 0;
-    for (size_t k = 0; k < page.size(); ++k) {
-      items[k].relative_path = std::move(page[k].relative_path);
-      items[k].size = page[k].info.size;
-      chunk_bytes += page[k].info.size;
-      chunk.push_back({&items[k], std::move(page[k].info)});
-      if (chunk.size() == kChunkFiles || chunk_bytes >= kChunkBytes) {
-        dispatch(std::move(chunk));
-        chunk = {};
-        chunk_bytes = 0;
-      }
-    }
-    if (!chunk.empty()) dispatch(std::move(chunk));
-  }
-
-  // When the walk stopped because a file could not be hashed (the tasks'
-  // token is cancelled), throws that error, the cause; else returns.
-  void rethrow_hash_error() {
-    if (group_.token().cancelled()) group_.wait();
-  }
-
-  // After the walk: waits for the hashing, refuses the names noted, then
-  // gathers the items, sorted by path.
-  model::Catalog finish() {
-    group_.wait();
+  // Walks `root`, hashes every file, refuses the names noted, then gathers
+  // the items, sorted by path.
+  model::Catalog run(const model::IgnoreEvaluator& ignores) {
+    work_.walk(root_, ignores, storage::SymlinkPolicy::kRefuseOutside,
+               [this](std::vector<storage::ListEntry>&& page) { take(std::move(page)); });
     names_.throw_if_any();
     model::Catalog catalog;
     catalog.root = root_.str();
@@ -96,16 +57,34 @@ class TreeHasher {
   // Pages freed between two returns of free memory to the system.
   static constexpr size_t kPagesPerRelease = 64;
 
-  void dispatch(std::vector<Job> chunk) {
-    spawner_.run([this, chunk = std::move(chunk)] {
-      const auto& token = group_.token();
-      for (const Job& job : chunk) {
-        token.throw_if_cancelled();
-        auto slot = ctx_.scheduler.transfers().acquire(token);
-        auto connection = connections_->acquire(token);
-        job.item->hash = hash_object(ctx_, root_.join(job.item->relative_path), job.info, progress_);
-        if (progress_) progress_->add_done(1, 0);
+  // One page of the walk; called from one thread at a time. Its entries
+  // become items (the paths move) and their stats go with the hashing
+  // tasks; the page itself is dropped by the caller.
+  void take(std::vector<storage::ListEntry>&& page) {
+    for (const auto& e : page) names_.check(e.relative_path);
+    if (names_.any()) return;  // the command fails after the walk: hashing more is wasted
+    uint64_t bytes = 0;
+    for (const auto& e : page) bytes += e.info.size;
+    if (progress_) progress_->add_total(page.size(), bytes);  // before any of it is counted done
+    auto& items = pages_.emplace_back(page.size());
+    std::vector<Job> chunk;
+    uint64_t chunk_bytes = 0;
+    for (size_t k = 0; k < page.size(); ++k) {
+      items[k].relative_path = std::move(page[k].relative_path);
+      items[k].size = page[k].info.size;
+      chunk_bytes += page[k].info.size;
+      chunk.push_back({&items[k], std::move(page[k].info)});
+      if (chunk.size() == kChunkFiles || chunk_bytes >= kChunkBytes) {
+        dispatch(std::exchange(chunk, {}));
+        chunk_bytes = 0;
       }
+    }
+    if (!chunk.empty()) dispatch(std::move(chunk));
+  }
+
+  void dispatch(std::vector<Job> chunk) {
+    work_.run(std::move(chunk), [this](const Job& job) {
+      job.item->hash = hash_object(ctx_, root_.join(job.item->relative_path), job.info, progress_);
     });
   }
 
@@ -153,31 +132,20 @@ class TreeHasher {
 
   CommandContext& ctx_;
   Url root_;
-  storage::Storage& store_;
   exec::ProgressJob* progress_;
-  exec::Throttle* connections_;
   UnpackableNames names_;
   // The items, in the pages the walk delivered them in (a deque: adding a
   // page moves none of the others, which tasks are writing hashes into).
   std::deque<std::vector<model::CatalogItem>> pages_;
   // Last: destroyed first, so no task outlives what it uses.
-  exec::TaskGroup group_;
-  exec::BoundedSpawner spawner_;
+  WalkWork work_;
 };
 
 }  // namespace
 
 model::Catalog catalog_tree(CommandContext& ctx, const Url& root, const model::IgnoreEvaluator& ignores,
                             exec::ProgressJob* progress) {
-  TreeHasher hasher(ctx, root, progress);
-  try {
-    walk_tree_pages(ctx, root, ignores, storage::SymlinkPolicy::kRefuseOutside, {},
-                    [&](std::vector<storage::ListEntry>&& page) { hasher.take(std::move(page)); });
-  } catch (...) {
-    hasher.rethrow_hash_error();
-    throw;
-  }
-  return hasher.finish();
+  return TreeHasher(ctx, root, progress).run(ignores);
 }
 
 }  // namespace wrapp::commands

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -16,8 +17,7 @@
 #include "commands/package_file_argument.h"
 #include "commands/repository.h"
 #include "commands/tree.h"
-#include "exec/bounded_spawner.h"
-#include "exec/task_group.h"
+#include "commands/walk_work.h"
 #include "util/error.h"
 
 namespace wrapp::commands {
@@ -196,12 +196,10 @@ size_t seek(const std::vector<model::CatalogItem>& items, size_t from, std::stri
 // the catalogs as they come and then dropped, so the walk of a tree of a
 // million files is never held (docs/design.md, "Status semantics"); what
 // stays is what the walk found beyond the catalogs. The checks run in
-// chunks on the io pool, at most one chunk per transfer slot queued or
-// running; beyond that the walk's own thread runs the next chunk
-// (exec::BoundedSpawner), so memory stays bounded whatever the checks cost
-// (hashing, on a cold cache). Catalog items the walk did not list (below an
-// ignored folder, behind a link leading outside, or absent) are stat'ed at
-// the end.
+// chunks beside the walk (WalkWork), so memory stays bounded whatever they
+// cost (hashing, on a cold cache). Catalog items the walk did not list
+// (below an ignored folder, behind a link leading outside, or absent) are
+// stat'ed at the end.
 class CatalogCheck {
  public:
   CatalogCheck(CommandContext& ctx, const Url& top, std::vector<Installed>& packages)
@@ -212,9 +210,7 @@ class CatalogCheck {
         top_prefix_(top.path() == "/" ? "/" : top.path() + "/"),
         cache_usable_(ctx.hash_cache && store_.features().stable_identity),
         progress_(ctx.scheduler.sub_job("status " + top.display(), "checking")),
-        connections_(&ctx.scheduler.connections(store_.name(), store_.features().connections)),
-        group_(ctx.scheduler.io_pool(), ctx.scheduler.token().child()),
-        spawner_(group_, std::min(ctx.scheduler.transfers().limit(), connections_->limit())) {
+        work_(ctx, store_, &progress_) {
     size_t total = 0;
     listed_.resize(packages.size());
     for (size_t i = 0; i < packages.size(); ++i) {
@@ -225,13 +221,39 @@ class CatalogCheck {
     progress_.add_total(total, 0);
   }
 
+  // Walks the top location and checks every catalog item; then
+  // package_files and unlisted hold what the walk found beyond the
+  // catalogs. Throws the first check's error.
+  void run(const model::IgnoreEvaluator& ignores) {
+    work_.walk(top_, ignores, storage::SymlinkPolicy::kSkipOutside,
+               [this](std::vector<storage::ListEntry>&& page) { take(std::move(page)); });
+    check_unlisted();
+  }
+
+  // What the walk found beyond the catalogs, relative to the top, sorted:
+  // package files (whether a catalog lists them or not), and the other
+  // files that no catalog of the tree lists.
+  std::vector<std::string> package_files;
+  std::vector<std::string> unlisted;
+
+ private:
+  struct Check {
+    Installed* package;
+    const model::CatalogItem* item;
+    std::optional<storage::FileInfo> walked;  // the walk's stat of the file, when it listed it
+  };
+  // Checks per queued task: enough that queueing costs nothing next to them.
+  static constexpr size_t kChunk = 512;
+
+  static bool has_catalog(const Installed& p) { return p.info && p.info->catalog; }
+
   // One page of the walk; called from one thread at a time.
   void take(std::vector<storage::ListEntry>&& page) {
-    group_.token().throw_if_cancelled();  // a check failed, or the command is cancelled
     std::sort(page.begin(), page.end(), [](const storage::ListEntry& a, const storage::ListEntry& b) {
       return a.relative_path < b.relative_path;
     });
     std::vector<char> in_catalog(page.size(), 0);
+    std::vector<Check> chunk;
     for (size_t p = 0; p < packages_.size(); ++p) {
       if (!has_catalog(packages_[p])) continue;
       const auto& items = packages_[p].info->catalog->items;
@@ -246,10 +268,11 @@ class CatalogCheck {
         if (cursor == items.size() || items[cursor].relative_path != rel) continue;
         listed_[p][cursor] = true;
         in_catalog[k] = 1;
-        pending_.push_back({&packages_[p], &items[cursor], page[k].info});
-        if (pending_.size() == kChunk) dispatch();
+        chunk.push_back({&packages_[p], &items[cursor], page[k].info});
+        if (chunk.size() == kChunk) dispatch(std::exchange(chunk, {}));
       }
     }
+    if (!chunk.empty()) dispatch(std::move(chunk));
     for (size_t k = 0; k < page.size(); ++k) {
       std::string& path = page[k].relative_path;
       if (is_wrapp_file_name(base_name(path))) {
@@ -260,11 +283,12 @@ class CatalogCheck {
     }
   }
 
-  // After the walk: waits for the checks of listed files, then checks the
-  // catalog items the walk did not list. Throws the first check's error.
-  void finish() {
-    if (!pending_.empty()) dispatch();
-    group_.wait();
+  void dispatch(std::vector<Check> chunk) {
+    work_.run(std::move(chunk), [this](const Check& c) { check(c); });
+  }
+
+  // After the walk: checks the catalog items it did not list.
+  void check_unlisted() {
     std::vector<Check> rest;
     for (size_t p = 0; p < packages_.size(); ++p) {
       if (!has_catalog(packages_[p])) continue;
@@ -281,48 +305,6 @@ class CatalogCheck {
     progress_.set_finished();
     std::sort(package_files.begin(), package_files.end());
     std::sort(unlisted.begin(), unlisted.end());
-  }
-
-  // When the walk stopped because a check had failed (the checks' token is
-  // cancelled), throws that check's error, the cause; else returns.
-  void rethrow_check_error() {
-    if (group_.token().cancelled()) group_.wait();
-  }
-
-  // What the walk found beyond the catalogs, relative to the top, sorted by
-  // finish(): package files (whether a catalog lists them or not), and the
-  // other files that no catalog of the tree lists.
-  std::vector<std::string> package_files;
-  std::vector<std::string> unlisted;
-
- private:
-  struct Check {
-    Installed* package;
-    const model::CatalogItem* item;
-    std::optional<storage::FileInfo> walked;  // the walk's stat of the file, when it listed it
-  };
-  // Checks per queued task: enough that queueing costs nothing next to them.
-  static constexpr size_t kChunk = 512;
-
-  static bool has_catalog(const Installed& p) { return p.info && p.info->catalog; }
-
-  // Hands `pending_` to the io pool (or runs it here: BoundedSpawner).
-  void dispatch() {
-    std::vector<Check> chunk;
-    chunk.swap(pending_);
-    pending_.reserve(kChunk);
-    spawner_.run([this, chunk = std::move(chunk)] { run(chunk); });
-  }
-
-  void run(const std::vector<Check>& chunk) {
-    const auto& token = group_.token();
-    for (const Check& c : chunk) {
-      token.throw_if_cancelled();
-      auto slot = ctx_.scheduler.transfers().acquire(token);
-      auto connection = connections_->acquire(token);
-      check(c);
-    }
-    progress_.add_done(chunk.size(), 0);
   }
 
   void check(const Check& c) {
@@ -356,13 +338,10 @@ class CatalogCheck {
   std::string top_prefix_;
   bool cache_usable_;
   exec::ProgressJob& progress_;
-  exec::Throttle* connections_;
   std::vector<std::vector<bool>> listed_;  // per package: the catalog items the walk listed
-  std::vector<Check> pending_;              // the next chunk, filled by take()
   std::mutex mu_;  // the packages' status items
-  // Last: destroyed first, so no task outlives what it uses.
-  exec::TaskGroup group_;
-  exec::BoundedSpawner spawner_;
+  // Last: destroyed first, so no check outlives what it uses.
+  WalkWork work_;
 };
 
 // The package whose location holds `path` (relative to the top), deepest
@@ -561,14 +540,7 @@ StatusResult status(CommandContext& ctx, const StatusOptions& opt) {
   tree.collect(wrapp_file, "");
   auto& packages = tree.packages();
   CatalogCheck checks(ctx, top, packages);
-  try {
-    walk_tree_pages(ctx, top, ignores, storage::SymlinkPolicy::kSkipOutside, {},
-                    [&](std::vector<storage::ListEntry>&& page) { checks.take(std::move(page)); });
-  } catch (...) {
-    checks.rethrow_check_error();
-    throw;
-  }
-  checks.finish();
+  checks.run(ignores);
   find_extras(ctx, top, packages, checks.package_files, checks.unlisted);
   add_package_items(packages);
 
