@@ -138,6 +138,18 @@ class Reader {
   // The identity of the object being read, as stat would report it (the
   // local backend: of the open file, not of whatever the name holds now).
   virtual FileInfo info() const = 0;
+
+  // Optional, to hash without copying: calls visit(data, len, arg) once
+  // with the bytes [offset, offset + len) where they already lie (the local
+  // backend: the file's pages, mapped) and returns true. Returns false
+  // without calling it when this reader has no such place (the local
+  // backend: unless the range is wholly in the page cache); the caller then
+  // reads with read_at. `visit` runs under util::run_catching_bus_error and
+  // keeps its contract (nothing with a destructor alive while it touches
+  // the bytes); it may throw. Throws FailedCommand naming the object when
+  // the object shrank during the visit. Safe to call concurrently.
+  using Visitor = void (*)(const char* data, size_t len, void* arg);
+  virtual bool visit_in_place(uint64_t offset, size_t len, Visitor visit, void* arg) { return false; }
 };
 
 // Writes one new object. Nothing is visible at the target URL until commit();

@@ -510,6 +510,37 @@ TEST_P(StorageConformance, ConcurrentReadsOfOneReader) {
   EXPECT_EQ(bad.load(), 0);
 }
 
+// Reader::visit_in_place gives exactly the bytes asked for, once, or
+// declines without calling the visitor.
+TEST_P(StorageConformance, VisitInPlaceGivesTheRangeOrDeclines) {
+  std::string data = pattern(3 * 4096 + 123, 11);
+  put("visit.bin", data);
+  auto r = s().open_read(at("visit.bin"));
+  ASSERT_TRUE(r);
+  struct Seen {
+    char* out;
+    size_t len = 0;
+    int calls = 0;
+  };
+  for (auto [offset, len] : {std::pair<size_t, size_t>{0, data.size()}, {4097, 5000}, {data.size() - 10, 10}}) {
+    std::string out(len, '\0');
+    Seen seen{out.data()};
+    auto copy = [](const char* bytes, size_t n, void* arg) {
+      auto* to = static_cast<Seen*>(arg);
+      std::memcpy(to->out, bytes, n);
+      to->len = n;
+      ++to->calls;
+    };
+    if (!r->visit_in_place(offset, len, copy, &seen)) {
+      EXPECT_EQ(seen.calls, 0);
+      continue;
+    }
+    EXPECT_EQ(seen.calls, 1);
+    EXPECT_EQ(seen.len, len);
+    EXPECT_TRUE(out == data.substr(offset, len)) << "offset " << offset;
+  }
+}
+
 class StorageConformanceListing : public StorageConformance {
  protected:
   void SetUp() override {
