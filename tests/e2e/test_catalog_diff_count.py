@@ -40,6 +40,20 @@ def test_catalog_big_file_hash(wrapp, tmp_path, big_data):
     }]
 
 
+def test_catalog_hashes_files_around_the_in_place_threshold(wrapp, tmp_path):
+    # Ranges of 4 MiB and more are hashed from the file's mapped pages, smaller
+    # ones from a buffer; a 37 MiB file has one segment of each kind.
+    mib = 1 << 20
+    files = {f"f{size}.bin": random_bytes(size, seed=size % 1000)
+             for size in (4 * mib - 1, 4 * mib, 4 * mib + 1, 9 * mib + 3, 37 * mib + 5)}
+    root = write_tree(tmp_path / "root", files)
+    out = tmp_path / "cat.json"
+    r = wrapp("catalog", root, out, "--no-hash-cache")
+    assert r.returncode == 0, str(r)
+    assert {i["relative_path"]: i["hash"] for i in read_json(out)["items"]} == {
+        name: hash_bytes(data) for name, data in files.items()}
+
+
 def test_catalog_replaces_existing_output(wrapp, tmp_path):
     root = write_tree(tmp_path / "root", {"x": "x"})
     out = tmp_path / "cat.json"
