@@ -111,5 +111,26 @@ TEST_F(LocalReaderInPlace, AFileThatShrinksDuringTheVisitIsAnError) {
   EXPECT_EQ(sum.total, sum_of(data_.substr(4096)));
 }
 
+// Cut within the last page, the file faults nowhere (the page's tail reads
+// as zeros): the visit still fails, by the file's size.
+TEST_F(LocalReaderInPlace, AFileCutWithinItsLastPageDuringTheVisitIsAnError) {
+  struct Cutting {
+    std::string path;
+    off_t to;
+    Sum sum;
+  } cutting{tmp_ / "file", static_cast<off_t>(data_.size() - 3)};
+  auto visit = [](const char* data, size_t len, void* arg) {
+    auto* c = static_cast<Cutting*>(arg);
+    if (::truncate(c->path.c_str(), c->to) != 0) return;
+    sum_bytes(data, len, &c->sum);
+  };
+  try {
+    reader_->visit_in_place(0, data_.size(), visit, &cutting);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("changed size while being read"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace wrapp::storage
