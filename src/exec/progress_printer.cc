@@ -169,6 +169,10 @@ ProgressPrinter::~ProgressPrinter() {
   }
   if (verbosity_ == ProgressVerbosity::kOff) return;
   std::lock_guard lock(mu_);
+  // An interval of 0 asks for every change at once: a run that ended
+  // before the display's thread ticked even once (on a loaded machine it
+  // may start late) still shows where it got, and its final line.
+  if (!live_ && plain_interval_ <= 0 && !shown_any_) tick();
   // A command too quick to have shown progress ends quietly: its result on
   // stdout says enough, and scripts do not want a summary line per call.
   // A cancelled or failed run still says so.

@@ -191,5 +191,21 @@ TEST(ExecProgressPrinter, AnIntervalOfZeroPrintsAtOnceAndEndsWithTheFinalLine) {
   std::fclose(out);
 }
 
+// The command ends before the display's thread ran even once (a loaded
+// machine): with an interval of 0 the run still ends with its final line.
+TEST(ExecProgressPrinter, AnIntervalOfZeroShowsARunThatEndedBeforeTheFirstTick) {
+  for (int run = 0; run < 100; ++run) {
+    FILE* out = std::tmpfile();
+    ASSERT_NE(out, nullptr);
+    ProgressJob root("total");
+    root.add_total(2, 2048);
+    root.add_done(2, 2048);
+    { ProgressPrinter printer(root, ProgressVerbosity::kNormal, out, 0.0); }
+    std::string text = read_all(out);
+    std::fclose(out);
+    ASSERT_NE(text.find("done: 2/2 files, 2.0 KiB/2.0 KiB in "), std::string::npos) << "run " << run << ": " << text;
+  }
+}
+
 }  // namespace
 }  // namespace wrapp::exec
