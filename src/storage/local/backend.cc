@@ -71,9 +71,7 @@ class LocalReader : public Reader {
     if (!util::run_catching_bus_error(map, span, run, &call)) fail("'{}' changed size while being read", path_);
     // Only pages wholly past the end fault: a file cut within the range's
     // last page reads as zeros up to that page's end. Its size tells.
-    struct stat st;
-    if (::fstat(fd_.get(), &st) != 0) throw_errno("cannot stat", path_, errno);
-    if (static_cast<uint64_t>(st.st_size) < offset + len) fail("'{}' changed size while being read", path_);
+    if (info().size < offset + len) fail("'{}' changed size while being read", path_);
     return true;
   }
   size_t read_at(uint64_t offset, void* buf, size_t len) override {

@@ -25,6 +25,17 @@ class LocalReaderInPlace : public ::testing::Test {
     reader_ = store_.open_read(Url::from_local_path(tmp_ / "file"));
     ASSERT_TRUE(reader_);
   }
+  // `visit` fails with the error that names the file and says why.
+  template <class Fn>
+  void expect_changed_size(Fn visit) {
+    try {
+      visit();
+      FAIL() << "no error";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("changed size while being read"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(tmp_ / "file"), std::string::npos) << e.what();
+    }
+  }
   void truncate_to(size_t size) { ASSERT_EQ(::truncate((tmp_ / "file").c_str(), static_cast<off_t>(size)), 0); }
 
   wrapp::testing::TempDir tmp_{"reader"};
@@ -96,13 +107,7 @@ TEST_F(LocalReaderInPlace, AFileThatShrinksDuringTheVisitIsAnError) {
     if (::truncate(s->path.c_str(), 100) != 0) return;
     sum_bytes(data, len, &s->sum);
   };
-  try {
-    reader_->visit_in_place(0, data_.size(), visit, &shrinking);
-    FAIL() << "no error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("changed size while being read"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find(tmp_ / "file"), std::string::npos) << e.what();
-  }
+  expect_changed_size([&] { reader_->visit_in_place(0, data_.size(), visit, &shrinking); });
   // The thread goes on hashing other files as before.
   std::ofstream(tmp_ / "other", std::ios::binary) << data_;
   auto other = store_.open_read(Url::from_local_path(tmp_ / "other"));
@@ -124,12 +129,7 @@ TEST_F(LocalReaderInPlace, AFileCutWithinItsLastPageDuringTheVisitIsAnError) {
     if (::truncate(c->path.c_str(), c->to) != 0) return;
     sum_bytes(data, len, &c->sum);
   };
-  try {
-    reader_->visit_in_place(0, data_.size(), visit, &cutting);
-    FAIL() << "no error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("changed size while being read"), std::string::npos) << e.what();
-  }
+  expect_changed_size([&] { reader_->visit_in_place(0, data_.size(), visit, &cutting); });
 }
 
 }  // namespace
