@@ -1,7 +1,7 @@
 """The Python API on object stores: credentials from StorageAuthInfo reach the C++ backends.
 
-Real servers on loopback (tests/servers): moto with signature checks on (S3) and Azurite (Azure Blob,
-Shared Key checked). Each test runs a create, list_repo, install and check through `import wrapp`
+Real servers on loopback (tests/servers): moto with signature checks on (S3, and standing for GCS's
+XML API with an HMAC key) and Azurite (Azure Blob, Shared Key checked). Each test runs a create, list_repo, install and check through `import wrapp`
 with the credentials given only as StorageAuthInfo (the environment names the endpoint, not the key),
 and checks what landed with the official client; without the StorageAuthInfo the same call is refused.
 """
@@ -49,6 +49,17 @@ def azurite():
     server.stop()
 
 
+async def _refused_without_credentials(repo: str, src: Path) -> None:
+    async with wrapp.ContextManager() as ctx:
+        with pytest.raises(wrapp.StorageOperationError, match=repo.split("/")[2]):
+            await wrapp.create("assets", "0.1", str(src), catalog=False, repo=repo, scheduler=ctx)
+
+
+def _moto_keys(moto, prefix: str) -> set:
+    listed = moto.boto3_client().list_objects_v2(Bucket="pybucket", Prefix=prefix)["Contents"]
+    return {o["Key"][len(prefix):] for o in listed}
+
+
 async def _round_trip(repo: str, src: Path, dest: Path, auth: wrapp.StorageAuthInfo) -> None:
     async with wrapp.ContextManager() as ctx:
         with wrapp.AuthManager([auth]):
@@ -74,17 +85,31 @@ async def test_s3_credentials_from_storage_auth_info(moto, tmp_path, monkeypatch
     src = make_tree(tmp_path / "src", FILES)
     repo = "s3://pybucket/repo"
 
-    async with wrapp.ContextManager() as ctx:  # no credentials: moto refuses the unsigned requests
-        with pytest.raises(wrapp.StorageOperationError):
-            await wrapp.create("assets", "0.1", str(src), catalog=False, repo=repo, scheduler=ctx)
+    await _refused_without_credentials(repo, src)  # moto refuses the unsigned requests
 
     auth = wrapp.StorageAuthInfo.boto3("s3://pybucket", moto.access_key, moto.secret_key)
     await _round_trip(repo, src, tmp_path / "dest", auth)
-    s3 = moto.boto3_client()
-    keys = {o["Key"] for o in s3.list_objects_v2(Bucket="pybucket", Prefix="repo/")["Contents"]}
-    assert keys == {f"repo/.packages/assets/1.0/{rel}" for rel in [*FILES, ".assets.wrapp"]}
-    head = s3.head_object(Bucket="pybucket", Key="repo/.packages/assets/1.0/scene.usd")
+    assert _moto_keys(moto, "repo/") == {f".packages/assets/1.0/{rel}" for rel in [*FILES, ".assets.wrapp"]}
+    head = moto.boto3_client().head_object(Bucket="pybucket", Key="repo/.packages/assets/1.0/scene.usd")
     assert head["Metadata"]["wrapp-hash"].startswith("sha-256-flat;1048576;")
+
+
+async def test_gcs_hmac_key_from_storage_auth_info(moto, tmp_path, monkeypatch):
+    # A Cloud Storage HMAC key, given as boto3 credentials for a gs:// URL: the XML API, here moto
+    # standing for storage.googleapis.com (docs/storage.md, "HMAC keys").
+    monkeypatch.setenv("WRAPP_GCS_XML_ENDPOINT", moto.endpoint)
+    for name in ("STORAGE_EMULATOR_HOST", "GOOGLE_APPLICATION_CREDENTIALS", "WRAPP_GCS_HMAC_ACCESS_ID",
+                 "WRAPP_GCS_HMAC_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BOTO_CONFIG", str(tmp_path / "none"))
+    src = make_tree(tmp_path / "src", FILES)
+    repo = "gs://pybucket/gcs-repo"
+
+    await _refused_without_credentials(repo, src)  # no key at all (AWS's are not taken)
+
+    auth = wrapp.StorageAuthInfo.boto3("gs://pybucket", moto.access_key, moto.secret_key)
+    await _round_trip(repo, src, tmp_path / "dest", auth)
+    assert _moto_keys(moto, "gcs-repo/") == {f".packages/assets/1.0/{rel}" for rel in [*FILES, ".assets.wrapp"]}
 
 
 async def test_azure_credentials_from_storage_auth_info(azurite, tmp_path, monkeypatch):

@@ -111,6 +111,8 @@ def test_auth_values() -> None:
     assert isinstance(nucleus, StorageAuthInfo) and isinstance(nucleus.auth_data, NucleusAuthInfo)
     assert nucleus.auth_data.password_or_token.get_secret_value() == SECRET  # commas kept in the password
     assert isinstance(boto3.auth_data, Boto3AuthInfo) and boto3.auth_data.aws_access_key_id == "AKIA"
+    hmac = wo.parse_auth("gs://bucket,GOOGID,secret")  # a Cloud Storage HMAC key, given as boto3's
+    assert isinstance(hmac.auth_data, Boto3AuthInfo) and hmac.auth_data.aws_access_key_id == "GOOGID"
     assert isinstance(bearer.auth_data, StorageAPIBearerAuthInfo)
     assert wo.auth_infos_from(seen) == [nucleus, boto3, bearer]
     assert wo.auth_infos_from({"auth": ()}) == [] and wo.auth_infos_from(["omniverse://s,u,p"])[0].server_url

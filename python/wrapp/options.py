@@ -171,7 +171,8 @@ def parse_auth(value: str) -> Any:
     """One ``--auth`` value as a :class:`wrapp.StorageAuthInfo`.
 
     Forms: ``URL,USER,PASSWORD_OR_TOKEN`` (``s3://`` URLs: ``URL,ACCESS_KEY_ID,SECRET_KEY``
-    for boto3; other URLs: Nucleus credentials, ``$omni-api-token`` as USER for an API
+    for boto3; ``gs://`` URLs: ``URL,ACCESS_ID,SECRET``, a Cloud Storage HMAC key, also
+    given as boto3 credentials; other URLs: Nucleus credentials, ``$omni-api-token`` as USER for an API
     token) and ``URL,TOKEN`` (a Storage API bearer token). The password may contain
     commas. Errors never repeat the value (it holds a secret).
 
@@ -185,7 +186,7 @@ def parse_auth(value: str) -> Any:
     url = parts[0].strip()
     if len(parts) == 2:
         return StorageAuthInfo.storage_api_bearer(url, parts[1])
-    if url.lower().startswith("s3://"):
+    if url.lower().startswith(("s3://", "gs://")):
         return StorageAuthInfo.boto3(url, parts[1], parts[2])
     return StorageAuthInfo.nucleus(url, parts[1], parts[2])
 

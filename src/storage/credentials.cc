@@ -64,7 +64,8 @@ Credential parse_auth_option(std::string_view value) {
   }
   std::string user(value.substr(first + 1, second - first - 1));
   std::string secret(value.substr(second + 1));
-  if (normal(url).starts_with("s3://")) {
+  // An HMAC key of Google Cloud Storage is S3-style too (its XML API).
+  if (normal(url).starts_with("s3://") || normal(url).starts_with("gs://")) {
     c.kind = "boto3";
     c.fields = {{"aws_access_key_id", user}, {"aws_secret_access_key", secret}};
   } else {

@@ -30,7 +30,9 @@ struct Credential {
 };
 
 // One --auth value (or one of WRAPP_AUTH's): URL,USER,PASSWORD_OR_TOKEN
-// (s3:// URLs: URL,ACCESS_KEY_ID,SECRET_ACCESS_KEY for S3; other URLs:
+// (s3:// URLs: URL,ACCESS_KEY_ID,SECRET_ACCESS_KEY for S3; gs:// URLs:
+// URL,ACCESS_ID,SECRET, an HMAC key of Google Cloud Storage, kind "boto3"
+// as well, the form boto3 takes it in; other URLs:
 // Nucleus credentials) or URL,TOKEN (a Storage API bearer token); the
 // password may contain commas. The same forms as the Python API's
 // wrapp.options.parse_auth. FailedCommand (kBadInput) otherwise, never

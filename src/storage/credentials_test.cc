@@ -47,6 +47,9 @@ TEST(Credentials, AuthOptionForms) {
   EXPECT_EQ(s3.field("aws_access_key_id"), "AKID");
   EXPECT_EQ(s3.field("aws_secret_access_key"), "se,cret");
   EXPECT_EQ(parse_auth_option("omniverse://host,user,pw").kind, "nucleus");
+  Credential hmac = parse_auth_option("gs://bucket,GOOGID,secret");  // a Cloud Storage HMAC key
+  EXPECT_EQ(hmac.kind, "boto3");
+  EXPECT_EQ(hmac.field("aws_access_key_id"), "GOOGID");
   Credential bearer = parse_auth_option("https://discovery.example.com,TOKEN");
   EXPECT_EQ(bearer.kind, "storage_api_bearer");
   EXPECT_EQ(bearer.field("bearer_token"), "TOKEN");

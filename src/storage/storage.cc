@@ -37,6 +37,29 @@ class StringDocument : public Document {
 };
 
 std::mutex resolver_mutex;
+
+// A gs:// bucket is reached through the JSON API with a service account
+// (gcs/) or through the XML API with an HMAC key (the S3 backend in GCS's
+// dialect), as its credentials say (s3::uses_gcs_hmac). Chosen once per
+// bucket and command: the answer may read a file (~/.boto), and every
+// operation on a file asks for its backend. Both backends are made on first
+// use, configured from this command's environment, and shared by buckets.
+Storage& gcs_for_bucket(std::map<std::string, std::shared_ptr<Storage>>& backends, const Url& url,
+                        const std::function<void()>& check_cancelled) {
+  std::string bucket = "gs://" + url.authority();
+  if (auto chosen = backends.find(bucket); chosen != backends.end()) return *chosen->second;
+  bool hmac = s3::uses_gcs_hmac(url, s3::process_env());
+  std::string slot = hmac ? "gs+xml:" : "gs+json:";
+  auto shared = backends.find(slot);
+  if (shared == backends.end()) {
+    // Made before it is stored: a bad setting throws and leaves no entry.
+    std::shared_ptr<Storage> made =
+        hmac ? std::make_shared<s3::S3Storage>(s3::load_gcs_xml_config(s3::process_env()), check_cancelled)
+             : gcs::make_gcs_storage(check_cancelled);
+    shared = backends.emplace(slot, std::move(made)).first;
+  }
+  return *(backends[bucket] = shared->second);
+}
 }  // namespace
 
 std::unique_ptr<Document> Storage::read_document(const Url& url) {
@@ -76,6 +99,7 @@ Resolver::Resolver(Options options) : options_(std::move(options)) {
 
 Resolver::~Resolver() = default;
 
+
 Storage& Resolver::for_url(const Url& url) {
   std::lock_guard lock(resolver_mutex);
   if (url.scheme() == "http" || url.scheme() == "https") {
@@ -88,6 +112,7 @@ Storage& Resolver::for_url(const Url& url) {
     auto* azure = dynamic_cast<azure::AzureStorage*>(slot.get());
     if (azure && azure->serves(url)) return *azure;
   }
+  if (url.scheme() == "gs") return gcs_for_bucket(backends_, url, options_.check_cancelled);
   auto it = backends_.find(url.scheme());
   if (it != backends_.end()) return *it->second;
   if (url.scheme() == "s3") {
@@ -104,7 +129,6 @@ Storage& Resolver::for_url(const Url& url) {
     backends_["https"] = web;
     return *web;
   }
-  if (url.scheme() == "gs") return *(backends_["gs"] = gcs::make_gcs_storage(options_.check_cancelled));
   if (url.scheme() == "mem") {
     // One in-memory store per NAME (register_memory_store), kept under a
     // key that no scheme can be, for the life of this Resolver.

@@ -32,7 +32,8 @@ std::shared_ptr<TokenSource> Session::tokens_for(const Url& target) {
   if (file.empty()) {
     throw StorageError(fmt::format(
         "cannot reach '{}': no Google Cloud Storage credentials (give a service-account key file with "
-        "StorageAuthInfo.gcs(...) or GOOGLE_APPLICATION_CREDENTIALS, or point STORAGE_EMULATOR_HOST at an emulator)",
+        "StorageAuthInfo.gcs(...) or GOOGLE_APPLICATION_CREDENTIALS, an HMAC key with --auth gs://BUCKET,ACCESS_ID,SECRET "
+        "or WRAPP_GCS_HMAC_ACCESS_ID and WRAPP_GCS_HMAC_SECRET, or point STORAGE_EMULATOR_HOST at an emulator)",
         target.str()));
   }
   std::lock_guard lock(mu_);

@@ -1,5 +1,6 @@
 #include "storage/s3/s3_config.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -88,6 +89,20 @@ bool is_host_label_text(std::string_view s) {
   return true;
 }
 
+// An endpoint variable's URL without trailing slashes; nullopt when unset.
+// FailedCommand when it is not an http(s) URL without user, query or fragment.
+std::optional<std::string> endpoint_var(const Env& env, const char* name, const char* service) {
+  auto value = non_empty(env, name);
+  if (!value) return std::nullopt;
+  std::string e = trim(*value);
+  while (e.ends_with('/')) e.pop_back();
+  if (!(e.starts_with("http://") || e.starts_with("https://")) || e.find_first_of("?#@ ") != std::string::npos) {
+    fail_with(ErrorCode::kBadInput, "the {} endpoint '{}' ({}) is not an http:// or https:// URL without user, query or fragment",
+              service, shorten_for_message(http::redact(e), 256), name);
+  }
+  return e;
+}
+
 }  // namespace
 
 Env process_env() {
@@ -136,16 +151,10 @@ Config load_config(const Env& env) {
   if (!is_host_label_text(c.region)) {
     fail_with(ErrorCode::kBadInput, "the AWS region '{}' is not a region name", shorten_for_message(c.region, 64));
   }
-  std::optional<std::string> endpoint = non_empty(env, "AWS_ENDPOINT_URL_S3");
-  if (!endpoint) endpoint = non_empty(env, "AWS_ENDPOINT_URL");
+  std::optional<std::string> endpoint = endpoint_var(env, "AWS_ENDPOINT_URL_S3", "S3");
+  if (!endpoint) endpoint = endpoint_var(env, "AWS_ENDPOINT_URL", "S3");
   if (endpoint) {
-    std::string e = trim(*endpoint);
-    while (e.ends_with('/')) e.pop_back();
-    if (!(e.starts_with("http://") || e.starts_with("https://")) || e.find_first_of("?#@ ") != std::string::npos) {
-      fail_with(ErrorCode::kBadInput, "the S3 endpoint '{}' is not an http:// or https:// URL without user, query or fragment",
-                shorten_for_message(http::redact(e), 256));
-    }
-    c.endpoint = e;
+    c.endpoint = *endpoint;
     c.custom_endpoint = true;
   } else {
     c.endpoint = "https://s3." + c.region + ".amazonaws.com";
@@ -157,6 +166,43 @@ Config load_config(const Env& env) {
   c.max_concurrency = size_var(env, "WRAPP_S3_MAX_CONCURRENCY", c.max_concurrency, 1, 1024);
   if (auto ca = non_empty(env, "WRAPP_S3_CA_FILE")) c.ca_file = *ca;
   return c;
+}
+
+Config load_gcs_xml_config(const Env& env) {
+  Config c;
+  c.dialect = &kGcsXml;
+  c.region = "auto";
+  c.endpoint = endpoint_var(env, "WRAPP_GCS_XML_ENDPOINT", "GCS XML API").value_or(std::string(kGcsXmlEndpoint));
+  c.custom_endpoint = true;  // path style: https://storage.googleapis.com/BUCKET/OBJECT
+  // The JSON API backend's sizes (gcs/config.h), raised to the 5 MiB every
+  // part but the last must have (the JSON API's chunks may be smaller).
+  c.multipart_threshold = size_var(env, "WRAPP_GCS_MULTIPART_THRESHOLD", 8 * kMiB, 1, kMaxPartSize * kMaxParts);
+  c.multipart_chunksize =
+      std::max(kMinPartSize, size_var(env, "WRAPP_GCS_CHUNK_SIZE", 8 * kMiB, 1, kMaxPartSize));
+  c.max_concurrency = 64;  // as the JSON API backend
+  if (auto ca = non_empty(env, "WRAPP_GCS_CA_FILE")) c.ca_file = *ca;
+  return c;
+}
+
+bool uses_gcs_hmac(const Url& url, const Env& env) {
+  if (auto registered = find_credential(url)) return registered->kind == "boto3";
+  if (non_empty(env, "STORAGE_EMULATOR_HOST") || non_empty(env, "GOOGLE_APPLICATION_CREDENTIALS")) return false;
+  return find_gcs_hmac_environment(env).has_value();
+}
+
+std::optional<Credentials> find_gcs_hmac_environment(const Env& env) {
+  auto id = non_empty(env, "WRAPP_GCS_HMAC_ACCESS_ID");
+  auto secret = non_empty(env, "WRAPP_GCS_HMAC_SECRET");
+  if (id && secret) return Credentials{*id, *secret, "", "WRAPP_GCS_HMAC_ACCESS_ID"};
+  std::string path = home_file(env, "BOTO_CONFIG", ".boto");
+  if (path.empty()) return std::nullopt;
+  auto keys = read_ini_section(path, "Credentials");
+  auto key = keys.find("gs_access_key_id");
+  auto secret_key = keys.find("gs_secret_access_key");
+  if (key == keys.end() || secret_key == keys.end() || key->second.empty() || secret_key->second.empty()) {
+    return std::nullopt;
+  }
+  return Credentials{key->second, secret_key->second, "", "the [Credentials] of " + path};
 }
 
 bool Config::path_style(const std::string& bucket) const {

@@ -16,6 +16,11 @@
 // AWS_SESSION_TOKEN, then the profile AWS_PROFILE (default "default") of
 // AWS_SHARED_CREDENTIALS_FILE (default ~/.aws/credentials). None: requests
 // go unsigned (public buckets). Secrets never appear in a message.
+//
+// The same backend serves gs:// URLs through Google Cloud Storage's XML
+// API when their credential is an HMAC key (load_gcs_xml_config,
+// uses_gcs_hmac): GCS's endpoint and rules (s3_dialect.h), HMAC keys only
+// from wrapp's own sources, never the AWS_* ones.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +31,7 @@
 #include <string_view>
 
 #include "storage/http/client.h"
+#include "storage/s3/s3_dialect.h"
 #include "storage/url.h"
 
 namespace wrapp::storage::s3 {
@@ -54,6 +60,9 @@ struct Config {
   size_t max_concurrency = 50;  // Features::connections
   size_t list_page_size = 1000;  // keys per listing page (max-keys; 1000 is the most S3 gives)
   std::string ca_file;  // WRAPP_S3_CA_FILE: a CA to trust besides the system's
+  const Dialect* dialect = &kAmazonS3;
+
+  bool is_gcs() const { return dialect == &kGcsXml; }
 
   // The request URL of `key` (no leading '/') in `bucket`, with `query`
   // appended as given (already canonical: see canonical_query).
@@ -70,6 +79,27 @@ Env process_env();
 // Reads the configuration. Throws FailedCommand (bad input) naming the
 // variable for a malformed value.
 Config load_config(const Env& env);
+
+// Google Cloud Storage's XML API: https://storage.googleapis.com, or
+// WRAPP_GCS_XML_ENDPOINT (an http(s) URL: a test server); path-style
+// addressing, region "auto" (what GCS signs with), WRAPP_GCS_MULTIPART_THRESHOLD
+// and WRAPP_GCS_CHUNK_SIZE (part size, at least 5 MiB) as the JSON API's
+// backend reads them, WRAPP_GCS_CA_FILE.
+Config load_gcs_xml_config(const Env& env);
+inline constexpr std::string_view kGcsXmlEndpoint = "https://storage.googleapis.com";
+
+// Whether gs:// `url` is reached with an HMAC key (through the XML API)
+// rather than a service account (the JSON API, gcs/): the credential
+// registered for it is an HMAC key (kind "boto3": --auth gs://B,ID,SECRET,
+// StorageAuthInfo.boto3("gs://B", ...)); or none is registered, no
+// emulator (STORAGE_EMULATOR_HOST) and no GOOGLE_APPLICATION_CREDENTIALS
+// are set, and find_gcs_hmac_environment finds one. A "gcs" credential
+// registered for the URL (a service account) keeps it on the JSON API.
+bool uses_gcs_hmac(const Url& url, const Env& env);
+// WRAPP_GCS_HMAC_ACCESS_ID and WRAPP_GCS_HMAC_SECRET, else gs_access_key_id
+// and gs_secret_access_key in the [Credentials] section of the boto file
+// gsutil reads (BOTO_CONFIG, default ~/.boto).
+std::optional<Credentials> find_gcs_hmac_environment(const Env& env);
 
 // The credentials for `url` (an s3:// URL), or nullopt when none are found:
 // the registry's for `url`, else find_environment_credentials.

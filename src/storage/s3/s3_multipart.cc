@@ -60,7 +60,7 @@ void MultipartUpload::copy_part(int number, const Url& source, const std::string
             .query = {{"partNumber", std::to_string(number)}, {"uploadId", upload_id_}},
             .headers = {{"x-amz-copy-source", copy_source(source)},
                         {"x-amz-copy-source-range", fmt::format("bytes={}-{}", first, last)},
-                        {"x-amz-copy-source-if-match", source_etag}}};
+                        {std::string(service_.dialect().copy_source_match_header), source_etag}}};
   http::Response r = service_.send(call);
   if (!r.ok()) service_.fail(call, r);
   std::string etag = parse_result_etag(r.body, url_.str());

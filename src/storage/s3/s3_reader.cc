@@ -15,7 +15,7 @@ void fetch_range(Service& service, const Url& url, const std::string& etag, uint
   http::RangeBuffer buffer(out, want);
   Call call{.op = "read", .method = "GET", .url = url,
             .headers = {{"Range", fmt::format("bytes={}-{}", offset, offset + want - 1)}}};
-  if (!etag.empty()) call.headers.emplace_back("If-Match", etag);
+  if (!etag.empty()) call.headers.push_back(service.match(etag));
   call.restart = [&] { buffer.reset(); };
   call.sink = [&](const char* data, size_t n) { buffer.append(data, n); };
   http::Response r = service.send(call);
@@ -62,7 +62,7 @@ std::unique_ptr<Reader> open_reader(Service& service, const Url& url, size_t pre
   } else if (!r.ok()) {
     service.fail(call, r);
   }
-  FileInfo info = info_of_response(r);
+  FileInfo info = service.info_of(r);
   if (start.size() > info.size) start.resize(info.size);
   std::string etag = info.etag;
   return std::make_unique<http::RangedReader>(

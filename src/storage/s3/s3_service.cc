@@ -1,5 +1,6 @@
 #include "storage/s3/s3_service.h"
 
+#include "storage/http/ranged_reader.h"
 #include "storage/s3/s3_sigv4.h"
 #include "storage/s3/s3_xml.h"
 #include "util/error.h"
@@ -58,10 +59,32 @@ std::optional<Credentials> Service::credentials_for(const Url& url) {
   std::optional<Credentials> c = find_registered_credentials(url);
   if (!c) {
     std::lock_guard lock(mu_);
-    if (!fallback_) fallback_ = find_environment_credentials(env_);
+    // GCS gets HMAC keys only: AWS's own keys are never sent to Google.
+    if (!fallback_) fallback_ = config_.is_gcs() ? find_gcs_hmac_environment(env_) : find_environment_credentials(env_);
     c = *fallback_;
   }
   return c;  // none: unsigned requests, for a public bucket
+}
+
+Headers Service::conditions(const WriteOptions& options) const {
+  if (!options.if_match.empty()) return {match(options.if_match)};
+  if (!options.overwrite) return {{std::string(dialect().create_only.first), std::string(dialect().create_only.second)}};
+  return {};
+}
+
+std::pair<std::string, std::string> Service::match(const std::string& tag) const {
+  return {std::string(dialect().match_header), tag};
+}
+
+FileInfo Service::info_of(const http::Response& response) const {
+  FileInfo info = http::object_info(response, dialect().hash_headers[0]);
+  if (info.content_hash.empty()) info.content_hash = response.header(dialect().hash_headers[1]);
+  info.etag = version_of(response);
+  return info;
+}
+
+std::string Service::version_of(const http::Response& response) const {
+  return response.header(dialect().version_header);
 }
 
 http::Response Service::send(const Call& call) {
@@ -117,9 +140,9 @@ void Service::fail(const Call& call, const http::Response& response) {
     if (!region.empty()) hint = fmt::format(" (the bucket is in region {}: set AWS_REGION)", region);
   }
   std::string what = call.url.str();
-  if (call.key && call.key->empty()) what = "s3://" + bucket_of(call.url);
-  throw StorageError(fmt::format("cannot {} '{}': S3 {} (HTTP {}){}{}{}", call.op, what, code, r.status,
-                                 message.empty() ? "" : ": ", message, hint),
+  if (call.key && call.key->empty()) what = call.url.scheme() + "://" + bucket_of(call.url);
+  throw StorageError(fmt::format("cannot {} '{}': {} {} (HTTP {}){}{}{}", call.op, what, dialect().service, code,
+                                 r.status, message.empty() ? "" : ": ", message, hint),
                      r.status == 404 ? ErrorCode::kNotFound : ErrorCode::kIo);
 }
 

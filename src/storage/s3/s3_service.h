@@ -50,6 +50,7 @@ class Service {
   Service(Config config, std::function<void()> check_cancelled, Env env = process_env());
 
   const Config& config() const { return config_; }
+  const Dialect& dialect() const { return *config_.dialect; }
   void check_cancelled() const {
     if (check_cancelled_) check_cancelled_();
   }
@@ -60,8 +61,18 @@ class Service {
   http::Response send(const Call& call);
 
   // Throws StorageError for a failed response: "cannot <op> '<url>': S3
-  // <Code> (HTTP <status>): <Message>".
+  // <Code> (HTTP <status>): <Message>" (GCS for the XML API).
   [[noreturn]] void fail(const Call& call, const http::Response& response);
+
+  // The headers of a write's condition in this service's dialect:
+  // create-only, compare-and-swap on a version tag, or none (overwrite).
+  Headers conditions(const WriteOptions& options) const;
+  // The header that makes a request need the object's version `tag`.
+  std::pair<std::string, std::string> match(const std::string& tag) const;
+  // The FileInfo of a HEAD or GET response, and the version tag of any
+  // response about an object ("" when the service sent none).
+  FileInfo info_of(const http::Response& response) const;
+  std::string version_of(const http::Response& response) const;
 
   // The object key of an s3:// URL ("" for the bucket's root).
   static std::string key_of(const Url& url);

@@ -23,8 +23,6 @@ constexpr int kRemoveRounds = 5;
 
 }  // namespace
 
-FileInfo info_of_response(const http::Response& r) { return http::object_info(r, kHashHeader); }
-
 S3Storage::S3Storage(Config config, std::function<void()> check_cancelled, Env env)
     : service_(std::make_unique<Service>(std::move(config), std::move(check_cancelled), std::move(env))) {}
 
@@ -46,7 +44,7 @@ std::optional<FileInfo> S3Storage::head(const Url& url, const char* op) {
   http::Response r = service_->send(call);
   if (r.status == 404) return std::nullopt;
   if (!r.ok()) service_->fail(call, r);
-  return info_of_response(r);
+  return service_->info_of(r);
 }
 
 bool S3Storage::is_folder(const Url& url) {
@@ -101,7 +99,7 @@ void S3Storage::list(const Url& url, const ListOptions& options, const ListPage&
       if (!object.key.starts_with(prefix)) continue;
       FileInfo info;
       info.size = object.size;
-      info.etag = std::move(object.etag);
+      info.etag = std::move(service_->dialect().listed_generation ? object.generation : object.etag);
       info.mtime_ns = object.mtime_ns;
       listing.add_file(object.key.substr(prefix.size()), std::move(info), page);
     }
@@ -144,10 +142,11 @@ bool S3Storage::remove(const Url& url, const RemoveOptions& options) {
       fail_with(ErrorCode::kPreconditionFailed, "'{}' was replaced meanwhile (etag {}, expected {}): not removed",
                 url.str(), current->etag, options.if_match);
     }
-    // If-Match: of concurrent removals only one finds the object (the
-    // others get 404 or 412), where the service checks it (AWS and moto).
-    Call call{.op = "remove", .method = "DELETE", .url = url, .headers = {{"If-Match", current->etag}}};
-    if (round == kRemoveRounds) call.headers.clear();
+    // If-Match (GCS: the generation): of concurrent removals only one finds
+    // the object (the others get 404 or 412), where the service checks it
+    // (AWS, GCS and moto; a version without a tag is removed unconditionally).
+    Call call{.op = "remove", .method = "DELETE", .url = url};
+    if (round < kRemoveRounds && !current->etag.empty()) call.headers = {service_->match(current->etag)};
     http::Response r = service_->send(call);
     if (r.status == 404) return false;
     if (r.status == 412) {
@@ -177,18 +176,20 @@ void S3Storage::copy(const Url& from, const Url& to, const WriteOptions& options
   WriteOptions checked = options;
   checked.in_place = false;
   check_target(to, checked);
-  if (source->size > copy_part_size_) return copy_in_parts(from, *source, to, options);
-  Call call{.op = "copy to", .method = "PUT", .url = to, .headers = condition_headers(options)};
+  const Dialect& dialect = service_->dialect();
+  if (source->size > copy_part_size_ && dialect.part_copy) return copy_in_parts(from, *source, to, options);
+  const Headers conditions = service_->conditions(options);
+  Call call{.op = "copy to", .method = "PUT", .url = to, .headers = conditions};
   call.headers.emplace_back("x-amz-copy-source", copy_source(from));
-  call.headers.emplace_back("x-amz-copy-source-if-match", source->etag);
+  if (!source->etag.empty()) call.headers.emplace_back(dialect.copy_source_match_header, source->etag);
   if (!options.content_hash.empty()) {
     call.headers.emplace_back("x-amz-metadata-directive", "REPLACE");
     call.headers.emplace_back(kHashHeader, options.content_hash);
   }
   http::Response r = service_->send(call);
-  if (r.status == 501 && !condition_headers(options).empty()) {
+  if (r.status == 501 && !conditions.empty()) {
     // A service that cannot copy conditionally: the HEAD above was the check.
-    std::erase_if(call.headers, [](const auto& h) { return h.first == "If-Match" || h.first == "If-None-Match"; });
+    std::erase_if(call.headers, [&](const auto& h) { return h.first == conditions.front().first; });
     r = service_->send(call);
   }
   if (r.status == 412 && !r.body.empty() && r.body.find("x-amz-copy-source") != std::string::npos) {
@@ -210,7 +211,7 @@ void S3Storage::copy_in_parts(const Url& from, const FileInfo& source, const Url
   for (uint64_t first = 0; first < source.size; first += part) {
     upload.copy_part(++number, from, source.etag, first, std::min(source.size, first + part) - 1);
   }
-  http::Response r = upload.complete(condition_headers(options));
+  http::Response r = upload.complete(service_->conditions(options));
   if (r.status == 412 || (r.status == 404 && !options.if_match.empty())) fail_condition(to, options);
   if (!r.ok()) service_->fail(Call{.op = "complete the copy to", .method = "POST", .url = to}, r);
 }

@@ -17,7 +17,8 @@
 //     an object replaced while it is read fails instead of mixing versions;
 //   - writes (s3_writer.h): one PUT at commit up to the multipart threshold,
 //     a multipart upload above it; create-only is If-None-Match: *,
-//     compare-and-swap If-Match: <etag>, both checked by the service;
+//     compare-and-swap If-Match: <etag>, both checked by the service
+//     (GCS's XML API: x-goog-if-generation-match, s3_dialect.h);
 //   - remove: HEAD, then DELETE with If-Match (the ETag seen, or the one
 //     given), so of concurrent removals one reports the object;
 //   - copy: CopyObject (UploadPartCopy parts above 5 GiB) with the same
@@ -36,9 +37,7 @@
 
 namespace wrapp::storage::s3 {
 
-// Write conditions as HTTP object stores send them (http/conditions.h).
-using http::condition_headers;
-using http::fail_condition;
+using http::fail_condition;  // http/conditions.h
 
 class S3Storage : public Storage {
  public:
@@ -46,7 +45,7 @@ class S3Storage : public Storage {
   ~S3Storage() override;
 
   Features features() const override;
-  std::string name() const override { return "S3"; }
+  std::string name() const override { return std::string(service_->dialect().backend); }
   std::optional<FileInfo> stat(const Url& url) override;
   void list(const Url& url, const ListOptions& options, const ListPage& on_page) override;
   std::unique_ptr<Reader> open_read(const Url& url) override;
@@ -59,8 +58,8 @@ class S3Storage : public Storage {
   std::optional<Traffic> traffic() const override { return service_->traffic(); }
 
   Service& service() { return *service_; }
-  // Objects above this size are copied in parts (UploadPartCopy); S3's
-  // CopyObject limit, lowered by tests.
+  // Objects above this size are copied in parts (UploadPartCopy) where the
+  // service has them; S3's CopyObject limit, lowered by tests.
   void set_copy_part_size(uint64_t bytes) { copy_part_size_ = bytes; }
 
  private:
@@ -75,9 +74,5 @@ class S3Storage : public Storage {
   std::unique_ptr<Service> service_;
   uint64_t copy_part_size_ = kMaxPartSize;
 };
-
-// The FileInfo of a HEAD or GET response.
-FileInfo info_of_response(const http::Response& response);
-
 
 }  // namespace wrapp::storage::s3

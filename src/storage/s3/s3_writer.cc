@@ -92,7 +92,7 @@ class S3Writer : public Writer {
 
   void put_whole() {
     std::string content_hash = hash();
-    Call call{.op = "write", .method = "PUT", .url = url_, .headers = condition_headers(options_), .body = buffer_};
+    Call call{.op = "write", .method = "PUT", .url = url_, .headers = service_.conditions(options_), .body = buffer_};
     call.headers.emplace_back(kHashHeader, content_hash);
     http::Response r = service_.send(call);
     if (r.ok()) return;
@@ -118,7 +118,9 @@ class S3Writer : public Writer {
   bool is_ours(const std::string& content_hash) {
     Call head{.op = "stat", .method = "HEAD", .url = url_};
     http::Response r = service_.send(head);
-    return r.ok() && r.header(kHashHeader) == content_hash && info_of_response(r).size == written_;
+    if (!r.ok()) return false;
+    FileInfo info = service_.info_of(r);
+    return info.content_hash == content_hash && info.size == written_;
   }
 
   void complete_upload() {
@@ -129,24 +131,30 @@ class S3Writer : public Writer {
       // If-Match on CompleteMultipartUpload.
       Call head{.op = "stat", .method = "HEAD", .url = url_};
       http::Response r = service_.send(head);
-      if (r.status == 404 || (r.ok() && r.header("etag") != options_.if_match)) fail_condition(url_, options_);
+      if (r.status == 404 || (r.ok() && service_.version_of(r) != options_.if_match)) fail_condition(url_, options_);
       if (!r.ok()) service_.fail(head, r);
     }
-    http::Response r = upload_->complete(condition_headers(options_));
+    http::Response r = upload_->complete(service_.conditions(options_));
     if (r.status == 412 || (r.status == 404 && !options_.if_match.empty())) fail_condition(url_, options_);
     if (!r.ok()) {
       service_.fail(Call{.op = "complete the upload of", .method = "POST", .url = url_}, r);
     }
-    if (hashing_) store_hash(parse_result_etag(r.body, url_.str()));
+    if (!hashing_) return;
+    // S3 gives the new object's ETag in the body, GCS its generation as a header.
+    std::string version = service_.version_of(r);
+    if (version.empty() && !service_.config().is_gcs()) version = parse_result_etag(r.body, url_.str());
+    if (!version.empty()) store_hash(version);
   }
 
   // Puts the hash computed while streaming in the completed object's
-  // metadata: a copy onto itself, only while it is the object completed.
-  void store_hash(const std::string& etag) {
+  // metadata: a copy onto itself, only while it is the version completed
+  // (without that version's tag the object keeps no hash: a copy could
+  // label another writer's bytes with ours).
+  void store_hash(const std::string& version) {
     if (written_ > kMaxPartSize) return;  // CopyObject's limit: the object keeps no hash
     Call call{.op = "store the content hash of", .method = "PUT", .url = url_,
               .headers = {{"x-amz-copy-source", copy_source(url_)},
-                          {"x-amz-copy-source-if-match", etag},
+                          {std::string(service_.dialect().copy_source_match_header), version},
                           {"x-amz-metadata-directive", "REPLACE"},
                           {kHashHeader, hasher_.finish()}}};
     try {

@@ -47,6 +47,8 @@ ListResult parse_list(std::string_view xml, const std::string& where) {
       current.size = parse_size(text);
     } else if (path == "ListBucketResult/Contents/ETag") {
       current.etag = text;
+    } else if (path == "ListBucketResult/Contents/Generation") {
+      current.generation = text;
     } else if (path == "ListBucketResult/Contents/LastModified") {
       current.mtime_ns = parse_time(text).value_or(0);
     } else if (path == "ListBucketResult/Contents") {

@@ -28,6 +28,7 @@ struct ListedObject {
   std::string key;
   uint64_t size = 0;
   std::string etag;
+  std::string generation;  // GCS's XML API: the object's generation
   int64_t mtime_ns = 0;
 };
 
