@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "model/hash.h"
+#include "model/hash_cache_journal.h"
 #include "model/hash_cache_json.h"
 #include "util/error.h"
 #include "util/json_reader.h"
@@ -33,6 +34,10 @@ struct Entry {
   // Looked up or inserted by this process: kept first when the cache is cut
   // to its bound, and its last use becomes the time of the save.
   bool used = false;
+  // Held by the cache file it was loaded from (its table or its journal):
+  // read from the journal, or saved there by this process. A save to that
+  // path need not write it again.
+  bool persisted = false;
   bool same_content(const Entry& other) const { return stamp == other.stamp && value == other.value; }
 };
 
@@ -142,15 +147,14 @@ class TableRun : public Run {
   size_t next_ = 0;
 };
 
-// The entries of an overlay, sorted once (the caller holds its shards'
-// locks as long as the run lives).
-class OverlayRun : public Run {
+// Entries held elsewhere (their names outlive the run), each as item_of
+// makes it an Item, sorted by name once.
+template <typename T, Item (*item_of)(const T&), std::string_view (*name_of)(const T&)>
+class SortedRun : public Run {
  public:
-  explicit OverlayRun(const std::array<Shard, kShards>& shards) {
-    for (const Shard& shard : shards) {
-      for (const auto& kv : shard.map) entries_.push_back(&kv);
-    }
-    std::sort(entries_.begin(), entries_.end(), [](auto* a, auto* b) { return compare_names(a->first, b->first) < 0; });
+  explicit SortedRun(std::vector<const T*> entries) : entries_(std::move(entries)) {
+    std::sort(entries_.begin(), entries_.end(),
+              [](const T* a, const T* b) { return compare_names(name_of(*a), name_of(*b)) < 0; });
     restart();
   }
   void restart() override {
@@ -159,14 +163,54 @@ class OverlayRun : public Run {
   }
   void pop() override {
     has_ = next_ < entries_.size();
-    if (!has_) return;
-    const auto& [key, e] = *entries_[next_++];
-    item_ = {key, e.stamp, e.value, 0, e.used};
+    if (has_) item_ = item_of(*entries_[next_++]);
   }
 
  private:
-  std::vector<const std::pair<const std::string, Entry>*> entries_;
+  std::vector<const T*> entries_;
   size_t next_ = 0;
+};
+
+using OverlayEntry = std::pair<const std::string, Entry>;
+Item overlay_item(const OverlayEntry& kv) { return {kv.first, kv.second.stamp, kv.second.value, 0, kv.second.used}; }
+std::string_view overlay_name(const OverlayEntry& kv) { return kv.first; }
+Item journal_item(const JournalRecord& r) { return {r.name, r.stamp, r.value, r.last_used, false}; }
+std::string_view journal_name(const JournalRecord& r) { return r.name; }
+
+// The entries of an overlay (the caller holds its shards' locks as long as
+// the run lives); `with_persisted`: also those the cache file holds already.
+class OverlayRun : public SortedRun<OverlayEntry, overlay_item, overlay_name> {
+ public:
+  explicit OverlayRun(const std::array<Shard, kShards>& shards, bool with_persisted = true)
+      : SortedRun(entries(shards, with_persisted)) {}
+
+ private:
+  static std::vector<const OverlayEntry*> entries(const std::array<Shard, kShards>& shards, bool with_persisted) {
+    std::vector<const OverlayEntry*> out;
+    for (const Shard& shard : shards) {
+      for (const auto& kv : shard.map) {
+        if (with_persisted || !kv.second.persisted) out.push_back(&kv);
+      }
+    }
+    return out;
+  }
+};
+
+// The records of a journal, the last one of each key (a later record
+// replaces an earlier one).
+class JournalRun : public SortedRun<JournalRecord, journal_item, journal_name> {
+ public:
+  explicit JournalRun(const std::vector<JournalRecord>& records) : SortedRun(last_of_each(records)) {}
+
+ private:
+  static std::vector<const JournalRecord*> last_of_each(const std::vector<JournalRecord>& records) {
+    std::unordered_map<std::string_view, const JournalRecord*> last;
+    for (const auto& r : records) last[r.name] = &r;
+    std::vector<const JournalRecord*> out;
+    out.reserve(last.size());
+    for (const auto& [name, r] : last) out.push_back(r);
+    return out;
+  }
 };
 
 // Which entries a save above the bound drops: those no command used this
@@ -261,6 +305,36 @@ struct HashCache::State {
   // table's entries over.
   std::string loaded_from;
   size_t max_entries = kHashCacheDefaultMaxEntries;
+  // The next save writes a whole table (a version 1 or damaged file).
+  bool rewrite = false;
+  uint64_t append_above = kHashCacheAppendAbove;
+  uint64_t journal_limit = kHashCacheJournalLimit;
+
+  // Adds the journal of the cache at `path` below what this process stores.
+  void read_journal(const std::string& path, const std::function<void(const std::string&)>& warn) {
+    std::optional<HashCacheJournal> journal;
+    try {
+      journal = read_hash_cache_journal(journal_path(path));
+    } catch (const Error& e) {
+      warn(fmt::format("ignoring the hash cache journal of '{}': {}", shorten_for_message(path), e.what()));
+      return;
+    }
+    if (!journal) return;
+    size_t added = 0;
+    for (auto& record : journal->records) {  // in order: a later record replaces an earlier one
+      Shard& shard = shard_for(record.name);
+      auto [it, inserted] = shard.map.insert_or_assign(std::move(record.name), Entry{record.stamp, record.value});
+      it->second.persisted = true;
+      added += inserted;
+    }
+    overlay_entries.fetch_add(added, std::memory_order_release);
+  }
+
+  // Appends what this process stored to the journal of the table at `path`
+  // when that table is big enough to be worth not rewriting and the journal
+  // stays within its bound. False: the save rewrites the table. The caller
+  // holds the save lock and every shard.
+  bool append_to_journal(const std::string& path, uint32_t now);
 
   Shard& shard_for(std::string_view key) { return shards[std::hash<std::string_view>{}(key) % kShards]; }
 
@@ -284,6 +358,50 @@ struct HashCache::State {
   }
 };
 
+bool HashCache::State::append_to_journal(const std::string& path, uint32_t now) {
+  if (rewrite || path != loaded_from) return false;
+  // The table there now: another process may have rewritten it since this
+  // one was loaded, which does not matter (the journal's records replace
+  // any table's), but it must be a table of this version.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) return false;
+  struct stat st {};
+  char head[24] = {};
+  bool table = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ::pread(fd, head, sizeof head, 0) == sizeof head;
+  ::close(fd);
+  uint64_t table_bytes = static_cast<uint64_t>(st.st_size);
+  if (!table || table_bytes < append_above || !HashCacheFile::has_magic(std::string_view(head, sizeof head))) {
+    return false;
+  }
+  uint32_t version = 0;
+  std::memcpy(&version, head + kHashCacheMagic.size(), sizeof version);
+  if (version != kHashCacheFileVersion) return false;
+  std::optional<HashCacheJournal> journal;
+  try {
+    journal = read_hash_cache_journal(journal_path(path));
+  } catch (const Error&) {
+    return false;  // a journal that cannot be read (a link, no permission): the rewrite removes it
+  }
+  // What this process stored that the file does not hold yet.
+  std::vector<Entry*> entries;
+  std::vector<JournalRecord> records;
+  for (Shard& shard : shards) {
+    for (auto& [key, e] : shard.map) {
+      if (e.persisted) continue;
+      entries.push_back(&e);
+      records.push_back(JournalRecord{key, e.stamp, e.value, now});
+    }
+  }
+  uint64_t after = (journal && journal->valid_bytes ? journal->valid_bytes : kHashCacheJournalHeaderSize) +
+                   journal_bytes(records);
+  // A journal is read whole by every command: it stays small next to the
+  // table it spares rewriting.
+  if (after > std::min(std::max<uint64_t>(table_bytes / 8, 64 << 10), journal_limit)) return false;
+  if (!records.empty()) append_hash_cache_journal(journal_path(path), journal, records);
+  for (Entry* e : entries) e->persisted = true;
+  return true;
+}
+
 HashCache::HashCache() : state_(std::make_unique<State>()) {}
 HashCache::~HashCache() = default;
 HashCache::HashCache(HashCache&&) noexcept = default;
@@ -301,8 +419,11 @@ HashCache HashCache::load(const std::string& path, const std::function<void(cons
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);  // O_NONBLOCK: a FIFO must not hang us
   if (fd < 0) {
     int err = errno;
-    if (err == ENOENT || err == ENOTDIR) return HashCache();
-    return cannot_read(std::strerror(err));
+    if (err != ENOENT && err != ENOTDIR) return cannot_read(std::strerror(err));
+    HashCache cache;
+    cache.state_->loaded_from = path;
+    if (err == ENOENT) cache.state_->read_journal(path, warn);
+    return cache;
   }
   // The identity and the bytes of one open file: should another process
   // replace the file meanwhile, the save sees a different file and merges
@@ -324,7 +445,9 @@ HashCache HashCache::load(const std::string& path, const std::function<void(cons
                      replace ? "it will be replaced" : "it is left untouched and no cache is kept this run"));
     HashCache cache;
     cache.state_->dirty = replace;
+    cache.state_->rewrite = replace;
     cache.state_->save_blocked = !replace;
+    cache.state_->loaded_from = path;
     return cache;
   };
   if (looks_like_pickle(text)) {
@@ -344,6 +467,7 @@ HashCache HashCache::load(const std::string& path, const std::function<void(cons
     state.table_is_current = true;
     state.on_disk = identity;
     state.loaded_from = path;
+    state.read_journal(path, warn);
     return cache;
   }
   // Version 1 (JSON): read whole, then saved as a table.
@@ -367,6 +491,8 @@ HashCache HashCache::load(const std::string& path, const std::function<void(cons
     return unusable(e.what(), ours && !newer);
   }
   cache.state_->dirty = true;  // so that the next save writes it as a table
+  cache.state_->rewrite = true;
+  cache.state_->loaded_from = path;
   return cache;
 }
 
@@ -396,6 +522,7 @@ void HashCache::insert(const std::string& abs_path, const FileStamp& stamp, cons
     auto it = shard.map.find(abs_path);
     if (it != shard.map.end()) {
       bool same = it->second.same_content(entry);
+      entry.persisted = same && it->second.persisted;
       it->second = entry;
       if (same) return;
     } else if (state_->table_hit(abs_path, stamp) == entry.value) {
@@ -418,17 +545,25 @@ void HashCache::save(const std::string& path, bool force) const {
   try {
     SaveLock lock(path);
     auto shard_locks = st.lock_all();
+    uint32_t save_time = static_cast<uint32_t>(std::min<int64_t>(std::time(nullptr), UINT32_MAX));
+    if (!force && st.append_to_journal(path, save_time)) return;
     // The runs to merge, highest priority first: what this process stored,
     // then the file as it is now (this cache's own table when nobody
-    // replaced it, else the replacement, read again), then, when saving
-    // elsewhere than it was read from, this cache's table.
-    OverlayRun ours(st.shards);
+    // replaced it, else the replacement, read again, with its journal), or
+    // the journal there and this cache's own table, then, when saving
+    // elsewhere than it was read from, this cache's table. What this process
+    // read from the journal of the same path is in that journal now, or in
+    // the table that replaced it.
+    const bool same_file = path == st.loaded_from;
+    OverlayRun ours(st.shards, /*with_persisted=*/!same_file);
     std::vector<Run*> runs{&ours};
     std::optional<TableRun> table_run, own_table_elsewhere;
     std::optional<OverlayRun> their_overlay;
     std::optional<HashCache> theirs;
+    std::optional<HashCacheJournal> journal;
+    std::optional<JournalRun> journal_run;
     FileStamp now = file_identity(path);
-    const bool same_path = st.table && path == st.loaded_from;
+    const bool same_path = st.table && same_file;
     if (same_path && st.table_is_current && now == st.on_disk) {
       table_run.emplace(*st.table, st.table_used.get());
     } else if (now != FileStamp{}) {
@@ -440,6 +575,14 @@ void HashCache::save(const std::string& path, bool force) const {
         runs.push_back(&*their_overlay);
         if (other.table) table_run.emplace(*other.table, nullptr);
       }
+    }
+    if (!their_overlay) {  // else load() read the journal into it
+      try {
+        journal = read_hash_cache_journal(journal_path(path));
+      } catch (const Error&) {
+        // Unreadable (a link, no permission): removed below, as a merged one is.
+      }
+      if (journal) runs.push_back(&journal_run.emplace(journal->records));
     }
     if (table_run) runs.push_back(&*table_run);
     if (st.table && !same_path) runs.push_back(&own_table_elsewhere.emplace(*st.table, st.table_used.get()));
@@ -471,16 +614,22 @@ void HashCache::save(const std::string& path, bool force) const {
       });
     }
     restart();
-    uint32_t save_time = static_cast<uint32_t>(std::min<int64_t>(std::time(nullptr), UINT32_MAX));
     write_hash_cache_file(path, count, pool, [&](const auto& emit) {
       merge_runs(runs, [&](const Item& item) {
         if (!cut.keep(item)) return;
         emit(HashCacheRecord{item.name, item.stamp, item.value, item.used ? save_time : item.last_used});
       });
     });
+    // The table holds the journal's records now (were the removal lost, they
+    // would only be merged again).
+    remove_hash_cache_journal(journal_path(path));
     // The file now holds what the table and the overlay hold, and maybe
     // more: a later save reads it back as another process's file.
     st.table_is_current = false;
+    st.rewrite = false;
+    for (Shard& shard : st.shards) {
+      for (auto& [key, e] : shard.map) e.persisted = same_file || e.persisted;
+    }
   } catch (...) {
     if (was_dirty) st.dirty.store(true);
     throw;
@@ -488,6 +637,11 @@ void HashCache::save(const std::string& path, bool force) const {
 }
 
 void HashCache::set_max_entries(size_t max_entries) { state_->max_entries = max_entries; }
+
+void HashCache::set_journal_policy(uint64_t append_above, uint64_t journal_limit) {
+  state_->append_above = append_above;
+  state_->journal_limit = journal_limit;
+}
 
 bool HashCache::dirty() const { return state_->dirty.load(); }
 

@@ -18,7 +18,10 @@
 // only, and a lookup touches the pages of the entries it compares, so a
 // status of a small folder costs the same with a cache of a million entries
 // as with an empty one. What a command adds lives in memory (an overlay on
-// the table) until save() writes a new table merging both. A version 1 file
+// the table) until save() writes a new table merging both, or, when the
+// table is big (kHashCacheAppendAbove), appends it to the table's journal
+// (model/hash_cache_journal.h), which load() reads whole and a later save
+// merges into a new table once it outgrows its bound. A version 1 file
 // (JSON, model/hash_cache_json.h) is read whole and saved as a table.
 //
 // Old WRAPP (Python) kept a pickle file here; such a file, like any corrupt
@@ -47,6 +50,13 @@ namespace wrapp::model {
 // A cache keeps at most this many entries (about 150 bytes each in the
 // file): enough for every file of a million-file tree.
 inline constexpr size_t kHashCacheDefaultMaxEntries = 1'000'000;
+// A save appends to the journal instead of rewriting a table of at least
+// this many bytes (about 40,000 entries; smaller tables are rewritten in a
+// few milliseconds), while the journal stays within an eighth of the table
+// and at most kHashCacheJournalLimit bytes (about 15,000 records of 140
+// bytes: read by every command in a few milliseconds).
+inline constexpr uint64_t kHashCacheAppendAbove = 4 << 20;
+inline constexpr uint64_t kHashCacheJournalLimit = 2 << 20;
 
 class HashCache {
  public:
@@ -74,9 +84,11 @@ class HashCache {
   void insert(const std::string& abs_path, const FileStamp& stamp, const ContentHash& hash);
 
   // Writes the cache to `path` atomically (a new table, renamed over the
-  // old) if it was modified since load or the last save (dirty()), or always
-  // if force. A successful save clears dirty(). Throws StorageError on I/O
-  // failure (the cache stays dirty). The directory of `path` must exist.
+  // old, the journal then removed; or, for a big table at the path it was
+  // loaded from, what this process stored appended to the journal) if it
+  // was modified since load or the last save (dirty()), or always if force
+  // (a new table). A successful save clears dirty(). Throws StorageError on
+  // I/O failure (the cache stays dirty). The directory of `path` must exist.
   //
   // Several processes may use one cache file: a save holds flock on
   // `<path>.lock`, and merges what this process added with the file as it is
@@ -86,8 +98,12 @@ class HashCache {
   // one, oldest last use first), then, if still above, any.
   void save(const std::string& path, bool force = false) const;
 
-  // The bound save() keeps (kHashCacheDefaultMaxEntries unless set).
+  // The bound save() keeps (kHashCacheDefaultMaxEntries unless set). With
+  // appends to the journal, the entries may exceed it by the journal's
+  // until the next rewrite.
   void set_max_entries(size_t max_entries);
+  // When save() appends to the journal (the defaults above; tests lower them).
+  void set_journal_policy(uint64_t append_above, uint64_t journal_limit);
 
   bool dirty() const;
   size_t size() const;

@@ -11,6 +11,7 @@
 
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/unaligned.h"
 
 namespace wrapp::model {
 namespace {
@@ -19,17 +20,8 @@ namespace {
 // builds for (x86-64, arm64) is little-endian too.
 static_assert(std::endian::native == std::endian::little, "the hash cache table is read in place as little-endian");
 
-template <typename T>
-T load(const char* p) {
-  T v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-template <typename T>
-void store(char* p, T v) {
-  std::memcpy(p, &v, sizeof v);
-}
+using util::load_unaligned;
+using util::store_unaligned;
 
 // Appends to one region of the file with pwrite, in chunks of a few MiB, so
 // a table of a million entries never sits in memory whole.
@@ -86,17 +78,17 @@ std::optional<HashCacheFile> HashCacheFile::open(util::MappedFile mapped, Refusa
     return std::nullopt;
   };
   if (text.size() < kHashCacheHeaderSize) return damaged("the file ends inside its header");
-  uint32_t version = load<uint32_t>(text.data() + 16);
+  uint32_t version = load_unaligned<uint32_t>(text.data() + 16);
   if (version > kHashCacheFileVersion) {
     *refusal = Refusal::kNewer;
     *why = fmt::format("version {} is newer than this wrapp supports ({})", version, kHashCacheFileVersion);
     return std::nullopt;
   }
   if (version != kHashCacheFileVersion) return damaged(fmt::format("unsupported version {}", version));
-  uint32_t record_size = load<uint32_t>(text.data() + 20);
+  uint32_t record_size = load_unaligned<uint32_t>(text.data() + 20);
   if (record_size != kHashCacheRecordSize) return damaged(fmt::format("record size {} (expected 80)", record_size));
-  uint64_t count = load<uint64_t>(text.data() + 24);
-  uint64_t pool_size = load<uint64_t>(text.data() + 32);
+  uint64_t count = load_unaligned<uint64_t>(text.data() + 24);
+  uint64_t pool_size = load_unaligned<uint64_t>(text.data() + 32);
   uint64_t body = text.size() - kHashCacheHeaderSize;
   if (count > body / kHashCacheRecordSize || pool_size != body - count * kHashCacheRecordSize) {
     return damaged(fmt::format("{} bytes do not hold {} records and {} bytes of names", text.size(), count, pool_size));
@@ -116,8 +108,8 @@ HashCacheFile::HashCacheFile(util::MappedFile mapped, size_t count, uint64_t poo
 
 std::string_view HashCacheFile::name_of(size_t i) const {
   const char* r = records_ + i * kHashCacheRecordSize;
-  uint64_t offset = load<uint64_t>(r + 64);
-  uint32_t length = load<uint32_t>(r + 72);
+  uint64_t offset = load_unaligned<uint64_t>(r + 64);
+  uint32_t length = load_unaligned<uint32_t>(r + 72);
   if (length == 0 || length > kMaxHashCacheKeyLength || offset > pool_.size() || length > pool_.size() - offset) {
     return {};
   }
@@ -128,9 +120,10 @@ HashCacheRecord HashCacheFile::record(size_t i) const {
   const char* r = records_ + i * kHashCacheRecordSize;
   HashCacheRecord out;
   out.name = name_of(i);
-  out.stamp = {load<uint64_t>(r), load<int64_t>(r + 8), load<int64_t>(r + 16), load<uint64_t>(r + 24)};
+  out.stamp = {load_unaligned<uint64_t>(r), load_unaligned<int64_t>(r + 8), load_unaligned<int64_t>(r + 16),
+               load_unaligned<uint64_t>(r + 24)};
   std::memcpy(out.value.data(), r + 32, out.value.size());
-  out.last_used = load<uint32_t>(r + 76);
+  out.last_used = load_unaligned<uint32_t>(r + 76);
   return out;
 }
 
@@ -178,10 +171,10 @@ void write_hash_cache_file(const std::string& path, size_t count, uint64_t pool_
       [&](int fd) {
         char header[kHashCacheHeaderSize] = {};
         std::memcpy(header, kHashCacheMagic.data(), kHashCacheMagic.size());
-        store<uint32_t>(header + 16, kHashCacheFileVersion);
-        store<uint32_t>(header + 20, kHashCacheRecordSize);
-        store<uint64_t>(header + 24, count);
-        store<uint64_t>(header + 32, pool_size);
+        store_unaligned<uint32_t>(header + 16, kHashCacheFileVersion);
+        store_unaligned<uint32_t>(header + 20, kHashCacheRecordSize);
+        store_unaligned<uint64_t>(header + 24, count);
+        store_unaligned<uint64_t>(header + 32, pool_size);
         RegionWriter head(fd, 0, path);
         head.put(header, sizeof header);
         head.flush();
@@ -198,14 +191,14 @@ void write_hash_cache_file(const std::string& path, size_t count, uint64_t pool_
             throw std::logic_error("hash cache table written out of order or beyond its announced size");
           }
           char r[kHashCacheRecordSize] = {};
-          store<uint64_t>(r, rec.stamp.size);
-          store<int64_t>(r + 8, rec.stamp.mtime_ns);
-          store<int64_t>(r + 16, rec.stamp.ctime_ns);
-          store<uint64_t>(r + 24, rec.stamp.inode);
+          store_unaligned<uint64_t>(r, rec.stamp.size);
+          store_unaligned<int64_t>(r + 8, rec.stamp.mtime_ns);
+          store_unaligned<int64_t>(r + 16, rec.stamp.ctime_ns);
+          store_unaligned<uint64_t>(r + 24, rec.stamp.inode);
           std::memcpy(r + 32, rec.value.data(), rec.value.size());
-          store<uint64_t>(r + 64, name_offset);
-          store<uint32_t>(r + 72, static_cast<uint32_t>(rec.name.size()));
-          store<uint32_t>(r + 76, rec.last_used);
+          store_unaligned<uint64_t>(r + 64, name_offset);
+          store_unaligned<uint32_t>(r + 72, static_cast<uint32_t>(rec.name.size()));
+          store_unaligned<uint32_t>(r + 76, rec.last_used);
           records.put(r, sizeof r);
           names.put(rec.name.data(), rec.name.size());
           name_offset += rec.name.size();

@@ -106,3 +106,53 @@ def stamp_of(path: Union[str, Path]) -> dict:
     """The size, mtime_ns, ctime_ns and inode a cache entry for `path` must hold to be used."""
     st = os.stat(path)
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns, "inode": st.st_ino}
+
+
+# The journal beside a big table, `<cache>.journal` (docs/formats.md, "Hash cache file"; model/hash_cache_journal.h):
+# a 32-byte header (magic, version 1, zero), then records appended in order, each
+#   name length u32 | size u64 | mtime_ns i64 | ctime_ns i64 | inode u64 | 32 bytes of sha-256-flat |
+#   last_used u32 | name | FNV-1a (32 bits) of the record's bytes before it, u32
+JOURNAL_MAGIC = b"wrapp-hc-journal"
+JOURNAL_HEADER = JOURNAL_MAGIC + struct.pack("<I", 1) + bytes(12)
+_JOURNAL_FIXED = struct.Struct("<IQqqQ32sI")
+assert _JOURNAL_FIXED.size == 72
+
+
+def _fnv1a(data: bytes) -> int:
+    h = 2166136261
+    for b in data:
+        h = ((h ^ b) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def journal_path(cache: Union[str, Path]) -> Path:
+    return Path(str(cache) + ".journal")
+
+
+def journal_record(key: str, entry: Mapping) -> bytes:
+    """One record of `key` (an entry as read_table returns them)."""
+    name = os.fsencode(key)
+    digest = bytes.fromhex(entry["hash"][len(HASH_PREFIX):])
+    body = _JOURNAL_FIXED.pack(len(name), entry["size"], entry["mtime_ns"], entry["ctime_ns"], entry["inode"], digest,
+                               entry.get("last_used", 0)) + name
+    return body + struct.pack("<I", _fnv1a(body))
+
+
+def read_journal(cache: Union[str, Path]) -> list:
+    """[(key, entry)] of the journal of `cache`, in file order. ValueError unless it is exactly the format,
+    every record whole and checked (a torn tail included)."""
+    data = journal_path(cache).read_bytes()
+    if not data.startswith(JOURNAL_HEADER):
+        raise ValueError(f"journal header {data[:32]!r}")
+    out, at = [], len(JOURNAL_HEADER)
+    while at < len(data):
+        length, size, mtime_ns, ctime_ns, inode, digest, last_used = _JOURNAL_FIXED.unpack_from(data, at)
+        end = at + _JOURNAL_FIXED.size + length
+        (check,) = struct.unpack_from("<I", data, end)
+        if check != _fnv1a(data[at:end]):
+            raise ValueError(f"record at {at} fails its check")
+        out.append((os.fsdecode(data[at + _JOURNAL_FIXED.size:end]),
+                    {"size": size, "mtime_ns": mtime_ns, "ctime_ns": ctime_ns, "inode": inode,
+                     "hash": HASH_PREFIX + digest.hex(), "last_used": last_used}))
+        at = end + 4
+    return out

@@ -15,7 +15,8 @@ import time
 
 import pytest
 
-from hash_cache_table import HEADER_SIZE, RECORD_SIZE, read_table, stamp_of, table_bytes, write_table
+from hash_cache_table import (HEADER_SIZE, RECORD_SIZE, journal_path, journal_record, read_journal, read_table, stamp_of,
+                              table_bytes, write_table)
 from helpers import hash_bytes, mentions, read_json, status_types, write_tree
 
 FORGED = hash_bytes(b"not what the file holds")
@@ -185,3 +186,61 @@ def test_a_record_named_past_the_pool_is_dropped_silently(wrapp, tmp_path):
     assert {k: e["hash"] for k, e in read_table(cache).items()} == {
         str(root / "a.txt"): hash_bytes(b"alpha"), str(root / "b.txt"): FORGED}
     assert len(cache.read_bytes()) == HEADER_SIZE + 2 * RECORD_SIZE + 2 * len(os.fsencode(str(root / "a.txt")))
+
+
+def _big_table(cache, extra=None) -> bytes:
+    """A table above the size from which saves append to the journal (4 MiB: 45,000 entries), plus `extra`."""
+    entries = {f"/elsewhere/{i:06d}/some-file.bin": {"size": i, "mtime_ns": i, "ctime_ns": i, "inode": i,
+                                                     "hash": hash_bytes(str(i).encode())} for i in range(45_000)}
+    entries.update(extra or {})
+    write_table(cache, entries)
+    data = cache.read_bytes()
+    assert len(data) >= 4 << 20
+    return data
+
+
+def test_a_big_table_is_kept_and_what_a_command_hashed_is_appended_to_its_journal(wrapp, tmp_path):
+    """Beside a big table, a command that hashed new files appends them to `<cache>.journal` instead of
+    rewriting the table; the next command trusts the journal (a planted record is what it reports), and a
+    journal past its bound is merged into a new table and removed."""
+    root = write_tree(tmp_path / "x", {"a.txt": "alpha", "b.txt": "bravo"})
+    cache = tmp_path / "hc"
+    table = _big_table(cache)
+    hashes, _ = _catalog(wrapp, root, tmp_path / "c1.json", cache)
+    assert hashes == {"a.txt": hash_bytes(b"alpha"), "b.txt": hash_bytes(b"bravo")}
+    assert cache.read_bytes() == table, "the table was rewritten"
+    journal = dict(read_journal(cache))
+    assert set(journal) == {str(root / "a.txt"), str(root / "b.txt")}
+    for name in ("a.txt", "b.txt"):
+        entry = journal[str(root / name)]
+        assert {k: entry[k] for k in ("size", "mtime_ns", "ctime_ns", "inode")} == stamp_of(root / name)
+        assert entry["last_used"] > 0
+
+    # A record appended later replaces the earlier one, and answers.
+    with open(journal_path(cache), "ab") as f:
+        f.write(journal_record(str(root / "a.txt"), {**stamp_of(root / "a.txt"), "hash": FORGED}))
+    hashes, _ = _catalog(wrapp, root, tmp_path / "c2.json", cache)
+    assert hashes == {"a.txt": FORGED, "b.txt": hash_bytes(b"bravo")}
+    assert len(read_journal(cache)) == 3, "a command that hashed nothing appends nothing"
+
+    # A torn last record (a crash while appending) is ignored, then cut by the next append.
+    with open(journal_path(cache), "ab") as f:
+        f.write(journal_record("/torn", {**stamp_of(root / "a.txt"), "hash": FORGED})[:-5])
+    (root / "c.txt").write_text("charlie")
+    hashes, _ = _catalog(wrapp, root, tmp_path / "c3.json", cache)
+    assert hashes["c.txt"] == hash_bytes(b"charlie") and hashes["a.txt"] == FORGED
+    assert [k for k, _ in read_journal(cache)][-1] == str(root / "c.txt")
+
+    # Past an eighth of the table (about 640 KB here), the save writes a new table and removes the journal.
+    with open(journal_path(cache), "ab") as f:
+        for i in range(8_000):
+            f.write(journal_record(f"/planted/{i:05d}", {"size": 1, "mtime_ns": 1, "ctime_ns": 1, "inode": i,
+                                                         "hash": FORGED}))
+    (root / "d.txt").write_text("delta")
+    hashes, _ = _catalog(wrapp, root, tmp_path / "c4.json", cache)
+    assert hashes["d.txt"] == hash_bytes(b"delta")
+    assert not journal_path(cache).exists()
+    merged = read_table(cache)
+    assert len(merged) == 45_000 + 4 + 8_000
+    assert merged[str(root / "a.txt")]["hash"] == FORGED  # the journal's record won over nothing older
+    assert merged["/planted/07999"]["hash"] == FORGED and merged[str(root / "d.txt")]["hash"] == hash_bytes(b"delta")
