@@ -141,8 +141,7 @@ class S3Writer : public Writer {
     }
     if (!hashing_) return;
     // S3 gives the new object's ETag in the body, GCS its generation as a header.
-    std::string version = service_.version_of(r);
-    if (version.empty() && !service_.config().is_gcs()) version = parse_result_etag(r.body, url_.str());
+    std::string version = service_.config().is_gcs() ? service_.version_of(r) : parse_result_etag(r.body, url_.str());
     if (!version.empty()) store_hash(version);
   }
 
