@@ -3,7 +3,8 @@
 
     python3 bench/cloud.py [--files 300] [--big-mib 16] [--out results.json]
 
-For S3 (moto), Google Cloud Storage (gcp-storage-emulator) and Azure Blob (Azurite), wrapp is pointed
+For S3 (moto), Google Cloud Storage (gcp-storage-emulator; "gcs-hmac": its XML API with an HMAC key,
+moto standing for it) and Azure Blob (Azurite), wrapp is pointed
 at a FaultProxy (which records every request) in front of a ByteCounter (which counts the bytes each
 way) in front of the server. Each operation runs once on a fresh repository; the table gives requests
 per file and bytes up and down against the bytes of the package. Emulators on loopback say nothing
@@ -62,7 +63,7 @@ class Backend:
         self.server.start()
         self.counter = ByteCounter(self.server.endpoint).__enter__()
         self.proxy = FaultProxy(self.counter.endpoint).start()
-        if self.name == "s3":
+        if self.name in ("s3", "gcs-hmac"):
             self.server.create_bucket("bench")
         elif self.name == "gcs":
             self.server.create_bucket("bench")
@@ -84,6 +85,13 @@ class Backend:
         elif self.name == "gcs":
             env.update(self.server.env())
             env["STORAGE_EMULATOR_HOST"] = self.proxy.endpoint
+        elif self.name == "gcs-hmac":
+            for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL", "STORAGE_EMULATOR_HOST",
+                         "GOOGLE_APPLICATION_CREDENTIALS"):
+                env.pop(name, None)
+            env["WRAPP_GCS_XML_ENDPOINT"] = self.proxy.endpoint
+            env["WRAPP_GCS_HMAC_ACCESS_ID"] = self.server.access_key
+            env["WRAPP_GCS_HMAC_SECRET"] = self.server.secret_key
         else:
             env["AZURE_STORAGE_CONNECTION_STRING"] = (
                 f"AccountName={self.server.account};AccountKey={self.server.key};"
@@ -94,7 +102,7 @@ class Backend:
         self.repos += 1
         if self.name == "s3":
             return f"s3://bench/r{self.repos}"
-        if self.name == "gcs":
+        if self.name in ("gcs", "gcs-hmac"):
             return f"gs://bench/r{self.repos}"
         return f"{self.proxy.endpoint}/{self.server.account}/bench/r{self.repos}"
 
@@ -146,10 +154,10 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=300, help="small files (default 300)")
     parser.add_argument("--big-mib", type=int, default=16, help="size of each of the two big files (MiB)")
     parser.add_argument("--wrapp", default=str(REPO_ROOT / "build" / "wrapp"))
-    parser.add_argument("--backends", default="s3,gcs,azure")
+    parser.add_argument("--backends", default="s3,gcs,gcs-hmac,azure")
     parser.add_argument("--out", help="write the results as JSON here")
     args = parser.parse_args()
-    servers = {"s3": MotoS3, "gcs": GcsEmulator, "azure": Azurite}
+    servers = {"s3": MotoS3, "gcs": GcsEmulator, "gcs-hmac": MotoS3, "azure": Azurite}
     work = Path(tempfile.mkdtemp(prefix="wrapp-cloud-bench-"))
     try:
         src = work / "src"
