@@ -571,19 +571,19 @@ void HashCache::save(const std::string& path, bool force) const {
       State& other = *theirs->state_;
       // A file that cannot be used now (damaged, foreign) adds nothing.
       if (!other.save_blocked) {
-        their_overlay.emplace(other.shards);  // a version 1 file's entries
+        their_overlay.emplace(other.shards);  // a version 1 file's entries, or the journal's
         runs.push_back(&*their_overlay);
         if (other.table) table_run.emplace(*other.table, nullptr);
       }
     }
-    if (!their_overlay) {  // else load() read the journal into it
-      try {
-        journal = read_hash_cache_journal(journal_path(path));
-      } catch (const Error&) {
-        // Unreadable (a link, no permission): removed below, as a merged one is.
-      }
-      if (journal) runs.push_back(&journal_run.emplace(journal->records));
+    // The journal there now (load() read it into their overlay too, when it
+    // read a table: the same records again, below it).
+    try {
+      journal = read_hash_cache_journal(journal_path(path));
+    } catch (const Error&) {
+      // Unreadable (a link, no permission): removed below, as a merged one is.
     }
+    if (journal) runs.push_back(&journal_run.emplace(journal->records));
     if (table_run) runs.push_back(&*table_run);
     if (st.table && !same_path) runs.push_back(&own_table_elsewhere.emplace(*st.table, st.table_used.get()));
 
