@@ -101,6 +101,7 @@ if [ -d build-fuzz ]; then
   suite "fuzz patch" fuzz patch_fuzz $h/json $h/patch
   suite "fuzz ignore_rules" fuzz ignore_rules_fuzz $h/ignore
   suite "fuzz hash_cache" fuzz hash_cache_fuzz $h/hashcache $h/json
+  suite "fuzz hash_cache_journal" fuzz hash_cache_journal_fuzz
   suite "fuzz tar_import" fuzz tar_import_fuzz
 fi
 

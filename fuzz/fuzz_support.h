@@ -8,7 +8,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <string_view>
+
+#include <stdlib.h>
 
 #include "util/error.h"
 
@@ -24,6 +27,14 @@ inline void require(bool ok, const char* what) {
     std::fprintf(stderr, "invariant broken: %s\n", what);
     std::abort();
   }
+}
+
+// A folder of this fuzzing process's own (/tmp/<name>-XXXXXX), for the files
+// a target writes; each target makes it once and keeps it.
+inline std::string make_scratch_dir(const std::string& name) {
+  std::string tmpl = "/tmp/" + name + "-XXXXXX";
+  require(::mkdtemp(tmpl.data()) != nullptr, "mkdtemp failed");
+  return tmpl;
 }
 
 // Runs fn(); true when it returned, false when it refused the input with

@@ -16,11 +16,7 @@ namespace {
 
 // A folder for the saved tables, made once per fuzzing process.
 const std::string& scratch_dir() {
-  static const std::string dir = [] {
-    char tmpl[] = "/tmp/wrapp-hash-cache-fuzz-XXXXXX";
-    wrapp::fuzz::require(::mkdtemp(tmpl) != nullptr, "mkdtemp failed");
-    return std::string(tmpl);
-  }();
+  static const std::string dir = wrapp::fuzz::make_scratch_dir("wrapp-hash-cache-fuzz");
   return dir;
 }
 

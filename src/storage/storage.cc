@@ -99,7 +99,6 @@ Resolver::Resolver(Options options) : options_(std::move(options)) {
 
 Resolver::~Resolver() = default;
 
-
 Storage& Resolver::for_url(const Url& url) {
   std::lock_guard lock(resolver_mutex);
   if (url.scheme() == "http" || url.scheme() == "https") {
@@ -112,7 +111,8 @@ Storage& Resolver::for_url(const Url& url) {
     auto* azure = dynamic_cast<azure::AzureStorage*>(slot.get());
     if (azure && azure->serves(url)) return *azure;
   }
-  if (url.scheme() == "gs") return gcs_for_bucket(backends_, url, options_.check_cancelled);
+  // gs:// unless a backend was given for the scheme (add()).
+  if (url.scheme() == "gs" && !backends_.count("gs")) return gcs_for_bucket(backends_, url, options_.check_cancelled);
   auto it = backends_.find(url.scheme());
   if (it != backends_.end()) return *it->second;
   if (url.scheme() == "s3") {
