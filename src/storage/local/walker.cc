@@ -1,13 +1,15 @@
 #include "storage/local/walker.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstring>
+#include <iterator>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -19,6 +21,59 @@
 
 namespace wrapp::storage::local {
 namespace {
+
+// The names in a folder, read with getdents64 from `fd` (from its current
+// position) in 32 KiB batches. Iterating yields each entry's NUL-terminated
+// name, valid until the iterator moves on; a failed read throws, naming
+// `display`.
+class DirEntries {
+ public:
+  DirEntries(int fd, std::string display) : fd_(fd), display_(std::move(display)) {}
+
+  class Iterator {
+   public:
+    explicit Iterator(DirEntries* owner) : owner_(owner) { advance(); }
+    const char* operator*() const { return owner_->buf_ + owner_->at_ + kNameOffset; }
+    Iterator& operator++() {
+      uint16_t length = record_length();
+      if (length == 0) throw_errno("cannot list", owner_->display_, EIO);  // never from a kernel; no endless loop
+      owner_->at_ += length;
+      advance();
+      return *this;
+    }
+    bool operator!=(std::default_sentinel_t) const { return owner_ != nullptr; }
+
+   private:
+    // struct linux_dirent64: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, name.
+    static constexpr size_t kLengthOffset = 16;
+    static constexpr size_t kNameOffset = 19;
+    uint16_t record_length() const {
+      uint16_t length;
+      std::memcpy(&length, owner_->buf_ + owner_->at_ + kLengthOffset, sizeof length);
+      return length;
+    }
+    void advance() {
+      while (owner_ && owner_->at_ >= owner_->filled_) {
+        long n = ::syscall(SYS_getdents64, owner_->fd_, owner_->buf_, sizeof owner_->buf_);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw_errno("cannot list", owner_->display_, errno);
+        owner_->at_ = 0;
+        owner_->filled_ = static_cast<size_t>(n);
+        if (n == 0) owner_ = nullptr;  // the end
+      }
+    }
+    DirEntries* owner_;
+  };
+
+  Iterator begin() { return Iterator(this); }
+  std::default_sentinel_t end() const { return {}; }
+
+ private:
+  int fd_;
+  std::string display_;
+  alignas(8) char buf_[32 * 1024];
+  size_t at_ = 0, filled_ = 0;
+};
 
 bool is_inside(const std::string& path, const std::string& root) {
   if (root == "/") return true;
@@ -159,21 +214,18 @@ class Walker {
       opened.reset(fd);
     }
     auto self = std::make_shared<const Fd>(std::move(opened));
-    int reading = ::fcntl(self->get(), F_DUPFD_CLOEXEC, 0);
-    if (reading < 0) throw_errno("cannot list", path_of(work.rel), errno);
-    DIR* d = ::fdopendir(reading);
-    if (!d) {
-      int err = errno;
-      ::close(reading);
-      throw_errno("cannot list", path_of(work.rel), err);
-    }
-    std::unique_ptr<DIR, int (*)(DIR*)> guard(d, ::closedir);
-    while (struct dirent* e = ::readdir(d)) {
-      std::string name = e->d_name;
+    // The folder's entries read straight from its descriptor with
+    // getdents64: no duplicate descriptor and DIR stream (fdopendir costs
+    // three fcntl calls and a close per folder; a tree of many small
+    // folders made them a third of a walk's system calls). Only this thread
+    // reads entries through `self`; subfolders are opened relative to it,
+    // which its read position does not affect.
+    for (const char* name_bytes : DirEntries(self->get(), path_of(work.rel))) {
+      std::string name = name_bytes;
       if (name == "." || name == "..") continue;
       std::string rel = join_rel(work.rel, name);
       struct stat st;
-      if (::fstatat(self->get(), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (::fstatat(self->get(), name_bytes, &st, AT_SYMLINK_NOFOLLOW) != 0) {
         if (errno == ENOENT) continue;  // vanished while we looked
         throw_errno("cannot stat", path_of(rel), errno);
       }
