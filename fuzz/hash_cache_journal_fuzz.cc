@@ -37,6 +37,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   require(read.has_value(), "a journal that exists was not read");
   require(read->file_bytes == size, "the journal's size is not the file's");
   require(read->valid_bytes <= read->file_bytes, "more valid bytes than the file has");
+  auto measured = model::read_hash_cache_journal(journal, /*with_records=*/false);
+  require(measured && measured->records.empty() && measured->valid_bytes == read->valid_bytes,
+          "measuring the journal finds another end than reading it");
   require(read->records.empty() || read->valid_bytes == model::kHashCacheJournalHeaderSize +
                                                            model::journal_bytes(read->records),
           "the valid bytes are not the header and the records read");

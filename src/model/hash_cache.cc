@@ -378,7 +378,7 @@ bool HashCache::State::append_to_journal(const std::string& path, uint32_t now) 
   if (version != kHashCacheFileVersion) return false;
   std::optional<HashCacheJournal> journal;
   try {
-    journal = read_hash_cache_journal(journal_path(path));
+    journal = read_hash_cache_journal(journal_path(path), /*with_records=*/false);  // where its good part ends
   } catch (const Error&) {
     return false;  // a journal that cannot be read (a link, no permission): the rewrite removes it
   }

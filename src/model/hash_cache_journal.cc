@@ -83,7 +83,7 @@ class Fd {
 
 }  // namespace
 
-std::optional<HashCacheJournal> read_hash_cache_journal(const std::string& path) {
+std::optional<HashCacheJournal> read_hash_cache_journal(const std::string& path, bool with_records) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
   if (fd.get() < 0) {
     if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
@@ -116,13 +116,15 @@ std::optional<HashCacheJournal> read_hash_cache_journal(const std::string& path)
     uint32_t length = load_unaligned<uint32_t>(p);
     if (length == 0 || length > kMaxHashCacheKeyLength || data.size() - at - kFixed - kCheck < length) break;
     if (load_unaligned<uint32_t>(p + kFixed + length) != fnv1a(p, kFixed + length)) break;
+    at += kFixed + length + kCheck;
+    if (!with_records) continue;
     JournalRecord r;
-    r.stamp = {load_unaligned<uint64_t>(p + 4), load_unaligned<int64_t>(p + 12), load_unaligned<int64_t>(p + 20), load_unaligned<uint64_t>(p + 28)};
+    r.stamp = {load_unaligned<uint64_t>(p + 4), load_unaligned<int64_t>(p + 12), load_unaligned<int64_t>(p + 20),
+               load_unaligned<uint64_t>(p + 28)};
     std::memcpy(r.value.data(), p + 36, r.value.size());
     r.last_used = load_unaligned<uint32_t>(p + 68);
     r.name.assign(p + kFixed, length);
     journal.records.push_back(std::move(r));
-    at += kFixed + length + kCheck;
   }
   journal.valid_bytes = at;
   return journal;

@@ -63,7 +63,9 @@ inline std::string journal_path(const std::string& cache_path) { return cache_pa
 // The journal at `path`: nullopt when there is none. A file without this
 // magic and version, or bigger than kMaxHashCacheJournalBytes, gives no
 // records (valid_bytes 0). StorageError when it exists but cannot be read.
-std::optional<HashCacheJournal> read_hash_cache_journal(const std::string& path);
+// `with_records` false: the records are checked and measured only (an
+// append needs where the good part ends, not the entries a load read).
+std::optional<HashCacheJournal> read_hash_cache_journal(const std::string& path, bool with_records = true);
 
 // The bytes `records` take in a journal.
 uint64_t journal_bytes(const std::vector<JournalRecord>& records);

@@ -91,10 +91,10 @@ TEST_F(HashCacheJournalTest, ASaveAppendsAndLeavesTheTableAsItWas) {
 
 TEST_F(HashCacheJournalTest, ALaterRecordReplacesAnEarlierOne) {
   make_table(1);
-  for (uint64_t n : {1, 2, 3}) store("/k", n, "v" + std::to_string(n));
+  for (uint64_t n : {1, 2, 3}) store("/k", n, std::to_string(n) + "v");
   EXPECT_EQ(read_hash_cache_journal(journal())->records.size(), 3u);
   HashCache c = open();
-  EXPECT_TRUE(hits(c, "/k", 3, "v3"));
+  EXPECT_TRUE(hits(c, "/k", 3, "3v"));
   EXPECT_FALSE(c.lookup("/k", stamp(1)));
   EXPECT_EQ(c.size(), 2u);
 }
@@ -128,6 +128,10 @@ TEST_F(HashCacheJournalTest, ATornTailIsIgnoredThenCut) {
   for (const char* key : {"/a", "/b"}) store(key, 5, key);
   uint64_t whole = fs::file_size(journal());
   fs::resize_file(journal(), whole - 3);  // the last record torn by a crash
+  auto measured = read_hash_cache_journal(journal(), /*with_records=*/false);
+  EXPECT_TRUE(measured->records.empty());
+  EXPECT_EQ(measured->valid_bytes, read_hash_cache_journal(journal())->valid_bytes);
+  EXPECT_LT(measured->valid_bytes, measured->file_bytes);
   {
     HashCache c = open();
     EXPECT_TRUE(warnings_.empty());

@@ -8,9 +8,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <condition_variable>
 #include <cstring>
 #include <iterator>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -24,11 +24,13 @@ namespace {
 
 // The names in a folder, read with getdents64 from `fd` (from its current
 // position) in 32 KiB batches. Iterating yields each entry's NUL-terminated
-// name, valid until the iterator moves on; a failed read throws, naming
-// `display`.
+// name, valid until the iterator moves on. A failed read ends the iteration
+// and error() says why (the caller names the folder: no message is built
+// for the folders that list fine).
 class DirEntries {
  public:
-  DirEntries(int fd, std::string display) : fd_(fd), display_(std::move(display)) {}
+  explicit DirEntries(int fd) : fd_(fd) {}
+  int error() const { return error_; }
 
   class Iterator {
    public:
@@ -36,7 +38,11 @@ class DirEntries {
     const char* operator*() const { return owner_->buf_ + owner_->at_ + kNameOffset; }
     Iterator& operator++() {
       uint16_t length = record_length();
-      if (length == 0) throw_errno("cannot list", owner_->display_, EIO);  // never from a kernel; no endless loop
+      if (length == 0) {  // never from a kernel; no endless loop
+        owner_->error_ = EIO;
+        owner_ = nullptr;
+        return *this;
+      }
       owner_->at_ += length;
       advance();
       return *this;
@@ -56,10 +62,13 @@ class DirEntries {
       while (owner_ && owner_->at_ >= owner_->filled_) {
         long n = ::syscall(SYS_getdents64, owner_->fd_, owner_->buf_, sizeof owner_->buf_);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw_errno("cannot list", owner_->display_, errno);
+        if (n < 0) owner_->error_ = errno;
+        if (n <= 0) {  // the end, or a failure
+          owner_ = nullptr;
+          return;
+        }
         owner_->at_ = 0;
         owner_->filled_ = static_cast<size_t>(n);
-        if (n == 0) owner_ = nullptr;  // the end
       }
     }
     DirEntries* owner_;
@@ -70,7 +79,7 @@ class DirEntries {
 
  private:
   int fd_;
-  std::string display_;
+  int error_ = 0;
   alignas(8) char buf_[32 * 1024];
   size_t at_ = 0, filled_ = 0;
 };
@@ -220,7 +229,8 @@ class Walker {
     // folders made them a third of a walk's system calls). Only this thread
     // reads entries through `self`; subfolders are opened relative to it,
     // which its read position does not affect.
-    for (const char* name_bytes : DirEntries(self->get(), path_of(work.rel))) {
+    DirEntries entries(self->get());
+    for (const char* name_bytes : entries) {
       std::string name = name_bytes;
       if (name == "." || name == "..") continue;
       std::string rel = join_rel(work.rel, name);
@@ -254,6 +264,7 @@ class Walker {
         add(page, rel, st);  // sockets, FIFOs and devices only when asked: never package content
       }
     }
+    if (entries.error()) throw_errno("cannot list", path_of(work.rel), entries.error());
   }
 
   // Applies the symlink policy to the link `name` of `dir` (at `rel`). When
