@@ -363,12 +363,12 @@ class Planner {
       for (const auto& d : dirs) {
         Url dir = d.empty() ? p.dest : p.dest.join(d);
         // Beneath the top destination: a subpackage's own folder may be the link.
-        if (behind_link(ctx_, dir)) {
+        std::optional<storage::FileInfo> info;
+        if (behind_link(ctx_, dir, &info)) {
           escaping_dirs.insert(d);
           continue;
         }
         if (!new_dirs.count(d)) continue;
-        auto info = store.stat(dir);
         if (info && !info->is_dir && !old_cat.find(d)) {
           conflict(dir, "a file that is not the package's stands where the package needs a folder");
         }

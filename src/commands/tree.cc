@@ -153,10 +153,12 @@ void remove_unpublished_leftovers(CommandContext& ctx, const Url& version, const
   }
 }
 
-bool behind_link(CommandContext& ctx, const Url& url) {
+bool behind_link(CommandContext& ctx, const Url& url, std::optional<storage::FileInfo>* info) {
   try {
-    auto info = ctx.store(url).stat(url);
-    return info && info->is_link;
+    auto found = ctx.store(url).stat(url);
+    if (found && found->is_link) return true;
+    if (info) *info = std::move(found);
+    return false;
   } catch (const FailedCommand& e) {
     if (e.code() == ErrorCode::kLinkOnPath) return true;
     throw;

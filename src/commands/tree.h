@@ -85,8 +85,9 @@ void remove_unpublished_leftovers(CommandContext& ctx, const storage::Url& versi
 // True when `url` is a symbolic link, or one lies on its way beneath its
 // anchor (storage/url.h). Nothing is ever written or deleted through it:
 // storage refuses that at the moment of the call; planners ask first to
-// report every such path together.
-bool behind_link(CommandContext& ctx, const storage::Url& url);
+// report every such path together. When it is not, `info` (if given)
+// receives what the same stat found there (nullopt: nothing).
+bool behind_link(CommandContext& ctx, const storage::Url& url, std::optional<storage::FileInfo>* info = nullptr);
 
 // True for wrapp's own working files in a tree: an install's lock and the
 // temporary names of writes in flight. Never content, never "added".
