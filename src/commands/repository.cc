@@ -108,6 +108,9 @@ void write_json(CommandContext& ctx, const Url& url, const storage::WriteOptions
   auto writer = ctx.store(url).open_write(url, options);
   uint64_t offset = 0;
   std::string buffer;
+  // Room for a chunk and the value that passes it, so that the buffer is
+  // not regrown by copying (a value over 64 KiB still may).
+  buffer.reserve(JsonWriter::kDefaultChunk + (64 << 10));
   JsonWriter w(buffer, [&](std::string_view chunk) {
     writer->write_at(offset, chunk.data(), chunk.size());
     offset += chunk.size();
