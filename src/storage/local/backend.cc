@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "storage/local/file_info.h"
@@ -133,8 +134,13 @@ Features LocalStorage::features() const {
   f.conditional_write = true;
   f.object_metadata = false;
   f.symbolic_links = true;
-  f.connections = 64;
+  f.connections = concurrency();
   return f;
+}
+
+size_t LocalStorage::concurrency() {
+  static const size_t workers = std::clamp<size_t>(4 * std::max(1u, std::thread::hardware_concurrency()), 8, 64);
+  return workers;
 }
 
 std::optional<FileInfo> LocalStorage::stat(const Url& url) {
