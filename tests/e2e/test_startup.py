@@ -30,6 +30,19 @@ def test_the_binary_does_not_link_libcurl_libarchive_nor_libcrypto():
     assert "libcurl" not in out and "libarchive" not in out and "libcrypto" not in out, out
 
 
+def test_a_command_loads_no_cpp_runtime(wrapp, tmp_path):
+    # fmt is built in (util/fmt_instance.cc) and libstdc++/libgcc are linked statically, so a
+    # start relocates no C++ library (CMakeLists.txt). The sanitizer builds keep the shared
+    # runtime their interceptors expect: nothing to check there.
+    needed = subprocess.run(["ldd", wrapp_bin()], capture_output=True, text=True).stdout
+    if "libasan" in needed or "libtsan" in needed:
+        pytest.skip("a sanitizer build links the shared C++ runtime")
+    r = traced(wrapp, "status", tmp_path)
+    libs = loaded_libraries(r)
+    assert libs, "the loader trace is empty: LD_DEBUG did not reach the process"
+    assert not any(n.startswith(("libstdc++", "libfmt", "libgcc_s")) for n in libs), sorted(libs)
+
+
 def test_local_commands_load_neither(wrapp, tmp_path, publish):
     repo, _ = publish("p", "1", {"a.txt": "a"})
     for args in (("--help",), ("install", "p", "1", tmp_path / "dest", "--repo", repo),
