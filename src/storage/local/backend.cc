@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <optional>
-#include <thread>
 #include <vector>
 
 #include "storage/local/file_info.h"
@@ -134,13 +133,8 @@ Features LocalStorage::features() const {
   f.conditional_write = true;
   f.object_metadata = false;
   f.symbolic_links = true;
-  f.connections = concurrency();
+  f.connections = 64;
   return f;
-}
-
-size_t LocalStorage::concurrency() {
-  static const size_t workers = std::clamp<size_t>(4 * std::max(1u, std::thread::hardware_concurrency()), 8, 64);
-  return workers;
 }
 
 std::optional<FileInfo> LocalStorage::stat(const Url& url) {

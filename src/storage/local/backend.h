@@ -29,12 +29,6 @@ class LocalStorage : public Storage {
                         local::Method method = local::Method::kAuto, RunWorkers run_workers = {});
 
   Features features() const override;
-  // Features::connections: the files worked on at once. A few per core:
-  // local work is bound by the CPU while the page cache holds the data and
-  // by the device's queue when it does not, and every worker past that only
-  // costs a thread start and context switches (docs/performance.md, "local
-  // work on a few workers per core").
-  static size_t concurrency();
   std::string name() const override { return "local file system"; }
   std::optional<FileInfo> stat(const Url& url) override;
   void list(const Url& url, const ListOptions& options, const ListPage& on_page) override;
