@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <memory>
 
 #include "commands/tree.h"
@@ -447,32 +448,49 @@ std::vector<char> link_objects(CommandContext& ctx, const Url& to_root, const st
 
 namespace {
 
-// A fixed number of workers pull indices from a shared counter, so a million
-// items cost a handful of queued tasks, not a million.
+// Workers pull indices from a shared counter, so a million items cost a
+// handful of queued tasks, not a million.
+//
+// They start at one per core and grow by one each time an item took longer
+// than kSlowItem, up to the throttle's limit (--ftj, --jobs) and the
+// store's connections. Many workers pay only where items wait (a disk's
+// queue, a server's round trips): there the first slow items soon start
+// them all. Where each item is a few microseconds of work in memory
+// (planning an update of 5,000 files), fifty threads cost more to start and
+// to schedule than the items themselves: an update of 50 files of 5,000 took
+// 64-68 ms with 50 workers and 53-58 ms with 4 (docs/performance.md).
+constexpr auto kSlowItem = std::chrono::microseconds(50);
+
 void run_workers(CommandContext& ctx, size_t n, exec::Throttle& throttle, const std::function<void(size_t)>& fn,
                  storage::Storage* store) {
   if (n == 0) return;
   auto token = ctx.scheduler.token().child();
   std::atomic<size_t> next{0};
   exec::Throttle* connections = nullptr;
-  size_t workers = std::min(n, throttle.limit());
+  size_t limit = std::min(n, throttle.limit());
   if (store) {
     auto features = store->features();
     connections = &ctx.scheduler.connections(store->name(), features.connections);
-    workers = std::min(workers, connections->limit());
+    limit = std::min(limit, connections->limit());
   }
+  size_t first = std::min(limit, std::max<size_t>(2, ctx.scheduler.cpu_pool().max_threads()));
+  std::atomic<size_t> started{first};
   exec::TaskGroup group(ctx.scheduler.io_pool(), token);
-  for (size_t w = 0; w < workers; ++w) {
-    group.spawn([&] {
-      for (size_t i = next++; i < n; i = next++) {
-        token.throw_if_cancelled();
-        auto slot = throttle.acquire(token);
-        exec::Throttle::Slot connection;
-        if (connections) connection = connections->acquire(token);
-        fn(i);
+  std::function<void()> worker = [&] {
+    for (size_t i = next++; i < n; i = next++) {
+      token.throw_if_cancelled();
+      auto slot = throttle.acquire(token);
+      exec::Throttle::Slot connection;
+      if (connections) connection = connections->acquire(token);
+      auto start = std::chrono::steady_clock::now();
+      fn(i);
+      if (started.load(std::memory_order_relaxed) < limit && next.load(std::memory_order_relaxed) < n &&
+          std::chrono::steady_clock::now() - start > kSlowItem && started.fetch_add(1) < limit) {
+        group.spawn(worker);
       }
-    });
-  }
+    }
+  };
+  for (size_t w = 0; w < first; ++w) group.spawn(worker);
   group.wait();
 }
 
