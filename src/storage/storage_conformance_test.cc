@@ -1266,6 +1266,31 @@ TEST_P(StorageLocal, HardlinkOverwriteOfAnExistingLinkLeavesNoTempFile) {
   EXPECT_EQ(dir_names(""), (std::vector<std::string>{"orig", "target"}));
 }
 
+TEST_P(StorageLocal, OverwriteOfAFolderIsRefusedAndLeavesItWhereItWas) {
+  // Replacing exchanges the two names, then removes the old one: a folder
+  // found at the name must be put back, not removed or moved aside.
+  put("target/inside", "kept");
+  put("orig", "file");
+  EXPECT_THROW(put("target", "file", WriteOptions{.overwrite = true}), Error);
+  EXPECT_THROW(store_.link(at("orig"), at("target"), LinkMode::kHardlink, WriteOptions{.overwrite = true}), Error);
+  EXPECT_EQ(get("target/inside"), "kept");
+  EXPECT_EQ(dir_names(""), (std::vector<std::string>{"orig", "target"})) << "no temporary name is left";
+  EXPECT_EQ(st("orig").st_nlink, 1u);
+}
+
+TEST_P(StorageLocal, OverwriteLeavesOneNameAndOpenReadersOnTheOldFile) {
+  put("x", "old");
+  struct stat old_st = st("x");
+  auto reader = store_.open_read(at("x"));  // an open reader keeps the old inode alive
+  put("x", "new bytes", WriteOptions{.overwrite = true});
+  EXPECT_EQ(get("x"), "new bytes");
+  EXPECT_NE(st("x").st_ino, old_st.st_ino);
+  EXPECT_EQ(dir_names(""), std::vector<std::string>{"x"});
+  char buf[8] = {};
+  ASSERT_EQ(reader->read_at(0, buf, sizeof buf), 3u);
+  EXPECT_EQ(std::string(buf, 3), "old") << "a reader of the old file still reads it";
+}
+
 TEST_P(StorageLocal, LinkBatchReportsTheStatOfEachPublishedName) {
   put("repo/a", "new a");
   put("repo/b", "new b");

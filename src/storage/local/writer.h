@@ -5,8 +5,10 @@
 // half-written can ever be seen. commit() gives it its name:
 //   - create-only: linkat("/proc/self/fd/N", AT_SYMLINK_FOLLOW) to the
 //     target, which fails with EEXIST when something is there;
-//   - overwrite: linkat to `.wrapp-partial-<pid>-<n>-<name>`, then renameat
-//     over the target (the only moment a temporary name exists);
+//   - overwrite: linkat to the name when it is free; otherwise to
+//     `.wrapp-partial-<pid>-<n>-<name>`, exchanged with the target
+//     (RENAME_EXCHANGE, renameat where unsupported), then the old file is
+//     removed from that name (the only moment a temporary name exists);
 //   - if_match: the same, after checking the current etag.
 // Conditional publishes (create-only and if_match) run under flock(LOCK_EX)
 // of the folder, so that "check, then publish" is atomic against every
