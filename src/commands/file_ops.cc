@@ -458,7 +458,8 @@ namespace {
 // them all. Where each item is a few microseconds of work in memory
 // (planning an update of 5,000 files), fifty threads cost more to start and
 // to schedule than the items themselves: an update of 50 files of 5,000 took
-// 64-68 ms with 50 workers and 53-58 ms with 4 (docs/performance.md).
+// 55.4-56.1 ms with 50 workers from the start, 50.8-51.4 ms with this rule
+// (docs/performance.md).
 constexpr auto kSlowItem = std::chrono::microseconds(50);
 
 void run_workers(CommandContext& ctx, size_t n, exec::Throttle& throttle, const std::function<void(size_t)>& fn,

@@ -114,7 +114,7 @@ bool cannot_link(int err) { return err == EXDEV || err == EPERM || err == EMLINK
 // nothing. The two names are exchanged (RENAME_EXCHANGE), then the old file,
 // now at `temp`, is removed. A plain rename over a file would make ext4
 // (auto_da_alloc) start writing the new file's data back within the call: a
-// warm update of 50 files of 5,000 took 5-9 ms longer that way
+// warm update of 50 files of 5,000 took 3.5-9.5 ms longer that way
 // (docs/performance.md). Durability is --fsync's business, not a side effect
 // of one file system's heuristic. Where the file system cannot exchange, or
 // nothing stands at the name any more, a rename. A folder at the name is
