@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -358,6 +359,23 @@ struct HashCache::State {
   }
 };
 
+namespace {
+
+// How big the journal beside a table of `table_bytes` may grow before a
+// save rewrites the table. Every command reads the journal whole (about
+// 3 ns a byte: a 328 KB journal added 0.9 ms to a no-op install), while a
+// rewrite costs about 1.6 ns a byte of table once per journal's worth of
+// records. With a command in two storing some 7 KB of records (an update
+// of 50 files), the sum per command is least near sqrt(4 KiB x table):
+// 32 KiB beside a 256 KiB table, 110 KB beside 3 MB, 780 KB beside the
+// 150 MB of a million entries (never more than `limit`).
+uint64_t journal_bound(uint64_t table_bytes, uint64_t limit) {
+  auto balanced = static_cast<uint64_t>(std::sqrt(static_cast<double>(table_bytes) * 4096.0));
+  return std::min(limit, std::max<uint64_t>(balanced, 16 << 10));
+}
+
+}  // namespace
+
 bool HashCache::State::append_to_journal(const std::string& path, uint32_t now) {
   if (rewrite || path != loaded_from) return false;
   // The table there now: another process may have rewritten it since this
@@ -394,9 +412,7 @@ bool HashCache::State::append_to_journal(const std::string& path, uint32_t now) 
   }
   uint64_t after = (journal && journal->valid_bytes ? journal->valid_bytes : kHashCacheJournalHeaderSize) +
                    journal_bytes(records);
-  // A journal is read whole by every command: it stays small next to the
-  // table it spares rewriting.
-  if (after > std::min(std::max<uint64_t>(table_bytes / 8, 64 << 10), journal_limit)) return false;
+  if (after > journal_bound(table_bytes, journal_limit)) return false;
   if (!records.empty()) append_hash_cache_journal(journal_path(path), journal, records);
   for (Entry* e : entries) e->persisted = true;
   return true;

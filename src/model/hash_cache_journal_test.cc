@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -112,6 +114,27 @@ TEST_F(HashCacheJournalTest, AJournalPastItsBoundIsMergedIntoANewTable) {
   EXPECT_EQ(again.size(), 4u);
   EXPECT_TRUE(hits(again, "/a", 10, "a"));
   EXPECT_TRUE(hits(again, "/b", 11, "b"));
+}
+
+TEST_F(HashCacheJournalTest, TheJournalGrowsAsTheSquareRootOfTheTable) {
+  // Every command reads the journal, and each rewrite writes the table: the
+  // journal is merged once it would pass sqrt(4 KiB x table).
+  make_table(20000);
+  const double bound = std::sqrt(static_cast<double>(table_bytes_.size()) * 4096.0);
+  uint64_t largest = 0;
+  for (int command = 0; command < 200 && (command == 0 || fs::exists(journal())); ++command) {
+    HashCache c = open();
+    for (int i = 0; i < 20; ++i) {
+      int n = command * 20 + i;
+      c.insert("/stored/" + std::to_string(n), stamp(100000 + n), hash_of(std::to_string(n)));
+    }
+    c.save(path_);
+    if (fs::exists(journal())) largest = std::max<uint64_t>(largest, fs::file_size(journal()));
+  }
+  EXPECT_FALSE(fs::exists(journal())) << "never merged";
+  EXPECT_LE(static_cast<double>(largest), bound);
+  EXPECT_GT(static_cast<double>(largest), bound - 20 * 200) << "merged long before the bound";
+  EXPECT_LT(bound, static_cast<double>(table_bytes_.size()) / 8) << "the bound an eighth of the table gave";
 }
 
 TEST_F(HashCacheJournalTest, SmallTablesAreRewrittenAsBefore) {

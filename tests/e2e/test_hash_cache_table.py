@@ -189,7 +189,8 @@ def test_a_record_named_past_the_pool_is_dropped_silently(wrapp, tmp_path):
 
 
 def _big_table(cache, extra=None) -> bytes:
-    """A table above the size from which saves append to the journal (4 MiB: 45,000 entries), plus `extra`."""
+    """A table well above the size from which saves append to the journal (256 KiB), 45,000 entries, plus
+    `extra`."""
     entries = {f"/elsewhere/{i:06d}/some-file.bin": {"size": i, "mtime_ns": i, "ctime_ns": i, "inode": i,
                                                      "hash": hash_bytes(str(i).encode())} for i in range(45_000)}
     entries.update(extra or {})
@@ -231,7 +232,8 @@ def test_a_big_table_is_kept_and_what_a_command_hashed_is_appended_to_its_journa
     assert hashes["c.txt"] == hash_bytes(b"charlie") and hashes["a.txt"] == FORGED
     assert [k for k, _ in read_journal(cache)][-1] == str(root / "c.txt")
 
-    # Past an eighth of the table (about 640 KB here), the save writes a new table and removes the journal.
+    # Past the journal's bound (sqrt(4 KiB x table): about 135 KB here), the save writes a new table and
+    # removes the journal.
     with open(journal_path(cache), "ab") as f:
         for i in range(8_000):
             f.write(journal_record(f"/planted/{i:05d}", {"size": 1, "mtime_ns": 1, "ctime_ns": 1, "inode": i,
