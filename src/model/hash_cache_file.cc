@@ -127,12 +127,10 @@ HashCacheRecord HashCacheFile::record(size_t i) const {
   return out;
 }
 
-std::optional<size_t> HashCacheFile::find(std::string_view name) const {
-  if (name.empty()) return std::nullopt;
+std::optional<size_t> HashCacheFile::search(std::string_view name, size_t lo, size_t hi) const {
   // Keys share long prefixes ("/home/me/project/assets/..."): every name
   // between the bounds starts with what both bounds have in common with
   // `name`, so a comparison starts after it (Manber and Myers' search).
-  size_t lo = 0, hi = count_;
   size_t common_lo = 0, common_hi = 0;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
@@ -162,6 +160,54 @@ std::optional<size_t> HashCacheFile::find(std::string_view name) const {
     }
   }
   return std::nullopt;
+}
+
+std::optional<size_t> HashCacheFile::find(std::string_view name) const {
+  if (name.empty()) return std::nullopt;
+  // A command looks up the files of a tree in path order, and each worker's
+  // lookups ascend: the next key is most often the record after this
+  // thread's last hit. The search starts there and gallops (1, 2, 4...
+  // records ahead) to bound the range it then bisects: a few records
+  // touched instead of a bisection of the whole table, whose every probe
+  // is a cache miss in a table of megabytes. A key behind the finger, or a
+  // finger left by another table, costs one comparison more than a plain
+  // search. The finger only chooses where to look: what is returned is
+  // always a record whose name compared equal.
+  struct Finger {
+    const char* records = nullptr;
+    size_t index = 0;
+  };
+  thread_local Finger finger;
+  size_t lo = 0, hi = count_;
+  if (finger.records == records_ && finger.index < count_) {
+    std::string_view at = name_of(finger.index);
+    int order = at.empty() ? -1 : compare_names(name, at);
+    if (order == 0) return finger.index;
+    if (order > 0) {
+      lo = finger.index + 1;
+      for (size_t step = 1; lo < count_; step *= 2) {
+        size_t probe = std::min(count_ - 1, finger.index + step);
+        std::string_view ahead = name_of(probe);
+        if (ahead.empty()) break;  // damaged: bisect what is left
+        int c = compare_names(name, ahead);
+        if (c == 0) {
+          finger.index = probe;
+          return probe;
+        }
+        if (c < 0) {
+          hi = probe;
+          break;
+        }
+        lo = probe + 1;
+        if (probe == count_ - 1) break;
+      }
+    } else if (!at.empty()) {
+      hi = finger.index;
+    }
+  }
+  std::optional<size_t> found = search(name, lo, hi);
+  finger = {records_, found ? *found : std::min(lo, count_ ? count_ - 1 : 0)};
+  return found;
 }
 
 void write_hash_cache_file(const std::string& path, size_t count, uint64_t pool_size,

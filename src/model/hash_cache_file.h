@@ -89,12 +89,15 @@ class HashCacheFile {
   size_t size() const { return count_; }
   // Record i (i < size()). Its name is empty when the record is damaged.
   HashCacheRecord record(size_t i) const;
-  // The index of the record named `name`, if any.
+  // The index of the record named `name`, if any. Fastest when a thread's
+  // lookups ascend, as a command's do (see the .cc).
   std::optional<size_t> find(std::string_view name) const;
 
  private:
   HashCacheFile(util::MappedFile mapped, size_t count, uint64_t pool_size);
   std::string_view name_of(size_t i) const;
+  // Bisection of records [lo, hi) for `name`.
+  std::optional<size_t> search(std::string_view name, size_t lo, size_t hi) const;
 
   util::MappedFile mapped_;
   size_t count_ = 0;

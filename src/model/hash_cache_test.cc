@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -648,6 +649,64 @@ TEST_F(HashCacheTest, LookupsAmongKeysSharingLongPrefixes) {
                              std::string("/p/\xff\x01")}) {
     EXPECT_FALSE(t.lookup(absent, {1, 1, 1, 1})) << absent;
   }
+}
+
+// A lookup starts from where the thread's last one ended (HashCacheFile's
+// finger): whatever the order of the lookups, and however they alternate
+// between tables, every key is found and no other is.
+TEST_F(HashCacheTest, LookupsInAnyOrderFromAnyTableFindEveryKeyAndNoOther) {
+  std::vector<std::string> present, absent;
+  for (int i = 0; i < 1500; ++i) {
+    (i % 3 == 1 ? absent : present).push_back(fmt::format("/t/d{:02}/f{:05}", i / 100, i));
+  }
+  HashCache c;
+  for (auto& k : present) c.insert(k, {1, 1, 1, 1}, hash_of(k));
+  c.save(cache_path_);
+  std::string other_path = cache_path_ + ".other";
+  HashCache o;
+  for (int i = 0; i < 300; ++i) o.insert(fmt::format("/t/d{:02}/f{:05}", i % 15, i * 5), {1, 1, 1, 1}, hash_of("o"));
+  o.save(other_path);
+  HashCache t = load();
+  HashCache other = HashCache::load(other_path, [](const std::string&) {});
+  std::vector<std::string> all = present;
+  all.insert(all.end(), absent.begin(), absent.end());
+  std::sort(all.begin(), all.end());
+  auto check = [&](const std::string& k) {
+    bool is_present = std::binary_search(present.begin(), present.end(), k);
+    auto hit = t.lookup(k, {1, 1, 1, 1});
+    if (is_present) {
+      EXPECT_EQ(hit, ContentHash(hash_of(k))) << k;
+    } else {
+      EXPECT_FALSE(hit) << k;
+    }
+  };
+  std::vector<std::vector<std::string>> orders;
+  orders.push_back(all);                                   // ascending, hits and misses
+  orders.push_back({all.rbegin(), all.rend()});            // descending
+  for (size_t stride : {2u, 7u, 100u, 1000u}) {            // ascending with gaps, then wrapping
+    std::vector<std::string> v;
+    for (size_t start = 0; start < stride; ++start) {
+      for (size_t i = start; i < all.size(); i += stride) v.push_back(all[i]);
+    }
+    orders.push_back(v);
+  }
+  std::vector<std::string> shuffled = all;
+  std::mt19937 rng(7);
+  std::shuffle(shuffled.begin(), shuffled.end(), rng);
+  orders.push_back(shuffled);
+  for (auto& order : orders) {
+    for (size_t i = 0; i < order.size(); ++i) {
+      check(order[i]);
+      // Another table searched between two lookups of this one moves
+      // this thread's finger.
+      if (i % 97 == 0) other.lookup(order[i], {1, 1, 1, 1});
+    }
+  }
+  for (const std::string& beyond : {std::string("/a"), std::string("/t/d99"), std::string("/u"), std::string("/t/d00/f")}) {
+    EXPECT_FALSE(t.lookup(beyond, {1, 1, 1, 1})) << beyond;
+  }
+  EXPECT_EQ(t.lookup(present.back(), {1, 1, 1, 1}), ContentHash(hash_of(present.back())));
+  EXPECT_EQ(t.lookup(present.front(), {1, 1, 1, 1}), ContentHash(hash_of(present.front())));
 }
 
 TEST_F(HashCacheTest, TheBoundDropsTheLongestUnusedFirst) {
