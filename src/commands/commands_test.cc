@@ -102,6 +102,34 @@ TEST_P(Lifecycle, UpdateCopiesDeletesAndKeeps) {
   EXPECT_EQ(status_lines(dest), Paths{});
 }
 
+// An update reads the version's package file on another thread while it
+// reads the installed one (RepoPackageReadAhead): its errors are still the
+// install's, reported where the read stands, and nothing changes.
+TEST_P(Lifecycle, AnUpdateToAVersionTheRepositoryLacksFailsNamingItAndChangesNothing) {
+  Url repo = root("repo"), dest = root("work");
+  publish_both(root(), repo);
+  install_pkg(repo, dest, "1");
+  std::string marker_before = get(marker(dest));
+  auto missing = failure_of([&] { install_pkg(repo, dest, "3"); });
+  EXPECT_EQ(code_of(missing), "not_found") << missing.what();
+  EXPECT_NE(std::string(missing.what()).find("version '3' not found in repository"), std::string::npos)
+      << missing.what();
+  EXPECT_NE(std::string(missing.what()).find("(available: 1, 2)"), std::string::npos) << missing.what();
+  EXPECT_EQ(contents(dest), v1_files());
+  EXPECT_EQ(get(marker(dest)), marker_before);
+
+  // The installed file is checked first: one that names another package is
+  // the error, whatever the repository holds.
+  std::string other = marker_before;
+  size_t at = other.find("\"name\": \"" + std::string(kPkg) + "\"");
+  ASSERT_NE(at, std::string::npos) << other.substr(0, 200);
+  other.replace(at, 10 + std::string(kPkg).size(), "\"name\": \"zzz\"");
+  put(marker(dest), other);
+  auto foreign = failure_of([&] { install_pkg(repo, dest, "3"); });
+  EXPECT_NE(std::string(foreign.what()).find("belongs to package 'zzz'"), std::string::npos) << foreign.what();
+  EXPECT_EQ(contents(dest), v1_files());
+}
+
 TEST_P(Lifecycle, UninstallRemovesThePackagesFilesAndMarkerOnly) {
   Url repo = root("repo"), dest = root("work");
   publish_both(root(), repo);

@@ -14,6 +14,7 @@
 #include "commands/listed_tree.h"
 #include "commands/patch_file.h"
 #include "commands/publish.h"
+#include "commands/repo_package_read_ahead.h"
 #include "commands/repository.h"
 #include "commands/status.h"
 #include "commands/tree.h"
@@ -146,7 +147,21 @@ class Planner {
     }
 
     p.marker = p.dest.join(model::wrapp_file_name(opt.package_name));
-    p.installed = read_package_info(ctx_, p.marker);
+    // An update reads the version's package file too: when the installed
+    // one names another version at its head (or an interrupted install
+    // left this destination), that read starts at once on another thread.
+    // A re-install of the installed version may need no repository file at
+    // all, and reads none ahead.
+    RepoPackageReadAhead ahead(ctx_);
+    std::string marker_origin = p.marker.display();
+    p.installed = parse_document<model::PackageInfo>(
+        ctx_, p.marker, [&](std::string_view text, const TextWindow* window) {
+          auto named = model::PackageInfo::peek_version(text);
+          if (p.interrupted || (named && *named != opt.version)) {
+            ahead.start(p.repo, opt.package_name, opt.version);
+          }
+          return model::PackageInfo::parse(text, marker_origin, window);
+        });
     if (p.installed && p.installed->name != opt.package_name) {
       fail("'{}' belongs to package '{}', not '{}'", p.marker.display(), p.installed->name, opt.package_name);
     }
@@ -164,7 +179,8 @@ class Planner {
       p.result.no_op = true;
     } else {
       Url repo_marker;
-      p.package = require_repo_package(ctx_, p.repo, opt.package_name, opt.version, &repo_marker);
+      p.package = ahead.started() ? ahead.take(&repo_marker)
+                                  : require_repo_package(ctx_, p.repo, opt.package_name, opt.version, &repo_marker);
       if (p.package.name != opt.package_name) {
         fail("'{}' names package '{}', expected '{}'", repo_marker.display(), p.package.name, opt.package_name);
       }

@@ -125,6 +125,25 @@ std::vector<Dependency> parse_dependency_list(std::string_view text, std::string
   return out;
 }
 
+std::optional<std::string> PackageInfo::peek_version(std::string_view text) {
+  try {
+    JsonReader r(text, "");
+    if (r.peek() != JsonReader::Type::kObject) return std::nullopt;
+    r.begin_object();
+    std::string key;
+    while (r.next_key(key)) {
+      if (key == "catalog") return std::nullopt;  // skipping it would cost what parsing it does
+      if (key == "version") {
+        if (r.peek() != JsonReader::Type::kString) return std::nullopt;
+        return r.read_string();
+      }
+      r.skip_value();
+    }
+  } catch (const Error&) {
+  }
+  return std::nullopt;
+}
+
 PackageInfo PackageInfo::parse(std::string_view text, std::string_view origin, const TextWindow* window) {
   // The version decides how to read the rest, wherever it stands.
   JsonReader r(text, origin);

@@ -46,6 +46,11 @@ struct PackageInfo {
 
   // `window`, when given, is told how far the parse got (mapped files).
   static PackageInfo parse(std::string_view text, std::string_view origin, const TextWindow* window = nullptr);
+  // The version the package file `text` names before its catalog, read
+  // from its head alone (microseconds, where parse() takes milliseconds a
+  // thousand items); nullopt when the catalog comes first or the head is
+  // not what parse() accepts. A hint for planning only: parse() decides.
+  static std::optional<std::string> peek_version(std::string_view text);
   std::string serialize() const;
   // The same JSON object, into a (possibly streaming) writer.
   void write(JsonWriter& writer) const;

@@ -399,5 +399,29 @@ TEST(DependencyList, RefusesWhatAPackageFileRefuses) {
   EXPECT_NE(dependency_list_error(deep).find("nested deeper than 256 levels"), std::string::npos);
 }
 
+// The head of a package file names its version before the catalog (as
+// wrapp writes it): read without parsing the rest. Anything else, nullopt.
+TEST(PackageInfoPeekVersion, ReadsTheVersionBeforeTheCatalogOnly) {
+  EXPECT_EQ(PackageInfo::peek_version(R"({"wrapp_format_version": 1, "name": "p", "version": "1.2",
+                                           "catalog": {"items": []}})"),
+            "1.2");
+  EXPECT_EQ(PackageInfo::peek_version(R"({"dependencies": [{"package": "q", "version": "1", "x": {"y": [1]}}],
+                                           "version": "7", "catalog": null})"),
+            "7");
+  EXPECT_EQ(PackageInfo::peek_version(R"({"name": "p", "catalog": {"items": []}, "version": "1"})"), std::nullopt);
+  EXPECT_EQ(PackageInfo::peek_version(R"({"name": "p", "version": 1})"), std::nullopt);
+  EXPECT_EQ(PackageInfo::peek_version(R"({"name": "p"})"), std::nullopt);
+  EXPECT_EQ(PackageInfo::peek_version(R"(["version", "1"])"), std::nullopt);
+  EXPECT_EQ(PackageInfo::peek_version(R"({"name": "p", "version": "1)"), std::nullopt);
+  EXPECT_EQ(PackageInfo::peek_version(""), std::nullopt);
+  EXPECT_EQ(PackageInfo::peek_version(testing::nested_json(100000, true)), std::nullopt);
+  // What parse() reads agrees with the peek.
+  PackageInfo p;
+  p.name = "p";
+  p.version = "3";
+  p.catalog = Catalog();
+  EXPECT_EQ(PackageInfo::peek_version(p.serialize()), "3");
+}
+
 }  // namespace
 }  // namespace wrapp::model
