@@ -27,14 +27,40 @@ std::string dump(const nlohmann::json& j) {
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-std::string plan_summary(const commands::Plan& plan) {
+// How many actions of each kind a plan (or a tree of them) holds, and their
+// bytes.
+struct PlanTotals {
   using K = commands::PlanAction::Kind;
-  std::string reused = plan.count(K::kReuse) == 0
-                           ? ""
-                           : fmt::format(", {} reused ({})", plan.count(K::kReuse),
-                                         exec::format_bytes(plan.bytes(K::kReuse)));
-  return fmt::format("{} copied ({}){}, {} deleted, {} unchanged", plan.count(K::kCopy),
-                     exec::format_bytes(plan.bytes(K::kCopy)), reused, plan.count(K::kDelete), plan.count(K::kKeep));
+  static constexpr size_t kKinds = static_cast<size_t>(K::kReuse) + 1;  // the last kind
+  size_t count[kKinds] = {};
+  uint64_t bytes[kKinds] = {};
+
+  void add(const commands::Plan& plan) {
+    for (const auto& a : plan.actions) {
+      count[static_cast<size_t>(a.kind)] += 1;
+      bytes[static_cast<size_t>(a.kind)] += a.size;
+    }
+  }
+  // What whole_plan(r) counts, without making it: each package's actions,
+  // and a delete for each subpackage it drops.
+  void add(const commands::InstallResult& r) {
+    add(r.plan);
+    count[static_cast<size_t>(K::kDelete)] += r.removed_dependencies.size();
+    for (const auto& d : r.dependencies) add(d);
+  }
+  size_t n(K kind) const { return count[static_cast<size_t>(kind)]; }
+  uint64_t size(K kind) const { return bytes[static_cast<size_t>(kind)]; }
+};
+
+template <typename Planned>
+std::string plan_summary(const Planned& planned) {
+  using K = commands::PlanAction::Kind;
+  PlanTotals t;
+  t.add(planned);
+  std::string reused =
+      t.n(K::kReuse) == 0 ? "" : fmt::format(", {} reused ({})", t.n(K::kReuse), exec::format_bytes(t.size(K::kReuse)));
+  return fmt::format("{} copied ({}){}, {} deleted, {} unchanged", t.n(K::kCopy), exec::format_bytes(t.size(K::kCopy)),
+                     reused, t.n(K::kDelete), t.n(K::kKeep));
 }
 
 void add_create(Cli& cli) {
@@ -107,17 +133,16 @@ void add_install(Cli& cli) {
     if (!dependency_file->empty()) o->dependency_file = *dependency_file;
     cli.exit_code = run_command(cli, [&](commands::CommandContext& ctx) {
       auto r = commands::install(ctx, *o);
-      auto all = commands::whole_plan(r);
       size_t subpackages = r.subpackage_count();
       bool kept_changes = r.patch && !r.patch->conflicts.empty();
       if (r.unchanged() && !kept_changes) {
         out(fmt::format("{} {} is already installed in {} and unmodified\n", o->package_name, o->version,
                         o->destination));
       } else if (ctx.dry_run) {
-        out(all.describe());
+        out(commands::whole_plan(r).describe());
       } else {
         out(fmt::format("installed {} {} into {}: {}{}\n", o->package_name, o->version, o->destination,
-                        plan_summary(all),
+                        plan_summary(r),
                         subpackages == 0 ? "" : fmt::format(" (with {} subpackage(s))", subpackages)));
       }
       if (r.patch) {

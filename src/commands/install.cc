@@ -674,21 +674,25 @@ void execute(CommandContext& ctx, PackagePlan& p) {
 
   // The marker describes the installed files: each at its relative path
   // (no storage_map), with the size and hash of the bytes installed.
-  model::PackageInfo marker_info = p.package;
+  model::PackageInfo marker_info = without_catalog(p.package);
   marker_info.repository = p.repo.str();
   marker_info.catalog.emplace();
   marker_info.catalog->root = p.dest.str();
   if (p.package.catalog) {
-    std::unordered_map<std::string_view, const PlanAction*> written;  // keep and copy actions
-    for (const auto& a : plan.actions) {
-      if (a.kind != PlanAction::Kind::kDelete) written.emplace(a.relative_path, &a);
-    }
+    // The plan's actions and the catalog are both in path order (the plan
+    // follows merge_catalogs): one walk pairs each item with its keep or
+    // copy action.
+    const auto& actions = plan.actions;
+    size_t next = 0;
+    marker_info.catalog->items.reserve(p.package.catalog->items.size());
     for (const auto& item : p.package.catalog->items) {
       model::CatalogItem installed = item;
       installed.set_source_path("");  // the installed file
-      if (auto it = written.find(item.relative_path); it != written.end()) {
-        installed.size = it->second->size;
-        if (!it->second->hash.empty()) installed.hash = it->second->hash;
+      while (next < actions.size() && actions[next].relative_path < item.relative_path) ++next;
+      if (next < actions.size() && actions[next].relative_path == item.relative_path &&
+          actions[next].kind != PlanAction::Kind::kDelete) {
+        installed.size = actions[next].size;
+        if (!actions[next].hash.empty()) installed.hash = actions[next].hash;
       }
       marker_info.catalog->items.push_back(std::move(installed));
     }

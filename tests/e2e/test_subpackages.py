@@ -47,8 +47,14 @@ def test_update_that_drops_a_subpackage_removes_it_and_its_subpackages(wrapp, pu
     dest = tmp_path / "dest"
     assert wrapp("install", "app", "1", dest, "--repo", repo).returncode == 0
     (dest / "mine.txt").write_text("mine")
+    dry = wrapp("install", "app", "2", dest, "--repo", repo, "--dry-run")
+    assert dry.returncode == 0, str(dry)
     r = wrapp("install", "app", "2", dest, "--repo", repo)
     assert r.returncode == 0, str(r)
+    # The summary counts the whole tree as --dry-run lists it: the copy, and
+    # each dropped subpackage (lib, and base within it) as one delete.
+    assert "1 to copy (5 B), 0 reused from an earlier version (0 B), 2 to delete, 0 unchanged" in dry.stdout, str(dry)
+    assert f"installed app 2 into {dest}: 1 copied (5 B), 2 deleted, 0 unchanged\n" in r.stdout, str(r)
     tree = read_tree(dest)
     assert sorted(tree) == [".app.wrapp", "a.txt", "mine.txt"]
     assert not (dest / "libs").exists(), "folders emptied by the dropped subpackages remain"
