@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <functional>
+#include <iterator>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <unordered_set>
@@ -408,8 +410,10 @@ class Planner {
     ListedTree listed(ctx_, p.dest, dirs, paths.size());
     auto& inspect = ctx_.scheduler.sub_job("inspect " + p.dest.display(), "planning", exec::JobKind::kPass);
     inspect.add_total(paths.size(), 0);
+    // One entry a path; a source only for the (few) copies: a Url for each
+    // path touched a megabyte of fresh pages in an update of 5,000 files.
     std::vector<PlanAction> actions(paths.size());
-    std::vector<Url> copy_from(paths.size());
+    std::vector<std::unique_ptr<Url>> copy_from(paths.size());
     std::vector<char> planned(paths.size(), 0);  // not vector<bool>: workers write neighbouring entries
     for_each_transfer(ctx_, paths.size(), [&](size_t i) {
       const std::string& path = *paths[i].path;
@@ -450,7 +454,7 @@ class Planner {
         const auto* from = find_source();
         if (!from) return;
         actions[i] = {PlanAction::Kind::kCopy, path, from->url.str(), from->info.size, n->hash};
-        copy_from[i] = from->url;
+        copy_from[i] = std::make_unique<Url>(from->url);
         planned[i] = 1;
       };
       std::optional<storage::FileInfo> info = listed.stat(path);
@@ -525,10 +529,22 @@ class Planner {
     inspect.set_finished();
 
     p.result.plan.target = p.dest.str();
+    // The planned actions, compacted in place and moved whole into the
+    // result: no second array of 5,000 actions grown by doubling.
+    size_t kept = 0;
     for (size_t i = 0; i < paths.size(); ++i) {
       if (!planned[i]) continue;
-      if (actions[i].kind == PlanAction::Kind::kCopy) p.copy_from.emplace(*paths[i].path, copy_from[i]);
-      p.result.plan.actions.push_back(std::move(actions[i]));
+      if (actions[i].kind == PlanAction::Kind::kCopy && copy_from[i]) {
+        p.copy_from.emplace(*paths[i].path, std::move(*copy_from[i]));
+      }
+      if (kept != i) actions[kept] = std::move(actions[i]);
+      ++kept;
+    }
+    actions.resize(kept);
+    if (p.result.plan.actions.empty()) {
+      p.result.plan.actions = std::move(actions);
+    } else {
+      std::move(actions.begin(), actions.end(), std::back_inserter(p.result.plan.actions));
     }
     bool changes = p.result.plan.count(PlanAction::Kind::kCopy) + p.result.plan.count(PlanAction::Kind::kDelete) > 0;
     p.result.no_op = !changes && p.dropped.empty() && p.installed && p.installed->version == p.options.version;
@@ -673,28 +689,33 @@ void execute(CommandContext& ctx, PackagePlan& p) {
   }, &store);
 
   // The marker describes the installed files: each at its relative path
-  // (no storage_map), with the size and hash of the bytes installed.
+  // (no storage_map), with the size and hash of the bytes installed. The
+  // repository's catalog is read no more once the files are copied: it
+  // becomes the marker's in place (a copy of 5,000 items was a millisecond,
+  // mostly fresh pages).
   model::PackageInfo marker_info = without_catalog(p.package);
   marker_info.repository = p.repo.str();
   marker_info.catalog.emplace();
-  marker_info.catalog->root = p.dest.str();
+  p.sources.reset();  // it refers to the catalog
   if (p.package.catalog) {
-    // The plan's actions and the catalog are both in path order (the plan
-    // follows merge_catalogs): one walk pairs each item with its keep or
-    // copy action.
-    const auto& actions = plan.actions;
-    size_t next = 0;
-    marker_info.catalog->items.reserve(p.package.catalog->items.size());
-    for (const auto& item : p.package.catalog->items) {
-      model::CatalogItem installed = item;
-      installed.set_source_path("");  // the installed file
-      while (next < actions.size() && actions[next].relative_path < item.relative_path) ++next;
-      if (next < actions.size() && actions[next].relative_path == item.relative_path &&
-          actions[next].kind != PlanAction::Kind::kDelete) {
-        installed.size = actions[next].size;
-        if (!actions[next].hash.empty()) installed.hash = actions[next].hash;
-      }
-      marker_info.catalog->items.push_back(std::move(installed));
+    std::swap(*marker_info.catalog, *p.package.catalog);
+    p.package.catalog.reset();
+  }
+  model::Catalog& installed = *marker_info.catalog;
+  installed.root = p.dest.str();
+  installed.storage_map.clear();
+  // The plan's actions and the catalog are both in path order (the plan
+  // follows merge_catalogs): one walk pairs each item with its keep or
+  // copy action.
+  const auto& actions = plan.actions;
+  size_t next = 0;
+  for (auto& item : installed.items) {
+    item.set_source_path("");  // the installed file
+    while (next < actions.size() && actions[next].relative_path < item.relative_path) ++next;
+    if (next < actions.size() && actions[next].relative_path == item.relative_path &&
+        actions[next].kind != PlanAction::Kind::kDelete) {
+      item.size = actions[next].size;
+      if (!actions[next].hash.empty()) item.hash = actions[next].hash;
     }
   }
   progress.set_finished();
