@@ -1,5 +1,6 @@
 #include "util/json_reader.h"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -320,9 +321,16 @@ std::string_view JsonReader::skip_value() {
 }
 
 size_t JsonReader::count_ahead(std::string_view needle) const {
+  // memmem, not string_view::find: find stops at every byte equal to the
+  // needle's first, a quote in JSON (one byte in ten of a catalog; the count
+  // was a tenth of the time of reading one); glibc's memmem skips ahead.
+  if (needle.empty()) return 0;
   size_t n = 0;
-  for (size_t at = text_.find(needle, pos_); at != std::string_view::npos; at = text_.find(needle, at + needle.size())) {
+  const char* p = text_.data() + std::min(pos_, text_.size());
+  const char* end = text_.data() + text_.size();
+  while (const void* at = ::memmem(p, static_cast<size_t>(end - p), needle.data(), needle.size())) {
     ++n;
+    p = static_cast<const char*>(at) + needle.size();
   }
   return n;
 }

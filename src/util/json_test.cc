@@ -113,6 +113,25 @@ TEST(JsonWriter, EscapesSpecialBytesAtEveryOffset) {
   }
 }
 
+// count_ahead counts the occurrences from the reader's position on, none
+// overlapping: the number of items a catalog is about to read.
+TEST(JsonReader, CountAheadCountsFromThePositionWithoutOverlaps) {
+  std::string text = R"([{"k": 1}, {"k": 2}, "kk", {"k": 3}])";
+  JsonReader r(text, "c");
+  EXPECT_EQ(r.count_ahead("\"k\""), 3u);
+  EXPECT_EQ(r.count_ahead("k"), 5u);
+  EXPECT_EQ(r.count_ahead("kk"), 1u);
+  EXPECT_EQ(r.count_ahead("kkk"), 0u);
+  EXPECT_EQ(r.count_ahead(""), 0u);
+  EXPECT_EQ(r.count_ahead(text + "x"), 0u);
+  EXPECT_EQ(r.count_ahead(text), 1u);
+  r.begin_array();
+  ASSERT_TRUE(r.next_element());
+  r.skip_value();  // past {"k": 1}
+  EXPECT_EQ(r.count_ahead("\"k\""), 2u);
+  EXPECT_EQ(JsonReader("aaaa", "o").count_ahead("aa"), 2u);
+}
+
 TEST(JsonReader, IntegersOutOfRangeAreNotReadAsIntegers) {
   JsonReader r("[18446744073709551616, 9223372036854775808, 1.5, -1]", "n");
   r.begin_array();
