@@ -1,8 +1,7 @@
 #include "commands/listed_tree.h"
 
-#include <algorithm>
-
 #include "util/error.h"
+#include "util/gallop.h"
 
 namespace wrapp::commands {
 
@@ -48,9 +47,18 @@ void ListedTree::add_folders_of(std::set<std::string>& into, const std::string& 
 }
 
 const storage::ListEntry* ListedTree::find(std::string_view path) const {
-  auto it = std::lower_bound(entries_.begin(), entries_.end(), path,
-                             [](const storage::ListEntry& e, std::string_view p) { return e.relative_path < p; });
-  return it != entries_.end() && it->relative_path == path ? &*it : nullptr;
+  // Callers look up the paths of a catalog, each worker in ascending order:
+  // the search starts from this thread's last answer in this tree. (A hint
+  // left by another tree only costs comparisons: any hint is correct.)
+  thread_local const ListedTree* hinted = nullptr;
+  thread_local size_t hint = 0;
+  size_t n = entries_.size();
+  auto begin = entries_.begin();
+  size_t at = util::gallop_lower_bound(n, hinted == this ? hint : n,
+                                       [&](size_t i) { return begin[i].relative_path < path; });
+  hinted = this;
+  hint = at;
+  return at < n && begin[at].relative_path == path ? &begin[at] : nullptr;
 }
 
 std::optional<storage::FileInfo> ListedTree::stat(const std::string& path) const {
