@@ -849,6 +849,51 @@ InstallResult install_locked(CommandContext& ctx, const InstallOptions& opt, con
 
 namespace {
 
+// The same file as `before`: size, times, inode and etag unchanged (a
+// marker is replaced, never rewritten in place, so a new one differs).
+bool same_file(const std::optional<storage::FileInfo>& before, const std::optional<storage::FileInfo>& after) {
+  return before && after && before->size == after->size && before->mtime_ns == after->mtime_ns &&
+         before->ctime_ns == after->ctime_ns && before->inode == after->inode && before->etag == after->etag;
+}
+
+// A re-install of what is installed, unmodified, changes nothing, and is
+// found without the install lock, whose file made and removed in the
+// destination was most of what such a run wrote (and what failed on a
+// read-only one). Planned without the lock only when no install holds or
+// left one (no lock file) and the marker names this version; the answer
+// counts only if no install began meanwhile: the lock file still absent and
+// the marker the same file. Otherwise (or when anything would change)
+// nullopt: the install is planned again under the lock. Like status, a
+// reader: every file it checked was as the marker says.
+std::optional<InstallResult> unlocked_no_op(CommandContext& ctx, const InstallOptions& opt, const Url& top) {
+  if (opt.patch_file) return std::nullopt;  // writes its (empty) patch file
+  auto& store = ctx.store(top);
+  Url marker = top.join(model::wrapp_file_name(opt.package_name));
+  Url lock = install_lock_url(top);
+  auto before = store.stat(marker);
+  if (!before || !before->is_file() || store.stat(lock)) return std::nullopt;
+  auto doc = store.read_document(marker);
+  if (!doc || model::PackageInfo::peek_version(doc->text()) != opt.version) return std::nullopt;
+  doc.reset();
+  InstallResult result;
+  try {
+    Planner planner(ctx, top, nullptr, false);
+    planner.set_ignore_rules(load_ignore_rules(ctx, top, opt.ignore_file, opt.ignore_predicate));
+    std::set<std::string> visiting;
+    PackagePlan plan = planner.plan(opt, visiting);
+    planner.plan_drops(plan);
+    if (!planner.conflicts().empty() || !planner.unreadable().empty()) return std::nullopt;
+    result = planned_result(plan);
+  } catch (const Cancelled&) {
+    throw;
+  } catch (const Error&) {
+    return std::nullopt;  // reported by the planning under the lock, as always
+  }
+  if (!result.unchanged()) return std::nullopt;
+  if (!same_file(before, store.stat(marker)) || store.stat(lock)) return std::nullopt;
+  return result;
+}
+
 // The install itself, without the dependency file.
 InstallResult install_into(CommandContext& ctx, const InstallOptions& opt) {
   Url top = parse_location(opt.destination);
@@ -856,6 +901,9 @@ InstallResult install_into(CommandContext& ctx, const InstallOptions& opt) {
   auto& store = ctx.store(top);
   auto existing = store.stat(top);
   if (existing && !existing->is_dir) fail_with(ErrorCode::kBadInput, "destination '{}' is a file", top.display());
+  if (existing) {
+    if (auto unchanged = unlocked_no_op(ctx, opt, top)) return std::move(*unchanged);
+  }
   std::optional<InstallIntent> interrupted;
   auto lock = take_install_lock(ctx, top, "install " + opt.package_name + " " + opt.version, &interrupted);
   try {

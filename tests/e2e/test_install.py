@@ -87,6 +87,25 @@ def test_reinstall_same_version_is_noop(wrapp, tmp_path, two_versions):
     assert snapshot(dest) == before
 
 
+def test_reinstall_of_an_unmodified_install_writes_nothing(wrapp, tmp_path, two_versions):
+    """Found without the install lock: the destination folder is not touched (no lock file made and
+    removed), so its times stay as they were."""
+    dest = tmp_path / "dest"
+    assert wrapp("install", "p", "1", dest, "--repo", two_versions).returncode == 0
+    folder_before = os.stat(dest)
+    r = wrapp("install", "p", "1", dest, "--repo", two_versions)
+    assert r.returncode == 0 and "already installed" in r.stdout, str(r)
+    folder_after = os.stat(dest)
+    assert (folder_after.st_mtime_ns, folder_after.st_ctime_ns) == (folder_before.st_mtime_ns,
+                                                                    folder_before.st_ctime_ns), \
+        "a re-install that changes nothing wrote in the destination"
+    # A modified file makes it an install again, under the lock, which refuses it.
+    (dest / "keep.txt").write_text("mine")
+    r = wrapp("install", "p", "1", dest, "--repo", two_versions)
+    assert r.returncode == 1 and "modified" in (r.stdout + r.stderr), str(r)
+    assert not (dest / ".wrapp-install.lock").exists()
+
+
 def test_update_copies_only_changed_files(wrapp, tmp_path, two_versions):
     dest = tmp_path / "dest"
     assert wrapp("install", "p", "1", dest, "--repo", two_versions).returncode == 0

@@ -238,6 +238,18 @@ def test_install_lock_names_its_holder_and_is_released(spawn, wrapp, tmp_path, u
     assert a.finish().returncode == 0, str(a.finish())
     assert_clean_install(wrapp, dest, versions["1"], "after the holder finished")
 
+    # A re-install of the installed version is checked without the lock, but
+    # not while an install holds it: the marker still names 1 while files
+    # change, and the check waits its turn like any writer.
+    c = start_serial(spawn, "install", "p", "2", dest, "--repo", repo)
+    assert wait_until(lock.is_file, proc=c), f"install never held its lock object {lock}"
+    d = second_writer_while_paused(c, wrapp, "install", "p", "1", dest, "--repo", repo)
+    assert lost_to_a_lock(d) and str(c.pid) in d.stderr, f"re-install while an update holds the lock\n{d}"
+    assert c.finish().returncode == 0, str(c.finish())
+    assert_clean_install(wrapp, dest, versions["2"], "after the update finished")
+    back = wrapp("install", "p", "1", dest, "--repo", repo)
+    assert back.returncode == 0, str(back)
+
     victim = sorted(k for k in versions["1"] if k in versions["2"])[0]
     (dest / victim).write_bytes(b"a local modification")
     refused = wrapp("install", "p", "2", dest, "--repo", repo)
