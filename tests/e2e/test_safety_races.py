@@ -231,22 +231,22 @@ def test_install_lock_names_its_holder_and_is_released(spawn, wrapp, tmp_path, u
     repo, versions = update_repo
     dest = tmp_path / "dest"
     lock = install_lock(dest)
-    a = start_serial(spawn, "install", "p", "1", dest, "--repo", repo)
-    assert wait_until(lock.is_file, proc=a), f"install never held its lock object {lock}"
-    b = second_writer_while_paused(a, wrapp, "install", "p", "2", dest, "--repo", repo)
-    assert lost_to_a_lock(b) and str(a.pid) in b.stderr, f"second writer (holder pid {a.pid})\n{b}"
-    assert a.finish().returncode == 0, str(a.finish())
-    assert_clean_install(wrapp, dest, versions["1"], "after the holder finished")
 
+    def contend(holding, contending, what):
+        """Installs `holding`, and while it holds the lock (paused) installs `contending`, which must lose."""
+        holder = start_serial(spawn, "install", "p", holding, dest, "--repo", repo)
+        assert wait_until(lock.is_file, proc=holder), f"install never held its lock object {lock}"
+        second = second_writer_while_paused(holder, wrapp, "install", "p", contending, dest, "--repo", repo)
+        assert lost_to_a_lock(second) and str(holder.pid) in second.stderr, \
+            f"{what} (holder pid {holder.pid})\n{second}"
+        assert holder.finish().returncode == 0, str(holder.finish())
+        assert_clean_install(wrapp, dest, versions[holding], f"after the holder of '{what}' finished")
+
+    contend("1", "2", "second writer")
     # A re-install of the installed version is checked without the lock, but
     # not while an install holds it: the marker still names 1 while files
     # change, and the check waits its turn like any writer.
-    c = start_serial(spawn, "install", "p", "2", dest, "--repo", repo)
-    assert wait_until(lock.is_file, proc=c), f"install never held its lock object {lock}"
-    d = second_writer_while_paused(c, wrapp, "install", "p", "1", dest, "--repo", repo)
-    assert lost_to_a_lock(d) and str(c.pid) in d.stderr, f"re-install while an update holds the lock\n{d}"
-    assert c.finish().returncode == 0, str(c.finish())
-    assert_clean_install(wrapp, dest, versions["2"], "after the update finished")
+    contend("2", "1", "re-install while an update holds the lock")
     back = wrapp("install", "p", "1", dest, "--repo", repo)
     assert back.returncode == 0, str(back)
 
