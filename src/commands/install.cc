@@ -20,6 +20,8 @@
 #include "commands/repository.h"
 #include "commands/status.h"
 #include "commands/tree.h"
+#include "exec/task_group.h"
+#include "model/hash.h"
 #include "storage/storage.h"
 #include "util/error.h"
 #include "util/log.h"
@@ -180,6 +182,9 @@ class Planner {
       p.package = without_catalog(*p.installed);
       p.result.no_op = true;
     } else {
+      // Files will be copied, and every copy is hashed: the hashing library
+      // loads on another thread while the planning goes on.
+      preload_hash_library();
       Url repo_marker;
       p.package = ahead.started() ? ahead.take(&repo_marker)
                                   : require_repo_package(ctx_, p.repo, opt.package_name, opt.version, &repo_marker);
@@ -202,6 +207,19 @@ class Planner {
     if (!p.result.no_op) plan_files(p);
     visiting.erase(key);
     return p;
+  }
+
+  // Loads the hashing library on the io pool, once (model::load_hash_library).
+  // A failure is left to the first hash, which reports it.
+  void preload_hash_library() {
+    if (preload_) return;
+    preload_ = std::make_unique<exec::TaskGroup>(ctx_.scheduler.io_pool(), ctx_.scheduler.token().child());
+    preload_->spawn([] {
+      try {
+        model::load_hash_library();
+      } catch (const Error&) {
+      }
+    });
   }
 
   std::vector<Conflict>& conflicts() { return conflicts_; }
@@ -560,6 +578,7 @@ class Planner {
   std::vector<ItemFailure> unreadable_;
   std::optional<model::Patch> deferred_;
   model::IgnoreEvaluator ignores_;
+  std::unique_ptr<exec::TaskGroup> preload_;  // last: destroyed (waited for) first
 };
 
 // The error for a refused install: the message lists every conflict, and

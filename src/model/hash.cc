@@ -55,6 +55,8 @@ int hex_value(char c) { return kHexValues[static_cast<unsigned char>(c)]; }
 
 }  // namespace
 
+void load_hash_library() { util::crypto_library(); }
+
 Digest sha256(const void* data, size_t len) {
   SHA256_CTX ctx;
   init(&ctx);

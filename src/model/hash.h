@@ -31,8 +31,13 @@ inline constexpr std::string_view kHashPrefix = "sha-256-flat;1048576;";
 
 using Digest = std::array<uint8_t, 32>;
 
-// SHA-256 of one buffer (reuses a per-thread digest context).
+// SHA-256 of one buffer.
 Digest sha256(const void* data, size_t len);
+// Loads the library sha256() uses (OpenSSL's libcrypto, opened on first
+// use: about a millisecond), so that a command about to hash can have it
+// loaded on another thread while it does other work. Throws what the first
+// sha256() would.
+void load_hash_library();
 
 // 64 lowercase hex digits.
 std::string to_hex(const Digest& digest);
