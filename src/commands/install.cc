@@ -889,13 +889,19 @@ std::optional<InstallResult> unlocked_no_op(CommandContext& ctx, const InstallOp
   auto& store = ctx.store(top);
   Url marker = top.join(model::wrapp_file_name(opt.package_name));
   Url lock = install_lock_url(top);
-  auto before = store.stat(marker);
-  if (!before || !before->is_file() || store.stat(lock)) return std::nullopt;
-  auto doc = store.read_document(marker);
-  if (!doc || model::PackageInfo::peek_version(doc->text()) != opt.version) return std::nullopt;
-  doc.reset();
+  std::optional<storage::FileInfo> before;
   InstallResult result;
   try {
+    before = store.stat(marker);
+    if (!before || !before->is_file() || store.stat(lock)) return std::nullopt;
+    // The head only (one ranged read in an object store): the version
+    // comes before the catalog in every file wrapp writes.
+    auto reader = store.open_read(marker);
+    if (!reader) return std::nullopt;
+    std::string head(16 * 1024, '\0');
+    head.resize(reader->read_at(0, head.data(), head.size()));
+    reader.reset();
+    if (model::PackageInfo::peek_version(head) != opt.version) return std::nullopt;
     Planner planner(ctx, top, nullptr, false);
     planner.set_ignore_rules(load_ignore_rules(ctx, top, opt.ignore_file, opt.ignore_predicate));
     std::set<std::string> visiting;
@@ -903,13 +909,13 @@ std::optional<InstallResult> unlocked_no_op(CommandContext& ctx, const InstallOp
     planner.plan_drops(plan);
     if (!planner.conflicts().empty() || !planner.unreadable().empty()) return std::nullopt;
     result = planned_result(plan);
+    if (!result.unchanged()) return std::nullopt;
+    if (!same_file(before, store.stat(marker)) || store.stat(lock)) return std::nullopt;
   } catch (const Cancelled&) {
     throw;
   } catch (const Error&) {
-    return std::nullopt;  // reported by the planning under the lock, as always
+    return std::nullopt;  // reported by the install under the lock, as always
   }
-  if (!result.unchanged()) return std::nullopt;
-  if (!same_file(before, store.stat(marker)) || store.stat(lock)) return std::nullopt;
   return result;
 }
 
