@@ -172,7 +172,9 @@ std::optional<size_t> HashCacheFile::find(std::string_view name) const {
   // is a cache miss in a table of megabytes. A key behind the finger, or a
   // finger left by another table, costs one comparison more than a plain
   // search. The finger only chooses where to look: what is returned is
-  // always a record whose name compared equal.
+  // always a record whose name compared equal. (Not util::gallop_lower_bound:
+  // a damaged record has no name to order, and is stepped over here as the
+  // bisection steps over it.)
   struct Finger {
     const char* records = nullptr;
     size_t index = 0;
