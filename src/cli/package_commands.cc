@@ -27,40 +27,34 @@ std::string dump(const nlohmann::json& j) {
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-// How many actions of each kind a plan (or a tree of them) holds, and their
-// bytes.
-struct PlanTotals {
-  using K = commands::PlanAction::Kind;
-  static constexpr size_t kKinds = static_cast<size_t>(K::kReuse) + 1;  // the last kind
-  size_t count[kKinds] = {};
-  uint64_t bytes[kKinds] = {};
+using ActionKind = commands::PlanAction::Kind;
 
-  void add(const commands::Plan& plan) {
-    for (const auto& a : plan.actions) {
-      count[static_cast<size_t>(a.kind)] += 1;
-      bytes[static_cast<size_t>(a.kind)] += a.size;
-    }
-  }
-  // What whole_plan(r) counts, without making it: each package's actions,
-  // and a delete for each subpackage it drops.
-  void add(const commands::InstallResult& r) {
-    add(r.plan);
-    count[static_cast<size_t>(K::kDelete)] += r.removed_dependencies.size();
-    for (const auto& d : r.dependencies) add(d);
-  }
-  size_t n(K kind) const { return count[static_cast<size_t>(kind)]; }
-  uint64_t size(K kind) const { return bytes[static_cast<size_t>(kind)]; }
-};
+size_t count_of(const commands::Plan& plan, ActionKind kind) { return plan.count(kind); }
+uint64_t bytes_of(const commands::Plan& plan, ActionKind kind) { return plan.bytes(kind); }
 
+// What whole_plan(r) counts, without making it: each package's actions, and
+// a delete for each subpackage it drops.
+size_t count_of(const commands::InstallResult& r, ActionKind kind) {
+  size_t n = r.plan.count(kind) + (kind == ActionKind::kDelete ? r.removed_dependencies.size() : 0);
+  for (const auto& d : r.dependencies) n += count_of(d, kind);
+  return n;
+}
+uint64_t bytes_of(const commands::InstallResult& r, ActionKind kind) {
+  uint64_t n = r.plan.bytes(kind);
+  for (const auto& d : r.dependencies) n += bytes_of(d, kind);
+  return n;
+}
+
+// A Plan, or an install's tree of them.
 template <typename Planned>
 std::string plan_summary(const Planned& planned) {
-  using K = commands::PlanAction::Kind;
-  PlanTotals t;
-  t.add(planned);
-  std::string reused =
-      t.n(K::kReuse) == 0 ? "" : fmt::format(", {} reused ({})", t.n(K::kReuse), exec::format_bytes(t.size(K::kReuse)));
-  return fmt::format("{} copied ({}){}, {} deleted, {} unchanged", t.n(K::kCopy), exec::format_bytes(t.size(K::kCopy)),
-                     reused, t.n(K::kDelete), t.n(K::kKeep));
+  using K = ActionKind;
+  size_t reused = count_of(planned, K::kReuse);
+  std::string reused_text =
+      reused == 0 ? "" : fmt::format(", {} reused ({})", reused, exec::format_bytes(bytes_of(planned, K::kReuse)));
+  return fmt::format("{} copied ({}){}, {} deleted, {} unchanged", count_of(planned, K::kCopy),
+                     exec::format_bytes(bytes_of(planned, K::kCopy)), reused_text, count_of(planned, K::kDelete),
+                     count_of(planned, K::kKeep));
 }
 
 void add_create(Cli& cli) {
