@@ -310,10 +310,13 @@ model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& req, exec
   std::unique_ptr<storage::Reader> reader;
   std::optional<storage::FileInfo> source;
   bool verified = !req.need_hash;
+  auto open_source = [&] {
+    return req.from_folder ? req.from_folder->open_read(req.from.name()) : src_store.open_read(req.from);
+  };
   if (!verified && req.trust_hash_cache && known && ctx.hash_cache && src_store.features().stable_identity) {
-    reader = src_store.open_read(req.from);
+    reader = open_source();
     if (!reader) fail("'{}' not found", req.from.display());
-    source = reader->info();
+    source = reader->opened_info();
     auto hit = ctx.hash_cache->lookup(req.from.path(), stamp_of(*source));
     verified = hit && *hit == req.expected_hash;
   }
@@ -348,17 +351,17 @@ model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& req, exec
     return copy_server_side_then_verify(ctx, req, progress);
   }
 
-  if (!reader) reader = src_store.open_read(req.from);
+  if (!reader) reader = open_source();
   if (!reader) fail("'{}' not found", req.from.display());
   if (reader->size() != req.size) {
     fail("'{}' has {} bytes, expected {}", req.from.display(), reader->size(), req.size);
   }
-  storage::WriteOptions wopts = with_mode(source ? source->mode : reader->info().mode);
+  storage::WriteOptions wopts = with_mode(source ? source->mode : reader->opened_info().mode);
   wopts.size_hint = req.size;
   // Kept with the object where the store keeps metadata (a hint for
   // readers, never proof: verification reads the bytes).
   if (known) wopts.content_hash = req.expected_hash.str();
-  auto writer = dst_store.open_write(req.to, wopts);
+  auto writer = req.to_folder ? req.to_folder->open_write(req.to.name(), wopts) : dst_store.open_write(req.to, wopts);
   std::string hash =
       stream_and_hash(ctx, src_store, *reader, writer.get(), dst_store.features().parallel_write, req.from,
                       progress);

@@ -84,6 +84,11 @@ struct CopyRequest {
   // copy, from the open file (tells whether it changed while being read,
   // without opening it again).
   storage::FileInfo* source_after = nullptr;
+  // The folders of `from` and `to` (Storage::open_folder), when the caller
+  // copies a batch of one folder's files: the source is opened and the
+  // target written through them, by name. Either may be null.
+  storage::Folder* from_folder = nullptr;
+  storage::Folder* to_folder = nullptr;
 };
 
 // Copies one object; returns the hash of the copied bytes (the expected hash

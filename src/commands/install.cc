@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "commands/dependency_file.h"
+#include "commands/folder_batches.h"
 #include "commands/install_lock.h"
 #include "commands/item_source.h"
 #include "commands/listed_tree.h"
@@ -687,11 +688,24 @@ void execute(CommandContext& ctx, PackagePlan& p) {
     }
     copies.resize(kept);
   }
+  // The targets, and the sources (looked up once each), by copy.
+  std::vector<Url> targets;
+  std::vector<const Url*> sources;
+  targets.reserve(copies.size());
+  sources.reserve(copies.size());
+  for (const auto* a : copies) {
+    targets.push_back(p.dest.join(a->relative_path));
+    sources.push_back(&p.copy_from.at(a->relative_path));
+  }
+  FolderBatches folders(
+      ctx, copies.size(), [&](size_t i) -> const Url& { return *sources[i]; },
+      [&](size_t i) -> const Url& { return targets[i]; });
   for_each_transfer(ctx, copies.size(), [&](size_t i) {
     PlanAction& a = *copies[i];
     CopyRequest req;
-    req.from = p.copy_from.at(a.relative_path);
-    req.to = p.dest.join(a.relative_path);
+    req.from = *sources[i];
+    req.to = std::move(targets[i]);
+    FolderBatches::Use use(folders, i, req);
     req.size = a.size;
     req.expected_hash = a.hash;
     // Copies are verified against the catalog while the bytes pass: a

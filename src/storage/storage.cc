@@ -86,6 +86,29 @@ std::vector<std::optional<FileInfo>> Storage::link_batch(const Url& from_folder,
   return linked;
 }
 
+namespace {
+
+// Storage::open_folder's default: each call joins the name and goes to the
+// store, which resolves the whole path as it always does.
+class UrlFolder : public Folder {
+ public:
+  UrlFolder(Storage& store, Url url) : store_(store), url_(std::move(url)) {}
+  std::unique_ptr<Reader> open_read(const std::string& name) override { return store_.open_read(url_.join(name)); }
+  std::unique_ptr<Writer> open_write(const std::string& name, const WriteOptions& options) override {
+    return store_.open_write(url_.join(name), options);
+  }
+
+ private:
+  Storage& store_;
+  Url url_;
+};
+
+}  // namespace
+
+std::unique_ptr<Folder> Storage::open_folder(const Url& url, bool for_write) {
+  return std::make_unique<UrlFolder>(*this, url);
+}
+
 std::unique_ptr<Document> make_string_document(std::string text) {
   return std::make_unique<StringDocument>(std::move(text));
 }

@@ -138,6 +138,9 @@ class Reader {
   // The identity of the object being read, as stat would report it (the
   // local backend: of the open file, not of whatever the name holds now).
   virtual FileInfo info() const = 0;
+  // info() as it was when the object was opened, where the reader kept it
+  // (a disk: the fstat taken by open_read), saving a call; else info().
+  virtual FileInfo opened_info() const { return info(); }
 
   // Optional, to hash without copying: calls visit(data, len, arg) once
   // with the bytes [offset, offset + len) where they already lie (the local
@@ -224,6 +227,20 @@ struct Traffic {
   uint64_t bytes_received = 0;
 };
 
+// One folder of a store, resolved once for reading or writing many of its
+// objects (Storage::open_folder): a batch of copies into one folder pays
+// for the folder's path once instead of once per file. Names are plain
+// (no '/', not "." or ".."). Thread-safe: workers may share one Folder. A
+// Folder outlives the readers and writers it opened.
+class Folder {
+ public:
+  virtual ~Folder() = default;
+  // Storage::open_read of the object `name` in this folder.
+  virtual std::unique_ptr<Reader> open_read(const std::string& name) = 0;
+  // Storage::open_write of the object `name` in this folder.
+  virtual std::unique_ptr<Writer> open_write(const std::string& name, const WriteOptions& options) = 0;
+};
+
 class Storage {
  public:
   virtual ~Storage() = default;
@@ -296,6 +313,17 @@ class Storage {
   virtual std::vector<std::optional<FileInfo>> link_batch(const Url& from_folder, const Url& to_folder,
                                                           const std::vector<LinkName>& names, LinkMode mode,
                                                           const WriteOptions& options);
+
+  // The folder `url`, for many open_read calls (`for_write` false) or
+  // open_write calls (true) of the objects in it. A disk resolves the folder
+  // now, link-free beneath its anchor as every call does, and opens each
+  // object relative to that descriptor; it holds what it resolved for as
+  // long as the Folder lives, so keep one for a batch, as link_batch does,
+  // not for a whole command. `for_write` makes the folder when missing;
+  // otherwise a disk gives nullptr for a missing folder. Throws as open_read
+  // and open_write do (kLinkOnPath for a link on the way). The default
+  // forwards each call to open_read / open_write of url.join(name).
+  virtual std::unique_ptr<Folder> open_folder(const Url& url, bool for_write);
 
   // A hint before many writes: the folders (relative to `root`) the objects
   // will land in. A backend with real folders creates them now, once each,

@@ -29,7 +29,11 @@ namespace {
 class LocalReader : public Reader {
  public:
   LocalReader(Fd fd, uint64_t size, std::string path) : fd_(std::move(fd)), size_(size), path_(std::move(path)) {}
+  LocalReader(Fd fd, const struct stat& opened, std::string path)
+      : fd_(std::move(fd)), size_(static_cast<uint64_t>(opened.st_size)), path_(std::move(path)),
+        opened_(local::to_info(opened)) {}
   uint64_t size() const override { return size_; }
+  FileInfo opened_info() const override { return opened_ ? *opened_ : info(); }
   FileInfo info() const override {
     struct stat st;
     if (::fstat(fd_.get(), &st) != 0) throw_errno("cannot stat", path_, errno);
@@ -92,7 +96,18 @@ class LocalReader : public Reader {
   Fd fd_;
   uint64_t size_;
   std::string path_;
+  std::optional<FileInfo> opened_;  // the fstat taken when it was opened
 };
+
+// The Reader of an opened file (`st` its fstat); a folder or anything but
+// a regular file is refused.
+std::unique_ptr<Reader> make_reader(Fd fd, const struct stat& st, std::string display) {
+  if (S_ISDIR(st.st_mode)) fail("'{}' is a folder, not a file", display);
+  if (!S_ISREG(st.st_mode)) fail("'{}' is not a regular file", display);
+  // Read-ahead hint, worth its syscall only for files of several chunks.
+  if (st.st_size > (4 << 20)) ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  return std::make_unique<LocalReader>(std::move(fd), st, std::move(display));
+}
 
 // Documents up to this size are read into memory; bigger ones are mapped.
 // A mapped file that another program truncates in place while it is parsed
@@ -115,6 +130,53 @@ class LocalDocument : public Document {
  private:
   std::optional<util::MappedFile> mapped_;
   std::string text_;
+};
+
+// A folder resolved once (Storage::open_folder): each object is opened by
+// its name relative to the folder's descriptor, never through a link.
+class LocalFolder : public Folder {
+ public:
+  LocalFolder(LocalStorage& store, Url url, Fd dir, bool for_write)
+      : store_(store), url_(std::move(url)), dir_(std::move(dir)), for_write_(for_write),
+        prefix_(url_.display() + (url_.path() == "/" ? "" : "/")) {}
+
+  std::unique_ptr<Reader> open_read(const std::string& name) override {
+    check(name);
+    // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused).
+    Fd fd(::openat(dir_.get(), name.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd.valid()) {
+      if (errno == ENOENT) return nullptr;
+      // A symbolic link: read as open_read reads it, which follows it while
+      // it stays beneath the anchor, and refuses it otherwise.
+      if (errno == ELOOP) return store_.open_read(url_.join(name));
+      throw_errno("cannot open", prefix_ + name, errno);
+    }
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) throw_errno("cannot stat", prefix_ + name, errno);
+    return make_reader(std::move(fd), st, prefix_ + name);
+  }
+
+  std::unique_ptr<Writer> open_write(const std::string& name, const WriteOptions& options) override {
+    check(name);
+    if (!for_write_) fail("'{}' was opened for reading, not for writing '{}'", url_.display(), name);
+    return std::make_unique<local::LocalWriter>(dir_.get(), name, prefix_ + name, options);
+  }
+
+ private:
+  // A name with a slash (or a dot name) would be resolved by the kernel
+  // itself, links and all, instead of beneath the folder.
+  void check(const std::string& name) const {
+    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
+        name.find('\0') != std::string::npos) {
+      fail("invalid name '{}' in the folder '{}'", name, url_.display());
+    }
+  }
+
+  LocalStorage& store_;
+  Url url_;
+  Fd dir_;
+  bool for_write_;
+  std::string prefix_;  // the folder's display path and a slash, for messages
 };
 
 }  // namespace
@@ -170,9 +232,16 @@ std::unique_ptr<Reader> LocalStorage::open_read(const Url& url) {
   struct stat st;
   Fd fd = open_regular(url, &st);
   if (!fd.valid()) return nullptr;
-  // Read-ahead hint, worth its syscall only for files of several chunks.
-  if (st.st_size > (4 << 20)) ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-  return std::make_unique<LocalReader>(std::move(fd), static_cast<uint64_t>(st.st_size), url.display());
+  return make_reader(std::move(fd), st, url.display());
+}
+
+std::unique_ptr<Folder> LocalStorage::open_folder(const Url& url, bool for_write) {
+  // Resolved as the calls it stands for resolve their folder: a write's
+  // without following any link beneath the anchor (made when missing), a
+  // read's following links that stay beneath it.
+  Fd dir = for_write ? paths_.make_folder(url) : paths_.open(url, O_RDONLY | O_DIRECTORY, Links::kBeneath, "read");
+  if (!dir.valid()) return nullptr;
+  return std::make_unique<LocalFolder>(*this, url, std::move(dir), for_write);
 }
 
 std::unique_ptr<Document> LocalStorage::read_document(const Url& url) {

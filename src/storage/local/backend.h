@@ -35,6 +35,7 @@ class LocalStorage : public Storage {
   std::unique_ptr<Reader> open_read(const Url& url) override;
   std::unique_ptr<Document> read_document(const Url& url) override;
   std::unique_ptr<Writer> open_write(const Url& url, const WriteOptions& options) override;
+  std::unique_ptr<Folder> open_folder(const Url& url, bool for_write) override;
   bool remove(const Url& url, const RemoveOptions& options = {}) override;
   bool remove_folder(const Url& url) override;
   void copy(const Url& from, const Url& to, const WriteOptions& options) override;

@@ -54,8 +54,11 @@ struct PlaceRef {
   int dir;
   const std::string& name;
   const std::string& display;
-  PlaceRef(int dir_fd, const std::string& object_name, const std::string& object_display)
-      : dir(dir_fd), name(object_name), display(object_display) {}
+  // `dir` is shared by threads (a storage::Folder): flock, which locks an
+  // open file description and not a thread, then needs one of its own.
+  bool shared_dir = false;
+  PlaceRef(int dir_fd, const std::string& object_name, const std::string& object_display, bool shared = false)
+      : dir(dir_fd), name(object_name), display(object_display), shared_dir(shared) {}
   PlaceRef(const Place& place) : dir(place.dir.get()), name(place.name), display(place.display) {}  // NOLINT: implicit
 };
 

@@ -28,13 +28,20 @@ std::string temp_name(const std::string& name) {
 }
 
 // Holds flock(LOCK_EX) on a folder while a conditional publish checks and
-// publishes. Each writer opened its own descriptor of the folder, so
-// threads of one process exclude each other as other processes do.
+// publishes. flock locks an open file description: each writer locks its
+// own descriptor of the folder (a folder shared by threads is opened again
+// for the lock), so threads of one process exclude each other as other
+// processes do.
 class FolderLock {
  public:
-  FolderLock(int dir, bool take, const std::string& display) : dir_(take ? dir : -1) {
+  FolderLock(const PlaceRef& place, bool take) : dir_(take ? place.dir : -1) {
+    if (take && place.shared_dir) {
+      own_.reset(::openat(place.dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (!own_.valid()) throw_errno("cannot lock the folder of", place.display, errno);
+      dir_ = own_.get();
+    }
     while (dir_ >= 0 && ::flock(dir_, LOCK_EX) != 0) {
-      if (errno != EINTR) throw_errno("cannot lock the folder of", display, errno);
+      if (errno != EINTR) throw_errno("cannot lock the folder of", place.display, errno);
     }
   }
   ~FolderLock() {
@@ -44,6 +51,7 @@ class FolderLock {
   FolderLock& operator=(const FolderLock&) = delete;
 
  private:
+  Fd own_;
   int dir_;
 };
 
@@ -151,7 +159,7 @@ int publish_link(const LinkSource& src, const PlaceRef& place, const WriteOption
     throw_errno("cannot publish", place.display, err);
   };
   {
-    FolderLock lock(place.dir, !replaces(o) || conditional(o), place.display);
+    FolderLock lock(place, !replaces(o) || conditional(o));
     if (conditional(o)) check_etag(place, o.if_match);
     if (!replaces(o)) {
       int err = link_as(src, place, place.name, linked);
@@ -207,8 +215,18 @@ mode_t result_mode(const WriteOptions& options) {
   return mode;
 }
 
-LocalWriter::LocalWriter(Place place, const WriteOptions& options) : place_(std::move(place)), options_(options) {
-  int dir = place_.dir.get();
+LocalWriter::LocalWriter(Place place, const WriteOptions& options)
+    : place_(std::move(place)), dir_(place_.dir.get()), options_(options) {
+  open();
+}
+
+LocalWriter::LocalWriter(int dir, std::string name, std::string display, const WriteOptions& options)
+    : place_{Fd(), std::move(name), std::move(display)}, dir_(dir), shared_dir_(true), options_(options) {
+  open();
+}
+
+void LocalWriter::open() {
+  int dir = dir_;
   const char* name = place_.name.c_str();
   if (!replaces(options_)) {
     struct stat st;
@@ -217,7 +235,7 @@ LocalWriter::LocalWriter(Place place, const WriteOptions& options) : place_(std:
   // A conditional write must replace atomically: never in place.
   if (options_.in_place && !conditional(options_)) {
     kind_ = Kind::kInPlace;
-    if (options_.overwrite) unlink_existing(place_);
+    if (options_.overwrite) unlink_existing(place());
     // O_EXCL: a name that appeared meanwhile (a link included) is not ours.
     fd_.reset(::openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!fd_.valid()) {
@@ -256,13 +274,13 @@ LocalWriter::~LocalWriter() { abandon(); }
 void LocalWriter::abandon() noexcept {
   if (!done_) {
     if (kind_ == Kind::kNamedTemp) {
-      ::unlinkat(place_.dir.get(), temp_.c_str(), 0);
+      ::unlinkat(dir_, temp_.c_str(), 0);
     } else if (kind_ == Kind::kInPlace) {
       // Only the file this Writer made, not one that replaced it meanwhile.
       struct stat ours;
       struct stat named;
-      if (::fstat(fd_.get(), &ours) == 0 && is_inode(place_.dir.get(), place_.name, ours, &named)) {
-        ::unlinkat(place_.dir.get(), place_.name.c_str(), 0);
+      if (::fstat(fd_.get(), &ours) == 0 && is_inode(dir_, place_.name, ours, &named)) {
+        ::unlinkat(dir_, place_.name.c_str(), 0);
       }
     }
     // An O_TMPFILE file has no name: closing it frees it.
@@ -302,11 +320,11 @@ void LocalWriter::commit() {
       remember_committed();
       if (::close(fd_.release()) != 0) throw_errno("cannot write", place_.display, errno);
       done_ = true;
-      if (options_.durable) sync_folder(place_);
+      if (options_.durable) sync_folder(place());
       return;
     case Kind::kTmpFile:
       publish_link({AT_FDCWD, "/proc/self/fd/" + std::to_string(fd_.get()), AT_SYMLINK_FOLLOW, nullptr, ""},
-                   place_, options_, false);
+                   place(), options_, false);
       done_ = true;
       remember_committed();
       fd_.reset();
@@ -315,18 +333,18 @@ void LocalWriter::commit() {
       // Closed first: some file systems report write errors only here.
       if (::close(fd_.release()) != 0) throw_errno("cannot write", place_.display, errno);
       if (replaces(options_)) {
-        FolderLock lock(place_.dir.get(), conditional(options_), place_.display);
-        if (conditional(options_)) check_etag(place_, options_.if_match);
-        if (::renameat(place_.dir.get(), temp_.c_str(), place_.dir.get(), place_.name.c_str()) != 0) {
+        FolderLock lock(place(), conditional(options_));
+        if (conditional(options_)) check_etag(place(), options_.if_match);
+        if (::renameat(dir_, temp_.c_str(), dir_, place_.name.c_str()) != 0) {
           throw_errno("cannot publish", place_.display, errno);
         }
       } else {
-        FolderLock lock(place_.dir.get(), true, place_.display);
-        int rc = ::renameat2(place_.dir.get(), temp_.c_str(), place_.dir.get(), place_.name.c_str(),
+        FolderLock lock(place(), true);
+        int rc = ::renameat2(dir_, temp_.c_str(), dir_, place_.name.c_str(),
                              RENAME_NOREPLACE);
         if (rc != 0 && (errno == EINVAL || errno == ENOSYS)) {  // no RENAME_NOREPLACE here: link + unlink
-          rc = ::linkat(place_.dir.get(), temp_.c_str(), place_.dir.get(), place_.name.c_str(), 0);
-          if (rc == 0) ::unlinkat(place_.dir.get(), temp_.c_str(), 0);
+          rc = ::linkat(dir_, temp_.c_str(), dir_, place_.name.c_str(), 0);
+          if (rc == 0) ::unlinkat(dir_, temp_.c_str(), 0);
         }
         if (rc != 0) {
           if (errno == EEXIST) already_exists(place_.display);
@@ -334,7 +352,7 @@ void LocalWriter::commit() {
         }
       }
       done_ = true;
-      if (options_.durable) sync_folder(place_);
+      if (options_.durable) sync_folder(place());
       return;
     }
   }
@@ -356,7 +374,7 @@ bool publish_hard_link(const PlaceRef& source, const struct stat& source_stat, c
 }
 
 bool remove_file(const PlaceRef& place, const std::string& if_match) {
-  FolderLock lock(place.dir, !if_match.empty(), place.display);
+  FolderLock lock(place, !if_match.empty());
   if (!if_match.empty()) {
     struct stat st;
     if (::fstatat(place.dir, place.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {

@@ -36,6 +36,9 @@ class LocalWriter : public Writer {
  public:
   // `place` is the target's folder (already made) and name.
   LocalWriter(Place place, const WriteOptions& options);
+  // The same in a folder another object owns (a storage::Folder), whose
+  // descriptor `dir` outlives this writer and may be shared by threads.
+  LocalWriter(int dir, std::string name, std::string display, const WriteOptions& options);
   ~LocalWriter() override;
 
   void write_at(uint64_t offset, const void* buf, size_t len) override;
@@ -48,13 +51,17 @@ class LocalWriter : public Writer {
 
  private:
   enum class Kind { kTmpFile, kNamedTemp, kInPlace };
+  void open();
   void abandon() noexcept;
   void remember_committed();
+  PlaceRef place() const { return PlaceRef(dir_, place_.name, place_.display, shared_dir_); }
 
-  Place place_;
+  Place place_;       // its dir is invalid when the folder is borrowed
+  int dir_;           // the target's folder
+  bool shared_dir_ = false;
   WriteOptions options_;
   Kind kind_ = Kind::kTmpFile;
-  std::string temp_;  // kNamedTemp: the temporary name in place_.dir
+  std::string temp_;  // kNamedTemp: the temporary name in dir_
   Fd fd_;
   bool done_ = false;  // committed, or nothing left to clean up
   std::optional<FileInfo> committed_;

@@ -1,0 +1,164 @@
+#include "commands/folder_batches.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands/command_test_support.h"
+#include "util/error.h"
+
+namespace wrapp::commands {
+namespace {
+
+namespace fs = std::filesystem;
+using storage::Url;
+
+class FolderBatchesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "wrapp-batches-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+    storage::register_memory_store("batches-test", {});
+  }
+  void TearDown() override {
+    storage::unregister_memory_store("batches-test");
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  Url at(const std::string& rel) const { return Url::from_local_path(dir_).join(rel); }
+  void write(const std::string& rel, const std::string& data) {
+    fs::create_directories(fs::path(dir_ + "/" + rel).parent_path());
+    std::ofstream(dir_ + "/" + rel, std::ios::binary) << data;
+  }
+  std::string read(const std::string& rel) {
+    std::ifstream in(dir_ + "/" + rel, std::ios::binary);
+    return in ? std::string(std::istreambuf_iterator<char>(in), {}) : "<absent>";
+  }
+  static size_t open_descriptors() {
+    return static_cast<size_t>(std::distance(fs::directory_iterator("/proc/self/fd"), fs::directory_iterator{}));
+  }
+
+  cmdtest::Session session_;
+  std::string dir_;
+};
+
+TEST_F(FolderBatchesTest, ConsecutiveCopiesOfOneFolderPairShareItsFoldersUpToTheBatchSize) {
+  // 300 files of src/a, one of src/b, then src/a again: groups of 256 and
+  // 44, one of 1, one of 1.
+  std::vector<Url> from, to;
+  std::vector<uint64_t> sizes;
+  auto add = [&](const std::string& folder, int i) {
+    std::string name = "f" + std::to_string(i);
+    write("src/" + folder + "/" + name, folder + std::to_string(i));
+    sizes.push_back((folder + std::to_string(i)).size());
+    from.push_back(at("src/" + folder + "/" + name));
+    to.push_back(at("dst/" + folder + "/" + name));
+  };
+  for (int i = 0; i < 300; ++i) add("a", i);
+  add("b", 0);
+  add("a", 300);
+  FolderBatches batches(
+      session_.ctx, from.size(), [&](size_t i) -> const Url& { return from[i]; },
+      [&](size_t i) -> const Url& { return to[i]; });
+
+  std::vector<CopyRequest> requests(from.size());
+  std::vector<std::unique_ptr<FolderBatches::Use>> uses;
+  for (size_t i = 0; i < from.size(); ++i) {
+    requests[i].from = from[i];
+    requests[i].to = to[i];
+    requests[i].size = sizes[i];
+    uses.push_back(std::make_unique<FolderBatches::Use>(batches, i, requests[i]));
+    ASSERT_TRUE(requests[i].from_folder && requests[i].to_folder) << i;
+  }
+  auto same = [&](size_t x, size_t y) {
+    return requests[x].from_folder == requests[y].from_folder && requests[x].to_folder == requests[y].to_folder;
+  };
+  EXPECT_TRUE(same(0, 255));
+  EXPECT_FALSE(same(255, 256)) << "a group holds at most kFolderBatch copies";
+  EXPECT_TRUE(same(256, 299));
+  EXPECT_FALSE(same(299, 300));
+  EXPECT_FALSE(same(300, 301)) << "a folder met again after another one starts a new group";
+
+  // Copies through the folders write what a copy by URL writes.
+  for (size_t i : {size_t{0}, size_t{299}, size_t{300}, size_t{301}}) {
+    requests[i].need_hash = true;
+    copy_object(session_.ctx, requests[i], nullptr);
+  }
+  EXPECT_EQ(read("dst/a/f0"), "a0");
+  EXPECT_EQ(read("dst/a/f299"), "a299");
+  EXPECT_EQ(read("dst/b/f0"), "b0");
+  EXPECT_EQ(read("dst/a/f300"), "a300");
+}
+
+TEST_F(FolderBatchesTest, TheLastCopyOfAGroupLetsItsFoldersGo) {
+  std::vector<Url> from, to;
+  for (int i = 0; i < 3; ++i) {
+    write("src/f" + std::to_string(i), "x");
+    from.push_back(at("src/f" + std::to_string(i)));
+    to.push_back(at("dst/f" + std::to_string(i)));
+  }
+  size_t before = open_descriptors();
+  {
+    FolderBatches batches(
+        session_.ctx, from.size(), [&](size_t i) -> const Url& { return from[i]; },
+        [&](size_t i) -> const Url& { return to[i]; });
+    std::vector<CopyRequest> requests(3);
+    auto first = std::make_unique<FolderBatches::Use>(batches, 0, requests[0]);
+    EXPECT_EQ(open_descriptors(), before + 2) << "the two folders, once";
+    auto second = std::make_unique<FolderBatches::Use>(batches, 1, requests[1]);
+    EXPECT_EQ(open_descriptors(), before + 2);
+    first.reset();
+    second.reset();
+    EXPECT_EQ(open_descriptors(), before + 2) << "a copy of the group is still to come";
+    FolderBatches::Use(batches, 2, requests[2]);
+    EXPECT_EQ(open_descriptors(), before) << "the group is done";
+  }
+  EXPECT_EQ(open_descriptors(), before);
+}
+
+TEST_F(FolderBatchesTest, ATargetFolderThatIsALinkIsRefusedForEachCopyAndNothingIsWritten) {
+  write("src/f", "x");
+  write("outside/keep", "y");
+  fs::create_directories(dir_ + "/dst");
+  fs::create_directory_symlink(dir_ + "/outside", dir_ + "/dst/sub");
+  std::vector<Url> from{at("src/f"), at("src/f")};
+  std::vector<Url> to{at("dst/sub/f"), at("dst/sub/g")};
+  FolderBatches batches(
+      session_.ctx, 2, [&](size_t i) -> const Url& { return from[i]; }, [&](size_t i) -> const Url& { return to[i]; });
+  for (size_t i = 0; i < 2; ++i) {
+    CopyRequest request;
+    try {
+      FolderBatches::Use use(batches, i, request);
+      ADD_FAILURE() << "a folder was opened through a link";
+    } catch (const FailedCommand& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kLinkOnPath) << e.what();
+    }
+  }
+  EXPECT_EQ(read("outside/f"), "<absent>");
+}
+
+TEST_F(FolderBatchesTest, CopiesOutsideOneStoreWithFoldersAreNotBatched) {
+  write("src/f", "x");
+  std::vector<Url> from{at("src/f"), Url::parse("mem://batches-test/a/f")};
+  std::vector<Url> to{Url::parse("mem://batches-test/b/f"), Url::parse("mem://batches-test/b/g")};
+  FolderBatches batches(
+      session_.ctx, 2, [&](size_t i) -> const Url& { return from[i]; }, [&](size_t i) -> const Url& { return to[i]; });
+  for (size_t i = 0; i < 2; ++i) {
+    CopyRequest request;
+    FolderBatches::Use use(batches, i, request);
+    EXPECT_EQ(request.from_folder, nullptr);
+    EXPECT_EQ(request.to_folder, nullptr);
+  }
+}
+
+}  // namespace
+}  // namespace wrapp::commands
