@@ -11,6 +11,7 @@
 #include "commands/catalog.h"
 #include "commands/dependency_check.h"
 #include "commands/file_ops.h"
+#include "commands/folder_batches.h"
 #include "commands/list_repo.h"
 #include "commands/publish.h"
 #include "commands/repository.h"
@@ -325,8 +326,12 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   }
   auto& items = package.catalog->items;
   items.resize(collected.files.size());
+  FolderBatches folders(
+      ctx, collected.files.size(), [&](size_t i) -> const Url& { return collected.files[i].url; }, version,
+      [&](size_t i) -> std::string_view { return collected.files[i].relative_path; });
   for_each_transfer(ctx, collected.files.size(), [&](size_t i) {
     const auto& f = collected.files[i];
+    FolderBatches::Use use(folders, i);
     if (done[i]) {
       items[i] = {f.relative_path, f.hash, f.info.size, f.extra};
       progress.add_done(1, f.info.size);
@@ -342,12 +347,13 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
     }
     CopyRequest req;
     req.from = f.url;
+    req.to = to;
+    use.apply(req);
     // A catalog's hashes were computed earlier: the bytes are verified while
     // they pass. From a folder, the hash is computed from the very bytes
     // written, never taken from the hash cache: a file rewritten since it was
     // cached must not be published under its old hash.
     if (opt.catalog) req.expected_hash = f.hash;
-    req.to = to;
     req.size = f.info.size;
     req.need_hash = true;
     req.write.in_place = true;  // unpublished, and the version's lock keeps other writers out

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string_view>
 
+#include "commands/tree.h"
+
 namespace wrapp::commands {
 
 using storage::Url;
@@ -26,24 +28,27 @@ bool same_folder(const Url& a, const Url& b) {
 }  // namespace
 
 FolderBatches::FolderBatches(CommandContext& ctx, size_t n, const std::function<const Url&(size_t)>& from,
-                             const std::function<const Url&(size_t)>& to)
+                             const Url& to_root, const std::function<std::string_view(size_t)>& to_path)
     : ctx_(ctx), group_of_(n, kNoGroup) {
+  bool to_folders = ctx.store(to_root).features().real_folders;
   size_t first = 0;             // the current group's first copy
   uint32_t current = kNoGroup;  // the group copy i - 1 joined
   for (size_t i = 0; i < n; ++i) {
     const Url& f = from(i);
-    const Url& t = to(i);
-    auto& store = ctx.store(t);
-    if (&ctx.store(f) != &store || !store.features().real_folders) {
+    bool from_folders = ctx.store(f).features().real_folders;
+    if (!from_folders && !to_folders) {
       current = kNoGroup;
       continue;
     }
+    std::string_view to_dir = parent_dir(to_path(i));
     bool joins = current != kNoGroup && groups_[current]->left < kFolderBatch && same_folder(from(first), f) &&
-                 same_folder(to(first), t);
+                 parent_dir(to_path(first)) == to_dir;
     if (!joins) {
       auto group = std::make_unique<Group>();
-      group->from_dir = f.parent();
-      group->to_dir = t.parent();
+      if (from_folders) group->from_dir = f.parent();
+      if (to_folders) group->to_dir = to_dir.empty() ? to_root : to_root.join(to_dir);
+      group->from_folders = from_folders;
+      group->to_folders = to_folders;
       groups_.push_back(std::move(group));
       current = static_cast<uint32_t>(groups_.size() - 1);
       first = i;
@@ -53,24 +58,36 @@ FolderBatches::FolderBatches(CommandContext& ctx, size_t n, const std::function<
   }
 }
 
-FolderBatches::Use::Use(FolderBatches& batches, size_t i, CopyRequest& request) {
+FolderBatches::Use::Use(FolderBatches& batches, size_t i) {
   uint32_t g = batches.group_of_[i];
   if (g == kNoGroup) return;
-  Group& group = *batches.groups_[g];
+  batches_ = &batches;
+  group_ = g;
+}
+
+void FolderBatches::Use::apply(CopyRequest& request) {
+  if (!batches_) return;
+  Group& group = *batches_->groups_[group_];
   std::lock_guard lock(group.mu);
   if (!group.opened) {
-    auto& store = batches.ctx_.store(group.to_dir);
     // The target's folder first: a missing one is made, as a write would.
-    auto to = store.open_folder(group.to_dir, true);
-    auto from = store.open_folder(group.from_dir, false);
+    std::unique_ptr<storage::Folder> to, from;
+    if (group.to_folders) to = batches_->ctx_.store(group.to_dir).open_folder(group.to_dir, true);
+    if (group.from_folders) from = batches_->ctx_.store(group.from_dir).open_folder(group.from_dir, false);
     group.to = std::move(to);
     group.from = std::move(from);
     group.opened = true;
   }
-  request.from_folder = group.from.get();  // null when the source's folder is missing: "not found" by URL
-  request.to_folder = group.to.get();
-  batches_ = &batches;
-  group_ = g;
+  // Only a request within the group's folders gets them (a caller that
+  // changed its source, a retry from elsewhere, works by URL): a name
+  // opened in another folder would be another file.
+  auto within = [](const Url& url, const Url& dir) {
+    return !dir.path().empty() && folder_of(url) == dir.path() && url.scheme() == dir.scheme() &&
+           url.authority() == dir.authority() && std::min(url.anchor_size(), dir.path().size()) == dir.anchor_size();
+  };
+  // The source's folder is null when it is missing: "not found" by URL.
+  request.from_folder = group.from && within(request.from, group.from_dir) ? group.from.get() : nullptr;
+  request.to_folder = group.to && within(request.to, group.to_dir) ? group.to.get() : nullptr;
 }
 
 FolderBatches::Use::~Use() {

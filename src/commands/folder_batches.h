@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <vector>
 
 #include "commands/context.h"
@@ -32,23 +33,28 @@ class FolderBatches {
   // command, holds a resolution.
   static constexpr size_t kFolderBatch = 256;
 
-  // `from(i)` and `to(i)`: the source and the target of copy i, for i in
-  // [0, n), read here only. Only copies within one store with real folders
-  // (Features::real_folders) are batched; elsewhere a copy gets no folder
-  // and works by URL, as it would anyway.
+  // Copy i (of n) reads `from(i)` and writes to_root.join(to_path(i));
+  // both are read here only. A side whose store has real folders
+  // (Features::real_folders, a disk) gets a Folder; elsewhere it works by
+  // URL, as it would anyway.
   FolderBatches(CommandContext& ctx, size_t n, const std::function<const storage::Url&(size_t)>& from,
-                const std::function<const storage::Url&(size_t)>& to);
+                const storage::Url& to_root, const std::function<std::string_view(size_t)>& to_path);
 
-  // Gives copy i its group's folders (CopyRequest::from_folder, to_folder),
-  // opening them when the group has none open yet, for as long as it lives;
-  // the last copy of a group lets them go. Throws what open_folder throws
-  // (a link on the way) for this copy; the group's next copy tries again.
+  // Copy i's part in its group, from construction to destruction: the
+  // last copy of a group to end lets the group's folders go, whether it
+  // copied, failed or had nothing to copy. Construct one for every copy.
   class Use {
    public:
-    Use(FolderBatches& batches, size_t i, CopyRequest& request);
+    Use(FolderBatches& batches, size_t i);
     ~Use();
     Use(const Use&) = delete;
     Use& operator=(const Use&) = delete;
+
+    // Gives `request` the group's folders (CopyRequest::from_folder,
+    // to_folder), opening them when the group has none open yet. Throws
+    // what open_folder throws (a link on the way) for this copy; the
+    // group's next copy tries again.
+    void apply(CopyRequest& request);
 
    private:
     FolderBatches* batches_ = nullptr;  // null: copy i is not batched
@@ -59,6 +65,8 @@ class FolderBatches {
   struct Group {
     storage::Url from_dir;
     storage::Url to_dir;
+    bool from_folders = false;  // whether each side's store has folders to open
+    bool to_folders = false;
     size_t left = 0;  // copies not finished yet
     std::mutex mu;
     std::unique_ptr<storage::Folder> from;

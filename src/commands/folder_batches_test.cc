@@ -54,29 +54,31 @@ class FolderBatchesTest : public ::testing::Test {
 TEST_F(FolderBatchesTest, ConsecutiveCopiesOfOneFolderPairShareItsFoldersUpToTheBatchSize) {
   // 300 files of src/a, one of src/b, then src/a again: groups of 256 and
   // 44, one of 1, one of 1.
-  std::vector<Url> from, to;
+  std::vector<Url> from;
+  std::vector<std::string> to;  // below dst
   std::vector<uint64_t> sizes;
   auto add = [&](const std::string& folder, int i) {
     std::string name = "f" + std::to_string(i);
     write("src/" + folder + "/" + name, folder + std::to_string(i));
     sizes.push_back((folder + std::to_string(i)).size());
     from.push_back(at("src/" + folder + "/" + name));
-    to.push_back(at("dst/" + folder + "/" + name));
+    to.push_back(folder + "/" + name);
   };
   for (int i = 0; i < 300; ++i) add("a", i);
   add("b", 0);
   add("a", 300);
   FolderBatches batches(
-      session_.ctx, from.size(), [&](size_t i) -> const Url& { return from[i]; },
-      [&](size_t i) -> const Url& { return to[i]; });
+      session_.ctx, from.size(), [&](size_t i) -> const Url& { return from[i]; }, at("dst"),
+      [&](size_t i) -> std::string_view { return to[i]; });
 
   std::vector<CopyRequest> requests(from.size());
   std::vector<std::unique_ptr<FolderBatches::Use>> uses;
   for (size_t i = 0; i < from.size(); ++i) {
     requests[i].from = from[i];
-    requests[i].to = to[i];
+    requests[i].to = at("dst/" + to[i]);
     requests[i].size = sizes[i];
-    uses.push_back(std::make_unique<FolderBatches::Use>(batches, i, requests[i]));
+    uses.push_back(std::make_unique<FolderBatches::Use>(batches, i));
+    uses.back()->apply(requests[i]);
     ASSERT_TRUE(requests[i].from_folder && requests[i].to_folder) << i;
   }
   auto same = [&](size_t x, size_t y) {
@@ -87,6 +89,18 @@ TEST_F(FolderBatchesTest, ConsecutiveCopiesOfOneFolderPairShareItsFoldersUpToThe
   EXPECT_TRUE(same(256, 299));
   EXPECT_FALSE(same(299, 300));
   EXPECT_FALSE(same(300, 301)) << "a folder met again after another one starts a new group";
+
+  // A request that no longer lies in its group's folders (a retry from
+  // another source) gets no folder for that side: a name opened in another
+  // folder would be another file.
+  CopyRequest elsewhere = requests[1];
+  elsewhere.from = at("src/b/f0");
+  uses[1]->apply(elsewhere);
+  EXPECT_EQ(elsewhere.from_folder, nullptr);
+  EXPECT_EQ(elsewhere.to_folder, requests[1].to_folder);
+  elsewhere.to = at("dst/b/f1");
+  uses[1]->apply(elsewhere);
+  EXPECT_EQ(elsewhere.to_folder, nullptr);
 
   // Copies through the folders write what a copy by URL writes.
   for (size_t i : {size_t{0}, size_t{299}, size_t{300}, size_t{301}}) {
@@ -99,27 +113,31 @@ TEST_F(FolderBatchesTest, ConsecutiveCopiesOfOneFolderPairShareItsFoldersUpToThe
   EXPECT_EQ(read("dst/a/f300"), "a300");
 }
 
-TEST_F(FolderBatchesTest, TheLastCopyOfAGroupLetsItsFoldersGo) {
-  std::vector<Url> from, to;
+TEST_F(FolderBatchesTest, TheLastCopyOfAGroupLetsItsFoldersGoWhetherOrNotItCopied) {
+  std::vector<Url> from;
+  std::vector<std::string> to;
   for (int i = 0; i < 3; ++i) {
     write("src/f" + std::to_string(i), "x");
     from.push_back(at("src/f" + std::to_string(i)));
-    to.push_back(at("dst/f" + std::to_string(i)));
+    to.push_back("f" + std::to_string(i));
   }
   size_t before = open_descriptors();
   {
     FolderBatches batches(
-        session_.ctx, from.size(), [&](size_t i) -> const Url& { return from[i]; },
-        [&](size_t i) -> const Url& { return to[i]; });
+        session_.ctx, from.size(), [&](size_t i) -> const Url& { return from[i]; }, at("dst"),
+        [&](size_t i) -> std::string_view { return to[i]; });
     std::vector<CopyRequest> requests(3);
-    auto first = std::make_unique<FolderBatches::Use>(batches, 0, requests[0]);
+    auto first = std::make_unique<FolderBatches::Use>(batches, 0);
+    EXPECT_EQ(open_descriptors(), before) << "opened only when a copy needs them";
+    first->apply(requests[0]);
     EXPECT_EQ(open_descriptors(), before + 2) << "the two folders, once";
-    auto second = std::make_unique<FolderBatches::Use>(batches, 1, requests[1]);
+    auto second = std::make_unique<FolderBatches::Use>(batches, 1);
+    second->apply(requests[1]);
     EXPECT_EQ(open_descriptors(), before + 2);
     first.reset();
     second.reset();
     EXPECT_EQ(open_descriptors(), before + 2) << "a copy of the group is still to come";
-    FolderBatches::Use(batches, 2, requests[2]);
+    FolderBatches::Use(batches, 2);  // a copy with nothing to do (already there)
     EXPECT_EQ(open_descriptors(), before) << "the group is done";
   }
   EXPECT_EQ(open_descriptors(), before);
@@ -131,13 +149,15 @@ TEST_F(FolderBatchesTest, ATargetFolderThatIsALinkIsRefusedForEachCopyAndNothing
   fs::create_directories(dir_ + "/dst");
   fs::create_directory_symlink(dir_ + "/outside", dir_ + "/dst/sub");
   std::vector<Url> from{at("src/f"), at("src/f")};
-  std::vector<Url> to{at("dst/sub/f"), at("dst/sub/g")};
+  std::vector<std::string> to{"sub/f", "sub/g"};
   FolderBatches batches(
-      session_.ctx, 2, [&](size_t i) -> const Url& { return from[i]; }, [&](size_t i) -> const Url& { return to[i]; });
+      session_.ctx, 2, [&](size_t i) -> const Url& { return from[i]; }, at("dst"),
+      [&](size_t i) -> std::string_view { return to[i]; });
   for (size_t i = 0; i < 2; ++i) {
     CopyRequest request;
     try {
-      FolderBatches::Use use(batches, i, request);
+      FolderBatches::Use use(batches, i);
+      use.apply(request);
       ADD_FAILURE() << "a folder was opened through a link";
     } catch (const FailedCommand& e) {
       EXPECT_EQ(e.code(), ErrorCode::kLinkOnPath) << e.what();
@@ -146,18 +166,36 @@ TEST_F(FolderBatchesTest, ATargetFolderThatIsALinkIsRefusedForEachCopyAndNothing
   EXPECT_EQ(read("outside/f"), "<absent>");
 }
 
-TEST_F(FolderBatchesTest, CopiesOutsideOneStoreWithFoldersAreNotBatched) {
+TEST_F(FolderBatchesTest, OnlyTheSideOnADiskGetsAFolder) {
   write("src/f", "x");
   std::vector<Url> from{at("src/f"), Url::parse("mem://batches-test/a/f")};
-  std::vector<Url> to{Url::parse("mem://batches-test/b/f"), Url::parse("mem://batches-test/b/g")};
-  FolderBatches batches(
-      session_.ctx, 2, [&](size_t i) -> const Url& { return from[i]; }, [&](size_t i) -> const Url& { return to[i]; });
-  for (size_t i = 0; i < 2; ++i) {
-    CopyRequest request;
-    FolderBatches::Use use(batches, i, request);
-    EXPECT_EQ(request.from_folder, nullptr);
-    EXPECT_EQ(request.to_folder, nullptr);
+  std::vector<std::string> to{"b/f", "b/g"};
+  auto path = [&](size_t i) -> std::string_view { return to[i]; };
+  auto request = [&](size_t i, const Url& root) {
+    CopyRequest r;
+    r.from = from[i];
+    r.to = root.join(to[i]);
+    return r;
+  };
+  Url mem_out = Url::parse("mem://batches-test/out");
+  {
+    FolderBatches batches(
+        session_.ctx, 2, [&](size_t i) -> const Url& { return from[i]; }, mem_out, path);
+    CopyRequest r = request(0, mem_out);
+    FolderBatches::Use(batches, 0).apply(r);
+    EXPECT_NE(r.from_folder, nullptr) << "the source is on the disk";
+    EXPECT_EQ(r.to_folder, nullptr);
+    CopyRequest neither = request(1, mem_out);
+    FolderBatches::Use(batches, 1).apply(neither);
+    EXPECT_EQ(neither.from_folder, nullptr);
+    EXPECT_EQ(neither.to_folder, nullptr);
   }
+  FolderBatches into_disk(
+      session_.ctx, 2, [&](size_t i) -> const Url& { return from[i]; }, at("dst"), path);
+  CopyRequest r = request(1, at("dst"));
+  FolderBatches::Use(into_disk, 1).apply(r);
+  EXPECT_EQ(r.from_folder, nullptr);
+  EXPECT_NE(r.to_folder, nullptr) << "the target is on the disk";
 }
 
 }  // namespace

@@ -688,24 +688,19 @@ void execute(CommandContext& ctx, PackagePlan& p) {
     }
     copies.resize(kept);
   }
-  // The targets, and the sources (looked up once each), by copy.
-  std::vector<Url> targets;
-  std::vector<const Url*> sources;
-  targets.reserve(copies.size());
+  std::vector<const Url*> sources;  // looked up once each
   sources.reserve(copies.size());
-  for (const auto* a : copies) {
-    targets.push_back(p.dest.join(a->relative_path));
-    sources.push_back(&p.copy_from.at(a->relative_path));
-  }
+  for (const auto* a : copies) sources.push_back(&p.copy_from.at(a->relative_path));
   FolderBatches folders(
-      ctx, copies.size(), [&](size_t i) -> const Url& { return *sources[i]; },
-      [&](size_t i) -> const Url& { return targets[i]; });
+      ctx, copies.size(), [&](size_t i) -> const Url& { return *sources[i]; }, p.dest,
+      [&](size_t i) -> std::string_view { return copies[i]->relative_path; });
   for_each_transfer(ctx, copies.size(), [&](size_t i) {
     PlanAction& a = *copies[i];
     CopyRequest req;
     req.from = *sources[i];
-    req.to = std::move(targets[i]);
-    FolderBatches::Use use(folders, i, req);
+    req.to = p.dest.join(a.relative_path);
+    FolderBatches::Use use(folders, i);
+    use.apply(req);
     req.size = a.size;
     req.expected_hash = a.hash;
     // Copies are verified against the catalog while the bytes pass: a

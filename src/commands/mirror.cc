@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands/file_ops.h"
+#include "commands/folder_batches.h"
 #include "commands/item_source.h"
 #include "commands/package_tree.h"
 #include "commands/publish.h"
@@ -68,11 +69,16 @@ void copy_files(CommandContext& ctx, const std::string& job_name, Plan& plan, co
   }
   auto& progress = ctx.scheduler.sub_job(job_name, "copying");
   progress.add_total(copies.size(), plan.bytes(PlanAction::Kind::kCopy) + plan.bytes(PlanAction::Kind::kReuse));
+  FolderBatches folders(
+      ctx, copies.size(), [&](size_t c) -> const Url& { return files[copies[c]].url; }, dst_version,
+      [&](size_t c) -> std::string_view { return plan.actions[copies[c]].relative_path; });
   for_each_transfer(ctx, copies.size(), [&](size_t c) {
     PlanAction& a = plan.actions[copies[c]];
+    FolderBatches::Use use(folders, c);
     CopyRequest req;
     req.from = a.kind == PlanAction::Kind::kReuse ? parse_location(a.from) : files[copies[c]].url;
     req.to = dst_version.join(a.relative_path);
+    use.apply(req);  // a reuse reads another folder: by URL
     req.size = a.size;
     req.expected_hash = a.hash;
     req.need_hash = true;  // verify the bytes against the catalog while they pass
@@ -92,6 +98,7 @@ void copy_files(CommandContext& ctx, const std::string& job_name, Plan& plan, co
         ctx.store(req.to).remove(req.to);
       }
       req.from = files[copies[c]].url;
+      use.apply(req);
     }
     a.hash = copy_object(ctx, req, &progress);
     progress.add_done(1, 0);

@@ -228,12 +228,14 @@ LocalWriter::LocalWriter(int dir, std::string name, std::string display, const W
 void LocalWriter::open() {
   int dir = dir_;
   const char* name = place_.name.c_str();
-  if (!replaces(options_)) {
+  bool in_place = options_.in_place && !conditional(options_);  // a conditional write replaces atomically
+  // A create-only write fails early, before any byte is written, when the
+  // name is taken (an in-place one finds out from O_EXCL at once).
+  if (!replaces(options_) && !in_place) {
     struct stat st;
     if (::fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0) already_exists(place_.display);
   }
-  // A conditional write must replace atomically: never in place.
-  if (options_.in_place && !conditional(options_)) {
+  if (in_place) {
     kind_ = Kind::kInPlace;
     if (options_.overwrite) unlink_existing(place());
     // O_EXCL: a name that appeared meanwhile (a link included) is not ours.
