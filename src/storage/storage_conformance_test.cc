@@ -43,6 +43,7 @@
 #include "storage/azure/backend.h"
 #include "storage/gcs/backend.h"
 #include "storage/local/backend.h"
+#include "storage/local/writer.h"
 #include "storage/memory/memory_storage.h"
 #include "storage/s3/s3_test_support.h"
 #include "storage/storage.h"
@@ -1480,6 +1481,22 @@ TEST_P(StorageLocal, FolderNeverWritesThroughALinkAndReadsOnlyLinksThatStayInsid
   EXPECT_EQ(get("outside/secret"), "not the package's");
   EXPECT_FALSE(S_ISLNK(st("root/repo/escape").st_mode));
   EXPECT_EQ(get("root/repo/escape"), "new");
+}
+
+// New files are named with linkat(AT_EMPTY_PATH) where the process may,
+// else through /proc/self/fd: both publish the same way.
+TEST_P(StorageLocal, WritersPublishTheSameThroughProcWhereAnEmptyPathLinkIsRefused) {
+  for (bool via_proc : {true, false}) {
+    SCOPED_TRACE(via_proc);
+    local::set_tmpfile_links_via_proc_for_testing(via_proc);
+    std::string name = via_proc ? "proc" : "empty";
+    put(name + "/new", "one");
+    EXPECT_THROW(put(name + "/new", "again"), FailedCommand) << "create-only";
+    put(name + "/new", "two", WriteOptions{.overwrite = true});
+    EXPECT_EQ(get(name + "/new"), "two");
+    EXPECT_EQ(dir_names(name), std::vector<std::string>{"new"}) << "no temporary name left";
+  }
+  local::set_tmpfile_links_via_proc_for_testing(false);
 }
 
 TEST_P(StorageLocal, LinkBatchNamesTheMissingSource) {

@@ -78,6 +78,11 @@ class LocalWriter : public Writer {
 bool publish_hard_link(const PlaceRef& source, const struct stat& source_stat, const PlaceRef& target,
                        const WriteOptions& options, struct stat* linked = nullptr);
 
+// Tests only: names O_TMPFILE files through /proc/self/fd (as where
+// linkat(AT_EMPTY_PATH) is refused) when true, or tries AT_EMPTY_PATH first
+// again when false.
+void set_tmpfile_links_via_proc_for_testing(bool via_proc);
+
 // Removes the file (or link: never its target) at `place`; false when it
 // is absent. With `if_match`, only when its etag still is that one (checked
 // under the folder's flock, like a conditional publish); otherwise
