@@ -360,7 +360,7 @@ model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& req, exec
   wopts.size_hint = req.size;
   // Kept with the object where the store keeps metadata (a hint for
   // readers, never proof: verification reads the bytes).
-  if (known) wopts.content_hash = req.expected_hash.str();
+  if (known && dst_store.features().object_metadata) wopts.content_hash = req.expected_hash.str();
   auto writer = req.to_folder ? req.to_folder->open_write(req.to.name(), wopts) : dst_store.open_write(req.to, wopts);
   std::string hash =
       stream_and_hash(ctx, src_store, *reader, writer.get(), dst_store.features().parallel_write, req.from,
