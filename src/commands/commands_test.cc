@@ -102,6 +102,52 @@ TEST_P(Lifecycle, UpdateCopiesDeletesAndKeeps) {
   EXPECT_EQ(status_lines(dest), Paths{});
 }
 
+// An update of a package of many files lists the installed version's
+// folders while the new version's package file is still being read, and
+// plans on that listing, or lists again where the new version has folders
+// the old one lacks: either way every path is seen as it is (a modified
+// file conflicts, a user's file in a new folder conflicts, the rest
+// updates).
+TEST_P(Lifecycle, AnUpdateOfManyFilesSeesTheDestinationAsItIsWhetherOrNotItListsAgain) {
+  Url repo = root("repo"), dest = root("work");
+  Files v1, v2, v3;
+  for (int i = 0; i < 40; ++i) {
+    std::string name = "d" + std::to_string(i % 4) + "/f" + std::to_string(i);
+    v1[name] = "one " + name;
+    v2[name] = i % 10 == 0 ? "two " + name : v1[name];
+  }
+  v3 = v2;
+  v3["added/g.txt"] = "a new folder";
+  put_tree(root("src1"), v1);
+  put_tree(root("src2"), v2);
+  put_tree(root("src3"), v3);
+  create_pkg(root("src1"), repo, "1");
+  create_pkg(root("src2"), repo, "2");
+  create_pkg(root("src3"), repo, "3");
+  install_pkg(repo, dest, "1");
+
+  put(dest.join("d1/f5"), "my own edit");  // a file v2 keeps as it is
+  auto before = snapshot(root(), false);
+  auto refused = failure_of([&] { install_pkg(repo, dest, "2"); });
+  EXPECT_EQ(code_of(refused), "conflict") << refused.what();
+  EXPECT_EQ(refused.payload(), (Paths{"d1/f5: modified"})) << refused.what();
+  EXPECT_EQ(snapshot(root(), false), before);
+
+  put(dest.join("d1/f5"), v1.at("d1/f5"));
+  auto update = install_pkg(repo, dest, "2");
+  EXPECT_EQ(actions_of(update.plan)["copy"], (Paths{"d0/f0", "d0/f20", "d2/f10", "d2/f30"}));
+  EXPECT_EQ(contents(dest), v2);
+
+  put(dest.join("added/g.txt"), "the user's own");  // where v3 brings a file
+  auto refused3 = failure_of([&] { install_pkg(repo, dest, "3"); });
+  ASSERT_EQ(refused3.payload().size(), 1u) << refused3.what();
+  EXPECT_TRUE(refused3.payload()[0].starts_with("added/g.txt: ")) << refused3.payload()[0];
+  store(dest).remove(dest.join("added/g.txt"));
+  install_pkg(repo, dest, "3");
+  EXPECT_EQ(contents(dest), v3);
+  EXPECT_EQ(status_lines(dest), Paths{});
+}
+
 // An update reads the version's package file on another thread while it
 // reads the installed one (RepoPackageReadAhead): its errors are still the
 // install's, reported where the read stands, and nothing changes.

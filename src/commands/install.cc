@@ -121,6 +121,10 @@ struct PackagePlan {
   // The catalog of the version an interrupted install was writing here: its
   // files are the package's own, not user modifications.
   std::optional<model::Catalog> interrupted;
+  // The installed version's folders (`listed_dirs`, "" the destination),
+  // listed while the repository's package file was still being read.
+  std::unique_ptr<ListedTree> listed;
+  std::set<std::string> listed_dirs;
 };
 
 class Planner {
@@ -186,6 +190,7 @@ class Planner {
       // Files will be copied, and every copy is hashed: the hashing library
       // loads on another thread while the planning goes on.
       preload_hash_library();
+      if (ahead.started()) list_installed_folders(p);
       Url repo_marker;
       p.package = ahead.started() ? ahead.take(&repo_marker)
                                   : require_repo_package(ctx_, p.repo, opt.package_name, opt.version, &repo_marker);
@@ -208,6 +213,26 @@ class Planner {
     if (!p.result.no_op) plan_files(p);
     visiting.erase(key);
     return p;
+  }
+
+  // An update, while the version's package file is still being read on
+  // another thread: the installed version's folders are listed now, for
+  // the plan (which lists again only if the new version has others). On
+  // two cores the listing and the parse overlap instead of following each
+  // other.
+  void list_installed_folders(PackagePlan& p) {
+    if (!p.installed || !p.installed->catalog || p.interrupted) return;
+    const model::Catalog& installed = *p.installed->catalog;
+    if (installed.items.size() < kMinLookupsToList) return;  // stat'ed one by one: nothing to overlap
+    p.listed_dirs.insert("");
+    std::string_view previous;  // paths are sorted: a folder's files follow each other
+    for (const auto& item : installed.items) {
+      std::string_view parent = parent_dir(item.relative_path);
+      if (parent == previous) continue;
+      previous = parent;
+      ListedTree::add_folders_of(p.listed_dirs, item.relative_path);
+    }
+    p.listed = std::make_unique<ListedTree>(ctx_, p.dest, p.listed_dirs, installed.items.size());
   }
 
   // Loads the hashing library on the io pool, once (model::load_hash_library).
@@ -426,7 +451,11 @@ class Planner {
       p.sources->list_folders_once(ctx_, changing, dirs);
     }
     // One listing of the package's folders answers the stats below.
-    ListedTree listed(ctx_, p.dest, dirs, paths.size());
+    std::unique_ptr<ListedTree> relisted;
+    if (!p.listed || !std::includes(p.listed_dirs.begin(), p.listed_dirs.end(), dirs.begin(), dirs.end())) {
+      relisted = std::make_unique<ListedTree>(ctx_, p.dest, dirs, paths.size());
+    }
+    const ListedTree& listed = relisted ? *relisted : *p.listed;
     auto& inspect = ctx_.scheduler.sub_job("inspect " + p.dest.display(), "planning", exec::JobKind::kPass);
     inspect.add_total(paths.size(), 0);
     // One entry a path; a source only for the (few) copies: a Url for each
@@ -546,6 +575,8 @@ class Planner {
                        model::make_item(path, target.str(), current, info->size), o, n, n ? new_source() : "");
     });
     inspect.set_finished();
+    relisted.reset();
+    p.listed.reset();
 
     p.result.plan.target = p.dest.str();
     // The planned actions, compacted in place and moved whole into the
