@@ -454,9 +454,13 @@ namespace {
 // Workers pull indices from a shared counter, so a million items cost a
 // handful of queued tasks, not a million.
 //
-// They start at one per core and grow by one each time an item took longer
-// than kSlowItem, up to the throttle's limit (--ftj, --jobs) and the
-// store's connections. Many workers pay only where items wait (a disk's
+// They start at one per core and grow by one each time a worker's items
+// took longer than kSlowItem twice in a row, up to the throttle's limit
+// (--ftj, --jobs) and the store's connections. Twice: a worker preempted
+// in the middle of one quick item (a busy machine, a virtual CPU whose
+// host runs something else) would otherwise start a thread for nothing;
+// on a noisy machine 200,000 items of a few instructions grew to 18
+// workers that way. Many workers pay only where items wait (a disk's
 // queue, a server's round trips): there the first slow items soon start
 // them all. Where each item is a few microseconds of work in memory
 // (planning an update of 5,000 files), fifty threads cost more to start and
@@ -481,6 +485,7 @@ void run_workers(CommandContext& ctx, size_t n, exec::Throttle& throttle, const 
   std::atomic<size_t> started{first};
   exec::TaskGroup group(ctx.scheduler.io_pool(), token);
   std::function<void()> worker = [&] {
+    int slow_in_a_row = 0;
     for (size_t i = next++; i < n; i = next++) {
       token.throw_if_cancelled();
       auto slot = throttle.acquire(token);
@@ -488,8 +493,10 @@ void run_workers(CommandContext& ctx, size_t n, exec::Throttle& throttle, const 
       if (connections) connection = connections->acquire(token);
       auto start = std::chrono::steady_clock::now();
       fn(i);
-      if (started.load(std::memory_order_relaxed) < limit && next.load(std::memory_order_relaxed) < n &&
-          std::chrono::steady_clock::now() - start > kSlowItem && started.fetch_add(1) < limit) {
+      if (started.load(std::memory_order_relaxed) >= limit || next.load(std::memory_order_relaxed) >= n) continue;
+      slow_in_a_row = std::chrono::steady_clock::now() - start > kSlowItem ? slow_in_a_row + 1 : 0;
+      if (slow_in_a_row >= 2 && started.fetch_add(1) < limit) {
+        slow_in_a_row = 0;
         group.spawn(worker);
       }
     }
