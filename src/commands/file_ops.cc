@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 
+#include "commands/folder_batches.h"
 #include "commands/tree.h"
 #include "exec/task_group.h"
 #include "model/hash.h"
@@ -383,19 +384,10 @@ namespace {
 // spreads over every worker.
 constexpr size_t kLinkBatch = 256;
 
-std::string_view folder_of(const std::string& path) {
-  return std::string_view(path).substr(0, path.rfind('/'));
-}
-
-// Whether two link items come from one source folder, resolved beneath the
-// same anchor (which decides what links its resolution may follow: the
-// folder's Url, Url::parent, keeps at most the folder as its anchor), and go
+// Whether two link items come from one source folder (in_one_folder) and go
 // to one target folder.
 bool same_folders(const LinkItem& a, const LinkItem& b) {
-  std::string_view folder = folder_of(a.from->path());
-  return folder == folder_of(b.from->path()) && parent_dir(a.to) == parent_dir(b.to) &&
-         std::min(a.from->anchor_size(), folder.size()) == std::min(b.from->anchor_size(), folder.size()) &&
-         a.from->scheme() == b.from->scheme() && a.from->authority() == b.from->authority();
+  return in_one_folder(*a.from, *b.from) && parent_dir(a.to) == parent_dir(b.to);
 }
 
 }  // namespace

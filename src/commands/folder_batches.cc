@@ -16,16 +16,13 @@ std::string_view folder_of(const Url& url) {
   return std::string_view(path).substr(0, path.rfind('/'));
 }
 
-// Whether two URLs lie in one folder resolved beneath the same anchor: the
-// anchor decides which links a resolution may follow (a folder's Url,
-// Url::parent, keeps at most the folder as its anchor).
-bool same_folder(const Url& a, const Url& b) {
+}  // namespace
+
+bool in_one_folder(const Url& a, const Url& b) {
   std::string_view folder = folder_of(a);
   return folder == folder_of(b) && std::min(a.anchor_size(), folder.size()) == std::min(b.anchor_size(), folder.size()) &&
          a.scheme() == b.scheme() && a.authority() == b.authority();
 }
-
-}  // namespace
 
 FolderBatches::FolderBatches(CommandContext& ctx, size_t n, const std::function<const Url&(size_t)>& from,
                              const Url& to_root, const std::function<std::string_view(size_t)>& to_path)
@@ -41,12 +38,12 @@ FolderBatches::FolderBatches(CommandContext& ctx, size_t n, const std::function<
       continue;
     }
     std::string_view to_dir = parent_dir(to_path(i));
-    bool joins = current != kNoGroup && groups_[current]->left < kFolderBatch && same_folder(from(first), f) &&
+    bool joins = current != kNoGroup && groups_[current]->left < kFolderBatch && in_one_folder(from(first), f) &&
                  parent_dir(to_path(first)) == to_dir;
     if (!joins) {
       auto group = std::make_unique<Group>();
-      if (from_folders) group->from_dir = f.parent();
-      if (to_folders) group->to_dir = to_dir.empty() ? to_root : to_root.join(to_dir);
+      group->from_first = f;
+      group->to_first = to_root.join(to_path(i));
       group->from_folders = from_folders;
       group->to_folders = to_folders;
       groups_.push_back(std::move(group));
@@ -72,22 +69,24 @@ void FolderBatches::Use::apply(CopyRequest& request) {
   if (!group.opened) {
     // The target's folder first: a missing one is made, as a write would.
     std::unique_ptr<storage::Folder> to, from;
-    if (group.to_folders) to = batches_->ctx_.store(group.to_dir).open_folder(group.to_dir, true);
-    if (group.from_folders) from = batches_->ctx_.store(group.from_dir).open_folder(group.from_dir, false);
+    if (group.to_folders) {
+      Url dir = group.to_first.parent();
+      to = batches_->ctx_.store(dir).open_folder(dir, true);
+    }
+    if (group.from_folders) {
+      Url dir = group.from_first.parent();
+      from = batches_->ctx_.store(dir).open_folder(dir, false);
+    }
     group.to = std::move(to);
     group.from = std::move(from);
     group.opened = true;
   }
   // Only a request within the group's folders gets them (a caller that
   // changed its source, a retry from elsewhere, works by URL): a name
-  // opened in another folder would be another file.
-  auto within = [](const Url& url, const Url& dir) {
-    return !dir.path().empty() && folder_of(url) == dir.path() && url.scheme() == dir.scheme() &&
-           url.authority() == dir.authority() && std::min(url.anchor_size(), dir.path().size()) == dir.anchor_size();
-  };
-  // The source's folder is null when it is missing: "not found" by URL.
-  request.from_folder = group.from && within(request.from, group.from_dir) ? group.from.get() : nullptr;
-  request.to_folder = group.to && within(request.to, group.to_dir) ? group.to.get() : nullptr;
+  // opened in another folder would be another file. The source's folder is
+  // null when it is missing: "not found" by URL.
+  request.from_folder = group.from && in_one_folder(request.from, group.from_first) ? group.from.get() : nullptr;
+  request.to_folder = group.to && in_one_folder(request.to, group.to_first) ? group.to.get() : nullptr;
 }
 
 FolderBatches::Use::~Use() {

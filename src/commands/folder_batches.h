@@ -27,6 +27,12 @@
 
 namespace wrapp::commands {
 
+// Whether `a` and `b` lie in one folder, reached beneath the same anchor
+// (which decides the links a resolution of that folder may follow: a
+// folder's Url, Url::parent, keeps at most the folder as its anchor), on
+// one store: one resolution of the folder serves both.
+bool in_one_folder(const storage::Url& a, const storage::Url& b);
+
 class FolderBatches {
  public:
   // At most this many copies share a pair of folders: a batch, not a
@@ -63,8 +69,9 @@ class FolderBatches {
 
  private:
   struct Group {
-    storage::Url from_dir;
-    storage::Url to_dir;
+    // The group's first source and target: their folders are the group's.
+    storage::Url from_first;
+    storage::Url to_first;
     bool from_folders = false;  // whether each side's store has folders to open
     bool to_folders = false;
     size_t left = 0;  // copies not finished yet
