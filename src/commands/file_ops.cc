@@ -149,7 +149,7 @@ void read_in_parallel_ranges(CommandContext& ctx, storage::Storage& source, stor
 // in parallel when the file is large and the writer allows it: segments
 // hashed on the cpu pool where reads are cheap (a disk), ranged requests in
 // flight at once where each read is a request (an object store).
-std::string stream_and_hash(CommandContext& ctx, storage::Storage& source, storage::Reader& reader,
+model::ContentHash stream_and_hash(CommandContext& ctx, storage::Storage& source, storage::Reader& reader,
                             storage::Writer* writer, bool parallel_write, const Url& from,
                             exec::ProgressJob* progress) {
   uint64_t size = reader.size();
@@ -181,7 +181,7 @@ std::string stream_and_hash(CommandContext& ctx, storage::Storage& source, stora
     char probe;
     if (reader.read_at(0, &probe, 1) != 0) fail("'{}' changed size while being read", from.display());
   }
-  return model::flat_hash_from_chunk_digests(digests);
+  return model::ContentHash(model::flat_digest_from_chunk_digests(digests));
 }
 
 }  // namespace
@@ -234,7 +234,7 @@ model::ContentHash hash_object(CommandContext& ctx, const Url& url, const storag
   auto reader = store.open_read(url);
   if (!reader) fail("'{}' disappeared while being read", url.display());
   if (reader->size() != info.size) fail("'{}' changed size while being read", url.display());
-  std::string hash = stream_and_hash(ctx, store, *reader, nullptr, false, url, progress);
+  model::ContentHash hash = stream_and_hash(ctx, store, *reader, nullptr, false, url, progress);
   if (key) {
     // Only cache what we know matches the bytes we hashed: the identity of
     // the object read (not of whatever the name holds now, which may lie
@@ -272,7 +272,7 @@ model::ContentHash copy_server_side_then_verify(CommandContext& ctx, const CopyR
   // A copy that cannot be verified is not left behind: as a streamed
   // write abandoned, nothing of it stays.
   std::unique_ptr<storage::Reader> copy;
-  std::string hash;
+  model::ContentHash hash;
   try {
     copy = store.open_read(req.to);
     if (!copy) fail("'{}' vanished right after it was copied from '{}'", req.to.display(), req.from.display());
@@ -363,7 +363,7 @@ model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& req, exec
   // readers, never proof: verification reads the bytes).
   if (known && dst_store.features().object_metadata) wopts.content_hash = req.expected_hash.str();
   auto writer = req.to_folder ? req.to_folder->open_write(req.to.name(), wopts) : dst_store.open_write(req.to, wopts);
-  std::string hash =
+  model::ContentHash hash =
       stream_and_hash(ctx, src_store, *reader, writer.get(), dst_store.features().parallel_write, req.from,
                       progress);
   if (req.source_after) *req.source_after = reader->info();
@@ -371,7 +371,7 @@ model::ContentHash copy_object(CommandContext& ctx, const CopyRequest& req, exec
     fail("content of '{}' does not match its recorded hash (expected {}, read {}); nothing was written to '{}'",
          req.from.display(), req.expected_hash, hash, req.to.display());
   }
-  if (!known) writer->set_content_hash(hash);  // object stores keep it: later checks read no bytes
+  if (!known) writer->set_content_hash(hash.str());  // object stores keep it: later checks read no bytes
   writer->commit();
   if (req.remember_target_hash) remember_hash(ctx, req.to, hash, writer->committed_info());
   return hash;

@@ -465,10 +465,16 @@ class Planner {
     std::vector<char> planned(paths.size(), 0);  // not vector<bool>: workers write neighbouring entries
     for_each_transfer(ctx_, paths.size(), [&](size_t i) {
       const std::string& path = *paths[i].path;
-      Url target = p.dest.join(path);
+      // The destination's URL, made when needed: a fresh install copies
+      // every file and never asks for it.
+      std::optional<Url> target_url;
+      auto target = [&]() -> const Url& {
+        if (!target_url) target_url = p.dest.join(path);
+        return *target_url;
+      };
       inspect.add_done(1, 0);
       if (!escaping_dirs.empty() && escaping_dirs.count(std::string(parent_dir(path)))) {
-        return conflict(target, "a symbolic link lies on its way");
+        return conflict(target(), "a symbolic link lies on its way");
       }
       const model::CatalogItem* o = paths[i].o;
       const model::CatalogItem* n = paths[i].n;
@@ -521,10 +527,10 @@ class Planner {
         if (!n) return;
         storage::ListOptions lo;
         lo.symlinks = storage::SymlinkPolicy::kSkipOutside;
-        for (const auto& e : storage::list_all(store, target, lo)) {
+        for (const auto& e : storage::list_all(store, target(), lo)) {
           std::string inner = path + "/" + e.relative_path;
           if (!old_cat.find(inner) || new_cat.find(inner)) {
-            return conflict(target, "a folder is in the way (it holds '" + inner + "', which is not the package's)");
+            return conflict(target(), "a folder is in the way (it holds '" + inner + "', which is not the package's)");
           }
         }
         {
@@ -535,7 +541,7 @@ class Planner {
       }
       model::ContentHash current;
       auto current_hash = [&]() -> const model::ContentHash& {
-        if (current.empty()) current = hash_object(ctx_, target, *info, &inspect);
+        if (current.empty()) current = hash_object(ctx_, target(), *info, &inspect);
         return current;
       };
       // Whether the file already is the new version's. A catalog that
@@ -572,7 +578,7 @@ class Planner {
       }
       if (!o && !k && ignores_.is_ignored(p.location.empty() ? path : p.location + "/" + path)) return copy();
       content_conflict(p, path, o || k ? "modified" : "not part of the package; install would overwrite it",
-                       model::make_item(path, target.str(), current, info->size), o, n, n ? new_source() : "");
+                       model::make_item(path, target().str(), current, info->size), o, n, n ? new_source() : "");
     });
     inspect.set_finished();
     relisted.reset();
@@ -582,6 +588,9 @@ class Planner {
     // The planned actions, compacted in place and moved whole into the
     // result: no second array of 5,000 actions grown by doubling.
     size_t kept = 0;
+    p.copy_from.reserve(p.copy_from.size() +
+                        static_cast<size_t>(std::count_if(copy_from.begin(), copy_from.end(),
+                                                          [](const auto& from) { return from != nullptr; })));
     for (size_t i = 0; i < paths.size(); ++i) {
       if (!planned[i]) continue;
       if (actions[i].kind == PlanAction::Kind::kCopy && copy_from[i]) {

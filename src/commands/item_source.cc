@@ -60,15 +60,17 @@ std::vector<Url> ItemSources::candidates(const model::CatalogItem& item) const {
   }
   // The recorded source, and the same place below the folder found when it
   // lies below the catalog's root.
-  auto rebased = [&](const std::string& below_root, std::string recorded) {
+  // (`recorded` is made only when the root is another place: in the usual
+  // case, a version read where it was written, it would be thrown away.)
+  auto rebased = [&](const std::string& below_root, const auto& recorded) {
     std::vector<Url> out{folder_.join(below_root)};
-    if (root_ && !(*root_ == folder_)) out.push_back(recorded_location(recorded));
+    if (root_ && !(*root_ == folder_)) out.push_back(recorded_location(recorded()));
     return out;
   };
   const std::string& source = item.source_path();
   if (source.empty()) {  // root + "/" + relative_path (not held twice in memory)
     if (!root_) return {folder_.join(item.relative_path)};
-    return rebased(item.relative_path, root_->join(item.relative_path).str());
+    return rebased(item.relative_path, [&] { return root_->join(item.relative_path).str(); });
   }
   if (!model::is_absolute_location(source)) {
     // Relative to the catalog's root, like a storage_map location.
@@ -79,7 +81,9 @@ std::vector<Url> ItemSources::candidates(const model::CatalogItem& item) const {
   }
   Url recorded = Url::parse(source);
   std::string below;
-  if (root_ && recorded.relative_to(*root_, &below) && !below.empty()) return rebased(below, source);
+  if (root_ && recorded.relative_to(*root_, &below) && !below.empty()) {
+    return rebased(below, [&]() -> const std::string& { return source; });
+  }
   return {recorded_location(source)};
 }
 
@@ -136,7 +140,9 @@ ItemSources::Lookup ItemSources::lookup(CommandContext& ctx, const model::Catalo
   out.url = places.front();
   for (size_t k = 0; k < places.size(); ++k) {
     const Url& url = places[k];
-    std::string where = fmt::format("{} '{}'", k == 0 ? "not at" : " nor at", url.display());
+    // Made only for a place that fails: formatting it for every file found
+    // cost a fresh install a message per file.
+    auto where = [&] { return fmt::format("{} '{}'", k == 0 ? "not at" : " nor at", url.display()); };
     std::string below;
     if (!listed_.empty() && url.relative_to(folder_, &below)) {
       if (auto it = listed_.find(below); it != listed_.end()) return {Lookup::State::kFound, url, it->second, ""};
@@ -167,9 +173,10 @@ ItemSources::Lookup ItemSources::lookup(CommandContext& ctx, const model::Catalo
       // answer. A later one (the recorded URL, tried after the first was
       // absent) only adds to the message.
       if (k == 0 || dynamic_cast<const Cancelled*>(&e)) throw;
-      where += fmt::format(" ({})", e.what());
+      out.detail += where() + fmt::format(" ({})", e.what());
+      continue;
     }
-    out.detail += where;
+    out.detail += where();
   }
   return out;
 }

@@ -149,11 +149,15 @@ std::string flat_hash(const void* data, size_t len) {
   return h.finish();
 }
 
-std::string flat_hash_from_chunk_digests(const std::vector<Digest>& chunk_digests) {
+Digest flat_digest_from_chunk_digests(const std::vector<Digest>& chunk_digests) {
   SHA256_CTX ctx;
   init(&ctx);
   for (const Digest& d : chunk_digests) digest_update(&ctx, d.data(), d.size());
-  return format_hash(finalize(&ctx));
+  return finalize(&ctx);
+}
+
+std::string flat_hash_from_chunk_digests(const std::vector<Digest>& chunk_digests) {
+  return format_hash(flat_digest_from_chunk_digests(chunk_digests));
 }
 
 ContentHash::ContentHash(std::string_view text) {

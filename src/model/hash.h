@@ -87,6 +87,8 @@ std::string flat_hash(const void* data, size_t len);
 // on many threads, then combine the digests in order here. No digests means
 // empty content.
 std::string flat_hash_from_chunk_digests(const std::vector<Digest>& chunk_digests);
+// The same hash's value (ContentHash's digest), with no text made.
+Digest flat_digest_from_chunk_digests(const std::vector<Digest>& chunk_digests);
 
 // A content hash as catalogs hold it: the 32-byte value of a
 // "sha-256-flat;1048576;<hex>" string, or empty (unknown). A third of the

@@ -1,6 +1,6 @@
 #include "storage/local/file_info.h"
 
-#include <fmt/format.h>
+#include <charconv>
 
 namespace wrapp::storage::local {
 namespace {
@@ -9,9 +9,23 @@ int64_t nanoseconds(const struct timespec& ts) { return static_cast<int64_t>(ts.
 
 }  // namespace
 
+// Formatted by hand: every open, stat and commit of a local file makes one,
+// and fmt's run-time format string was 6% of an install's user time at
+// 100,000 small files.
 std::string etag_of(const struct stat& st) {
-  return fmt::format("{}-{}-{}-{}-{}", static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
-                     static_cast<int64_t>(st.st_size), nanoseconds(st.st_mtim), nanoseconds(st.st_ctim));
+  char text[128];  // five numbers of at most 20 characters and their dashes
+  char* at = text;
+  char* const end = text + sizeof text;
+  auto put = [&](auto value) {
+    if (at != text && at < end) *at++ = '-';
+    at = std::to_chars(at, end, value).ptr;
+  };
+  put(static_cast<uint64_t>(st.st_dev));
+  put(static_cast<uint64_t>(st.st_ino));
+  put(static_cast<int64_t>(st.st_size));
+  put(nanoseconds(st.st_mtim));
+  put(nanoseconds(st.st_ctim));
+  return std::string(text, at);
 }
 
 FileInfo to_info(const struct stat& st, bool with_etag) {
