@@ -329,7 +329,7 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   FolderBatches folders(
       ctx, collected.files.size(), [&](size_t i) -> const Url& { return collected.files[i].url; }, version,
       [&](size_t i) -> std::string_view { return collected.files[i].relative_path; });
-  for_each_transfer(ctx, collected.files.size(), [&](size_t i) {
+  for_each_transfer(ctx, folders.work_runs(), [&](size_t i) {
     const auto& f = collected.files[i];
     FolderBatches::Use use(folders, i);
     if (done[i]) {

@@ -415,8 +415,15 @@ std::vector<char> link_objects(CommandContext& ctx, const Url& to_root, const st
       runs.push_back({i, i + 1});
     }
   }
-  for_each_transfer(ctx, runs.size(), [&](size_t r) {
-    const Run& run = runs[r];
+  // Batches of one folder apart: two threads linking into one folder wait
+  // on its lock.
+  std::vector<char> same_folder(runs.size(), 0);
+  for (size_t r = 1; r < runs.size(); ++r) {
+    same_folder[r] = parent_dir(items[runs[r].begin].to) == parent_dir(items[runs[r - 1].begin].to);
+  }
+  std::vector<size_t> order = spread_by_folder(same_folder);
+  for_each_transfer(ctx, runs.size(), [&](size_t k) {
+    const Run& run = runs[order[k]];
     const LinkItem& first = items[run.begin];
     std::string_view to_parent = parent_dir(first.to);
     Url to_folder = to_parent.empty() ? to_root : to_root.join(to_parent);
@@ -461,11 +468,60 @@ namespace {
 // (docs/performance.md).
 constexpr auto kSlowItem = std::chrono::microseconds(50);
 
-void run_workers(CommandContext& ctx, size_t n, exec::Throttle& throttle, const std::function<void(size_t)>& fn,
-                 storage::Storage* store) {
+// The items' runs (WorkRun) and who takes which item next. A worker takes
+// an untaken run and then that run's items, one at a time; once every run
+// is taken, a worker that finished its own helps the run with the most
+// items left, so the last runs still spread over every worker. Items are
+// claimed one by one from their run's counter: each is taken exactly once.
+class RunClaims {
+ public:
+  explicit RunClaims(const std::vector<WorkRun>& runs) : runs_(runs), next_item_(runs.size()) {
+    for (size_t r = 0; r < runs.size(); ++r) next_item_[r].store(runs[r].begin, std::memory_order_relaxed);
+  }
+
+  // The next item for a worker that last worked on run `*run` (kNone at
+  // first), updating `*run`; kNone when every item is taken.
+  size_t claim(size_t* run) {
+    for (;;) {
+      if (*run != kNone) {
+        size_t i = next_item_[*run].fetch_add(1, std::memory_order_relaxed);
+        if (i < runs_[*run].end) return i;
+      }
+      *run = next_run_.fetch_add(1, std::memory_order_relaxed);
+      if (*run < runs_.size()) continue;
+      *run = fullest();
+      if (*run == kNone) return kNone;
+    }
+  }
+
+  // Whether items are still untaken (a hint: may be stale at once).
+  bool items_left() const { return next_run_.load(std::memory_order_relaxed) < runs_.size() || fullest() != kNone; }
+
+  static constexpr size_t kNone = SIZE_MAX;
+
+ private:
+  size_t fullest() const {
+    size_t best = kNone, most = 0;
+    for (size_t r = 0; r < runs_.size(); ++r) {
+      size_t taken = next_item_[r].load(std::memory_order_relaxed);
+      size_t left = taken < runs_[r].end ? runs_[r].end - taken : 0;
+      if (left > most) best = r, most = left;
+    }
+    return best;
+  }
+
+  const std::vector<WorkRun>& runs_;
+  std::vector<std::atomic<size_t>> next_item_;  // per run: its next untaken item
+  std::atomic<size_t> next_run_{0};
+};
+
+void run_workers(CommandContext& ctx, const std::vector<WorkRun>& runs, exec::Throttle& throttle,
+                 const std::function<void(size_t)>& fn, storage::Storage* store) {
+  size_t n = 0;
+  for (const auto& run : runs) n += run.end - run.begin;
   if (n == 0) return;
   auto token = ctx.scheduler.token().child();
-  std::atomic<size_t> next{0};
+  RunClaims claims(runs);
   exec::Throttle* connections = nullptr;
   size_t limit = std::min(n, throttle.limit());
   if (store) {
@@ -478,14 +534,15 @@ void run_workers(CommandContext& ctx, size_t n, exec::Throttle& throttle, const 
   exec::TaskGroup group(ctx.scheduler.io_pool(), token);
   std::function<void()> worker = [&] {
     int slow_in_a_row = 0;
-    for (size_t i = next++; i < n; i = next++) {
+    size_t run = RunClaims::kNone;
+    for (size_t i = claims.claim(&run); i != RunClaims::kNone; i = claims.claim(&run)) {
       token.throw_if_cancelled();
       auto slot = throttle.acquire(token);
       exec::Throttle::Slot connection;
       if (connections) connection = connections->acquire(token);
       auto start = std::chrono::steady_clock::now();
       fn(i);
-      if (started.load(std::memory_order_relaxed) >= limit || next.load(std::memory_order_relaxed) >= n) continue;
+      if (started.load(std::memory_order_relaxed) >= limit || !claims.items_left()) continue;
       slow_in_a_row = std::chrono::steady_clock::now() - start > kSlowItem ? slow_in_a_row + 1 : 0;
       if (slow_in_a_row >= 2 && started.fetch_add(1) < limit) {
         slow_in_a_row = 0;
@@ -501,12 +558,17 @@ void run_workers(CommandContext& ctx, size_t n, exec::Throttle& throttle, const 
 
 void for_each_transfer(CommandContext& ctx, size_t n, const std::function<void(size_t)>& fn,
                        storage::Storage* store) {
-  run_workers(ctx, n, ctx.scheduler.transfers(), fn, store);
+  run_workers(ctx, {{0, n}}, ctx.scheduler.transfers(), fn, store);
+}
+
+void for_each_transfer(CommandContext& ctx, const std::vector<WorkRun>& runs, const std::function<void(size_t)>& fn,
+                       storage::Storage* store) {
+  run_workers(ctx, runs, ctx.scheduler.transfers(), fn, store);
 }
 
 void for_each_request(CommandContext& ctx, size_t n, const std::function<void(size_t)>& fn,
                       storage::Storage* store) {
-  run_workers(ctx, n, ctx.scheduler.requests(), fn, store);
+  run_workers(ctx, {{0, n}}, ctx.scheduler.requests(), fn, store);
 }
 
 }  // namespace wrapp::commands

@@ -130,6 +130,23 @@ void remember_hash(CommandContext& ctx, const storage::Url& url, const model::Co
 void for_each_transfer(CommandContext& ctx, size_t n, const std::function<void(size_t)>& fn,
                        storage::Storage* store = nullptr);
 
+// Items [begin, end) that one worker takes in order, as far as it can: one
+// folder's files. Two threads creating files in one folder wait on its
+// lock (and spin while they wait): a fresh install of 100,000 files in 100
+// folders spent a third more system time with two workers than with one.
+struct WorkRun {
+  size_t begin;
+  size_t end;
+};
+
+// for_each_transfer over the items of `runs` (disjoint), which workers
+// take whole in the order given (each worker a run of its own while runs
+// are left), then help the runs with the most items left. Give the runs of
+// one folder apart (spread_by_folder) so that workers that start together
+// work in different folders.
+void for_each_transfer(CommandContext& ctx, const std::vector<WorkRun>& runs, const std::function<void(size_t)>& fn,
+                       storage::Storage* store = nullptr);
+
 // Runs fn(i) for i in [0, n) on the I/O pool under a storage-request slot
 // (metadata work: stat, remove), and a connection slot of `store`.
 void for_each_request(CommandContext& ctx, size_t n, const std::function<void(size_t)>& fn,

@@ -621,6 +621,54 @@ TEST_F(FileOpsTest, ForEachTransferRunsEveryIndexOnceWithinTheLimit) {
   EXPECT_FALSE(called);
 }
 
+// Waits until `done()` or 10 seconds passed; whether it was done.
+bool wait_until(const std::function<bool()>& done) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  return true;
+}
+
+TEST_F(FileOpsTest, ASecondWorkerTakesAnotherRunWhileTheFirstIsBusyAndEveryItemRunsOnce) {
+  // The first run's first item waits for the second run to start. Workers
+  // that took items in the order given (one shared counter) would start
+  // the second run only after every other item of the first.
+  std::vector<WorkRun> runs{{50, 100}, {0, 50}, {100, 103}};
+  std::vector<std::atomic<int>> seen(103);
+  std::atomic<int> started_in_first{0};
+  std::atomic<int> first_when_second_started{-1};
+  std::atomic<bool> waited_in_vain{false};
+  for_each_transfer(ctx_, runs, [&](size_t i) {
+    ++seen[i];
+    if (i >= 50 && i < 100) ++started_in_first;
+    if (i == 0) first_when_second_started = started_in_first.load();
+    if (i == 50 && !wait_until([&] { return first_when_second_started.load() >= 0; })) waited_in_vain = true;
+  });
+  EXPECT_FALSE(waited_in_vain);
+  EXPECT_EQ(first_when_second_started.load(), 1) << "items of the first run started before the second run did";
+  for (size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i].load(), 1) << i;
+}
+
+TEST_F(FileOpsTest, AWorkerWhoseRunEndedHelpsTheRunWithTheMostItemsLeft) {
+  // Run 0 is one quick item; the first item of run 1 waits for a second
+  // item of run 1 to start, which only a worker that helps can start.
+  std::vector<WorkRun> runs{{0, 1}, {1, 41}};
+  std::atomic<int> started_in_second{0};
+  std::atomic<bool> waited_in_vain{false};
+  std::vector<std::atomic<int>> seen(41);
+  for_each_transfer(ctx_, runs, [&](size_t i) {
+    ++seen[i];
+    if (i == 0) return;
+    if (++started_in_second == 1 && !wait_until([&] { return started_in_second.load() >= 2; })) {
+      waited_in_vain = true;
+    }
+  });
+  EXPECT_FALSE(waited_in_vain) << "no second worker helped the last run";
+  for (size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i].load(), 1) << i;
+}
+
 // What for_each_request did with `n` items of `work` on a command of 32
 // jobs and 2 cpu threads: the most items running at once, and how many
 // threads ran items.

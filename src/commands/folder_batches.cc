@@ -24,6 +24,38 @@ bool in_one_folder(const Url& a, const Url& b) {
          a.scheme() == b.scheme() && a.authority() == b.authority();
 }
 
+std::vector<size_t> spread_by_folder(const std::vector<char>& same_folder_as_previous) {
+  std::vector<size_t> rank(same_folder_as_previous.size(), 0);
+  for (size_t r = 1; r < rank.size(); ++r) {
+    if (same_folder_as_previous[r]) rank[r] = rank[r - 1] + 1;
+  }
+  std::vector<size_t> order(rank.size());
+  for (size_t r = 0; r < order.size(); ++r) order[r] = r;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return rank[a] < rank[b]; });
+  return order;
+}
+
+std::vector<WorkRun> FolderBatches::work_runs() const {
+  std::vector<WorkRun> runs;
+  std::vector<char> same_folder;
+  for (size_t i = 0; i < group_of_.size(); ++i) {
+    if (i > 0 && group_of_[i] == group_of_[i - 1]) {
+      runs.back().end = i + 1;
+      continue;
+    }
+    bool same = false;
+    if (uint32_t g = group_of_[i]; g != kNoGroup && i > 0 && group_of_[i - 1] != kNoGroup) {
+      same = in_one_folder(groups_[group_of_[i - 1]]->to_first, groups_[g]->to_first);
+    }
+    runs.push_back({i, i + 1});
+    same_folder.push_back(same);
+  }
+  std::vector<WorkRun> ordered;
+  ordered.reserve(runs.size());
+  for (size_t r : spread_by_folder(same_folder)) ordered.push_back(runs[r]);
+  return ordered;
+}
+
 FolderBatches::FolderBatches(CommandContext& ctx, size_t n, const std::function<const Url&(size_t)>& from,
                              const Url& to_root, const std::function<std::string_view(size_t)>& to_path)
     : ctx_(ctx), group_of_(n, kNoGroup) {

@@ -33,6 +33,13 @@ namespace wrapp::commands {
 // one store: one resolution of the folder serves both.
 bool in_one_folder(const storage::Url& a, const storage::Url& b);
 
+// The order in which workers should take runs of work listed in plan
+// order, where `same_folder_as_previous[r]` says that run r works in the
+// folder of run r - 1: the first run of every folder, then the second of
+// every folder, and so on (stable otherwise). Workers that take runs in
+// this order start in different folders whenever the plan has several.
+std::vector<size_t> spread_by_folder(const std::vector<char>& same_folder_as_previous);
+
 class FolderBatches {
  public:
   // At most this many copies share a pair of folders: a batch, not a
@@ -45,6 +52,11 @@ class FolderBatches {
   // URL, as it would anyway.
   FolderBatches(CommandContext& ctx, size_t n, const std::function<const storage::Url&(size_t)>& from,
                 const storage::Url& to_root, const std::function<std::string_view(size_t)>& to_path);
+
+  // Every copy, in runs for for_each_transfer: a group is a run, and so is
+  // each stretch of copies that are not batched; in the order of
+  // spread_by_folder.
+  std::vector<WorkRun> work_runs() const;
 
   // Copy i's part in its group, from construction to destruction: the
   // last copy of a group to end lets the group's folders go, whether it

@@ -113,6 +113,45 @@ TEST_F(FolderBatchesTest, ConsecutiveCopiesOfOneFolderPairShareItsFoldersUpToThe
   EXPECT_EQ(read("dst/a/f300"), "a300");
 }
 
+TEST(SpreadByFolderTest, TakesTheFirstRunOfEveryFolderBeforeAnySecondOne) {
+  // Runs 0-2 in one folder, 3-4 in another, 5 in a third.
+  EXPECT_EQ(spread_by_folder({0, 1, 1, 0, 1, 0}), (std::vector<size_t>{0, 3, 5, 1, 4, 2}));
+  EXPECT_EQ(spread_by_folder({0, 0, 0}), (std::vector<size_t>{0, 1, 2}));
+  EXPECT_EQ(spread_by_folder({0, 1, 1}), (std::vector<size_t>{0, 1, 2})) << "one folder: plan order";
+  EXPECT_TRUE(spread_by_folder({}).empty());
+}
+
+TEST_F(FolderBatchesTest, WorkRunsAreTheGroupsOneFoldersGroupsApartAndCoverEveryCopyOnce) {
+  // 600 files of a (groups of 256, 256, 88), 10 of b, 300 of c (256, 44).
+  std::vector<Url> from;
+  std::vector<std::string> to;
+  for (auto [folder, count] : {std::pair<std::string, int>{"a", 600}, {"b", 10}, {"c", 300}}) {
+    for (int i = 0; i < count; ++i) {
+      from.push_back(at("src/" + folder + "/f" + std::to_string(i)));
+      to.push_back(folder + "/f" + std::to_string(i));
+    }
+  }
+  FolderBatches batches(
+      session_.ctx, from.size(), [&](size_t i) -> const Url& { return from[i]; }, at("dst"),
+      [&](size_t i) -> std::string_view { return to[i]; });
+  std::vector<WorkRun> runs = batches.work_runs();
+  std::vector<std::pair<size_t, size_t>> got;
+  for (const auto& r : runs) got.emplace_back(r.begin, r.end);
+  // The first group of a, b and c, then the second of a and c, then a's third.
+  EXPECT_EQ(got, (std::vector<std::pair<size_t, size_t>>{
+                     {0, 256}, {600, 610}, {610, 866}, {256, 512}, {866, 910}, {512, 600}}));
+
+  // Copies that are not batched (a memory store on both sides) are one run.
+  std::vector<Url> mem{Url::parse("mem://batches-test/x/1"), Url::parse("mem://batches-test/x/2")};
+  std::vector<std::string> names{"y/1", "y/2"};
+  FolderBatches unbatched(
+      session_.ctx, 2, [&](size_t i) -> const Url& { return mem[i]; }, Url::parse("mem://batches-test/out"),
+      [&](size_t i) -> std::string_view { return names[i]; });
+  got.clear();
+  for (const auto& r : unbatched.work_runs()) got.emplace_back(r.begin, r.end);
+  EXPECT_EQ(got, (std::vector<std::pair<size_t, size_t>>{{0, 2}}));
+}
+
 TEST_F(FolderBatchesTest, TheLastCopyOfAGroupLetsItsFoldersGoWhetherOrNotItCopied) {
   std::vector<Url> from;
   std::vector<std::string> to;

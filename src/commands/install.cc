@@ -734,7 +734,7 @@ void execute(CommandContext& ctx, PackagePlan& p) {
   FolderBatches folders(
       ctx, copies.size(), [&](size_t i) -> const Url& { return *sources[i]; }, p.dest,
       [&](size_t i) -> std::string_view { return copies[i]->relative_path; });
-  for_each_transfer(ctx, copies.size(), [&](size_t i) {
+  for_each_transfer(ctx, folders.work_runs(), [&](size_t i) {
     PlanAction& a = *copies[i];
     CopyRequest req;
     req.from = *sources[i];

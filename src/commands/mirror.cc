@@ -72,7 +72,7 @@ void copy_files(CommandContext& ctx, const std::string& job_name, Plan& plan, co
   FolderBatches folders(
       ctx, copies.size(), [&](size_t c) -> const Url& { return files[copies[c]].url; }, dst_version,
       [&](size_t c) -> std::string_view { return plan.actions[copies[c]].relative_path; });
-  for_each_transfer(ctx, copies.size(), [&](size_t c) {
+  for_each_transfer(ctx, folders.work_runs(), [&](size_t c) {
     PlanAction& a = plan.actions[copies[c]];
     FolderBatches::Use use(folders, c);
     CopyRequest req;
