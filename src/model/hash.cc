@@ -156,10 +156,6 @@ Digest flat_digest_from_chunk_digests(const std::vector<Digest>& chunk_digests) 
   return finalize(&ctx);
 }
 
-std::string flat_hash_from_chunk_digests(const std::vector<Digest>& chunk_digests) {
-  return format_hash(flat_digest_from_chunk_digests(chunk_digests));
-}
-
 ContentHash::ContentHash(std::string_view text) {
   if (text.empty()) return;
   auto value = parse_hash(text);

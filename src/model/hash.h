@@ -85,9 +85,7 @@ std::string flat_hash(const void* data, size_t len);
 // For parallel hashing: callers compute sha256() of each whole chunk (every
 // chunk kHashChunkSize bytes except possibly the last, which is non-empty),
 // on many threads, then combine the digests in order here. No digests means
-// empty content.
-std::string flat_hash_from_chunk_digests(const std::vector<Digest>& chunk_digests);
-// The same hash's value (ContentHash's digest), with no text made.
+// empty content. Returns the hash's value (ContentHash's digest).
 Digest flat_digest_from_chunk_digests(const std::vector<Digest>& chunk_digests);
 
 // A content hash as catalogs hold it: the 32-byte value of a
