@@ -341,7 +341,7 @@ def bench_tree(cfg: Config, wl: W.Workload, openssl_limit: float | None) -> tupl
     rows.append(time_row(op, name, r, "hardlink/wrapp install --link-mode hardlink", "install/cp -r",
                          ("<=", 0.20), note="peer: cp -r of the repository version"))
     rows.append(time_row(op, name, r, "hardlink/wrapp install --link-mode hardlink", "hardlink/cp -al", ("<=", 1.2),
-                         note="issue 10's target; the first install verifies every byte the hash cache does not know"))
+                         note="issue 10's target; a link shares the repository's file and hashes nothing (docs/design.md)"))
 
     if reflink_supported(base):
         log(f"[{name}] install --link-mode reflink")

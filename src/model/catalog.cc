@@ -180,16 +180,29 @@ FormatVersion peek_format_version(std::string_view text, std::string_view origin
 
 namespace {
 
+// The text an item is read through, reused from item to item: a hash's
+// text is longer than a short string's inline buffer, so a fresh string
+// per item cost one allocation each. Kept by the caller, never in a
+// thread_local: a thread's first thread_local with a destructor takes the
+// dynamic loader's lock, which a cold dlopen of the hashing library on
+// another thread holds for 15 ms (docs/performance.md).
+struct ItemText {
+  std::string key;
+  std::string text;
+  std::string source;
+};
+
 // `root`: the catalog's root when already read (it usually comes first), so
 // a derivable source_path is never stored at all.
-CatalogItem read_item(JsonReader& r, const Catalog* root_known) {
+CatalogItem read_item(JsonReader& r, const Catalog* root_known, ItemText& scratch) {
   const std::string& origin = r.origin();
   if (r.peek() != JsonReader::Type::kObject) fail("{}: a catalog item is not a JSON object", origin);
   r.begin_object();
   CatalogItem item;
   bool has_path = false, has_source = false;
-  std::string key, text;
-  thread_local std::string source;
+  std::string& key = scratch.key;
+  std::string& text = scratch.text;
+  std::string& source = scratch.source;
   while (r.next_key(key)) {
     if (key == "relative_path") {
       if (r.peek() != JsonReader::Type::kString) fail("{}: a catalog item's 'relative_path' is not text", origin);
@@ -285,7 +298,8 @@ bool read_catalog_member(JsonReader& r, const std::string& key, Catalog& c, bool
     c.items.reserve(c.items.size() + r.count_ahead("\"relative_path\""));
     r.begin_array();
     bool root_read = !c.root.empty();
-    while (r.next_element()) c.items.push_back(read_item(r, root_read ? &c : nullptr));
+    ItemText scratch;
+    while (r.next_element()) c.items.push_back(read_item(r, root_read ? &c : nullptr, scratch));
     c.items.shrink_to_fit();
     has_items = true;
     return true;

@@ -289,8 +289,7 @@ bool JsonReader::try_null() {
 
 bool JsonReader::more_members() {
   if (!is_object_[depth_]) return next_element();
-  thread_local std::string key;
-  return next_key(key);
+  return next_key(skipped_key_);
 }
 
 std::string_view JsonReader::skip_value() {
@@ -302,8 +301,7 @@ std::string_view JsonReader::skip_value() {
       case Type::kString: {
         // Decoded like any string, so a skipped value is held to the same
         // rules (escapes, UTF-8) as a read one.
-        thread_local std::string scratch;
-        read_string(scratch);
+        read_string(skipped_string_);
         break;
       }
       case Type::kNumber: scan_number(); break;

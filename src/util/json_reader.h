@@ -93,6 +93,10 @@ class JsonReader {
 
   std::string_view text_;
   std::string origin_;
+  // Where skipped keys and strings are decoded (checked, then dropped),
+  // reused. Members, not thread_locals: see ItemText in model/catalog.cc.
+  std::string skipped_key_;
+  std::string skipped_string_;
   size_t pos_ = 0;
   // Whether the innermost open container has no member yet. One flag is
   // enough: once a nested value ends, its container has a member.

@@ -84,6 +84,20 @@ def test_commands_that_hash_nothing_do_not_load_libcrypto(wrapp, tmp_path, publi
         assert not any(n.startswith("libcrypto") for n in loaded_libraries(r)), (args, sorted(loaded_libraries(r)))
 
 
+def test_a_hard_linked_install_does_not_load_libcrypto(wrapp, tmp_path, publish):
+    # Links hash nothing: loading the library anyway cost a cold install of four big files 15 ms.
+    repo, _ = publish("p", "1", {"a.txt": "a", "d/b.txt": "b"})
+    r = traced(wrapp, "install", "p", "1", tmp_path / "linked", "--repo", repo, "--link-mode", "hardlink",
+               "--no-hash-cache")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert (tmp_path / "linked" / "d" / "b.txt").stat().st_nlink == 2
+    assert not any(n.startswith("libcrypto") for n in loaded_libraries(r)), sorted(loaded_libraries(r))
+    # A copy with the same options does load it: the trace would show it.
+    r = traced(wrapp, "install", "p", "1", tmp_path / "copied", "--repo", repo, "--no-hash-cache")
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert any(n.startswith("libcrypto") for n in loaded_libraries(r)), sorted(loaded_libraries(r))
+
+
 def test_hashing_loads_libcrypto_and_hashes_as_before(wrapp, tmp_path):
     import hashlib
     data = bytes(range(256)) * 9000  # three chunks of 1 MiB, the last one short
