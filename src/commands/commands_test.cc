@@ -5,8 +5,11 @@
 // backends. Locks, interrupted runs and races are in commands_safety_test.cc.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "commands/command_test_support.h"
 #include "commands/install_lock.h"
@@ -364,6 +367,74 @@ TEST_F(AcrossBackends, MirrorLocalToMemoryAndMemoryToMemory) {
   }
   install_pkg(aux("repo"), local("work"), "2");
   EXPECT_EQ(contents(local("work")), v2_files());
+}
+
+// A store that may clone (Features::reflink) but refuses each clone, as a
+// disk without copy-on-write does; clone_attempts counts its link calls.
+class RefusedClones : public CommandTest {
+ protected:
+  void SetUp() override {
+    CommandTest::SetUp();
+    static std::atomic<int> stores{0};
+    name_ = "commands-refusing-clones" + std::to_string(++stores);
+    storage::MemoryStorage::Options options;
+    options.claims_reflink = true;
+    options.fault = [this](const std::string& op, const std::string&) { clone_attempts += op == "link"; };
+    storage::register_memory_store(name_, options);
+  }
+  void TearDown() override {
+    storage::unregister_memory_store(name_);
+    CommandTest::TearDown();
+  }
+  Url cloning(const std::string& rel) const { return Url::parse("mem://" + name_ + "/" + rel); }
+
+  std::atomic<int> clone_attempts{0};
+
+ private:
+  std::string name_;
+};
+
+// The next version tries one clone, then copies every unchanged file from
+// the source without trying again.
+TEST_F(RefusedClones, ACreateStopsTryingOnceTheStoreRefusesOne) {
+  Url repo = cloning("repo");
+  Files files;
+  for (int i = 0; i < 20; ++i) files[fmt::format("f{:02}.txt", i)] = fmt::format("file {}\n", i);
+  put_tree(local("src"), files);
+  model::HashCache hashes;  // filled by the first create: the second knows every hash
+  auto create_version = [&](const std::string& version) {
+    Session s(SessionOptions{.transfers = 1});
+    s.ctx.hash_cache = &hashes;
+    CreateOptions o;
+    o.package_name = kPkg;
+    o.version = version;
+    o.source = local("src").str();
+    o.repo = repo.str();
+    return create(s.ctx, o);
+  };
+  create_version("1");
+  EXPECT_EQ(clone_attempts.load(), 0);
+  CreateResult second = create_version("2");
+  EXPECT_EQ(actions_of(second.plan)["reuse"].size(), files.size());
+  EXPECT_EQ(clone_attempts.load(), 1);
+  EXPECT_EQ(contents(version_folder(repo, "2")), files);
+  EXPECT_EQ(check_report(repo, "2"), all_ok(files));
+}
+
+// An install in reflink mode tries one clone, then copies: not one per
+// file (the store's link_batch), nor one per batch (link_objects).
+TEST_F(RefusedClones, AnInstallStopsTryingOnceTheStoreRefusesOne) {
+  Url repo = cloning("repo");
+  Files files;  // three folders: three batches of links
+  for (int i = 0; i < 15; ++i) files[fmt::format("d{}/f{:02}.txt", i % 3, i)] = fmt::format("file {}\n", i);
+  put_tree(local("src"), files);
+  create_pkg(local("src"), repo, "1");
+  Url dest = cloning("work");
+  install_package(kPkg, "1", dest, repo, [](InstallOptions& o) { o.link_mode = LinkMode::kReflink; },
+                  SessionOptions{.transfers = 1});
+  EXPECT_EQ(clone_attempts.load(), 1);
+  EXPECT_EQ(contents(dest), files);
+  EXPECT_EQ(status_lines(dest), Paths{});
 }
 
 }  // namespace

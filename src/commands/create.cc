@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <set>
 #include <unordered_map>
 
@@ -188,24 +189,30 @@ void check_subpackages_install(CommandContext& ctx, const Url& repo, const Colle
                       ErrorCode::kNotFound, std::move(payload));
 }
 
+// What clone_verified did.
+enum class Clone {
+  kDone,        // `to` holds a verified clone
+  kRefused,     // the store cannot clone here (a file system without reflinks)
+  kNotIntact,   // the earlier file does not hold its recorded bytes
+};
+
 // Clones `from` (a file of an earlier version) to `to` copy-on-write, then
-// reads the clone back: true when it holds `hash`. False (and nothing left
-// at `to`) when the store cannot clone here or the earlier file was damaged.
-bool clone_verified(CommandContext& ctx, const Url& from, const Url& to, const model::ContentHash& hash,
-                    uint32_t mode) {
+// reads the clone back. Anything but kDone leaves nothing at `to`.
+Clone clone_verified(CommandContext& ctx, const Url& from, const Url& to, const model::ContentHash& hash,
+                     uint32_t mode) {
   auto& store = ctx.store(to);
   storage::WriteOptions wopts;
   wopts.in_place = true;  // unpublished, and the version's lock keeps other writers out
   wopts.read_only = true;
   wopts.mode = mode;
-  if (!store.link(from, to, storage::LinkMode::kReflink, wopts)) return false;
+  if (!store.link(from, to, storage::LinkMode::kReflink, wopts)) return Clone::kRefused;
   CommandContext verify = ctx;
   verify.hash_cache = nullptr;  // the bytes themselves, never a remembered hash
   auto info = store.stat(to);
-  if (info && info->is_file() && hash_object(verify, to, *info, nullptr) == hash) return true;
+  if (info && info->is_file() && hash_object(verify, to, *info, nullptr) == hash) return Clone::kDone;
   log::warn("'{}' does not hold the bytes its version records; copying from the source instead", from.display());
   store.remove(to);
-  return false;
+  return Clone::kNotIntact;
 }
 
 // The path of a repository file's URL below the repository (plans carry
@@ -329,6 +336,11 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
   FolderBatches folders(
       ctx, collected.files.size(), [&](size_t i) -> const Url& { return collected.files[i].url; }, version,
       [&](size_t i) -> std::string_view { return collected.files[i].relative_path; });
+  // Set by the first clone the file system refuses: it refuses them all
+  // (ext4, tmpfs), and each refusal cost a file made and removed and both
+  // paths resolved: a create of 5,000 files, 50 of them changed, took 0.49 s
+  // instead of 0.25 s on ext4 (docs/performance.md).
+  std::atomic<bool> clones_refused{false};
   for_each_transfer(ctx, folders.work_runs(), [&](size_t i) {
     const auto& f = collected.files[i];
     FolderBatches::Use use(folders, i);
@@ -339,11 +351,18 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
     }
     const PlanAction& action = result.plan.actions[i];
     Url to = version.join(f.relative_path);
-    if (action.kind == PlanAction::Kind::kReuse && clone_verified(ctx, repo.join(relative_in_repo(repo, action.from)),
-                                                                  to, f.hash, f.info.mode)) {
-      items[i] = {f.relative_path, f.hash, f.info.size, f.extra};
-      progress.add_done(1, f.info.size);
-      return;
+    if (action.kind == PlanAction::Kind::kReuse && !clones_refused.load(std::memory_order_relaxed)) {
+      Clone clone = clone_verified(ctx, repo.join(relative_in_repo(repo, action.from)), to, f.hash, f.info.mode);
+      if (clone == Clone::kDone) {
+        items[i] = {f.relative_path, f.hash, f.info.size, f.extra};
+        progress.add_done(1, f.info.size);
+        return;
+      }
+      if (clone == Clone::kRefused && !clones_refused.exchange(true)) {
+        log::info("'{}' cannot clone files (no copy-on-write on this file system): the unchanged files are copied "
+                  "from the source",
+                  version.display());
+      }
     }
     CopyRequest req;
     req.from = f.url;

@@ -422,7 +422,12 @@ std::vector<char> link_objects(CommandContext& ctx, const Url& to_root, const st
     same_folder[r] = parent_dir(items[runs[r].begin].to) == parent_dir(items[runs[r - 1].begin].to);
   }
   std::vector<size_t> order = spread_by_folder(same_folder);
+  // Set when a batch of clones linked nothing: the file system has no
+  // copy-on-write, and every later batch would be refused too (each
+  // refusal costs a file made and removed): the rest are copied.
+  std::atomic<bool> clones_refused{false};
   for_each_transfer(ctx, runs.size(), [&](size_t k) {
+    if (clones_refused.load(std::memory_order_relaxed)) return;
     const Run& run = runs[order[k]];
     const LinkItem& first = items[run.begin];
     std::string_view to_parent = parent_dir(first.to);
@@ -443,6 +448,7 @@ std::vector<char> link_objects(CommandContext& ctx, const Url& to_root, const st
       bytes += item.size;
       remember_hash(ctx, to_folder.join(names[k].to), *item.hash, infos[k]);
     }
+    if (count == 0 && store_mode == storage::LinkMode::kReflink) clones_refused.store(true, std::memory_order_relaxed);
     if (progress) progress->add_done(count, bytes);
   }, &store);
   return linked;

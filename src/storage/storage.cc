@@ -73,9 +73,13 @@ std::vector<std::optional<FileInfo>> Storage::link_batch(const Url& from_folder,
                                                          const WriteOptions& options) {
   std::vector<std::optional<FileInfo>> linked;
   linked.reserve(names.size());
+  bool clones_refused = false;
   for (const auto& n : names) {
     Url to = to_folder.join(n.to);
-    if (!link(from_folder.join(n.from), to, mode, options)) {
+    if (clones_refused || !link(from_folder.join(n.from), to, mode, options)) {
+      // A file system that refuses one clone between these two folders
+      // refuses them all (it has no copy-on-write): the rest are not tried.
+      clones_refused = mode == LinkMode::kReflink;
       linked.emplace_back();
       continue;
     }

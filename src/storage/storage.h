@@ -309,7 +309,8 @@ class Storage {
   // stat() reports it right after the link, or nullopt where this pair
   // cannot be linked (the caller copies it). Throws as link() does; the
   // names before the failing one stay linked. Thread-safe. The default
-  // calls link() and stat() per name.
+  // calls link() and stat() per name; once a reflink is refused it tries
+  // no other name (a file system without copy-on-write refuses them all).
   virtual std::vector<std::optional<FileInfo>> link_batch(const Url& from_folder, const Url& to_folder,
                                                           const std::vector<LinkName>& names, LinkMode mode,
                                                           const WriteOptions& options);

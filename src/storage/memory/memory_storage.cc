@@ -119,6 +119,7 @@ Features MemoryStorage::features() const {
   f.conditional_write = true;
   f.object_metadata = true;
   f.listed_metadata = true;
+  f.reflink = options_.claims_reflink;
   f.connections = options_.connections;
   f.ranged_read_size = options_.ranged_read_size;
   f.ranged_read_streams = options_.ranged_read_streams;
@@ -254,7 +255,10 @@ void MemoryStorage::copy(const Url& from, const Url& to, const WriteOptions& opt
   publish(key_of(to), to, options, std::move(data), std::move(content_hash));
 }
 
-bool MemoryStorage::link(const Url&, const Url&, LinkMode, const WriteOptions&) { return false; }
+bool MemoryStorage::link(const Url&, const Url& to, LinkMode, const WriteOptions&) {
+  fault("link", to);
+  return false;
+}
 
 void MemoryStorage::list(const Url& url, const ListOptions& options, const ListPage& on_page) {
   std::string key = key_of(url);

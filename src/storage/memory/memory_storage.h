@@ -12,8 +12,10 @@
 //     a logical clock (the same counter as the generations);
 //   - listings are paginated (pages of at most Options::page_size entries,
 //     in key order) and non-recursive listings use "/" as the delimiter;
-//   - no symbolic links, no hard links or reflinks (link returns false), a
-//     server-side copy that shares the bytes;
+//   - no symbolic links, no hard links or reflinks (link returns false;
+//     Options::claims_reflink makes it a store that may clone yet refuses,
+//     as a disk without copy-on-write does), a server-side copy that shares
+//     the bytes;
 //   - no parallel writes: write_at must be called sequentially with
 //     contiguous offsets, and std::logic_error catches a caller that breaks
 //     the rule (it would corrupt a multipart upload);
@@ -43,7 +45,8 @@ class MemoryStorage : public Storage {
  public:
   // Called before each operation that may fail, with the operation
   // ("stat", "list", "open_read" (also for read_document), "read",
-  // "open_write", "write", "commit", "remove", "copy") and the URL's str();
+  // "open_write", "write", "commit", "remove", "copy", "link" with the
+  // target) and the URL's str();
   // "list" once per page. Throwing
   // from it (a StorageError, say) makes that operation fail, so tests can
   // stop a command at any point.
@@ -57,6 +60,8 @@ class MemoryStorage : public Storage {
     uint64_t ranged_read_size = 0;
     size_t ranged_read_streams = 1;
     FaultHook fault;
+    // Features::reflink: link(kReflink) may succeed. It never does here.
+    bool claims_reflink = false;
     // URLs (str()) whose commits, and copies onto them, throw StorageError
     // before anything is published: a failure in the middle of publishing a
     // result.
