@@ -338,8 +338,8 @@ CreateResult create(CommandContext& ctx, const CreateOptions& opt) {
       [&](size_t i) -> std::string_view { return collected.files[i].relative_path; });
   // Set by the first clone the file system refuses: it refuses them all
   // (ext4, tmpfs), and each refusal cost a file made and removed and both
-  // paths resolved: a create of 5,000 files, 50 of them changed, took 0.49 s
-  // instead of 0.25 s on ext4 (docs/performance.md).
+  // paths resolved: a create of 5,000 files, 50 of them changed, took
+  // 0.15-0.21 s instead of 0.09-0.13 s on ext4 (docs/performance.md).
   std::atomic<bool> clones_refused{false};
   for_each_transfer(ctx, folders.work_runs(), [&](size_t i) {
     const auto& f = collected.files[i];

@@ -415,6 +415,24 @@ def test_next_version_never_shares_inodes_with_the_previous_one(wrapp, tmp_path)
     assert wrapp("check", repo_wrapp(repo, "p", "1")).returncode == 0
 
 
+def test_a_file_system_that_refuses_clones_is_told_once_and_every_file_still_copied(wrapp, tmp_path):
+    import subprocess
+    files = {f"d{i % 3}/f{i:02}.txt": f"file {i}" for i in range(30)}
+    src = write_tree(tmp_path / "src", files)
+    (tmp_path / "probe").write_text("x")
+    clones = subprocess.run(["cp", "--reflink=always", tmp_path / "probe", tmp_path / "probe2"],
+                            capture_output=True).returncode == 0
+    repo, cache = tmp_path / "repo", tmp_path / "hashes.json"
+    assert wrapp("create", "p", "1", src, "--repo", repo, "--hcf", cache).returncode == 0
+    r = wrapp("create", "p", "2", src, "--repo", repo, "--hcf", cache, "-v")
+    assert r.returncode == 0, str(r)
+    # Without copy-on-write (ext4, tmpfs) the first refusal stands for all 30 files: one message.
+    assert r.stderr.count("cannot clone files") == (0 if clones else 1), r.stderr
+    for path, text in files.items():
+        assert (version_dir(repo, "p", "2") / path).read_text() == text
+    assert wrapp("check", repo_wrapp(repo, "p", "2")).returncode == 0
+
+
 def test_a_damaged_earlier_version_is_not_cloned_into_the_next(wrapp, tmp_path):
     data = os.urandom(300_000)
     src = write_tree(tmp_path / "src", {"same.bin": data})
