@@ -343,6 +343,42 @@ TEST_F(FileOpsTest, RemoteObjectsAreReadInWideRangesByParallelStreams) {
   storage::unregister_memory_store("ranged");
 }
 
+// Three files of 8 MiB whose reads wait (a cold disk), and room for three
+// workers: two start (one per core), and the first read of each file, being
+// slow, starts the third at once. The rule for quick items (two slow ones in
+// a row) would never start it: both workers are still on their first file
+// when the third is taken.
+TEST_F(FileOpsTest, AnItemThatWaitsOnItsStorageStartsAnotherWorker) {
+  std::atomic<int> in_flight{0}, peak{0};
+  storage::MemoryStorage::Options options;
+  options.fault = [&](const std::string& op, const std::string&) {
+    if (op != "read") return;
+    int now = ++in_flight;
+    for (int seen = peak.load(); now > seen && !peak.compare_exchange_weak(seen, now);) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // a disk (the rule: 3 ms)
+    --in_flight;
+  };
+  auto store = storage::register_memory_store("waiting", options);
+  std::vector<Url> objects;
+  std::vector<std::string> hashes;
+  for (int i = 0; i < 3; ++i) {
+    std::string data = pattern(8 * kMiB, 80 + i);
+    objects.push_back(Url::parse("mem://waiting/f" + std::to_string(i)));
+    hashes.push_back(model::flat_hash(data.data(), data.size()));
+    storage::write_all(*store, objects.back(), data, {});
+  }
+  ASSERT_EQ(scheduler_.transfers().limit(), 3u);
+  ASSERT_EQ(scheduler_.cpu_pool().max_threads(), 2u);
+  std::vector<std::string> got(3);
+  for_each_transfer(ctx_, 3, [&](size_t i) {
+    got[i] = hash_object(ctx_, objects[i], *store->stat(objects[i]), nullptr).str();
+  });
+  EXPECT_EQ(got, hashes);
+  EXPECT_EQ(peak.load(), 3) << "the third file waited for a worker to finish";
+  storage::unregister_memory_store("waiting");
+}
+
 TEST_F(FileOpsTest, HashObjectRefusesStaleInfoAndMissingFiles) {
   write("f", "12345");
   storage::FileInfo stale = info("f");
