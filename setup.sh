@@ -24,6 +24,7 @@ DEBIAN_PACKAGES=(
   man-db                    # man wrapp, man wrapp-install (groff renders the pages in the tests)
   zsh fish                  # the completion tests run the generated zsh and fish scripts for real
   bash-completion           # loads the installed bash script (/usr/local/share/bash-completion) in new shells
+  xfsprogs                  # mkfs.xfs: tests/e2e/test_clones.py mounts an XFS image to clone files for real
 )
 # Node.js with npm, for the test servers from npm (tests/servers): the machine's own, or Debian's
 # where it has none.
