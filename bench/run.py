@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 
@@ -48,15 +49,20 @@ def find_wrapp(arg: str | None) -> str:
 
 def pin_wrapp(path: str, work_dir: str) -> tuple[str, dict]:
     """Copy the binary into the work dir, so that a rebuild during the run
-    cannot mix two versions; describe what was measured."""
+    cannot mix two versions, stripped of its symbol table as setup.sh
+    installs it (a cold start reads the whole file); describe what was
+    measured."""
     with open(path, "rb") as f:
         digest = hashlib.sha256(f.read()).hexdigest()
-    pinned = os.path.join(work_dir, "bin", f"wrapp-{digest[:12]}")
+    strip = shutil.which("strip")
+    pinned = os.path.join(work_dir, "bin", f"wrapp-{digest[:12]}" + ("-stripped" if strip else ""))
     if not os.path.exists(pinned):
         os.makedirs(os.path.dirname(pinned), exist_ok=True)
         shutil.copy2(path, pinned + ".tmp")
+        if strip:
+            subprocess.run([strip, "--strip-all", pinned + ".tmp"], check=True)
         os.replace(pinned + ".tmp", pinned)
-    info = {"path": path, "sha256": digest, "version": tool_output([pinned, "--version"])}
+    info = {"path": path, "sha256": digest, "stripped": bool(strip), "version": tool_output([pinned, "--version"])}
     if os.path.realpath(path) == os.path.realpath(os.path.join(REPO_ROOT, "build", "wrapp")):
         info["commit"] = tool_output(["git", "-C", REPO_ROOT, "rev-parse", "--short", "HEAD"])
         dirty = tool_output(["git", "-C", REPO_ROOT, "status", "--porcelain", "--", "src", "CMakeLists.txt"])
@@ -179,7 +185,8 @@ def main() -> int:
     wb = wrapp_build
     out.append(f"- wrapp binary {wb['path']} (sha256 {wb['sha256'][:12]}"
                + (f", commit {wb['commit']}{' + uncommitted source changes' if wb.get('source_modified') else ''}"
-                  if "commit" in wb else "") + ")")
+                  if "commit" in wb else "")
+               + (", run stripped as setup.sh installs it" if wb.get("stripped") else "") + ")")
     out.append(f"- OpenSSL SHA-256 (1 MiB blocks): {ops.fmt_rate(rate)} per core, "
                f"limit {ops.fmt_rate(limit)} on {nproc} cores")
     for name in names:
