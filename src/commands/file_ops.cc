@@ -581,18 +581,17 @@ void run_workers(CommandContext& ctx, const std::vector<WorkRun>& runs, exec::Th
   std::atomic<size_t> started{first};
   exec::TaskGroup group(ctx.scheduler.io_pool(), token);
   std::function<void()> worker;
-  auto add_worker = [&] {
+  // Also what an item waiting on its storage calls (note_waiting_on_storage):
+  // a few big files are all taken before any of them ends, so the rule
+  // below would never start a worker for them. Four files of 32 MiB read
+  // from a cold disk: an install took 233 ms with two workers, 186 ms with
+  // four; cp -r 170 ms (docs/performance.md).
+  const std::function<void()> add_worker = [&] {
     if (started.load(std::memory_order_relaxed) >= limit || !claims.items_left()) return;
     if (started.fetch_add(1) < limit) group.spawn(worker);
   };
-  // An item waiting on its storage (note_waiting_on_storage) starts a
-  // worker at once: a few big files are all taken before any of them
-  // ends, so the rule below would never start one for them. Four files of
-  // 32 MiB read from a cold disk: an install took 233 ms with two workers,
-  // 186 ms with four; cp -r 170 ms (docs/performance.md).
-  std::function<void()> on_wait = add_worker;
   worker = [&] {
-    WaitListener listening(&on_wait);
+    WaitListener listening(&add_worker);
     int slow_in_a_row = 0;
     size_t run = RunClaims::kNone;
     for (size_t i = claims.claim(&run); i != RunClaims::kNone; i = claims.claim(&run)) {
