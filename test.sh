@@ -52,6 +52,8 @@ python_tests() {
     WRAPP_BIN="$PWD/build/wrapp" python3 -m pytest -q python/tests "$@"
 }
 suite "python tests" python_tests "$@"
+# The benchmark's own logic (what it runs, how often); it measures nothing here.
+suite "bench logic" python3 -m pytest -q bench/wrappbench
 
 if [ -d build-asan ]; then
   build build-asan --target wrapp wrapp_tests

@@ -85,6 +85,9 @@ def main() -> int:
     ap.add_argument("--workloads", default=",".join(W.ALL_WORKLOADS),
                     help=f"comma-separated subset of {','.join(W.ALL_WORKLOADS)} (huge-count = huge)")
     ap.add_argument("--repeat", type=int, help="repetitions of each measurement (default 3 quick, 5 full)")
+    ap.add_argument("--side-repeat", type=int,
+                    help="repetitions of the side commands: DVC, rsync, rclone and the --fsync runs "
+                         "(default 1 quick, --repeat full)")
     ap.add_argument("--seed", type=int, default=1, help="seed of the workload contents (default 1)")
     ap.add_argument("--work-dir", default=os.environ.get("WRAPP_BENCH_DIR", "/var/tmp/wrapp-bench"),
                     help="where workloads are generated and runs happen (default /var/tmp/wrapp-bench)")
@@ -112,6 +115,9 @@ def main() -> int:
     t_start = time.perf_counter()
     mode = "quick" if args.quick else "full"
     repeat = args.repeat or (3 if args.quick else 5)
+    if args.side_repeat is not None and args.side_repeat < 1:
+        ap.error("--side-repeat must be 1 or more")
+    side_repeat = min(repeat, args.side_repeat or (1 if args.quick else repeat))
     names = [("huge" if n.strip() == "huge-count" else n.strip()) for n in args.workloads.split(",") if n.strip()]
     for n in names:
         if n not in W.PARAMS:
@@ -144,7 +150,8 @@ def main() -> int:
     machine = report.machine_info(work_dir, tools, wrapp)
     machine["wrapp_build"] = wrapp_build
     machine["loadavg_start"] = os.getloadavg()
-    ops.log(f"wrapp benchmark, {mode} mode, {repeat} repetitions, seed {args.seed}, work dir {work_dir}")
+    ops.log(f"wrapp benchmark, {mode} mode, {repeat} repetitions ({side_repeat} of side commands), "
+            f"seed {args.seed}, work dir {work_dir}")
     ops.log(f"{cache_note}")
 
     rate = openssl_sha256_rate(tools["openssl"], 1 if args.quick else 2)
@@ -156,7 +163,7 @@ def main() -> int:
     # the end (see measure.use_trash)
     use_trash(os.path.join(work_dir, "trash"))
     cfg = ops.Config(wrapp=wrapp, quick=args.quick, repeat=repeat, seed=args.seed, work_dir=work_dir,
-                     concurrency=args.concurrency, can_drop=can_drop, tools=tools)
+                     concurrency=args.concurrency, can_drop=can_drop, tools=tools, side_repeat=side_repeat)
     rows: list[ops.Row] = []
     wl_json: dict[str, dict] = {}
     for name in names:
@@ -178,7 +185,8 @@ def main() -> int:
     machine["loadavg_end"] = os.getloadavg()  # before emptying the trash
     empty_trash()
     total = time.perf_counter() - t_start
-    out = [f"## wrapp benchmark: {mode} mode, {repeat} repetitions, seed {args.seed}, {total:.0f} s", ""]
+    out = [f"## wrapp benchmark: {mode} mode, {repeat} repetitions ({side_repeat} of side commands), "
+           f"seed {args.seed}, {total:.0f} s", ""]
     out += report.machine_lines(machine, cache_note)
     out.append("- load average (1, 5, 15 min) at start {} and end {}".format(
         *(" / ".join(f"{x:.2f}" for x in machine[k]) for k in ("loadavg_start", "loadavg_end"))))
@@ -201,7 +209,8 @@ def main() -> int:
     print("\n".join(out))
 
     report.write_json(json_path, {
-        "mode": mode, "repeat": repeat, "seed": args.seed, "duration_s": round(total, 1),
+        "mode": mode, "repeat": repeat, "side_repeat": side_repeat, "seed": args.seed,
+        "duration_s": round(total, 1),
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "comparison": comparison,
         "page_cache_dropped": can_drop, "machine": machine,
         "openssl_sha256_bytes_per_s": {"single_core": rate, "limit": limit, "cores": nproc},
