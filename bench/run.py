@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from wrappbench import operations as ops  # noqa: E402
 from wrappbench import report  # noqa: E402
 from wrappbench import workloads as W  # noqa: E402
-from wrappbench.measure import drop_caches, empty_trash, tool_output, use_trash  # noqa: E402
+from wrappbench.measure import drop_caches, empty_trash_in_background, tool_output, use_trash  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(HERE)
@@ -159,8 +159,9 @@ def main() -> int:
     limit = rate * nproc if rate else None
     ops.log(f"OpenSSL SHA-256 single core: {ops.fmt_rate(rate)}; limit × {nproc} cores: {ops.fmt_rate(limit)}")
 
-    # removed trees go to a trash folder, emptied when space runs low and at
-    # the end (see measure.use_trash)
+    # removed trees go to a trash folder, emptied when space runs low and,
+    # in the background, after the run; what an earlier run left is removed
+    # first (see measure.use_trash)
     use_trash(os.path.join(work_dir, "trash"))
     cfg = ops.Config(wrapp=wrapp, quick=args.quick, repeat=repeat, seed=args.seed, work_dir=work_dir,
                      concurrency=args.concurrency, can_drop=can_drop, tools=tools, side_repeat=side_repeat)
@@ -183,7 +184,8 @@ def main() -> int:
         ops.log(f"[{name}] done in {time.perf_counter() - t0:.0f} s")
 
     machine["loadavg_end"] = os.getloadavg()  # before emptying the trash
-    empty_trash()
+    # Not part of the run's time: the next run waits for it (measure.use_trash).
+    emptying = empty_trash_in_background()
     total = time.perf_counter() - t_start
     out = [f"## wrapp benchmark: {mode} mode, {repeat} repetitions ({side_repeat} of side commands), "
            f"seed {args.seed}, {total:.0f} s", ""]
@@ -217,6 +219,8 @@ def main() -> int:
         "concurrency": args.concurrency, "workloads": wl_json,
         "rows": row_dicts})
     ops.log(f"results written to {json_path}; total {total:.0f} s")
+    if emptying:
+        ops.log(f"the trash ({emptying}) is being removed in the background; the next run waits for it")
     return 0
 
 
