@@ -22,12 +22,31 @@ namespace {
 constexpr uint64_t kChunksPerSegment = 32;
 constexpr uint64_t kSegmentSize = kChunksPerSegment * model::kHashChunkSize;
 
+// Bytes already in memory (Reader::in_memory) cost CPU and no waiting: where
+// the pass leaves cores idle (pass_has_spare_cores) they go in segments of
+// 8 chunks, so that one file of 8 to 32 MiB (an update that copies one
+// changed texture) is hashed on every core, not one: such an update took
+// 50 ms instead of 67 (docs/performance.md). Where other items keep the
+// cores busy, shorter segments only add tasks and buffers (a warm install
+// of four such files: 3-6% slower). Bytes on the disk keep the long
+// segments: more streams reading one cold file at once, in pieces its
+// read-ahead does not follow, made a cold install of four files of 32 MiB
+// slower (273 -> 335 ms).
+constexpr uint64_t kChunksPerWarmSegment = 8;
+constexpr uint64_t kWarmSegmentSize = kChunksPerWarmSegment * model::kHashChunkSize;
+
 uint64_t chunk_count(uint64_t size) { return (size + model::kHashChunkSize - 1) / model::kHashChunkSize; }
 
 // Tells the for_each_transfer whose item this thread is running (if any)
 // that the item waits on its storage: it starts another worker now, while
 // items are left (run_workers).
 void note_waiting_on_storage();
+
+// Whether the item this thread is running may use more cores than its own:
+// its pass has no item left to take and fewer items in progress than the
+// CPU pool has threads (an update that copies one file), or it runs in no
+// pass at all. A hint: other items may end or start meanwhile.
+bool pass_has_spare_cores();
 
 // A first read of a range this long that takes this long came from the
 // disk, not the page cache: the range will keep its worker waiting, and
@@ -165,8 +184,9 @@ void read_in_parallel_ranges(CommandContext& ctx, storage::Storage& source, stor
 
 // Streams `reader` (optionally into `writer`) and returns the flat hash,
 // in parallel when the file is large and the writer allows it: segments
-// hashed on the cpu pool where reads are cheap (a disk), ranged requests in
-// flight at once where each read is a request (an object store).
+// hashed on the cpu pool where reads are cheap (a disk; shorter ones when
+// the bytes are in memory), ranged requests in flight at once where each
+// read is a request (an object store).
 model::ContentHash stream_and_hash(CommandContext& ctx, storage::Storage& source, storage::Reader& reader,
                             storage::Writer* writer, bool parallel_write, const Url& from,
                             exec::ProgressJob* progress) {
@@ -183,17 +203,23 @@ model::ContentHash stream_and_hash(CommandContext& ctx, storage::Storage& source
     } else {
       process_chunks(reader, writer, size, 0, chunks, window, digests, from, progress, token);
     }
-  } else if (size <= kSegmentSize || !may_split) {
-    process_chunks(reader, writer, size, 0, chunks, 1, digests, from, progress, token);
   } else {
-    exec::TaskGroup group(ctx.scheduler.cpu_pool(), token);
-    for (uint64_t first = 0; first < chunks; first += kChunksPerSegment) {
-      uint64_t last = std::min(chunks, first + kChunksPerSegment);
-      group.spawn([&, first, last] {
-        process_chunks(reader, writer, size, first, last, 1, digests, from, progress, token);
-      });
+    bool split = may_split && size > kWarmSegmentSize;
+    uint64_t per_segment = split && pass_has_spare_cores() && reader.in_memory(0, static_cast<size_t>(size))
+                               ? kChunksPerWarmSegment
+                               : kChunksPerSegment;
+    if (!split || chunks <= per_segment) {
+      process_chunks(reader, writer, size, 0, chunks, 1, digests, from, progress, token);
+    } else {
+      exec::TaskGroup group(ctx.scheduler.cpu_pool(), token);
+      for (uint64_t first = 0; first < chunks; first += per_segment) {
+        uint64_t last = std::min(chunks, first + per_segment);
+        group.spawn([&, first, last] {
+          process_chunks(reader, writer, size, first, last, 1, digests, from, progress, token);
+        });
+      }
+      group.wait();
     }
-    group.wait();
   }
   if (chunks == 0) {  // empty: nothing read yet to tell whether it grew
     char probe;
@@ -492,24 +518,27 @@ namespace {
 // (docs/performance.md).
 constexpr auto kSlowItem = std::chrono::microseconds(50);
 
-// What note_waiting_on_storage calls on this thread: set by a worker of
-// run_workers for as long as it runs (the one that runs items nested in
-// one of its items sets its own, then puts this one back). A plain pointer:
-// a thread_local with a destructor would take the dynamic loader's lock on
-// first use (docs/performance.md).
-thread_local const std::function<void()>* wait_listener = nullptr;
+// What the pass whose item this thread runs answers to the work inside the
+// item: note_waiting_on_storage calls on_wait, pass_has_spare_cores asks
+// spare_cores. Set by a worker of run_workers for as long as it runs (the
+// one that runs items nested in one of its items sets its own, then puts
+// this one back). A plain pointer: a thread_local with a destructor would
+// take the dynamic loader's lock on first use (docs/performance.md).
+struct PassHooks {
+  const std::function<void()>* on_wait;
+  const std::function<bool()>* spare_cores;
+};
+thread_local const PassHooks* pass_hooks = nullptr;
 
-class WaitListener {
+class InPass {
  public:
-  explicit WaitListener(const std::function<void()>* listener) : previous_(wait_listener) {
-    wait_listener = listener;
-  }
-  ~WaitListener() { wait_listener = previous_; }
-  WaitListener(const WaitListener&) = delete;
-  WaitListener& operator=(const WaitListener&) = delete;
+  explicit InPass(const PassHooks* hooks) : previous_(pass_hooks) { pass_hooks = hooks; }
+  ~InPass() { pass_hooks = previous_; }
+  InPass(const InPass&) = delete;
+  InPass& operator=(const InPass&) = delete;
 
  private:
-  const std::function<void()>* previous_;
+  const PassHooks* previous_;
 };
 
 // The items' runs (WorkRun) and who takes which item next. A worker takes
@@ -560,8 +589,10 @@ class RunClaims {
 };
 
 void note_waiting_on_storage() {
-  if (wait_listener) (*wait_listener)();
+  if (pass_hooks) (*pass_hooks->on_wait)();
 }
+
+bool pass_has_spare_cores() { return !pass_hooks || (*pass_hooks->spare_cores)(); }
 
 void run_workers(CommandContext& ctx, const std::vector<WorkRun>& runs, exec::Throttle& throttle,
                  const std::function<void(size_t)>& fn, storage::Storage* store) {
@@ -590,8 +621,16 @@ void run_workers(CommandContext& ctx, const std::vector<WorkRun>& runs, exec::Th
     if (started.load(std::memory_order_relaxed) >= limit || !claims.items_left()) return;
     if (started.fetch_add(1) < limit) group.spawn(worker);
   };
+  // Items being run: with none left to take, fewer than the CPU pool's
+  // threads leave cores to the work inside them (pass_has_spare_cores).
+  std::atomic<size_t> running{0};
+  size_t cores = ctx.scheduler.cpu_pool().max_threads();
+  const std::function<bool()> spare_cores = [&] {
+    return !claims.items_left() && running.load(std::memory_order_relaxed) < cores;
+  };
+  const PassHooks hooks{&add_worker, &spare_cores};
   worker = [&] {
-    WaitListener listening(&add_worker);
+    InPass in_pass(&hooks);
     int slow_in_a_row = 0;
     size_t run = RunClaims::kNone;
     for (size_t i = claims.claim(&run); i != RunClaims::kNone; i = claims.claim(&run)) {
@@ -600,6 +639,11 @@ void run_workers(CommandContext& ctx, const std::vector<WorkRun>& runs, exec::Th
       exec::Throttle::Slot connection;
       if (connections) connection = connections->acquire(token);
       auto start = std::chrono::steady_clock::now();
+      struct Running {
+        std::atomic<size_t>& count;
+        explicit Running(std::atomic<size_t>& c) : count(c) { count.fetch_add(1, std::memory_order_relaxed); }
+        ~Running() { count.fetch_sub(1, std::memory_order_relaxed); }
+      } running_item(running);
       fn(i);
       if (started.load(std::memory_order_relaxed) >= limit || !claims.items_left()) continue;
       slow_in_a_row = std::chrono::steady_clock::now() - start > kSlowItem ? slow_in_a_row + 1 : 0;

@@ -16,6 +16,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <latch>
+#include <map>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -343,6 +345,20 @@ TEST_F(FileOpsTest, RemoteObjectsAreReadInWideRangesByParallelStreams) {
   storage::unregister_memory_store("ranged");
 }
 
+// Writes `count` objects of `size` bytes, mem://STORE/f0, f1, ..., into
+// `store`; returns their URLs and puts their hashes in `hashes`.
+std::vector<Url> put_objects(storage::Storage& store, const std::string& name, int count, size_t size, int seed,
+                             std::vector<std::string>* hashes) {
+  std::vector<Url> objects;
+  for (int i = 0; i < count; ++i) {
+    std::string data = pattern(size, seed + i);
+    objects.push_back(Url::parse("mem://" + name + "/f" + std::to_string(i)));
+    hashes->push_back(model::flat_hash(data.data(), data.size()));
+    storage::write_all(store, objects.back(), data, {});
+  }
+  return objects;
+}
+
 // Three files of 8 MiB whose reads wait (a cold disk), and room for three
 // workers: two start (one per core), and the first read of each file, being
 // slow, starts the third at once. The rule for quick items (two slow ones in
@@ -360,14 +376,8 @@ TEST_F(FileOpsTest, AnItemThatWaitsOnItsStorageStartsAnotherWorker) {
     --in_flight;
   };
   auto store = storage::register_memory_store("waiting", options);
-  std::vector<Url> objects;
   std::vector<std::string> hashes;
-  for (int i = 0; i < 3; ++i) {
-    std::string data = pattern(8 * kMiB, 80 + i);
-    objects.push_back(Url::parse("mem://waiting/f" + std::to_string(i)));
-    hashes.push_back(model::flat_hash(data.data(), data.size()));
-    storage::write_all(*store, objects.back(), data, {});
-  }
+  std::vector<Url> objects = put_objects(*store, "waiting", 3, 8 * kMiB, 80, &hashes);
   ASSERT_EQ(scheduler_.transfers().limit(), 3u);
   ASSERT_EQ(scheduler_.cpu_pool().max_threads(), 2u);
   std::vector<std::string> got(3);
@@ -377,6 +387,65 @@ TEST_F(FileOpsTest, AnItemThatWaitsOnItsStorageStartsAnotherWorker) {
   EXPECT_EQ(got, hashes);
   EXPECT_EQ(peak.load(), 3) << "the third file waited for a worker to finish";
   storage::unregister_memory_store("waiting");
+}
+
+// Concurrent reads of each object of an in-memory store, at their peak
+// (reads take 2 ms, so that reads running at once overlap surely).
+struct ReadsPerObject {
+  std::mutex mu;
+  std::map<std::string, int> now, peak;
+
+  storage::MemoryStorage::FaultHook hook() {
+    return [this](const std::string& op, const std::string& url) {
+      if (op != "read") return;
+      {
+        std::lock_guard lock(mu);
+        peak[url] = std::max(peak[url], ++now[url]);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      std::lock_guard lock(mu);
+      --now[url];
+    };
+  }
+  // An in-memory store named `name` whose reads are counted here.
+  auto register_store(const std::string& name) {
+    storage::MemoryStorage::Options options;
+    options.fault = hook();
+    return storage::register_memory_store(name, options);
+  }
+};
+
+// A file in memory that is its pass's only item is hashed on every core of
+// the CPU pool (segments of 8 MiB), not one: an update that copies one file.
+TEST_F(FileOpsTest, AFileInMemoryAloneInItsPassIsReadOnSeveralCores) {
+  ReadsPerObject reads;
+  auto store = reads.register_store("alone");
+  std::vector<std::string> hashes;
+  Url object = put_objects(*store, "alone", 1, 32 * kMiB, 90, &hashes).front();
+  std::string got;
+  for_each_transfer(ctx_, 1, [&](size_t) { got = hash_object(ctx_, object, *store->stat(object), nullptr).str(); });
+  EXPECT_EQ(got, hashes.front());
+  EXPECT_GE(reads.peak[object.str()], 2) << "one core read the whole file";
+  storage::unregister_memory_store("alone");
+}
+
+// Where the pass's other items keep the cores busy, each file is read by
+// one stream: shorter segments would only add tasks and buffers.
+TEST_F(FileOpsTest, FilesInMemoryThatKeepTheCoresBusyAreReadByOneStreamEach) {
+  ReadsPerObject reads;
+  auto store = reads.register_store("busy");
+  std::vector<std::string> hashes;
+  std::vector<Url> objects = put_objects(*store, "busy", 2, 32 * kMiB, 91, &hashes);
+  ASSERT_EQ(scheduler_.cpu_pool().max_threads(), 2u);
+  std::latch both_running(2);  // each item starts hashing once the other runs too
+  std::vector<std::string> got(2);
+  for_each_transfer(ctx_, 2, [&](size_t i) {
+    both_running.arrive_and_wait();
+    got[i] = hash_object(ctx_, objects[i], *store->stat(objects[i]), nullptr).str();
+  });
+  EXPECT_EQ(got, hashes);
+  for (const auto& object : objects) EXPECT_EQ(reads.peak[object.str()], 1) << object.str();
+  storage::unregister_memory_store("busy");
 }
 
 TEST_F(FileOpsTest, HashObjectRefusesStaleInfoAndMissingFiles) {

@@ -153,6 +153,13 @@ class Reader {
   // the object shrank during the visit. Safe to call concurrently.
   using Visitor = void (*)(const char* data, size_t len, void* arg);
   virtual bool visit_in_place(uint64_t offset, size_t len, Visitor visit, void* arg) { return false; }
+
+  // Optional, a hint on how to read: true when the bytes [offset, offset +
+  // len) are in memory now (the local backend: every page in the page
+  // cache; the in-memory store: always), so that reading them costs CPU
+  // time and no waiting; false when some are not, or the reader cannot
+  // tell. Reads nothing and changes nothing. Safe to call concurrently.
+  virtual bool in_memory(uint64_t offset, size_t len) { return false; }
 };
 
 // Writes one new object. Nothing is visible at the target URL until commit();

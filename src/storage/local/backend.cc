@@ -26,6 +26,39 @@ using local::Links;
 
 namespace {
 
+// A range of an open file mapped read-only (page aligned), unmapped on
+// destruction; `map` is null when the file system cannot map it.
+struct Mapping {
+  void* map = nullptr;
+  size_t span = 0;  // bytes mapped, from the page holding the range's start
+  size_t lead = 0;  // the range's offset within the mapping
+
+  Mapping(int fd, uint64_t offset, size_t len) {
+    static const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    uint64_t start = offset / page * page;
+    lead = static_cast<size_t>(offset - start);
+    span = lead + len;
+    if (span == 0) return;
+    map = ::mmap(nullptr, span, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(start));
+    if (map == MAP_FAILED) map = nullptr;
+  }
+  ~Mapping() {
+    if (map) ::munmap(map, span);
+  }
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+
+  // Whether every page of the range is in the page cache (mincore: nothing
+  // is read).
+  bool resident() const {
+    if (!map) return false;
+    static const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    std::vector<unsigned char> pages((span + page - 1) / page);
+    if (::mincore(map, span, pages.data()) != 0) return false;
+    return std::all_of(pages.begin(), pages.end(), [](unsigned char r) { return (r & 1) != 0; });
+  }
+};
+
 class LocalReader : public Reader {
  public:
   LocalReader(Fd fd, uint64_t size, std::string path) : fd_(std::move(fd)), size_(size), path_(std::move(path)) {}
@@ -39,26 +72,18 @@ class LocalReader : public Reader {
     if (::fstat(fd_.get(), &st) != 0) throw_errno("cannot stat", path_, errno);
     return local::to_info(st);
   }
+  bool in_memory(uint64_t offset, size_t len) override {
+    Mapping m(fd_.get(), offset, len);
+    return m.resident();
+  }
   bool visit_in_place(uint64_t offset, size_t len, Visitor visit, void* arg) override {
-    static const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-    uint64_t start = offset / page * page;
-    size_t span = static_cast<size_t>(offset - start) + len;
-    if (span == 0) return false;
-    void* map = ::mmap(nullptr, span, PROT_READ, MAP_SHARED, fd_.get(), static_cast<off_t>(start));
-    if (map == MAP_FAILED) return false;  // a file system that cannot map: read instead
-    struct Unmap {
-      void* map;
-      size_t span;
-      ~Unmap() { ::munmap(map, span); }
-    } unmap{map, span};
+    Mapping m(fd_.get(), offset, len);
     // Only a range wholly in the page cache is worth it. Pages still on the
     // disk would come in by the fault path's small synchronous reads, far
     // slower than read()'s read-ahead: such a range is read instead.
-    std::vector<unsigned char> resident((span + page - 1) / page);
-    if (::mincore(map, span, resident.data()) != 0) return false;
-    if (std::find_if(resident.begin(), resident.end(), [](unsigned char r) { return !(r & 1); }) != resident.end()) {
-      return false;
-    }
+    if (!m.resident()) return false;
+    void* map = m.map;
+    size_t span = m.span;
     // One call maps the whole range instead of a page fault per few pages
     // as the hash walks it (kernels before 5.14 refuse it: faults then).
     ::madvise(map, span, MADV_POPULATE_READ);
@@ -67,7 +92,7 @@ class LocalReader : public Reader {
       void* arg;
       const char* data;
       size_t len;
-    } call{visit, arg, static_cast<const char*>(map) + (offset - start), len};
+    } call{visit, arg, static_cast<const char*>(map) + m.lead, len};
     auto run = [](void* p) {
       auto* c = static_cast<Call*>(p);
       c->visit(c->data, c->len, c->arg);

@@ -1,5 +1,5 @@
 // The local Reader's in-place visits (mapped pages) when the file under them
-// shrinks: an error naming the file, never a crash.
+// shrinks: an error naming the file, never a crash; and its in_memory hint.
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -93,6 +93,25 @@ TEST_F(LocalReaderInPlace, ARangeNotInThePageCacheIsDeclined) {
   Sum sum;
   EXPECT_FALSE(reader_->visit_in_place(0, data_.size(), sum_bytes, &sum));
   EXPECT_EQ(sum.total, 0u);
+}
+
+// in_memory tells a file just written (its pages in the page cache) from
+// one whose pages were dropped, and reads nothing to tell.
+TEST_F(LocalReaderInPlace, InMemoryTellsWhetherTheBytesAreInThePageCache) {
+  EXPECT_TRUE(reader_->in_memory(0, data_.size()));
+  EXPECT_TRUE(reader_->in_memory(4096 + 3, 100));
+  int fd = ::open((tmp_ / "file").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ::fdatasync(fd);
+  ASSERT_EQ(::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+  ::close(fd);
+  if (reader_->in_memory(2 * 4096, 4096)) GTEST_SKIP() << "this file system keeps clean pages in memory";
+  EXPECT_FALSE(reader_->in_memory(0, data_.size()));
+  EXPECT_FALSE(reader_->in_memory(4096 + 3, 100)) << "asking read nothing in";
+  // A read brings its pages back.
+  std::string back(data_.size(), '\0');
+  ASSERT_EQ(reader_->read_at(0, back.data(), back.size()), data_.size());
+  EXPECT_TRUE(reader_->in_memory(0, data_.size()));
 }
 
 // The file shrinks while the visitor walks its pages (another program

@@ -38,6 +38,7 @@ class MemoryReader : public Reader {
     std::copy_n(data_->data() + offset, n, static_cast<char*>(buf));
     return n;
   }
+  bool in_memory(uint64_t, size_t) override { return true; }
 
  private:
   std::shared_ptr<const std::string> data_;  // a snapshot: later commits do not change it
