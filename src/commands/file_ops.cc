@@ -43,9 +43,10 @@ uint64_t chunk_count(uint64_t size) { return (size + model::kHashChunkSize - 1) 
 void note_waiting_on_storage();
 
 // Whether the item this thread is running may use more cores than its own:
-// its pass has no item left to take and fewer items in progress than the
-// CPU pool has threads (an update that copies one file), or it runs in no
-// pass at all. A hint: other items may end or start meanwhile.
+// its pass (run_workers) has no item left to take and fewer items in
+// progress than the CPU pool has threads (an update that copies one file).
+// False outside such a pass: a walk's hashing (catalog, status) runs many
+// files at once on its own. A hint: other items may end or start meanwhile.
 bool pass_has_spare_cores();
 
 // A first read of a range this long that takes this long came from the
@@ -592,7 +593,7 @@ void note_waiting_on_storage() {
   if (pass_hooks) (*pass_hooks->on_wait)();
 }
 
-bool pass_has_spare_cores() { return !pass_hooks || (*pass_hooks->spare_cores)(); }
+bool pass_has_spare_cores() { return pass_hooks && (*pass_hooks->spare_cores)(); }
 
 void run_workers(CommandContext& ctx, const std::vector<WorkRun>& runs, exec::Throttle& throttle,
                  const std::function<void(size_t)>& fn, storage::Storage* store) {

@@ -429,6 +429,18 @@ TEST_F(FileOpsTest, AFileInMemoryAloneInItsPassIsReadOnSeveralCores) {
   storage::unregister_memory_store("alone");
 }
 
+// Outside a pass of for_each_transfer (a walk's hashing: catalog, status,
+// which runs many files at once on its own) a file keeps long segments.
+TEST_F(FileOpsTest, AFileHashedOutsideAnyPassIsReadByOneStream) {
+  ReadsPerObject reads;
+  auto store = reads.register_store("walked");
+  std::vector<std::string> hashes;
+  Url object = put_objects(*store, "walked", 1, 32 * kMiB, 93, &hashes).front();
+  EXPECT_EQ(hash_object(ctx_, object, *store->stat(object), nullptr).str(), hashes.front());
+  EXPECT_EQ(reads.peak[object.str()], 1);
+  storage::unregister_memory_store("walked");
+}
+
 // Where the pass's other items keep the cores busy, each file is read by
 // one stream: shorter segments would only add tasks and buffers.
 TEST_F(FileOpsTest, FilesInMemoryThatKeepTheCoresBusyAreReadByOneStreamEach) {
