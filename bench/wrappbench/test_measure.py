@@ -25,7 +25,10 @@ def tree(path: str, files: int = 20) -> str:
 
 
 @pytest.fixture
-def work(tmp_path):
+def work(tmp_path, monkeypatch):
+    # Whatever the disk's free space: the trash is emptied early only when
+    # it runs low (TRASH_MIN_FREE), which would empty these tests' trash.
+    monkeypatch.setattr(measure, "TRASH_MIN_FREE", 0)
     yield str(tmp_path)
     measure.use_trash(None)
 
