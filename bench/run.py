@@ -139,6 +139,10 @@ def main() -> int:
     if not os.access(wrapp_src, os.X_OK):
         print(f"error: wrapp binary not found ({wrapp_src}); run ./setup.sh or pass --wrapp", file=sys.stderr)
         return 1
+    # removed trees go to a trash folder, emptied when space runs low and,
+    # in the background, after the run; what an earlier run left is removed
+    # first, before anything is measured (the OpenSSL rate too)
+    use_trash(os.path.join(work_dir, "trash"))
     wrapp, wrapp_build = pin_wrapp(wrapp_src, work_dir)
     tools = find_tools()
     for t in ("rsync", "rclone", "dvc", "openssl"):
@@ -159,10 +163,6 @@ def main() -> int:
     limit = rate * nproc if rate else None
     ops.log(f"OpenSSL SHA-256 single core: {ops.fmt_rate(rate)}; limit × {nproc} cores: {ops.fmt_rate(limit)}")
 
-    # removed trees go to a trash folder, emptied when space runs low and,
-    # in the background, after the run; what an earlier run left is removed
-    # first (see measure.use_trash)
-    use_trash(os.path.join(work_dir, "trash"))
     cfg = ops.Config(wrapp=wrapp, quick=args.quick, repeat=repeat, seed=args.seed, work_dir=work_dir,
                      concurrency=args.concurrency, can_drop=can_drop, tools=tools, side_repeat=side_repeat)
     rows: list[ops.Row] = []
